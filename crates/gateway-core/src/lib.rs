@@ -1,0 +1,26 @@
+//! The user domain shared by every wire dialect.
+//!
+//! This crate owns the model (users, teams, sessions, API keys, metadata tiers), the commands that
+//! change it (with partial-update semantics), the domain invariants (username pattern, email
+//! syntax, locale and time-zone checks, uniqueness via the store), the credential rules (password
+//! hashing, API keys, refresh tokens) and one error type with a stable [`ErrorKind`].
+//!
+//! It must not depend on actix, diesel, utoipa or any other workspace crate, and it carries no
+//! serde renames for any one dialect: each dialect converts to and from these types itself.
+
+pub mod command;
+pub mod credentials;
+pub mod error;
+pub mod model;
+pub mod ports;
+pub mod service;
+pub mod validate;
+
+pub use command::{NewUser, PasswordChange, UserPatch};
+pub use error::{CoreError, ErrorKind, FieldIssue, IssueCode, Notice, Outcome};
+pub use model::{
+    ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership, TeamRole,
+    User, UserId, UserKind, UserStatus,
+};
+pub use ports::{Store, StoreError, UserChanges};
+pub use service::Gateway;

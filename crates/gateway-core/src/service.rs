@@ -1,0 +1,531 @@
+//! The use-case API every dialect calls: `Gateway`. Handlers convert wire types to commands, call
+//! one method here, and convert the result back.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, ErrorKind, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange, Store,
+    UserChanges, UserPatch,
+    credentials::{self, GeneratedKey},
+    model::{
+        ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
+        TeamRole, User, UserId,
+    },
+    validate,
+};
+
+/// The current time, truncated to milliseconds so that every backend stores and returns the same
+/// value.
+pub fn now() -> DateTime<Utc> {
+    let t = Utc::now();
+    t.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(t)
+}
+
+/// A refresh session as issued: the stored row and the token text, shown once.
+#[derive(Clone)]
+pub struct IssuedSession {
+    /// The stored session.
+    pub session: Session,
+    /// The refresh token, never stored in clear.
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for IssuedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedSession").field("session", &self.session).finish_non_exhaustive()
+    }
+}
+
+/// The domain service. Cheap to clone; holds the store behind an `Arc`.
+#[derive(Clone)]
+pub struct Gateway {
+    store: Arc<dyn Store>,
+}
+
+impl Gateway {
+    /// A service on `store`.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store }
+    }
+
+    /// Checks that the store answers (readiness).
+    pub async fn ping(&self) -> Result<(), CoreError> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Creates a user after checking the domain invariants.
+    pub async fn create_user(&self, new: NewUser) -> Result<Outcome<User>, CoreError> {
+        let NewUser {
+            username,
+            email,
+            email_verified,
+            password,
+            kind,
+            status,
+            display_name,
+            first_name,
+            last_name,
+            organization_id,
+            oauth,
+            is_superuser,
+            is_platform_admin,
+        } = new;
+        let mut notices = Vec::new();
+        let mut issues = Vec::new();
+        let username = normalize_username(&username, &mut notices);
+        if let Err(i) = validate::username(&username) {
+            issues.push(i);
+        }
+        let email = email.map(|e| normalize_email(&e, &mut notices, &mut issues));
+        let password_hash = match password {
+            None => None,
+            Some(change) => match hash_change(change) {
+                Ok(h) => Some(h),
+                Err(e) => return Err(e),
+            },
+        };
+        if !issues.is_empty() {
+            return Err(CoreError::validation(issues));
+        }
+        let at = now();
+        let (oauth_provider, oauth_id) = oauth.unzip();
+        let user = User {
+            id: UserId::new(),
+            username,
+            email,
+            email_verified,
+            email_auth_enabled: true,
+            password_hash,
+            password_expired: None,
+            totp_secret: None,
+            oauth_provider,
+            oauth_id,
+            kind,
+            organization_id,
+            is_active: true,
+            is_superuser,
+            is_platform_admin,
+            is_onboarded: false,
+            email_opt_in: false,
+            is_anonymous: false,
+            restricted_by_admin: false,
+            restricted_by_admin_reason: None,
+            restricted_by_admin_private_details: None,
+            otp_auth_enabled: true,
+            passkey_auth_enabled: false,
+            first_name,
+            last_name,
+            display_name,
+            bio: None,
+            avatar_url: None,
+            locale: None,
+            timezone: None,
+            phone_number: None,
+            company: None,
+            job_title: None,
+            status,
+            country_code: None,
+            risk_sign_up_bot: 0,
+            risk_sign_up_free_trial_abuse: 0,
+            metadata: MetadataTiers::default(),
+            selected_team_id: None,
+            created_at: at,
+            updated_at: at,
+            signed_up_at: at,
+            last_active_at: at,
+            version: 1,
+        };
+        self.store.insert_user(&user).await?;
+        Ok(Outcome { value: user, notices })
+    }
+
+    /// Loads a user; `NotFound` when it does not exist.
+    pub async fn user(&self, id: UserId) -> Result<User, CoreError> {
+        self.store.user(id).await?.ok_or_else(|| CoreError::not_found("user not found"))
+    }
+
+    /// Loads a user by username; `NotFound` when absent.
+    pub async fn user_by_username(&self, username: &str) -> Result<User, CoreError> {
+        self.store
+            .user_by_username(username)
+            .await?
+            .ok_or_else(|| CoreError::not_found("user not found"))
+    }
+
+    /// Lists users, oldest first.
+    pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, CoreError> {
+        Ok(self.store.list_users(limit.clamp(1, 1000), offset.max(0)).await?)
+    }
+
+    /// Applies a partial update after checking the domain invariants. Returns the new user and
+    /// the notices (normalised values). A password change revokes every session of the user.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        mut patch: UserPatch,
+    ) -> Result<Outcome<User>, CoreError> {
+        let mut notices = Vec::new();
+        let mut issues = Vec::new();
+        if let Some(username) = patch.username.take() {
+            let username = normalize_username(&username, &mut notices);
+            if let Err(i) = validate::username(&username) {
+                issues.push(i);
+            }
+            patch.username = Some(username);
+        }
+        if let Some(Some(email)) = patch.email.take() {
+            patch.email = Some(Some(normalize_email(&email, &mut notices, &mut issues)));
+        } else if let Some(None) = patch.email {
+            patch.email = Some(None);
+        }
+        if let Some(Some(locale)) = &patch.locale {
+            match validate::locale(locale) {
+                Ok(canonical) => {
+                    if &canonical != locale {
+                        notices.push(Notice {
+                            field: "locale".into(),
+                            code: "normalized",
+                            message: format!("locale was normalised to {canonical}"),
+                        });
+                    }
+                    patch.locale = Some(Some(canonical));
+                }
+                Err(i) => issues.push(i),
+            }
+        }
+        if let Some(Some(tz)) = &patch.timezone
+            && let Err(i) = validate::timezone(tz)
+        {
+            issues.push(i);
+        }
+        if let Some(Some(phone)) = &patch.phone_number
+            && let Err(i) = validate::phone_number(phone)
+        {
+            issues.push(i);
+        }
+        if let Some(Some(cc)) = &patch.country_code {
+            match validate::country_code(cc) {
+                Ok(code) => patch.country_code = Some(Some(code)),
+                Err(i) => issues.push(i),
+            }
+        }
+        if let Some((bot, abuse)) = patch.risk_scores
+            && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
+        {
+            issues.push(FieldIssue::new(
+                "risk_scores",
+                IssueCode::InvalidFormat,
+                "scores must be integers from 0 to 100",
+            ));
+        }
+        if patch.is_anonymous == Some(true) {
+            issues.push(FieldIssue::new(
+                "is_anonymous",
+                IssueCode::NotAllowed,
+                "a user cannot become anonymous",
+            ));
+        }
+        if patch.restricted_by_admin == Some(false) {
+            patch.restricted_by_admin_reason = Some(None);
+            patch.restricted_by_admin_private_details = Some(None);
+        }
+        if !issues.is_empty() {
+            return Err(CoreError::validation(issues));
+        }
+
+        // Rules that depend on the current state.
+        let needs_state = patch.email_verified == Some(true)
+            || patch.email_auth_enabled == Some(true)
+            || matches!(patch.selected_team_id, Some(Some(_)));
+        if needs_state {
+            let current = self.user(id).await?;
+            let email_after = match &patch.email {
+                Some(e) => e.clone(),
+                None => current.email.clone(),
+            };
+            for (flag, field) in [
+                (patch.email_verified, "email_verified"),
+                (patch.email_auth_enabled, "email_auth_enabled"),
+            ] {
+                if flag == Some(true) && email_after.is_none() {
+                    issues.push(FieldIssue::new(
+                        field,
+                        IssueCode::NotAllowed,
+                        "cannot be true without a primary email",
+                    ));
+                }
+            }
+            if let Some(Some(team_id)) = patch.selected_team_id {
+                let teams = self.store.memberships(id).await?;
+                if !teams.iter().any(|m| m.team.id == team_id) {
+                    return Err(CoreError::new(
+                        ErrorKind::NotFound,
+                        format!("user {id} is not found in team {team_id}"),
+                    )
+                    .with_issue(FieldIssue::new(
+                        "selected_team_id",
+                        IssueCode::NotAllowed,
+                        "the user is not a member of this team",
+                    )));
+                }
+            }
+            if !issues.is_empty() {
+                return Err(CoreError::validation(issues));
+            }
+        }
+
+        let password_hash = match patch.password.take() {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(change)) => Some(Some(hash_change(change)?)),
+        };
+        let changes = UserChanges {
+            revoke_sessions: password_hash.is_some(),
+            password_hash,
+            patch,
+            at: now(),
+        };
+        let user = self
+            .store
+            .update_user(id, &changes)
+            .await?
+            .ok_or_else(|| CoreError::not_found("user not found"))?;
+        Ok(Outcome { value: user, notices })
+    }
+
+    /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
+    /// credential of the user is refused afterwards.
+    pub async fn delete_user(&self, id: UserId) -> Result<(), CoreError> {
+        if self.store.delete_user(id).await? {
+            Ok(())
+        } else {
+            Err(CoreError::not_found("user not found"))
+        }
+    }
+
+    /// Creates a team.
+    pub async fn create_team(&self, display_name: &str) -> Result<Team, CoreError> {
+        let team = Team {
+            id: Uuid::new_v4(),
+            display_name: display_name.to_owned(),
+            profile_image_url: None,
+            metadata: MetadataTiers::default(),
+            created_at: now(),
+        };
+        self.store.insert_team(&team).await?;
+        Ok(team)
+    }
+
+    /// Adds a user to a team with a role.
+    pub async fn add_member(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        role: TeamRole,
+    ) -> Result<(), CoreError> {
+        Ok(self.store.add_membership(team_id, user_id, role, now()).await?)
+    }
+
+    /// The teams of a user.
+    pub async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, CoreError> {
+        Ok(self.store.memberships(user_id).await?)
+    }
+
+    /// Issues an API key for `surface` owned by `user_id`. The returned text is shown once.
+    pub async fn issue_api_key(
+        &self,
+        user_id: UserId,
+        surface: Surface,
+        label: Option<String>,
+    ) -> Result<(ApiKey, GeneratedKey), CoreError> {
+        let generated = credentials::generate_api_key(surface);
+        let key = NewApiKey {
+            id: generated.id.clone(),
+            user_id,
+            surface,
+            secret_hash: generated.secret_hash.clone(),
+            label,
+            created_at: now(),
+        };
+        self.store.insert_api_key(&key).await?;
+        let NewApiKey { id, user_id, surface, secret_hash, label, created_at } = key;
+        Ok((
+            ApiKey { id, user_id, surface, secret_hash, label, created_at, revoked_at: None },
+            generated,
+        ))
+    }
+
+    /// Resolves an API key presented to `surface` to its owner. Unknown, malformed, revoked or
+    /// foreign keys, and keys of deleted users, are `Unauthenticated`.
+    pub async fn authenticate_api_key(
+        &self,
+        surface: Surface,
+        text: &str,
+    ) -> Result<(ApiKey, User), CoreError> {
+        let refused = || CoreError::unauthenticated("invalid API key");
+        let (id, secret) = credentials::parse_api_key(surface, text).ok_or_else(refused)?;
+        let key = self.store.api_key(id).await?.ok_or_else(refused)?;
+        if key.surface != surface
+            || key.revoked_at.is_some()
+            || !credentials::constant_time_eq(&key.secret_hash, &credentials::sha256_hex(secret))
+        {
+            return Err(refused());
+        }
+        let user = self.store.user(key.user_id).await?.ok_or_else(refused)?;
+        Ok((key, user))
+    }
+
+    /// Revokes an API key.
+    pub async fn revoke_api_key(&self, id: &str) -> Result<(), CoreError> {
+        if self.store.revoke_api_key(id, now()).await? {
+            Ok(())
+        } else {
+            Err(CoreError::not_found("api key not found"))
+        }
+    }
+
+    /// Lists the API keys of a user.
+    pub async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, CoreError> {
+        Ok(self.store.api_keys_of(user_id).await?)
+    }
+
+    /// Opens a session (a refresh token) for `surface`, valid for `ttl`.
+    pub async fn open_session(
+        &self,
+        user_id: UserId,
+        surface: Surface,
+        ttl: Duration,
+    ) -> Result<IssuedSession, CoreError> {
+        let refresh_token = credentials::random_token(32);
+        let at = now();
+        let new = NewSession {
+            id: Uuid::new_v4(),
+            user_id,
+            surface,
+            refresh_token_hash: credentials::sha256_hex(&refresh_token),
+            created_at: at,
+            expires_at: at + ttl,
+        };
+        self.store.insert_session(&new).await?;
+        let NewSession { id, user_id, surface, refresh_token_hash, created_at, expires_at } = new;
+        Ok(IssuedSession {
+            session: Session {
+                id,
+                user_id,
+                surface,
+                refresh_token_hash,
+                created_at,
+                expires_at,
+                revoked_at: None,
+            },
+            refresh_token,
+        })
+    }
+
+    /// Resolves a refresh token presented to `surface`: unknown, expired, revoked or foreign
+    /// tokens, and tokens of deleted users, are `Unauthenticated`.
+    pub async fn resume_session(
+        &self,
+        surface: Surface,
+        refresh_token: &str,
+    ) -> Result<(Session, User), CoreError> {
+        let refused = || CoreError::unauthenticated("refresh token not found or expired");
+        let session = self
+            .store
+            .session_by_refresh_hash(&credentials::sha256_hex(refresh_token))
+            .await?
+            .ok_or_else(refused)?;
+        if session.surface != surface || session.revoked_at.is_some() || session.expires_at <= now()
+        {
+            return Err(refused());
+        }
+        let user = self.store.user(session.user_id).await?.ok_or_else(refused)?;
+        Ok((session, user))
+    }
+
+    /// Revokes one session.
+    pub async fn revoke_session(&self, id: Uuid) -> Result<bool, CoreError> {
+        Ok(self.store.revoke_session(id, now()).await?)
+    }
+
+    /// Revokes every session of a user.
+    pub async fn revoke_sessions(&self, user_id: UserId) -> Result<u64, CoreError> {
+        Ok(self.store.revoke_sessions(user_id, now()).await?)
+    }
+
+    /// The number of the user's unrevoked, unexpired sessions.
+    pub async fn active_sessions(&self, user_id: UserId) -> Result<i64, CoreError> {
+        Ok(self.store.count_active_sessions(user_id, now()).await?)
+    }
+
+    /// The value of a named secret shared by every instance on this database (generated with
+    /// `generate` on first use).
+    pub async fn shared_secret(
+        &self,
+        name: &str,
+        generate: impl FnOnce() -> String,
+    ) -> Result<String, CoreError> {
+        Ok(self.store.secret(name, &generate()).await?)
+    }
+
+    /// Deletes every user, team, session and key.
+    pub async fn reset(&self) -> Result<(), CoreError> {
+        Ok(self.store.reset().await?)
+    }
+}
+
+impl CoreError {
+    /// Adds a field issue to an error of any kind (e.g. which field a not-found refers to).
+    pub fn with_issue(mut self, issue: FieldIssue) -> Self {
+        self.push_issue(issue);
+        self
+    }
+}
+
+fn hash_change(change: PasswordChange) -> Result<String, CoreError> {
+    match change {
+        PasswordChange::Plain(plain) => {
+            if plain.is_empty() {
+                return Err(CoreError::validation(vec![FieldIssue::new(
+                    "password",
+                    IssueCode::Required,
+                    "must not be empty",
+                )]));
+            }
+            credentials::hash_password(&plain)
+        }
+        PasswordChange::Hash(mcf) => {
+            credentials::check_password_hash(&mcf).map_err(|i| CoreError::validation(vec![i]))?;
+            Ok(mcf)
+        }
+    }
+}
+
+fn normalize_username(value: &str, notices: &mut Vec<Notice>) -> String {
+    let trimmed = value.trim();
+    if trimmed != value {
+        notices.push(Notice {
+            field: "username".into(),
+            code: "trimmed",
+            message: "surrounding whitespace was removed from the username".into(),
+        });
+    }
+    trimmed.to_owned()
+}
+
+fn normalize_email(value: &str, notices: &mut Vec<Notice>, issues: &mut Vec<FieldIssue>) -> String {
+    let normalized = validate::normalize_email(value);
+    if let Err(i) = validate::email(&normalized) {
+        issues.push(i);
+    } else if normalized != value {
+        notices.push(Notice {
+            field: "email".into(),
+            code: "normalized",
+            message: format!("email was normalised to {normalized}"),
+        });
+    }
+    normalized
+}

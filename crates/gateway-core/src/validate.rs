@@ -1,0 +1,152 @@
+//! Domain invariants that hold in every dialect: username pattern, email syntax, BCP-47 locale,
+//! IANA time zone, E.164 phone number, country code. Dialect-only limits live in the dialects.
+
+use crate::error::{FieldIssue, IssueCode};
+use regex::Regex;
+use std::{str::FromStr, sync::LazyLock};
+
+/// Longest username, in characters.
+pub const USERNAME_MAX: usize = 50;
+
+static USERNAME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    #[expect(clippy::expect_used, reason = "a constant pattern that is covered by the unit tests")]
+    Regex::new(r"^[a-zA-Z0-9_\-@.]+$").expect("valid username pattern")
+});
+
+static E164_RE: LazyLock<Regex> = LazyLock::new(|| {
+    #[expect(clippy::expect_used, reason = "a constant pattern that is covered by the unit tests")]
+    Regex::new(r"^\+[1-9][0-9]{1,14}$").expect("valid E.164 pattern")
+});
+
+/// A username is 1-50 characters of `[a-zA-Z0-9_\-@.]`, or a valid email address.
+pub fn username(value: &str) -> Result<(), FieldIssue> {
+    let len = value.chars().count();
+    if len == 0 {
+        return Err(FieldIssue::new("username", IssueCode::Required, "must not be empty"));
+    }
+    if len > USERNAME_MAX {
+        return Err(FieldIssue::new(
+            "username",
+            IssueCode::TooLong { max: USERNAME_MAX },
+            format!("must be at most {USERNAME_MAX} characters"),
+        ));
+    }
+    if USERNAME_RE.is_match(value) || email_address::EmailAddress::is_valid(value) {
+        Ok(())
+    } else {
+        Err(FieldIssue::new(
+            "username",
+            IssueCode::InvalidFormat,
+            "may contain only letters, digits and _ - @ . (or be an email address)",
+        ))
+    }
+}
+
+/// An email address with a valid syntax (RFC 5322 addr-spec, as checked by `email_address`)
+/// and a dot in its domain.
+pub fn email(value: &str) -> Result<(), FieldIssue> {
+    if value.is_empty() {
+        return Err(FieldIssue::new("email", IssueCode::Required, "must not be empty"));
+    }
+    match email_address::EmailAddress::from_str(value) {
+        Ok(addr) if addr.domain().contains('.') && !value.contains(char::is_whitespace) => Ok(()),
+        _ => Err(FieldIssue::new("email", IssueCode::InvalidFormat, "must be a valid email address")),
+    }
+}
+
+/// Normalises an email address: trimmed and lower-cased.
+pub fn normalize_email(value: &str) -> String {
+    value.trim().to_lowercase()
+}
+
+/// A well-formed BCP-47 language tag; returns it in canonical case (`en-US`).
+pub fn locale(value: &str) -> Result<String, FieldIssue> {
+    oxilangtag::LanguageTag::parse_and_normalize(value)
+        .map(|tag| tag.into_inner())
+        .map_err(|_| {
+            FieldIssue::new("locale", IssueCode::InvalidFormat, "must be a valid BCP 47 language tag")
+        })
+}
+
+/// A time zone name from the IANA database (`Europe/Amsterdam`).
+pub fn timezone(value: &str) -> Result<(), FieldIssue> {
+    chrono_tz::Tz::from_str(value).map(|_| ()).map_err(|_| {
+        FieldIssue::new("timezone", IssueCode::InvalidFormat, "must be an IANA time zone name")
+    })
+}
+
+/// A phone number in E.164 form (`+31201234567`).
+pub fn phone_number(value: &str) -> Result<(), FieldIssue> {
+    if E164_RE.is_match(value) {
+        Ok(())
+    } else {
+        Err(FieldIssue::new(
+            "phone_number",
+            IssueCode::InvalidFormat,
+            "must be a phone number in E.164 format",
+        ))
+    }
+}
+
+/// An ISO 3166-1 alpha-2 code; returns it trimmed and upper-case.
+pub fn country_code(value: &str) -> Result<String, FieldIssue> {
+    let code = value.trim().to_ascii_uppercase();
+    if code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err(FieldIssue::new(
+            "country_code",
+            IssueCode::InvalidFormat,
+            "must be a 2-letter country code",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_follow_the_pattern_or_are_emails() {
+        assert!(username("jane_doe-1.x@y").is_ok());
+        assert!(username("jane+tag@example.com").is_ok());
+        assert_eq!(username("").unwrap_err().code, IssueCode::Required);
+        assert_eq!(username("bad name!").unwrap_err().code, IssueCode::InvalidFormat);
+        assert_eq!(username(&"a".repeat(51)).unwrap_err().code, IssueCode::TooLong { max: 50 });
+        assert!(username(&"a".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn emails_need_a_valid_syntax() {
+        assert!(email("jane@example.com").is_ok());
+        assert!(email("not-an-email").is_err());
+        assert!(email("jane@localhost").is_err());
+        assert!(email("").is_err());
+        assert_eq!(normalize_email("  Jane@Example.COM "), "jane@example.com");
+    }
+
+    #[test]
+    fn locales_are_bcp47_and_normalised() {
+        assert_eq!(locale("en-us").unwrap(), "en-US");
+        assert_eq!(locale("zh-hant-tw").unwrap(), "zh-Hant-TW");
+        assert!(locale("english_US").is_err());
+    }
+
+    #[test]
+    fn timezones_are_iana_names() {
+        assert!(timezone("Europe/Amsterdam").is_ok());
+        assert!(timezone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert!(phone_number("+31201234567").is_ok());
+        assert!(phone_number("0201234567").is_err());
+    }
+
+    #[test]
+    fn country_codes_are_normalised() {
+        assert_eq!(country_code(" us ").unwrap(), "US");
+        assert!(country_code("USA").is_err());
+    }
+}

@@ -1,0 +1,29 @@
+//! actix-web glue shared by every dialect: access tokens, the credential extractor, request ids,
+//! and the helpers each dialect uses to answer framework rejections in its own envelope.
+//!
+//! Depends on `gateway-core` only; never on storage or on a dialect.
+
+pub mod admin;
+pub mod auth;
+pub mod fallback;
+pub mod faults;
+pub mod request_id;
+pub mod tokens;
+
+pub use auth::{Auth, AuthPolicy, Authenticated, Credential, Presented};
+pub use fallback::{Fallback, FallbackRender};
+pub use request_id::request_id;
+pub use tokens::{AccessClaims, IssuedToken, TokenError, Tokens};
+
+/// HTTP limits shared by the dialects, registered as `web::Data<HttpLimits>`.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    /// Largest accepted request body, in bytes (64 KiB by default).
+    pub body_limit: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self { body_limit: 64 * 1024 }
+    }
+}

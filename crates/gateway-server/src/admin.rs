@@ -1,0 +1,449 @@
+//! The admin API under `/admin`, for operators and test suites: users, keys, tokens, teams and a
+//! full reset. Bearer admin token from configuration; disabled when that token is empty.
+//! Its JSON is the gateway's own (core field names), not any vendor's.
+
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    http::StatusCode,
+    web::{self, Data, Json, Path},
+};
+use chrono::Duration;
+use gateway_core::{
+    CoreError, ErrorKind, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserId,
+    UserKind, UserStatus,
+};
+use gateway_http::{
+    Tokens,
+    faults::{FaultSpec, Faults},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::credentials;
+
+/// An admin API error: the core error rendered as `{"error": {kind, message, issues}}`.
+#[derive(Debug)]
+pub struct AdminError(pub CoreError);
+
+impl From<CoreError> for AdminError {
+    fn from(e: CoreError) -> Self {
+        Self(e)
+    }
+}
+
+impl std::fmt::Display for AdminError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for AdminError {
+    fn status_code(&self) -> StatusCode {
+        match self.0.kind() {
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+    fn error_response(&self) -> HttpResponse {
+        let issues: Vec<_> = self
+            .0
+            .issues()
+            .iter()
+            .map(|i| json!({"field": i.field, "message": i.message}))
+            .collect();
+        HttpResponse::build(self.status_code()).json(json!({
+            "error": {"kind": self.0.kind().as_str(), "message": self.0.message(), "issues": issues}
+        }))
+    }
+}
+
+type Result<T> = std::result::Result<T, AdminError>;
+
+fn check_admin(req: &HttpRequest) -> Result<()> {
+    Ok(gateway_http::admin::check(req)?)
+}
+
+/// A user as the admin API shows it (never the password hash or TOTP secret).
+#[derive(Debug, Serialize)]
+pub struct AdminUser {
+    id: String,
+    username: String,
+    email: Option<String>,
+    email_verified: bool,
+    kind: &'static str,
+    status: &'static str,
+    display_name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    has_password: bool,
+    is_active: bool,
+    is_superuser: bool,
+    is_platform_admin: bool,
+    created_at: String,
+    updated_at: String,
+    version: i64,
+}
+
+impl From<&User> for AdminUser {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            email: u.email.clone(),
+            email_verified: u.email_verified,
+            kind: u.kind.as_str(),
+            status: u.status.as_str(),
+            display_name: u.display_name.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            has_password: u.has_password(),
+            is_active: u.is_active,
+            is_superuser: u.is_superuser,
+            is_platform_admin: u.is_platform_admin,
+            created_at: u.created_at.to_rfc3339(),
+            updated_at: u.updated_at.to_rfc3339(),
+            version: u.version,
+        }
+    }
+}
+
+/// `POST /admin/users` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    username: String,
+    email: Option<String>,
+    #[serde(default)]
+    email_verified: bool,
+    password: Option<String>,
+    password_hash: Option<String>,
+    display_name: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// `regular` (default), `service_account` or `admin`.
+    kind: Option<String>,
+    /// `pending` (default), `active`, `invited`, `banned`.
+    status: Option<String>,
+    organization_id: Option<Uuid>,
+    oauth_provider: Option<String>,
+    oauth_id: Option<String>,
+    #[serde(default)]
+    is_superuser: bool,
+    #[serde(default)]
+    is_platform_admin: bool,
+}
+
+fn bad(field: &str, message: String) -> AdminError {
+    CoreError::validation(vec![gateway_core::FieldIssue::new(
+        field,
+        gateway_core::IssueCode::InvalidFormat,
+        message,
+    )])
+    .into()
+}
+
+impl TryFrom<CreateUser> for NewUser {
+    type Error = AdminError;
+    fn try_from(c: CreateUser) -> Result<Self> {
+        let CreateUser {
+            username,
+            email,
+            email_verified,
+            password,
+            password_hash,
+            display_name,
+            first_name,
+            last_name,
+            kind,
+            status,
+            organization_id,
+            oauth_provider,
+            oauth_id,
+            is_superuser,
+            is_platform_admin,
+        } = c;
+        let password = match (password, password_hash) {
+            (Some(_), Some(_)) => {
+                return Err(bad("password", "give password or password_hash, not both".into()));
+            }
+            (Some(p), None) => Some(PasswordChange::Plain(p)),
+            (None, Some(h)) => Some(PasswordChange::Hash(h)),
+            (None, None) => None,
+        };
+        let kind: UserKind = kind.as_deref().unwrap_or("regular").parse().map_err(|e| bad("kind", e))?;
+        let status: UserStatus =
+            status.as_deref().unwrap_or("pending").parse().map_err(|e| bad("status", e))?;
+        let oauth = match (oauth_provider, oauth_id) {
+            (Some(p), Some(i)) => Some((p, i)),
+            (None, None) => None,
+            _ => return Err(bad("oauth_provider", "oauth_provider and oauth_id go together".into())),
+        };
+        Ok(NewUser {
+            username,
+            email,
+            email_verified,
+            password,
+            kind,
+            status,
+            display_name,
+            first_name,
+            last_name,
+            organization_id,
+            oauth,
+            is_superuser,
+            is_platform_admin,
+        })
+    }
+}
+
+async fn create_user(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    body: Json<CreateUser>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let new = NewUser::try_from(body.into_inner())?;
+    let user = gateway.create_user(new).await?.value;
+    Ok(HttpResponse::Created().json(AdminUser::from(&user)))
+}
+
+#[derive(Debug, Deserialize)]
+struct Page {
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list_users(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    page: web::Query<Page>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let users = gateway.list_users(page.limit.unwrap_or(100), page.offset.unwrap_or(0)).await?;
+    Ok(HttpResponse::Ok().json(users.iter().map(AdminUser::from).collect::<Vec<_>>()))
+}
+
+fn user_id(raw: &str) -> Result<UserId> {
+    raw.parse().map_err(|_| CoreError::not_found("user not found").into())
+}
+
+async fn show_user(req: HttpRequest, gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let user = gateway.user(user_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(AdminUser::from(&user)))
+}
+
+async fn delete_user(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    id: Path<String>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    gateway.delete_user(user_id(&id)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /admin/users/{id}/keys` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateKey {
+    surface: String,
+    label: Option<String>,
+}
+
+async fn create_key(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    id: Path<String>,
+    body: Json<CreateKey>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let user = gateway.user(user_id(&id)?).await?;
+    let CreateKey { surface, label } = body.into_inner();
+    let surface: Surface = surface.parse().map_err(|e| bad("surface", e))?;
+    let (key, generated) = gateway.issue_api_key(user.id, surface, label).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "id": key.id, "surface": surface.as_str(), "user_id": user.id.to_string(), "key": generated.text,
+    })))
+}
+
+async fn revoke_key(req: HttpRequest, gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    gateway.revoke_api_key(&id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /admin/users/{id}/tokens` body: one surface, or all of them when absent.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueTokens {
+    surface: Option<String>,
+    ttl_secs: Option<i64>,
+    /// Also issue API keys (default true for the full set, false for one surface).
+    with_keys: Option<bool>,
+}
+
+async fn issue_tokens(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    tokens: Data<Tokens>,
+    id: Path<String>,
+    body: Option<Json<IssueTokens>>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let user = gateway.user(user_id(&id)?).await?;
+    let IssueTokens { surface, ttl_secs, with_keys } = body.map(Json::into_inner).unwrap_or_default();
+    let lifetime = ttl_secs.map(Duration::seconds);
+    let set = match surface {
+        Some(s) => {
+            let surface: Surface = s.parse().map_err(|e| bad("surface", e))?;
+            vec![
+                credentials::issue(
+                    &gateway,
+                    &tokens,
+                    user.id,
+                    surface,
+                    lifetime,
+                    with_keys.unwrap_or(false),
+                    Some("admin api".into()),
+                )
+                .await?,
+            ]
+        }
+        None => credentials::issue_all(&gateway, &tokens, user.id, lifetime, Some("admin api".into()))
+            .await?,
+    };
+    Ok(HttpResponse::Created().json(json!({"user_id": user.id.to_string(), "credentials": set})))
+}
+
+/// `POST /admin/teams` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateTeam {
+    display_name: String,
+}
+
+async fn create_team(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    body: Json<CreateTeam>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let team = gateway.create_team(&body.display_name).await?;
+    Ok(HttpResponse::Created().json(json!({"id": team.id, "display_name": team.display_name})))
+}
+
+/// `POST /admin/teams/{id}/members` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddMember {
+    user_id: String,
+    role: Option<String>,
+}
+
+async fn add_member(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    team: Path<Uuid>,
+    body: Json<AddMember>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let AddMember { user_id: raw, role } = body.into_inner();
+    let user = gateway.user(user_id(&raw)?).await?;
+    let role: TeamRole = role.as_deref().unwrap_or("member").parse().map_err(|e| bad("role", e))?;
+    gateway.add_member(*team, user.id, role).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn reset(req: HttpRequest, gateway: Data<Gateway>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    gateway.reset().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn add_fault(
+    req: HttpRequest,
+    faults: Data<Faults>,
+    body: Json<FaultSpec>,
+) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    let rule = faults.add(body.into_inner()).map_err(|e| bad("fault", e))?;
+    Ok(HttpResponse::Created().json(rule))
+}
+
+async fn list_faults(req: HttpRequest, faults: Data<Faults>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    Ok(HttpResponse::Ok().json(faults.list()))
+}
+
+async fn remove_fault(req: HttpRequest, faults: Data<Faults>, id: Path<Uuid>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    if faults.remove(*id) {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(CoreError::not_found("fault rule not found").into())
+    }
+}
+
+async fn clear_faults(req: HttpRequest, faults: Data<Faults>) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    faults.clear();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse> {
+    check_admin(&req)?;
+    Err(CoreError::not_found("no such admin route").into())
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let status = match &err {
+        actix_web::error::JsonPayloadError::Overflow { .. }
+        | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+            return actix_web::error::InternalError::from_response(
+                err,
+                HttpResponse::PayloadTooLarge().json(json!({"error": {"kind": "validation", "message": "request body is too large", "issues": []}})),
+            )
+            .into();
+        }
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let message = format!("invalid request body: {err}");
+    actix_web::error::InternalError::from_response(
+        err,
+        HttpResponse::build(status)
+            .json(json!({"error": {"kind": "validation", "message": message, "issues": []}})),
+    )
+    .into()
+}
+
+/// Mounts `/admin`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/admin")
+            .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error))
+            .route("/users", web::post().to(create_user))
+            .route("/users", web::get().to(list_users))
+            .route("/users/{id}", web::get().to(show_user))
+            .route("/users/{id}", web::delete().to(delete_user))
+            .route("/users/{id}/keys", web::post().to(create_key))
+            .route("/users/{id}/tokens", web::post().to(issue_tokens))
+            .route("/keys/{id}", web::delete().to(revoke_key))
+            .route("/teams", web::post().to(create_team))
+            .route("/teams/{id}/members", web::post().to(add_member))
+            .route("/faults", web::post().to(add_fault))
+            .route("/faults", web::get().to(list_faults))
+            .route("/faults", web::delete().to(clear_faults))
+            .route("/faults/{id}", web::delete().to(remove_fault))
+            .route("/reset", web::post().to(reset))
+            .default_service(web::to(not_found)),
+    );
+}

@@ -1,0 +1,248 @@
+//! The command line: `serve` (default), `migrate`, `users`, `keys`, `tokens`, `openapi`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use gateway_core::{NewUser, PasswordChange, Surface, UserId, UserKind, UserStatus};
+
+use crate::{AppState, Application, Settings, credentials, demo, dialects, startup, telemetry};
+
+/// Multi-dialect account API gateway.
+#[derive(Debug, Parser)]
+#[command(name = "gateway", version, about)]
+pub struct Cli {
+    /// Extra TOML settings file, layered over config/default.toml and config/$GATEWAY_ENV.toml.
+    #[arg(long, global = true, env = "GATEWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Directory holding $GATEWAY_ENV.toml.
+    #[arg(long, global = true, default_value = "config")]
+    pub config_dir: PathBuf,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve every dialect on one listener.
+    Serve {
+        /// Ensure a demo user and print credentials for every surface.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Issue access tokens.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+    /// Print the OpenAPI document of a dialect surface.
+    Openapi {
+        /// Surface name; run without it to list them.
+        name: Option<String>,
+    },
+}
+
+/// `users ...`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user.
+    Create(CreateUserArgs),
+    /// List users.
+    List,
+    /// Show one user (by id or username).
+    Show {
+        /// User id or username.
+        user: String,
+    },
+    /// Delete a user and every credential of it.
+    Delete {
+        /// User id or username.
+        user: String,
+    },
+}
+
+/// `users create` arguments.
+#[derive(Debug, Args)]
+pub struct CreateUserArgs {
+    /// Unique username.
+    #[arg(long)]
+    pub username: String,
+    /// Primary email.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Password (hashed with argon2id).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Display name.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// regular, service_account or admin.
+    #[arg(long, default_value = "regular")]
+    pub kind: String,
+}
+
+/// `keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key (printed once).
+    Create {
+        /// User id or username.
+        #[arg(long)]
+        user: String,
+        /// Surface: platform, users-me, account-profile, me, users.
+        #[arg(long)]
+        surface: String,
+        /// Label.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke an API key by id.
+    Revoke {
+        /// Key id.
+        id: String,
+    },
+}
+
+/// `tokens ...`
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Issue access tokens (one surface, or all of them with API keys).
+    Issue {
+        /// User id or username.
+        #[arg(long)]
+        user: String,
+        /// One surface; all when absent.
+        #[arg(long)]
+        surface: Option<String>,
+        /// Lifetime in seconds.
+        #[arg(long)]
+        ttl_secs: Option<i64>,
+    },
+}
+
+async fn find_user(state: &AppState, user: &str) -> anyhow::Result<gateway_core::User> {
+    Ok(match user.parse::<UserId>() {
+        Ok(id) => state.gateway.user(id).await?,
+        Err(_) => state.gateway.user_by_username(user).await?,
+    })
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::Openapi { name } = &command {
+        return match name {
+            None => {
+                for n in dialects::openapi_names() {
+                    println!("{n}");
+                }
+                Ok(())
+            }
+            Some(n) => match dialects::openapi(n) {
+                Some(doc) => {
+                    println!("{doc}");
+                    Ok(())
+                }
+                None => anyhow::bail!(
+                    "unknown surface {n:?}; known: {}",
+                    dialects::openapi_names().join(", ")
+                ),
+            },
+        };
+    }
+    let settings = Settings::load(&cli.config_dir, cli.config.as_deref())?;
+    telemetry::init(&settings.log);
+    match command {
+        Command::Serve { demo } => {
+            let app = Application::build(&settings).await?;
+            println!("gateway listening on {}", app.base_url());
+            println!("  database: {}", app.state().store.describe());
+            println!("  health:   {}/healthz   readiness: {}/readyz", app.base_url(), app.base_url());
+            if demo {
+                demo::ensure_and_print(app.state(), &app.base_url()).await?;
+            } else {
+                println!(
+                    "  credentials: `gateway users create ...` then `gateway tokens issue --user NAME`,\n               or POST {}/admin/users/{{id}}/tokens with the admin token",
+                    app.base_url()
+                );
+            }
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let state = startup::state(&settings).await?;
+            println!("migrated {}", state.store.describe());
+        }
+        Command::Users(cmd) => {
+            let state = startup::state(&settings).await?;
+            match cmd {
+                UsersCommand::Create(CreateUserArgs { username, email, password, display_name, kind }) => {
+                    let kind: UserKind = kind.parse().map_err(anyhow::Error::msg)?;
+                    let mut new = NewUser::regular(username);
+                    new.email = email;
+                    new.password = password.map(PasswordChange::Plain);
+                    new.display_name = display_name;
+                    new.kind = kind;
+                    new.status = UserStatus::Active;
+                    let user = state.gateway.create_user(new).await?.value;
+                    print_json(&crate::admin::AdminUser::from(&user))?;
+                }
+                UsersCommand::List => {
+                    let users = state.gateway.list_users(1000, 0).await?;
+                    print_json(&users.iter().map(crate::admin::AdminUser::from).collect::<Vec<_>>())?;
+                }
+                UsersCommand::Show { user } => {
+                    print_json(&crate::admin::AdminUser::from(&find_user(&state, &user).await?))?;
+                }
+                UsersCommand::Delete { user } => {
+                    let user = find_user(&state, &user).await?;
+                    state.gateway.delete_user(user.id).await?;
+                    println!("deleted {}", user.id);
+                }
+            }
+        }
+        Command::Keys(cmd) => {
+            let state = startup::state(&settings).await?;
+            match cmd {
+                KeysCommand::Create { user, surface, label } => {
+                    let user = find_user(&state, &user).await?;
+                    let surface: Surface = surface.parse().map_err(anyhow::Error::msg)?;
+                    let (key, generated) = state.gateway.issue_api_key(user.id, surface, label).await?;
+                    print_json(&serde_json::json!({
+                        "id": key.id, "surface": surface.as_str(), "user_id": user.id.to_string(), "key": generated.text
+                    }))?;
+                }
+                KeysCommand::Revoke { id } => {
+                    state.gateway.revoke_api_key(&id).await?;
+                    println!("revoked {id}");
+                }
+            }
+        }
+        Command::Tokens(TokensCommand::Issue { user, surface, ttl_secs }) => {
+            let state = startup::state(&settings).await?;
+            let user = find_user(&state, &user).await?;
+            let lifetime = ttl_secs.map(chrono::Duration::seconds);
+            let set = match surface {
+                Some(s) => {
+                    let surface: Surface = s.parse().map_err(anyhow::Error::msg)?;
+                    vec![credentials::issue(&state.gateway, &state.tokens, user.id, surface, lifetime, false, None).await?]
+                }
+                None => credentials::issue_all(&state.gateway, &state.tokens, user.id, lifetime, Some("cli".into())).await?,
+            };
+            print_json(&set)?;
+        }
+        Command::Openapi { .. } => {}
+    }
+    Ok(())
+}

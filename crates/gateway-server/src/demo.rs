@@ -1,0 +1,59 @@
+//! `serve --demo` (what `make run` uses): ensures a demo user with a team and prints fresh
+//! credentials for every surface.
+
+use gateway_core::{CoreError, ErrorKind, NewUser, PasswordChange, TeamRole, UserPatch, UserStatus};
+
+use crate::{AppState, credentials};
+
+/// Username of the demo user.
+pub const DEMO_USERNAME: &str = "demo";
+/// Password of the demo user.
+pub const DEMO_PASSWORD: &str = "demo-password";
+const KEY_LABEL: &str = "make run demo";
+
+/// Ensures the demo user exists, replaces its demo keys, and prints a credential set.
+pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Result<()> {
+    let gateway = &state.gateway;
+    let user = match gateway.user_by_username(DEMO_USERNAME).await {
+        Ok(user) => user,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let mut new = NewUser::regular(DEMO_USERNAME);
+            new.email = Some("demo@example.com".into());
+            new.email_verified = true;
+            new.password = Some(PasswordChange::Plain(DEMO_PASSWORD.into()));
+            new.display_name = Some("Demo User".into());
+            new.first_name = Some("Demo".into());
+            new.last_name = Some("User".into());
+            new.status = UserStatus::Active;
+            let user = gateway.create_user(new).await?.value;
+            let team = gateway.create_team("Demo Team").await?;
+            gateway.add_member(team.id, user.id, TeamRole::Owner).await?;
+            let patch = UserPatch { selected_team_id: Some(Some(team.id)), ..UserPatch::default() };
+            gateway.update_user(user.id, patch).await?.value
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for key in gateway.api_keys_of(user.id).await? {
+        if key.label.as_deref() == Some(KEY_LABEL) && key.revoked_at.is_none() {
+            gateway.revoke_api_key(&key.id).await.or_else(ignore_not_found)?;
+        }
+    }
+    let set =
+        credentials::issue_all(gateway, &state.tokens, user.id, None, Some(KEY_LABEL.into())).await?;
+    println!("\ndemo user {DEMO_USERNAME:?} (id {}, password {DEMO_PASSWORD:?}); credentials:", user.id);
+    for c in &set {
+        println!("  {:<16} token   {}", c.surface, c.access_token);
+        if let Some(key) = &c.api_key {
+            println!("  {:<16} api key {key}", "");
+        }
+    }
+    println!(
+        "\ntry:  curl -H 'Authorization: Bearer <me token>' {base_url}/me\nmore: POST {base_url}/admin/users/{}/tokens with 'Authorization: Bearer <admin token from config>'\n",
+        user.id
+    );
+    Ok(())
+}
+
+fn ignore_not_found(e: CoreError) -> Result<(), CoreError> {
+    if e.kind() == ErrorKind::NotFound { Ok(()) } else { Err(e) }
+}

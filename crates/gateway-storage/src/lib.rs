@@ -1,0 +1,159 @@
+//! diesel 2 + r2d2 persistence for `gateway-core`, on SQLite (bundled, the default) and
+//! PostgreSQL, chosen by the URL scheme.
+//!
+//! One hand-written schema with portable types serves both backends; migrations are embedded per
+//! backend and run at start. Every diesel call runs on tokio's blocking pool (see [`DieselStore`]);
+//! nothing here blocks an actix worker.
+
+#[expect(missing_docs, reason = "the MultiConnection derive generates undocumented items")]
+pub mod conn;
+pub mod error;
+mod queries;
+mod rows;
+mod schema;
+
+use std::{sync::Arc, time::Duration};
+
+use diesel::{Connection, connection::SimpleConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use gateway_core::StoreError;
+
+pub use conn::{AnyConnection, DbTarget, Manager};
+use error::Failure;
+
+#[cfg(feature = "sqlite")]
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Maximum connections in the pool.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store reports `Unavailable`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// Why the store could not be opened. Each variant renders as one line naming the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The URL is unusable.
+    #[error(transparent)]
+    Url(#[from] conn::UrlError),
+    /// The directory of a new SQLite file cannot be created.
+    #[error("cannot create the directory for {0}: {1}")]
+    Directory(String, std::io::Error),
+    /// The first connection failed.
+    #[error("cannot connect to {0}: {1}")]
+    Connect(String, String),
+    /// Migrations failed (corrupt or locked file, permissions, incompatible schema).
+    #[error("cannot migrate {0}: {1}")]
+    Migrate(String, String),
+}
+
+/// The diesel implementation of `gateway_core::Store`.
+#[derive(Clone)]
+pub struct DieselStore {
+    pool: r2d2::Pool<Manager>,
+    target: Arc<DbTarget>,
+}
+
+impl std::fmt::Debug for DieselStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DieselStore").field("target", &self.target.describe()).finish()
+    }
+}
+
+fn one_line(s: impl ToString) -> String {
+    s.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Runs the pending migrations of `target` on one direct connection, and switches SQLite to WAL.
+/// On PostgreSQL an advisory lock serialises instances that start together.
+pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
+    let what = target.describe();
+    if let DbTarget::Sqlite(path) = target
+        && let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| OpenError::Directory(what.clone(), e))?;
+    }
+    let mut conn =
+        conn::establish(target).map_err(|e| OpenError::Connect(what.clone(), one_line(e)))?;
+    let migrate_err = |e: &dyn std::fmt::Display| OpenError::Migrate(what.clone(), one_line(e));
+    match &mut conn {
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => {
+            c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| migrate_err(&e))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| migrate_err(&e))?;
+        }
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(72421);").map_err(|e| migrate_err(&e))?;
+            let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+            let unlock = c.batch_execute("SELECT pg_advisory_unlock(72421);");
+            result.map_err(|e| migrate_err(&e))?;
+            unlock.map_err(|e| migrate_err(&e))?;
+        }
+    }
+    Ok(())
+}
+
+impl DieselStore {
+    /// Opens the database named by `url`: checks the URL, creates a new SQLite file (and its
+    /// directory), runs the migrations, and builds the pool.
+    pub fn open(url: &str, options: &PoolOptions) -> Result<Self, OpenError> {
+        let target = DbTarget::from_url(url)?;
+        migrate(&target)?;
+        let pool = r2d2::Pool::builder()
+            .max_size(options.max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(options.acquire_timeout)
+            .build_unchecked(Manager::new(target.clone()));
+        Ok(Self { pool, target: Arc::new(target) })
+    }
+
+    /// The database this store uses (without credentials).
+    pub fn describe(&self) -> String {
+        self.target.describe()
+    }
+
+    /// Reads back the SQLite settings of a pooled connection, as `(journal_mode, busy_timeout,
+    /// foreign_keys, synchronous)`; `None` on PostgreSQL. Startup and tests check them.
+    pub async fn sqlite_settings(&self) -> Result<Option<(String, i64, i64, i64)>, StoreError> {
+        self.run(|conn| queries::sqlite_settings(conn)).await
+    }
+
+    /// Runs `f` with a pooled connection on the blocking pool, keeping the tracing span. The
+    /// connection is checked out inside the blocking task.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, Failure> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(error::from_pool)?;
+            f(&mut conn).map_err(|Failure(e)| e)
+        })
+        .await
+        .map_err(|e| StoreError::Other(Box::new(e)))?
+    }
+}
+
+/// Runs `f` in a transaction on `conn`.
+pub(crate) fn transaction<T>(
+    conn: &mut AnyConnection,
+    f: impl FnOnce(&mut AnyConnection) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    conn.transaction(f)
+}

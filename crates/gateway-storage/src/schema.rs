@@ -1,0 +1,109 @@
+//! The one diesel schema for both backends, written by hand with portable SQL types only
+//! (MultiConnection has no Uuid, Timestamptz or Jsonb): ids as TEXT, JSON as TEXT, naive UTC
+//! timestamps.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        email_auth_enabled -> Bool,
+        password_hash -> Nullable<Text>,
+        password_expired -> Nullable<Bool>,
+        totp_secret -> Nullable<Text>,
+        oauth_provider -> Nullable<Text>,
+        oauth_id -> Nullable<Text>,
+        kind -> Text,
+        organization_id -> Nullable<Text>,
+        is_active -> Bool,
+        is_superuser -> Bool,
+        is_platform_admin -> Bool,
+        is_onboarded -> Bool,
+        email_opt_in -> Bool,
+        is_anonymous -> Bool,
+        restricted_by_admin -> Bool,
+        restricted_by_admin_reason -> Nullable<Text>,
+        restricted_by_admin_private_details -> Nullable<Text>,
+        otp_auth_enabled -> Bool,
+        passkey_auth_enabled -> Bool,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        bio -> Nullable<Text>,
+        avatar_url -> Nullable<Text>,
+        locale -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        phone_number -> Nullable<Text>,
+        company -> Nullable<Text>,
+        job_title -> Nullable<Text>,
+        status -> Text,
+        country_code -> Nullable<Text>,
+        risk_sign_up_bot -> BigInt,
+        risk_sign_up_free_trial_abuse -> BigInt,
+        client_metadata -> Nullable<Text>,
+        client_read_only_metadata -> Nullable<Text>,
+        server_metadata -> Nullable<Text>,
+        selected_team_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        signed_up_at -> Timestamp,
+        last_active_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        display_name -> Text,
+        profile_image_url -> Nullable<Text>,
+        client_metadata -> Nullable<Text>,
+        client_read_only_metadata -> Nullable<Text>,
+        server_metadata -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    team_memberships (team_id, user_id) {
+        team_id -> Text,
+        user_id -> Text,
+        role -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        surface -> Text,
+        refresh_token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        user_id -> Text,
+        surface -> Text,
+        secret_hash -> Text,
+        label -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    gateway_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::joinable!(team_memberships -> teams (team_id));
+diesel::allow_tables_to_appear_in_same_query!(users, teams, team_memberships, sessions, api_keys);

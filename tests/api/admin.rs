@@ -1,0 +1,1 @@
+//! Admin API, health and identity tests.

@@ -1,0 +1,274 @@
+#!/usr/bin/env node
+// SDK compatibility driver: runs the published npm SDK @stackframe/js 2.8.108, unmodified, against a
+// gateway that emulates the Stack Auth users API (shared/specs/tiered.md).
+//
+//   node tests/sdk/js/stack_sdk.mjs <scenario>
+//
+// Scenarios (numbers from tiered.md, "Scenarios a compatible server must pass"):
+//   client               34  StackClientApp with {accessToken, refreshToken}: getUser, update displayName +
+//                            clientMetadata, the token refresh that follows, primaryEmail of another user ->
+//                            KnownError USER_EMAIL_ALREADY_EXISTS; with DELETE=1 also user.delete().
+//   server               35  StackServerApp: getUser by token (server fields), serverUser.update of
+//                            serverMetadata/clientReadOnlyMetadata/primaryEmailVerified, getUser(id),
+//                            getUser(unknown id) -> null, client view without serverMetadata.
+//   expired              36  expired access token + valid refresh token -> user, through both refresh paths
+//                            (up front from `exp`, and after the server rejects a token the SDK still trusts).
+//   expired-bad-refresh  37  expired access token + unknown refresh token -> null, and {or: "throw"} throws.
+//
+// Configured only through environment variables (README.md lists them). Prints one JSON line per step on
+// stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
+// Exits 0 only if every step passed; stops at the first failed step. Requests to any origin other than
+// GATEWAY_URL are blocked and fail the step.
+import { StackClientApp, StackServerApp } from "@stackframe/js";
+import { isDeepStrictEqual } from "node:util";
+
+// ---- plumbing -------------------------------------------------------------------------------------------
+const emit = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(...a); // keep stdout JSON-only
+process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
+
+const SCENARIO = process.argv[2];
+if (!["client", "server", "expired", "expired-bad-refresh"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh>   (configuration: see README.md)");
+  process.exit(2);
+}
+const env = (name, fallback) => process.env[name] || fallback;
+function need(name) {
+  const v = process.env[name];
+  if (!v) { emit({ step: "config", ok: false, error: `environment variable ${name} is required` }); process.exit(2); }
+  return v;
+}
+const STEP_TIMEOUT_MS = Number(env("STEP_TIMEOUT_MS", "30000"));
+const GATEWAY_URL = need("GATEWAY_URL");
+const GATEWAY = new URL(GATEWAY_URL);
+const API = GATEWAY.pathname.replace(/\/$/, "") + "/api/v1"; // the SDK joins baseUrl + "/api/v1" + path
+const PROJECT_ID = need("PROJECT_ID");
+const PCK = env("PUBLISHABLE_CLIENT_KEY"); // optional: without it the SDK uses the keyless sentinel
+const nonce = Date.now().toString(36);
+
+// Record every request the SDK makes (it calls the global fetch) so steps can assert on the wire.
+const wire = [];
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init = {}) => {
+  const url = new URL(input instanceof Request ? input.url : String(input));
+  const h = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+  const pick = (n) => h.get(`x-hexclave-${n}`) ?? h.get(`x-stack-${n}`) ?? undefined;
+  const e = { method: (init.method ?? "GET").toUpperCase(), path: url.pathname, accessType: pick("access-type"), accessToken: pick("access-token") };
+  wire.push(e);
+  if (url.origin !== GATEWAY.origin) { e.blocked = url.href; throw new TypeError(`driver blocked a request outside GATEWAY_URL: ${url.href}`); }
+  const res = await realFetch(input, init);
+  e.status = Number(res.headers.get("x-hexclave-actual-status") ?? res.headers.get("x-stack-actual-status") ?? res.status);
+  e.knownError = res.headers.get("x-hexclave-known-error") ?? res.headers.get("x-stack-known-error") ?? undefined;
+  return res;
+};
+const fmt = (e) => e.blocked ? `${e.method} ${e.blocked} -> BLOCKED`
+  : `${e.method} ${e.path}${e.accessType ? ` [${e.accessType}${e.accessToken ? "+token" : ""}]` : ""} -> ${e.status ?? "no answer"}${e.knownError ? ` ${e.knownError}` : ""}`;
+
+// Runs one step; `fn` gets a function returning the requests made so far in this step.
+async function step(name, fn) {
+  const from = wire.length, t0 = Date.now();
+  const mine = () => wire.slice(from);
+  let timer;
+  try {
+    const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS); });
+    const details = await Promise.race([fn(mine), timeout]);
+    const blocked = mine().filter((e) => e.blocked);
+    check(blocked.length === 0, `requests outside GATEWAY_URL: ${blocked.map((e) => e.blocked).join(", ")}`);
+    emit({ step: name, ok: true, ...details, ms: Date.now() - t0, wire: mine().map(fmt) });
+  } catch (err) {
+    emit({ step: name, ok: false, error: String(err?.stack ?? err).slice(0, 4000), ms: Date.now() - t0, wire: mine().map(fmt) });
+    process.exit(1);
+  } finally { clearTimeout(timer); }
+}
+
+function check(cond, msg) { if (!cond) throw new Error(msg); }
+function eq(actual, expected, what) {
+  if (!isDeepStrictEqual(actual, expected)) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+// Asserts that the step made `method API+path` answered with (actual) `status` and, if given, that known error.
+function sawRequest(entries, method, path, status, knownError) {
+  const hit = entries.find((e) => e.method === method && e.path === API + path && e.status === status && e.knownError === knownError);
+  check(hit, `expected ${method} ${API + path} -> ${status}${knownError ? ` ${knownError}` : ""} on the wire, saw: ${JSON.stringify(entries.map(fmt))}`);
+  return hit;
+}
+const lastTo = (entries, method, path) => entries.filter((e) => e.method === method && e.path === API + path).at(-1);
+const claims = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
+const rejects = (promise) => promise.then(() => null, (e) => e ?? new Error("rejected with nothing"));
+
+const common = { projectId: PROJECT_ID, baseUrl: GATEWAY_URL, ...(PCK ? { publishableClientKey: PCK } : {}) };
+const clientApp = (tokenStore) => new StackClientApp({ ...common, tokenStore });
+const tokensFromEnv = () => ({ accessToken: need("ACCESS_TOKEN"), refreshToken: need("REFRESH_TOKEN") });
+
+// ---- scenarios --------------------------------------------------------------------------------------------
+async function client() {
+  const tokens = tokensFromEnv();
+  const userId = need("EXPECT_USER_ID"), email = need("EXPECT_EMAIL"), taken = need("TAKEN_EMAIL");
+  const app = clientApp(tokens);
+  let user;
+  await step("client-get-user", async (w) => {
+    user = await app.getUser({ or: "throw" });
+    eq(user.id, userId, "id");
+    eq(user.primaryEmail, email, "primaryEmail");
+    check(!("server_metadata" in user.toClientJson()), "client read object contains server_metadata");
+    sawRequest(w(), "GET", "/users/me", 200);
+    return { id: user.id, primaryEmail: user.primaryEmail };
+  });
+
+  const displayName = `SDK client ${nonce}`, clientMetadata = { sdk: "js", nonce, nested: { list: [1, "two", null] } };
+  await step("client-update-display-name-and-client-metadata", async (w) => {
+    await user.update({ displayName, clientMetadata });
+    sawRequest(w(), "PATCH", "/users/me", 200);
+  });
+
+  // update() marks the session's access token stale; the next use of that session refreshes it.
+  await step("client-token-refresh-after-update", async (w) => {
+    const token = await user.getAccessToken();
+    sawRequest(w(), "POST", "/auth/oauth/token", 200);
+    check(token && token !== tokens.accessToken, "access token was not replaced by the refresh");
+    const c = claims(token);
+    eq(c.sub, userId, "refreshed token sub");
+    eq(c.project_id, PROJECT_ID, "refreshed token project_id");
+    eq(c.name, displayName, "refreshed token name claim (minted from the updated user)");
+    return { claims: Object.keys(c).sort() };
+  });
+
+  await step("client-get-user-after-update", async () => {
+    const u = await app.getUser({ or: "throw" });
+    eq(u.id, userId, "id");
+    eq(u.displayName, displayName, "displayName");
+    eq(u.clientMetadata, clientMetadata, "clientMetadata");
+  });
+
+  await step("client-update-primary-email-taken", async (w) => {
+    const err = await rejects(user.update({ primaryEmail: taken }));
+    check(err, "update({primaryEmail: TAKEN_EMAIL}) resolved; expected KnownError<USER_EMAIL_ALREADY_EXISTS>");
+    eq(err.errorCode, "USER_EMAIL_ALREADY_EXISTS", `errorCode (error was ${err})`);
+    eq(err.name, "KnownError<USER_EMAIL_ALREADY_EXISTS>", "error name");
+    eq(err.statusCode, 409, "statusCode");
+    eq(String(err.details?.email).toLowerCase(), taken.toLowerCase(), "details.email");
+    sawRequest(w(), "PATCH", "/users/me", 409, "USER_EMAIL_ALREADY_EXISTS");
+    return { errorCode: err.errorCode, details: err.details };
+  });
+
+  await step("client-primary-email-unchanged", async () => {
+    const u = await app.getUser({ or: "throw" });
+    eq(u.primaryEmail, email, "primaryEmail after the refused update");
+  });
+
+  if (env("DELETE") === "1") {
+    await step("client-delete-user", async (w) => {
+      await user.delete();
+      sawRequest(w(), "DELETE", "/users/me", 200);
+    });
+    await step("client-get-user-after-delete", async (w) => {
+      eq(await app.getUser(), null, "getUser() after delete");
+      const last = lastTo(w(), "GET", "/users/me");
+      check(last?.status === 400 && last.knownError === "CANNOT_GET_OWN_USER_WITHOUT_USER",
+        `expected GET /users/me -> 400 CANNOT_GET_OWN_USER_WITHOUT_USER, saw: ${JSON.stringify(w().map(fmt))}`);
+    });
+    await step("client-refresh-token-revoked-after-delete", async (w) => {
+      eq(await clientApp({ accessToken: null, refreshToken: tokens.refreshToken }).getUser(), null, "getUser() with only the refresh token");
+      sawRequest(w(), "POST", "/auth/oauth/token", 401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    });
+  }
+}
+
+async function server() {
+  const tokens = tokensFromEnv();
+  const userId = need("EXPECT_USER_ID"), email = need("EXPECT_EMAIL"), unknownId = need("UNKNOWN_USER_ID");
+  const app = new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  let serverUser;
+  await step("server-get-user-by-token", async (w) => {
+    serverUser = await app.getUser({ tokenStore: tokens });
+    check(serverUser, "getUser({tokenStore}) returned null");
+    eq(serverUser.id, userId, "id");
+    eq(serverUser.primaryEmail, email, "primaryEmail");
+    check("server_metadata" in serverUser.toClientJson(), "server read object lacks server_metadata");
+    check(serverUser.lastActiveAt instanceof Date && !Number.isNaN(serverUser.lastActiveAt.getTime()), `lastActiveAt is not a valid date: ${serverUser.lastActiveAt}`);
+    const hit = sawRequest(w(), "GET", "/users/me", 200);
+    eq(hit.accessType, "server", "access type of GET /users/me");
+    return { serverMetadata: serverUser.serverMetadata ?? null, lastActiveAt: serverUser.lastActiveAt.toISOString() };
+  });
+
+  const serverMetadata = { tier: "server", nonce }, clientReadOnlyMetadata = { tier: "client-read-only", nonce, plan: ["pro"] };
+  await step("server-update-user", async (w) => {
+    await serverUser.update({ serverMetadata, clientReadOnlyMetadata, primaryEmailVerified: true });
+    const hit = sawRequest(w(), "PATCH", `/users/${userId}`, 200);
+    check(hit.accessType === "server" && !hit.accessToken, `PATCH /users/{id} should be server access without a user token: ${fmt(hit)}`);
+  });
+
+  await step("server-get-user-by-id", async (w) => {
+    const u = await app.getUser(userId);
+    check(u, "getUser(EXPECT_USER_ID) returned null");
+    eq(u.id, userId, "id");
+    eq(u.serverMetadata, serverMetadata, "serverMetadata");
+    eq(u.clientReadOnlyMetadata, clientReadOnlyMetadata, "clientReadOnlyMetadata");
+    eq(u.primaryEmailVerified, true, "primaryEmailVerified");
+    sawRequest(w(), "GET", `/users/${userId}`, 200);
+  });
+
+  await step("server-get-unknown-user", async (w) => {
+    eq(await app.getUser(unknownId), null, "getUser(UNKNOWN_USER_ID)");
+    sawRequest(w(), "GET", `/users/${unknownId}`, 404, "USER_NOT_FOUND");
+  });
+
+  await step("client-sees-client-read-only-metadata", async (w) => {
+    const u = await clientApp(tokens).getUser({ or: "throw" });
+    eq(u.id, userId, "id");
+    eq(u.clientReadOnlyMetadata, clientReadOnlyMetadata, "clientReadOnlyMetadata");
+    eq(u.primaryEmailVerified, true, "primaryEmailVerified");
+    check(!("serverMetadata" in u), "client user has serverMetadata");
+    check(!("server_metadata" in u.toClientJson()), "client read object contains server_metadata");
+    eq(sawRequest(w(), "GET", "/users/me", 200).accessType, "client", "access type");
+  });
+}
+
+async function expired() {
+  const tokens = tokensFromEnv(), userId = need("EXPECT_USER_ID");
+  const original = claims(tokens.accessToken);
+  await step("expired-token-refreshed-up-front", async (w) => {
+    check(typeof original.exp === "number" && original.exp * 1000 < Date.now(), `ACCESS_TOKEN is not expired (exp ${original.exp})`);
+    const u = await clientApp(tokens).getUser();
+    check(u, "getUser() returned null");
+    eq(u.id, userId, "id");
+    sawRequest(w(), "POST", "/auth/oauth/token", 200);
+    const last = lastTo(w(), "GET", "/users/me");
+    check(last?.status === 200 && last.accessToken && last.accessToken !== tokens.accessToken, "final GET /users/me did not use a refreshed token");
+  });
+
+  // Same payload with a future `exp` and the original signature: the SDK trusts it (it only decodes), the
+  // gateway must reject it (401 invalid-access-token family); the SDK then refreshes and retries.
+  await step("tampered-token-rejected-then-refreshed", async (w) => {
+    const [head, , sig] = tokens.accessToken.split(".");
+    const body = Buffer.from(JSON.stringify({ ...original, exp: Math.floor(Date.now() / 1000) + 600 })).toString("base64url");
+    const tampered = `${head}.${body}.${sig}`;
+    const u = await clientApp({ ...tokens, accessToken: tampered }).getUser();
+    check(u, "getUser() returned null");
+    eq(u.id, userId, "id");
+    const first = w().find((e) => e.path === API + "/users/me");
+    check(first?.accessToken === tampered && first.status === 401 &&
+      ["UNPARSABLE_ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRED", "INVALID_PROJECT_FOR_ACCESS_TOKEN"].includes(first.knownError),
+      `gateway should answer the tampered token with 401 UNPARSABLE_ACCESS_TOKEN, saw: ${JSON.stringify(w().map(fmt))}`);
+    sawRequest(w(), "POST", "/auth/oauth/token", 200);
+    eq(lastTo(w(), "GET", "/users/me")?.status, 200, "status of the retried GET /users/me");
+  });
+}
+
+async function expiredBadRefresh() {
+  const app = clientApp(tokensFromEnv());
+  await step("bad-refresh-get-user-returns-null", async (w) => {
+    eq(await app.getUser(), null, "getUser()");
+    sawRequest(w(), "POST", "/auth/oauth/token", 401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+  });
+  await step("bad-refresh-get-user-or-throw-throws", async (w) => {
+    const err = await rejects(app.getUser({ or: "throw" }));
+    check(err, "getUser({or: 'throw'}) resolved");
+    check(/not signed in/.test(err.message), `unexpected error: ${err}`);
+    sawRequest(w(), "POST", "/auth/oauth/token", 401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    return { error: err.message };
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh }[SCENARIO]();
+emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
+process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them
