@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod error;
 pub mod model;
 pub mod ports;
+pub mod project;
 pub mod service;
 pub mod validate;
 
@@ -23,4 +24,5 @@ pub use model::{
     User, UserId, UserKind, UserStatus,
 };
 pub use ports::{Store, StoreError, UserChanges};
+pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use service::Gateway;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, UserPatch,
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
+    project::{Project, ProjectPatch},
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -126,4 +127,50 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes every user, team, session and key (secrets are kept).
     async fn reset(&self) -> Result<(), StoreError>;
+
+    // Projects of the metadata-tiered surface. The defaults refuse, so a store written before
+    // projects existed still compiles; `DieselStore` implements all of them.
+
+    /// Inserts a project.
+    async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
+        let _ = project;
+        Err(projects_unsupported())
+    }
+    /// Loads a project by id.
+    async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
+        let _ = id;
+        Err(projects_unsupported())
+    }
+    /// Lists every project, oldest first.
+    async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {
+        Err(projects_unsupported())
+    }
+    /// Applies a settings change and returns the new row; `None` when the project does not exist.
+    async fn update_project(
+        &self,
+        id: Uuid,
+        patch: &ProjectPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Project>, StoreError> {
+        let _ = (id, patch, at);
+        Err(projects_unsupported())
+    }
+    /// Inserts a session bound to a project, in one transaction.
+    async fn insert_project_session(
+        &self,
+        session: &NewSession,
+        project_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let _ = (session, project_id);
+        Err(projects_unsupported())
+    }
+    /// The project a session is bound to, if any.
+    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        let _ = session_id;
+        Err(projects_unsupported())
+    }
+}
+
+fn projects_unsupported() -> StoreError {
+    StoreError::Other("this store does not support projects".into())
 }

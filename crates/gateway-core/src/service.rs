@@ -51,6 +51,11 @@ impl Gateway {
         Self { store }
     }
 
+    /// The store, for the core's other modules (projects).
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
     /// Checks that the store answers (readiness).
     pub async fn ping(&self) -> Result<(), CoreError> {
         Ok(self.store.ping().await?)

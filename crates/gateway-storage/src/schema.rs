@@ -105,5 +105,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    idempotency_keys (user_id, scope, idempotency_key) {
+        user_id -> Text,
+        scope -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        response_status -> Nullable<Integer>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_memberships -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(users, teams, team_memberships, sessions, api_keys);

@@ -1,0 +1,53 @@
+# The whole set-up on a fresh machine is `make run` and `make test` (see README.md).
+CARGO ?= cargo
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run build test lint fmt clippy check-boundaries deps postgres bench fuzz chaos clean-data
+
+## Build, create ./data/gateway.db, migrate, ensure a demo user, print credentials, serve.
+run: deps
+	$(CARGO) run --locked -p gateway-server --bin gateway -- serve --demo
+
+build: deps
+	$(CARGO) build --locked --workspace --all-targets
+
+## Every test: unit, storage contract (SQLite always, PostgreSQL when GATEWAY_TEST_POSTGRES_URL
+## is set), end-to-end over HTTP, vendor SDKs (installed by scripts/ at pinned versions).
+test: deps check-boundaries
+	$(CARGO) test --locked --workspace --all-targets
+
+## Formatting, clippy with warnings denied, crate boundaries.
+lint: fmt clippy check-boundaries
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy: deps
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+## The core knows no framework or database; dialects know no database and no other dialect.
+## `cargo tree -p P -e normal -i X` prints the path from P to X, and nothing when X is not a
+## normal (non-dev) dependency of P.
+BOUNDARY = if [ -n "$$($(CARGO) tree --locked -p $(1) -e normal -i $(2) 2>/dev/null)" ]; then echo "$(1) must not depend on $(2)"; exit 1; fi
+check-boundaries:
+	@set -e; \
+	for dep in diesel actix-web utoipa gateway-storage gateway-http; do $(call BOUNDARY,gateway-core,$$dep); done; \
+	$(call BOUNDARY,gateway-http,diesel); \
+	$(call BOUNDARY,gateway-http,gateway-storage); \
+	for d in snake pascal camel tiered; do \
+	  $(call BOUNDARY,dialect-$$d,diesel); \
+	  $(call BOUNDARY,dialect-$$d,gateway-storage); \
+	  for o in snake pascal camel tiered; do [ $$d = $$o ] || { $(call BOUNDARY,dialect-$$d,dialect-$$o); }; done; \
+	done; \
+	echo "crate boundaries hold (core: no diesel/actix/utoipa; dialects: no diesel/storage/other dialects)"
+
+## Build prerequisites (libpq headers for diesel's postgres backend).
+deps:
+	@scripts/ensure-build-deps.sh
+
+## Start a local PostgreSQL on 127.0.0.1:5432 if none answers.
+postgres:
+	@scripts/ensure-postgres.sh
+
+clean-data:
+	rm -rf data

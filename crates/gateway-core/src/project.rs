@@ -1,0 +1,251 @@
+//! Projects: the tenancy façade of the metadata-tiered surface (Stack Auth). A project is an id, a
+//! display name, two keys (a publishable client key and a secret server key, stored as SHA-256
+//! digests and shown once) and the settings its access checks read. Projects do not partition
+//! users: one user is one user in every surface and every project. Refresh sessions opened for a
+//! project are bound to it, so a refresh token is refused by every other project.
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, FieldIssue, Gateway, IssueCode, Surface, User, UserId,
+    credentials::{constant_time_eq, random_token, sha256_hex},
+    model::{NewSession, Session},
+    service::{IssuedSession, now},
+};
+
+/// Prefix of publishable client keys (as the vendor's `pck_…`).
+pub const PUBLISHABLE_CLIENT_KEY_PREFIX: &str = "pck_";
+/// Prefix of secret server keys (as the vendor's `ssk_…`).
+pub const SECRET_SERVER_KEY_PREFIX: &str = "ssk_";
+/// Longest project display name, in characters.
+pub const PROJECT_NAME_MAX: usize = 256;
+
+/// A project as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    /// Project id (the vendor's project UUID).
+    pub id: Uuid,
+    /// Human-readable name.
+    pub display_name: String,
+    /// SHA-256 (hex) of the publishable client key.
+    pub publishable_client_key_hash: String,
+    /// SHA-256 (hex) of the secret server key.
+    pub secret_server_key_hash: String,
+    /// Client requests must carry the publishable client key.
+    pub require_publishable_client_key: bool,
+    /// Client callers may delete their own user.
+    pub allow_client_user_deletion: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last settings change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which key of a project a caller presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProjectKey {
+    /// The publishable client key (`pck_…`).
+    PublishableClient,
+    /// The secret server key (`ssk_…`).
+    SecretServer,
+}
+
+impl Project {
+    /// Whether `text` is this project's key of the given kind (constant-time comparison of the
+    /// digests).
+    pub fn accepts(&self, kind: ProjectKey, text: &str) -> bool {
+        let stored = match kind {
+            ProjectKey::PublishableClient => &self.publishable_client_key_hash,
+            ProjectKey::SecretServer => &self.secret_server_key_hash,
+        };
+        !text.is_empty() && constant_time_eq(stored, &sha256_hex(text))
+    }
+}
+
+/// What a new project needs; the keys are generated.
+#[derive(Debug, Clone, Default)]
+pub struct NewProject {
+    /// Human-readable name (1-256 characters after trimming).
+    pub display_name: String,
+    /// Require the publishable client key on client requests (default `false`).
+    pub require_publishable_client_key: bool,
+    /// Let clients delete their own user (default `false`).
+    pub allow_client_user_deletion: bool,
+}
+
+/// A settings change; `None` leaves a setting unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectPatch {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New value of `require_publishable_client_key`.
+    pub require_publishable_client_key: Option<bool>,
+    /// New value of `allow_client_user_deletion`.
+    pub allow_client_user_deletion: Option<bool>,
+}
+
+/// A project as created: the stored row and both keys in clear, shown once.
+#[derive(Clone)]
+pub struct IssuedProject {
+    /// The stored project.
+    pub project: Project,
+    /// The publishable client key; never stored in clear.
+    pub publishable_client_key: String,
+    /// The secret server key; never stored in clear.
+    pub secret_server_key: String,
+}
+
+impl std::fmt::Debug for IssuedProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedProject").field("project", &self.project).finish_non_exhaustive()
+    }
+}
+
+fn display_name(value: &str) -> Result<String, CoreError> {
+    let trimmed = value.trim();
+    let len = trimmed.chars().count();
+    if len == 0 {
+        return Err(CoreError::validation(vec![FieldIssue::new(
+            "display_name",
+            IssueCode::Required,
+            "must not be empty",
+        )]));
+    }
+    if len > PROJECT_NAME_MAX {
+        return Err(CoreError::validation(vec![FieldIssue::new(
+            "display_name",
+            IssueCode::TooLong { max: PROJECT_NAME_MAX },
+            format!("must be at most {PROJECT_NAME_MAX} characters"),
+        )]));
+    }
+    Ok(trimmed.to_owned())
+}
+
+impl Gateway {
+    /// Creates a project with fresh keys; the returned keys are shown once.
+    pub async fn create_project(&self, new: NewProject) -> Result<IssuedProject, CoreError> {
+        let NewProject { display_name: name, require_publishable_client_key, allow_client_user_deletion } =
+            new;
+        let display_name = display_name(&name)?;
+        let publishable_client_key = format!("{PUBLISHABLE_CLIENT_KEY_PREFIX}{}", random_token(32));
+        let secret_server_key = format!("{SECRET_SERVER_KEY_PREFIX}{}", random_token(32));
+        let at = now();
+        let project = Project {
+            id: Uuid::new_v4(),
+            display_name,
+            publishable_client_key_hash: sha256_hex(&publishable_client_key),
+            secret_server_key_hash: sha256_hex(&secret_server_key),
+            require_publishable_client_key,
+            allow_client_user_deletion,
+            created_at: at,
+            updated_at: at,
+        };
+        self.store().insert_project(&project).await?;
+        Ok(IssuedProject { project, publishable_client_key, secret_server_key })
+    }
+
+    /// Loads a project; `NotFound` when it does not exist.
+    pub async fn project(&self, id: Uuid) -> Result<Project, CoreError> {
+        self.store().project(id).await?.ok_or_else(|| CoreError::not_found("project not found"))
+    }
+
+    /// Every project, oldest first.
+    pub async fn list_projects(&self) -> Result<Vec<Project>, CoreError> {
+        Ok(self.store().list_projects().await?)
+    }
+
+    /// Changes a project's settings; `NotFound` when it does not exist.
+    pub async fn update_project(&self, id: Uuid, mut patch: ProjectPatch) -> Result<Project, CoreError> {
+        if let Some(name) = patch.display_name.take() {
+            patch.display_name = Some(display_name(&name)?);
+        }
+        self.store()
+            .update_project(id, &patch, now())
+            .await?
+            .ok_or_else(|| CoreError::not_found("project not found"))
+    }
+
+    /// Opens a refresh session of `surface` for `user_id`, bound to `project_id` (which must
+    /// exist), valid for `ttl`.
+    pub async fn open_project_session(
+        &self,
+        project_id: Uuid,
+        user_id: UserId,
+        surface: Surface,
+        ttl: Duration,
+    ) -> Result<IssuedSession, CoreError> {
+        self.project(project_id).await?;
+        self.user(user_id).await?;
+        let refresh_token = random_token(32);
+        let at = now();
+        let new = NewSession {
+            id: Uuid::new_v4(),
+            user_id,
+            surface,
+            refresh_token_hash: sha256_hex(&refresh_token),
+            created_at: at,
+            expires_at: at + ttl,
+        };
+        self.store().insert_project_session(&new, project_id).await?;
+        let NewSession { id, user_id, surface, refresh_token_hash, created_at, expires_at } = new;
+        Ok(IssuedSession {
+            session: Session {
+                id,
+                user_id,
+                surface,
+                refresh_token_hash,
+                created_at,
+                expires_at,
+                revoked_at: None,
+            },
+            refresh_token,
+        })
+    }
+
+    /// Resolves a refresh token presented to `surface` for `project_id`: unknown, expired,
+    /// revoked or foreign tokens, tokens of another project and tokens of deleted users are
+    /// `Unauthenticated`.
+    pub async fn resume_project_session(
+        &self,
+        project_id: Uuid,
+        surface: Surface,
+        refresh_token: &str,
+    ) -> Result<(Session, User), CoreError> {
+        let (session, user) = self.resume_session(surface, refresh_token).await?;
+        match self.store().session_project(session.id).await? {
+            Some(bound) if bound == project_id => Ok((session, user)),
+            _ => Err(CoreError::unauthenticated("refresh token not found or expired")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_checked_against_their_digest() {
+        let project = Project {
+            id: Uuid::new_v4(),
+            display_name: "p".into(),
+            publishable_client_key_hash: sha256_hex("pck_a"),
+            secret_server_key_hash: sha256_hex("ssk_b"),
+            require_publishable_client_key: false,
+            allow_client_user_deletion: false,
+            created_at: now(),
+            updated_at: now(),
+        };
+        assert!(project.accepts(ProjectKey::PublishableClient, "pck_a"));
+        assert!(!project.accepts(ProjectKey::PublishableClient, "ssk_b"));
+        assert!(project.accepts(ProjectKey::SecretServer, "ssk_b"));
+        assert!(!project.accepts(ProjectKey::SecretServer, ""));
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(display_name("  My app ").unwrap(), "My app");
+        assert!(display_name("   ").is_err());
+        assert!(display_name(&"x".repeat(257)).is_err());
+    }
+}
