@@ -49,5 +49,28 @@ deps:
 postgres:
 	@scripts/ensure-postgres.sh
 
+## Throughput, latency and memory of every dialect next to a bare actix-web baseline and Prism
+## (about 10 minutes, loopback only): prints a table and rewrites docs/benchmarks.md. Installs wrk
+## and Prism (scripts/install-bench-tools.sh); starts a local PostgreSQL when none answers.
+bench: deps postgres
+	@scripts/install-bench-tools.sh
+	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} python3 scripts/bench.py
+
 clean-data:
 	rm -rf data
+
+## Long fuzzing (issue 9): schemathesis (pinned, installed into .venv-fuzz) against every surface's
+## OpenAPI document, RELIABILITY_FUZZ_REQUESTS generated requests per surface (10,000 by default).
+## Figures of the run land in target/reliability/ (see docs/reliability.md).
+fuzz: deps
+	@scripts/install-fuzz-tools.sh
+	RELIABILITY_LONG=1 RELIABILITY_FIGURES=$(CURDIR)/target/reliability \
+	  $(CARGO) test --locked -p gateway-tests --test api reliability::fuzz:: -- --nocapture --test-threads=1
+
+## Long chaos run (issue 9): lost updates with 64 clients and two instances, repeated kill -9,
+## ten PostgreSQL outages under load, hostile bodies and slow clients, token attacks, the tiered
+## wall. Starts a local PostgreSQL when GATEWAY_TEST_POSTGRES_URL is not set.
+chaos: deps postgres
+	RELIABILITY_LONG=1 RELIABILITY_FIGURES=$(CURDIR)/target/reliability \
+	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} \
+	  $(CARGO) test --locked -p gateway-tests --test api reliability:: -- --nocapture --test-threads=1 --skip reliability::fuzz::

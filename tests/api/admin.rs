@@ -29,8 +29,10 @@ struct Proxy {
 
 impl Proxy {
     async fn start(target: &str, port: u16) -> Self {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
         let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let (t, target_owned) = (tasks.clone(), target.to_owned());
         let accept = tokio::spawn(async move {
@@ -41,15 +43,19 @@ impl Proxy {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
                     }
                 });
-                t.lock().unwrap().push(conn);
+                t.lock().expect("proxy task list").push(conn);
             }
         });
-        tasks.lock().unwrap().push(accept);
-        Self { port, target: target.to_owned(), tasks }
+        tasks.lock().expect("proxy task list").push(accept);
+        Self {
+            port,
+            target: target.to_owned(),
+            tasks,
+        }
     }
 
     fn cut(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
+        for task in self.tasks.lock().expect("proxy task list").drain(..) {
             task.abort();
         }
     }
@@ -59,7 +65,11 @@ impl Proxy {
 async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     let Some(db) = TestDb::postgres() else { return };
     let url = db.url();
-    let Some(host_port) = url.split('@').nth(1).and_then(|rest| rest.split('/').next()) else {
+    let Some(host_port) = url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+    else {
         panic!("GATEWAY_TEST_POSTGRES_URL must look like postgres://user@host:port/db: {url}");
     };
     let proxy = Proxy::start(host_port, 0).await;
@@ -68,30 +78,67 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     settings.database.acquire_timeout_ms = 500;
     let app = gateway_tests::spawn_with(db, settings).await.unwrap();
     let id = app.create_user("ready").await.unwrap();
-    assert_eq!(app.client.get(app.url("/readyz")).send().await.unwrap().status(), 200);
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     proxy.cut();
     let started = std::time::Instant::now();
     let res = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), 503);
-    assert_eq!(res.json::<Value>().await.unwrap()["database"], "unreachable");
-    let res = app.admin(Method::GET, &format!("/users/{id}")).send().await.unwrap();
-    assert_eq!(res.status(), 503, "requests answer 503, not 500, while the database is away");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["database"],
+        "unreachable"
+    );
+    let res = app
+        .admin(Method::GET, &format!("/users/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        503,
+        "requests answer 503, not 500, while the database is away"
+    );
     let body = res.text().await.unwrap();
-    assert!(!body.contains("Connection refused") && !body.contains("r2d2"), "no internal text: {body}");
-    assert!(started.elapsed() < std::time::Duration::from_secs(10), "bounded by the acquire timeout");
+    assert!(
+        !body.contains("Connection refused") && !body.contains("r2d2"),
+        "no internal text: {body}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "bounded by the acquire timeout"
+    );
 
     let restored = Proxy::start(&proxy.target, proxy.port).await;
     let mut ready = false;
     for _ in 0..50 {
-        if app.client.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+        if app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
             ready = true;
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(ready, "readiness recovers once the database is back");
-    let res = app.admin(Method::GET, &format!("/users/{id}")).send().await.unwrap();
+    let res = app
+        .admin(Method::GET, &format!("/users/{id}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     restored.cut();
     println!("readiness_follows_the_database_and_recovers_without_a_restart ran on postgres");
@@ -100,9 +147,20 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
 #[tokio::test]
 async fn the_admin_api_needs_its_token() {
     let app = spawn_app().await;
-    let res = app.client.get(app.url("/admin/users")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    let res = app.client.get(app.url("/admin/users")).bearer_auth("wrong").send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/admin/users"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["kind"], "unauthenticated");
@@ -114,7 +172,13 @@ async fn a_disabled_admin_api_is_not_found() {
     let mut settings = gateway_tests::test_settings(&db).unwrap();
     settings.admin.token = String::new();
     let app = gateway_tests::spawn_with(db, settings).await.unwrap();
-    let res = app.client.get(app.url("/admin/users")).bearer_auth("").send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/admin/users"))
+        .bearer_auth("")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }
 
@@ -129,26 +193,67 @@ async fn admin_creates_lists_shows_and_deletes_users() {
             .unwrap();
         assert_eq!(user["email"], "ada@example.com", "{backend}");
         assert_eq!(user["has_password"], true);
-        assert!(user.get("password_hash").is_none(), "hashes are never shown");
+        assert!(
+            user.get("password_hash").is_none(),
+            "hashes are never shown"
+        );
         let id = user["id"].as_str().unwrap();
 
-        let res = app.admin(Method::POST, "/users").json(&json!({"username": "ada"})).send().await.unwrap();
+        let res = app
+            .admin(Method::POST, "/users")
+            .json(&json!({"username": "ada"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 409, "{backend}");
-        let res = app.admin(Method::POST, "/users").json(&json!({"username": "bad name!"})).send().await.unwrap();
+        let res = app
+            .admin(Method::POST, "/users")
+            .json(&json!({"username": "bad name!"}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422);
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["error"]["issues"][0]["field"], "username");
-        let res = app.admin(Method::POST, "/users").body("{").header("content-type", "application/json").send().await.unwrap();
+        let res = app
+            .admin(Method::POST, "/users")
+            .body("{")
+            .header("content-type", "application/json")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 400);
 
-        let list: Value = app.admin(Method::GET, "/users").send().await.unwrap().json().await.unwrap();
+        let list: Value = app
+            .admin(Method::GET, "/users")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(list.as_array().unwrap().len(), 1);
-        let shown: Value = app.admin(Method::GET, &format!("/users/{id}")).send().await.unwrap().json().await.unwrap();
+        let shown: Value = app
+            .admin(Method::GET, &format!("/users/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(shown["username"], "ada");
 
-        let res = app.admin(Method::DELETE, &format!("/users/{id}")).send().await.unwrap();
+        let res = app
+            .admin(Method::DELETE, &format!("/users/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 204);
-        let res = app.admin(Method::GET, &format!("/users/{id}")).send().await.unwrap();
+        let res = app
+            .admin(Method::GET, &format!("/users/{id}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404);
         println!("admin_creates_lists_shows_and_deletes_users ran on {backend}");
     }
@@ -158,23 +263,46 @@ async fn admin_creates_lists_shows_and_deletes_users() {
 async fn admin_issues_a_full_credential_set_and_resets() {
     let app = spawn_app().await;
     let id = app.create_user("grace").await.unwrap();
-    let res = app.admin(Method::POST, &format!("/users/{id}/tokens")).send().await.unwrap();
+    let res = app
+        .admin(Method::POST, &format!("/users/{id}/tokens"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     let set = body["credentials"].as_array().unwrap();
     let surfaces: Vec<_> = set.iter().map(|c| c["surface"].as_str().unwrap()).collect();
-    assert_eq!(surfaces, ["platform", "users-me", "account-profile", "me", "users"]);
+    assert_eq!(
+        surfaces,
+        ["platform", "users-me", "account-profile", "me", "users"]
+    );
     for c in set {
         assert!(c["access_token"].as_str().unwrap().split('.').count() == 3);
         assert!(c["api_key"].as_str().is_some());
     }
-    assert!(set[1]["api_key"].as_str().unwrap().starts_with("ZENPROKEY_"));
+    assert!(
+        set[1]["api_key"]
+            .as_str()
+            .unwrap()
+            .starts_with("ZENPROKEY_")
+    );
     let uid: gateway_core::UserId = id.parse().unwrap();
-    assert_eq!(app.state.gateway.active_sessions(uid).await.unwrap(), 5, "each token counts as a session");
+    assert_eq!(
+        app.state.gateway.active_sessions(uid).await.unwrap(),
+        5,
+        "each token counts as a session"
+    );
 
     let res = app.admin(Method::POST, "/reset").send().await.unwrap();
     assert_eq!(res.status(), 204);
-    let list: Value = app.admin(Method::GET, "/users").send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .admin(Method::GET, "/users")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list, json!([]));
 }
 
@@ -192,21 +320,47 @@ async fn admin_manages_keys_teams_and_fault_rules() {
         .await
         .unwrap();
     assert!(key["key"].as_str().unwrap().starts_with("dn_"));
-    let res = app.admin(Method::POST, &format!("/users/{id}/keys")).json(&json!({"surface": "nope"})).send().await.unwrap();
+    let res = app
+        .admin(Method::POST, &format!("/users/{id}/keys"))
+        .json(&json!({"surface": "nope"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
-    let res = app.admin(Method::DELETE, &format!("/keys/{}", key["id"].as_str().unwrap())).send().await.unwrap();
+    let res = app
+        .admin(
+            Method::DELETE,
+            &format!("/keys/{}", key["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 
-    let team: Value = app.admin(Method::POST, "/teams").json(&json!({"display_name": "Core"})).send().await.unwrap().json().await.unwrap();
+    let team: Value = app
+        .admin(Method::POST, "/teams")
+        .json(&json!({"display_name": "Core"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let res = app
-        .admin(Method::POST, &format!("/teams/{}/members", team["id"].as_str().unwrap()))
+        .admin(
+            Method::POST,
+            &format!("/teams/{}/members", team["id"].as_str().unwrap()),
+        )
         .json(&json!({"user_id": id, "role": "owner"}))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
     let uid: gateway_core::UserId = id.parse().unwrap();
-    assert_eq!(app.state.gateway.memberships(uid).await.unwrap()[0].role, gateway_core::TeamRole::Owner);
+    assert_eq!(
+        app.state.gateway.memberships(uid).await.unwrap()[0].role,
+        gateway_core::TeamRole::Owner
+    );
 
     let rule: Value = app
         .admin(Method::POST, "/faults")
@@ -218,13 +372,39 @@ async fn admin_manages_keys_teams_and_fault_rules() {
         .await
         .unwrap();
     assert_eq!(rule["remaining"], 1);
-    let res = app.admin(Method::POST, "/faults").json(&json!({"status": 200})).send().await.unwrap();
+    let res = app
+        .admin(Method::POST, "/faults")
+        .json(&json!({"status": 200}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422, "a fault must be an error status");
-    let rules: Value = app.admin(Method::GET, "/faults").send().await.unwrap().json().await.unwrap();
+    let rules: Value = app
+        .admin(Method::GET, "/faults")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(rules.as_array().unwrap().len(), 1);
-    let res = app.admin(Method::DELETE, &format!("/faults/{}", rule["id"].as_str().unwrap())).send().await.unwrap();
+    let res = app
+        .admin(
+            Method::DELETE,
+            &format!("/faults/{}", rule["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
-    let res = app.admin(Method::DELETE, &format!("/faults/{}", rule["id"].as_str().unwrap())).send().await.unwrap();
+    let res = app
+        .admin(
+            Method::DELETE,
+            &format!("/faults/{}", rule["id"].as_str().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }
 
@@ -289,17 +469,32 @@ async fn the_extractor_accepts_admin_issued_credentials_and_refuses_the_rest() {
             .configure(|cfg| gateway_server::startup::configure_app(cfg, &state)),
     )
     .await;
-    let call = |value: String| test::TestRequest::get().uri("/whoami").insert_header(("authorization", value)).to_request();
+    let call = |value: String| {
+        test::TestRequest::get()
+            .uri("/whoami")
+            .insert_header(("authorization", value))
+            .to_request()
+    };
 
-    let res: Value = test::call_and_read_body_json(&service, call(format!("Bearer {}", me.token))).await;
+    let res: Value =
+        test::call_and_read_body_json(&service, call(format!("Bearer {}", me.token))).await;
     assert_eq!(res["id"], id);
-    let res: Value = test::call_and_read_body_json(&service, call(format!("Bearer {}", me.api_key.clone().unwrap()))).await;
+    let res: Value = test::call_and_read_body_json(
+        &service,
+        call(format!("Bearer {}", me.api_key.clone().unwrap())),
+    )
+    .await;
     assert_eq!(res["id"], id);
 
     let expired = app
         .state
         .tokens
-        .issue(id.parse().unwrap(), Surface::Me, None, Some(chrono::Duration::seconds(-5)))
+        .issue(
+            id.parse().unwrap(),
+            Surface::Me,
+            None,
+            Some(chrono::Duration::seconds(-5)),
+        )
         .unwrap()
         .token;
     for refused in [
@@ -312,10 +507,18 @@ async fn the_extractor_accepts_admin_issued_credentials_and_refuses_the_rest() {
         let res = test::call_service(&service, call(refused.clone())).await;
         assert_eq!(res.status(), 401, "{refused}");
     }
-    let res = test::call_service(&service, test::TestRequest::get().uri("/whoami").to_request()).await;
+    let res = test::call_service(
+        &service,
+        test::TestRequest::get().uri("/whoami").to_request(),
+    )
+    .await;
     assert_eq!(res.status(), 401, "no credential");
 
-    app.state.gateway.delete_user(id.parse().unwrap()).await.unwrap();
+    app.state
+        .gateway
+        .delete_user(id.parse().unwrap())
+        .await
+        .unwrap();
     let res = test::call_service(&service, call(format!("Bearer {}", me.token))).await;
     assert_eq!(res.status(), 401, "token of a deleted user");
 }

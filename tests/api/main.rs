@@ -1,8 +1,15 @@
 //! The end-to-end test binary: one binary (one link) with a module per area.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "integration tests assert by unwrapping: a panic with its location is the failure report"
+)]
+
 mod admin;
 mod camel;
+mod emulator;
 mod pascal;
+mod reliability;
 mod snake;
 mod storage;
 mod tiered;

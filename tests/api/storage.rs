@@ -22,10 +22,18 @@ fn backends() -> Vec<Backend> {
     TestDb::all()
         .into_iter()
         .map(|db| {
-            let options = PoolOptions { max_connections: 8, ..PoolOptions::default() };
+            let options = PoolOptions {
+                max_connections: 8,
+                ..PoolOptions::default()
+            };
             #[expect(clippy::expect_used, reason = "test setup")]
             let store = Arc::new(DieselStore::open(&db.url(), &options).expect("open store"));
-            Backend { gateway: Gateway::new(store.clone()), store, name: db.backend(), _db: db }
+            Backend {
+                gateway: Gateway::new(store.clone()),
+                store,
+                name: db.backend(),
+                _db: db,
+            }
         })
         .collect()
 }
@@ -71,8 +79,16 @@ async fn users_round_trip_with_every_field() {
         assert_eq!(v.metadata.server, Some(json!({"secret": true})));
         assert_eq!(v.version, u.version + 1);
         assert!(v.updated_at >= u.updated_at);
-        assert!(out.notices.iter().any(|n| n.field == "locale"), "locale normalisation is reported");
-        assert_eq!(g.user(u.id).await.unwrap(), v, "{}: re-read equals the returned row", b.name);
+        assert!(
+            out.notices.iter().any(|n| n.field == "locale"),
+            "locale normalisation is reported"
+        );
+        assert_eq!(
+            g.user(u.id).await.unwrap(),
+            v,
+            "{}: re-read equals the returned row",
+            b.name
+        );
         assert_eq!(g.user_by_username("alice").await.unwrap().id, u.id);
         println!("users_round_trip_with_every_field ran on {}", b.name);
     }
@@ -83,12 +99,34 @@ async fn absent_fields_are_unchanged_and_null_clears() {
     for b in backends() {
         let g = &b.gateway;
         let u = user(g, "bob").await;
-        g.update_user(u.id, UserPatch { bio: Some(Some("hi".into())), company: Some(Some("Acme".into())), ..Default::default() })
+        g.update_user(
+            u.id,
+            UserPatch {
+                bio: Some(Some("hi".into())),
+                company: Some(Some("Acme".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let v = g
+            .update_user(
+                u.id,
+                UserPatch {
+                    bio: Some(None),
+                    ..Default::default()
+                },
+            )
             .await
-            .unwrap();
-        let v = g.update_user(u.id, UserPatch { bio: Some(None), ..Default::default() }).await.unwrap().value;
+            .unwrap()
+            .value;
         assert_eq!(v.bio, None, "{}", b.name);
-        assert_eq!(v.company.as_deref(), Some("Acme"), "{}: untouched field kept", b.name);
+        assert_eq!(
+            v.company.as_deref(),
+            Some("Acme"),
+            "{}: untouched field kept",
+            b.name
+        );
         assert_eq!(v.email.as_deref(), Some("bob@example.com"));
     }
 }
@@ -114,8 +152,18 @@ async fn domain_rules_are_checked_before_writing() {
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Validation);
         let fields: Vec<_> = err.issues().iter().map(|i| i.field.as_str()).collect();
-        assert_eq!(fields, ["username", "email", "locale", "timezone"], "{}", b.name);
-        assert_eq!(g.user(u.id).await.unwrap().display_name, None, "{}: nothing written", b.name);
+        assert_eq!(
+            fields,
+            ["username", "email", "locale", "timezone"],
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            g.user(u.id).await.unwrap().display_name,
+            None,
+            "{}: nothing written",
+            b.name
+        );
     }
 }
 
@@ -125,13 +173,38 @@ async fn unique_keys_conflict_with_the_field_named() {
         let g = &b.gateway;
         let a = user(g, "dave").await;
         let c = user(g, "erin").await;
-        let e = g.update_user(c.id, UserPatch { username: Some("dave".into()), ..Default::default() }).await.unwrap_err();
-        assert_eq!((e.kind(), e.field()), (ErrorKind::Conflict, Some("username")), "{}", b.name);
         let e = g
-            .update_user(c.id, UserPatch { email: Some(Some("DAVE@example.com".into())), ..Default::default() })
+            .update_user(
+                c.id,
+                UserPatch {
+                    username: Some("dave".into()),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap_err();
-        assert_eq!((e.kind(), e.field()), (ErrorKind::Conflict, Some("email")), "{}: emails compare lower-cased", b.name);
+        assert_eq!(
+            (e.kind(), e.field()),
+            (ErrorKind::Conflict, Some("username")),
+            "{}",
+            b.name
+        );
+        let e = g
+            .update_user(
+                c.id,
+                UserPatch {
+                    email: Some(Some("DAVE@example.com".into())),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.field()),
+            (ErrorKind::Conflict, Some("email")),
+            "{}: emails compare lower-cased",
+            b.name
+        );
         let e = g.create_user(NewUser::regular("dave")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Conflict);
         assert_eq!(g.user(a.id).await.unwrap().username, "dave");
@@ -149,16 +222,42 @@ async fn concurrent_patches_of_different_fields_are_all_kept() {
                 let g = g.clone();
                 let value = Some(Some(format!("v{round}-{field}")));
                 let patch = match field {
-                    0 => UserPatch { first_name: value, ..Default::default() },
-                    1 => UserPatch { last_name: value, ..Default::default() },
-                    2 => UserPatch { display_name: value, ..Default::default() },
-                    3 => UserPatch { bio: value, ..Default::default() },
-                    4 => UserPatch { avatar_url: value, ..Default::default() },
-                    5 => UserPatch { company: value, ..Default::default() },
-                    6 => UserPatch { job_title: value, ..Default::default() },
-                    _ => UserPatch { restricted_by_admin_reason: value, ..Default::default() },
+                    0 => UserPatch {
+                        first_name: value,
+                        ..Default::default()
+                    },
+                    1 => UserPatch {
+                        last_name: value,
+                        ..Default::default()
+                    },
+                    2 => UserPatch {
+                        display_name: value,
+                        ..Default::default()
+                    },
+                    3 => UserPatch {
+                        bio: value,
+                        ..Default::default()
+                    },
+                    4 => UserPatch {
+                        avatar_url: value,
+                        ..Default::default()
+                    },
+                    5 => UserPatch {
+                        company: value,
+                        ..Default::default()
+                    },
+                    6 => UserPatch {
+                        job_title: value,
+                        ..Default::default()
+                    },
+                    _ => UserPatch {
+                        restricted_by_admin_reason: value,
+                        ..Default::default()
+                    },
                 };
-                tasks.push(tokio::spawn(async move { g.update_user(u.id, patch).await.map(|_| field) }));
+                tasks.push(tokio::spawn(async move {
+                    g.update_user(u.id, patch).await.map(|_| field)
+                }));
             }
         }
         let mut done = 0;
@@ -178,10 +277,22 @@ async fn concurrent_patches_of_different_fields_are_all_kept() {
             ("job_title", &v.job_title),
             ("restricted_by_admin_reason", &v.restricted_by_admin_reason),
         ] {
-            assert!(value.as_deref().is_some_and(|s| s.starts_with('v')), "{}: {field} lost its write", b.name);
+            assert!(
+                value.as_deref().is_some_and(|s| s.starts_with('v')),
+                "{}: {field} lost its write",
+                b.name
+            );
         }
-        assert_eq!(v.version, u.version + 32, "{}: every patch applied exactly once", b.name);
-        println!("concurrent_patches_of_different_fields_are_all_kept ran on {}", b.name);
+        assert_eq!(
+            v.version,
+            u.version + 32,
+            "{}: every patch applied exactly once",
+            b.name
+        );
+        println!(
+            "concurrent_patches_of_different_fields_are_all_kept ran on {}",
+            b.name
+        );
     }
 }
 
@@ -198,7 +309,14 @@ async fn a_username_race_has_exactly_one_winner() {
             .map(|id| {
                 let g = g.clone();
                 tokio::spawn(async move {
-                    g.update_user(id, UserPatch { username: Some("winner".into()), ..Default::default() }).await
+                    g.update_user(
+                        id,
+                        UserPatch {
+                            username: Some("winner".into()),
+                            ..Default::default()
+                        },
+                    )
+                    .await
                 })
             })
             .collect();
@@ -218,11 +336,25 @@ async fn stale_versions_are_refused() {
     for b in backends() {
         let g = &b.gateway;
         let u = user(g, "gina").await;
-        g.update_user(u.id, UserPatch { bio: Some(Some("one".into())), expected_version: Some(u.version), ..Default::default() })
-            .await
-            .unwrap();
+        g.update_user(
+            u.id,
+            UserPatch {
+                bio: Some(Some("one".into())),
+                expected_version: Some(u.version),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         let e = g
-            .update_user(u.id, UserPatch { bio: Some(Some("two".into())), expected_version: Some(u.version), ..Default::default() })
+            .update_user(
+                u.id,
+                UserPatch {
+                    bio: Some(Some("two".into())),
+                    expected_version: Some(u.version),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PreconditionFailed, "{}", b.name);
@@ -235,22 +367,54 @@ async fn sessions_count_resume_and_are_revoked_by_a_password_change() {
     for b in backends() {
         let g = &b.gateway;
         let u = user(g, "hank").await;
-        let s1 = g.open_session(u.id, Surface::Users, chrono::Duration::hours(1)).await.unwrap();
-        g.open_session(u.id, Surface::Users, chrono::Duration::hours(1)).await.unwrap();
-        g.open_session(u.id, Surface::Users, chrono::Duration::seconds(-1)).await.unwrap();
-        assert_eq!(g.active_sessions(u.id).await.unwrap(), 2, "{}: expired ones do not count", b.name);
-        let (session, owner) = g.resume_session(Surface::Users, &s1.refresh_token).await.unwrap();
+        let s1 = g
+            .open_session(u.id, Surface::Users, chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        g.open_session(u.id, Surface::Users, chrono::Duration::hours(1))
+            .await
+            .unwrap();
+        g.open_session(u.id, Surface::Users, chrono::Duration::seconds(-1))
+            .await
+            .unwrap();
+        assert_eq!(
+            g.active_sessions(u.id).await.unwrap(),
+            2,
+            "{}: expired ones do not count",
+            b.name
+        );
+        let (session, owner) = g
+            .resume_session(Surface::Users, &s1.refresh_token)
+            .await
+            .unwrap();
         assert_eq!((session.id, owner.id), (s1.session.id, u.id));
-        assert!(g.resume_session(Surface::Me, &s1.refresh_token).await.is_err(), "foreign surface");
+        assert!(
+            g.resume_session(Surface::Me, &s1.refresh_token)
+                .await
+                .is_err(),
+            "foreign surface"
+        );
         assert!(g.resume_session(Surface::Users, "unknown").await.is_err());
         let v = g
-            .update_user(u.id, UserPatch { password: Some(Some(PasswordChange::Plain("new-pass".into()))), ..Default::default() })
+            .update_user(
+                u.id,
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain("new-pass".into()))),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap()
             .value;
-        assert!(gateway_core::credentials::verify_password("new-pass", v.password_hash.as_deref().unwrap()));
+        assert!(gateway_core::credentials::verify_password(
+            "new-pass",
+            v.password_hash.as_deref().unwrap()
+        ));
         assert_eq!(g.active_sessions(u.id).await.unwrap(), 0, "{}", b.name);
-        let e = g.resume_session(Surface::Users, &s1.refresh_token).await.unwrap_err();
+        let e = g
+            .resume_session(Surface::Users, &s1.refresh_token)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unauthenticated);
     }
 }
@@ -260,23 +424,61 @@ async fn api_keys_authenticate_until_revoked_or_the_user_is_deleted() {
     for b in backends() {
         let g = &b.gateway;
         let u = user(g, "ivy").await;
-        let (key, text) = g.issue_api_key(u.id, Surface::Platform, Some("ci".into())).await.unwrap();
-        let (found, owner) = g.authenticate_api_key(Surface::Platform, &text.text).await.unwrap();
-        assert_eq!((found.id.as_str(), owner.id), (key.id.as_str(), u.id), "{}", b.name);
-        assert!(g.authenticate_api_key(Surface::Me, &text.text).await.is_err(), "foreign surface");
+        let (key, text) = g
+            .issue_api_key(u.id, Surface::Platform, Some("ci".into()))
+            .await
+            .unwrap();
+        let (found, owner) = g
+            .authenticate_api_key(Surface::Platform, &text.text)
+            .await
+            .unwrap();
+        assert_eq!(
+            (found.id.as_str(), owner.id),
+            (key.id.as_str(), u.id),
+            "{}",
+            b.name
+        );
+        assert!(
+            g.authenticate_api_key(Surface::Me, &text.text)
+                .await
+                .is_err(),
+            "foreign surface"
+        );
         let tampered = format!("{}x", text.text);
-        assert!(g.authenticate_api_key(Surface::Platform, &tampered).await.is_err());
+        assert!(
+            g.authenticate_api_key(Surface::Platform, &tampered)
+                .await
+                .is_err()
+        );
         g.revoke_api_key(&key.id).await.unwrap();
-        assert!(g.authenticate_api_key(Surface::Platform, &text.text).await.is_err());
+        assert!(
+            g.authenticate_api_key(Surface::Platform, &text.text)
+                .await
+                .is_err()
+        );
 
-        let (_, second) = g.issue_api_key(u.id, Surface::Platform, None).await.unwrap();
-        g.open_session(u.id, Surface::Me, chrono::Duration::hours(1)).await.unwrap();
+        let (_, second) = g
+            .issue_api_key(u.id, Surface::Platform, None)
+            .await
+            .unwrap();
+        g.open_session(u.id, Surface::Me, chrono::Duration::hours(1))
+            .await
+            .unwrap();
         g.delete_user(u.id).await.unwrap();
-        let e = g.authenticate_api_key(Surface::Platform, &second.text).await.unwrap_err();
+        let e = g
+            .authenticate_api_key(Surface::Platform, &second.text)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unauthenticated, "{}", b.name);
         assert_eq!(g.user(u.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-        assert_eq!(g.delete_user(u.id).await.unwrap_err().kind(), ErrorKind::NotFound);
-        assert!(b.store.api_keys_of(u.id).await.unwrap().is_empty(), "keys are deleted with the user");
+        assert_eq!(
+            g.delete_user(u.id).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        assert!(
+            b.store.api_keys_of(u.id).await.unwrap().is_empty(),
+            "keys are deleted with the user"
+        );
     }
 }
 
@@ -291,10 +493,35 @@ async fn teams_and_selected_team_rules() {
         g.add_member(mine.id, u.id, TeamRole::Member).await.unwrap();
         let teams = g.memberships(u.id).await.unwrap();
         assert_eq!(teams.len(), 1, "{}", b.name);
-        assert_eq!((teams[0].team.id, teams[0].role), (mine.id, TeamRole::Member));
-        let e = g.update_user(u.id, UserPatch { selected_team_id: Some(Some(other.id)), ..Default::default() }).await.unwrap_err();
-        assert_eq!((e.kind(), e.field()), (ErrorKind::NotFound, Some("selected_team_id")));
-        let v = g.update_user(u.id, UserPatch { selected_team_id: Some(Some(mine.id)), ..Default::default() }).await.unwrap().value;
+        assert_eq!(
+            (teams[0].team.id, teams[0].role),
+            (mine.id, TeamRole::Member)
+        );
+        let e = g
+            .update_user(
+                u.id,
+                UserPatch {
+                    selected_team_id: Some(Some(other.id)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind(), e.field()),
+            (ErrorKind::NotFound, Some("selected_team_id"))
+        );
+        let v = g
+            .update_user(
+                u.id,
+                UserPatch {
+                    selected_team_id: Some(Some(mine.id)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .value;
         assert_eq!(v.selected_team_id, Some(mine.id));
     }
 }
@@ -305,11 +532,19 @@ async fn shared_secrets_keep_the_first_value_and_reset_keeps_them() {
         let g = &b.gateway;
         let first = g.shared_secret("k", || "one".into()).await.unwrap();
         let second = g.shared_secret("k", || "two".into()).await.unwrap();
-        assert_eq!((first.as_str(), second.as_str()), ("one", "one"), "{}", b.name);
+        assert_eq!(
+            (first.as_str(), second.as_str()),
+            ("one", "one"),
+            "{}",
+            b.name
+        );
         user(g, "kate").await;
         g.reset().await.unwrap();
         assert!(g.list_users(10, 0).await.unwrap().is_empty());
-        assert_eq!(g.shared_secret("k", || "three".into()).await.unwrap(), "one");
+        assert_eq!(
+            g.shared_secret("k", || "three".into()).await.unwrap(),
+            "one"
+        );
     }
 }
 
@@ -323,21 +558,35 @@ async fn sqlite_connections_have_wal_busy_timeout_and_foreign_keys() {
 
 #[test]
 fn unusable_databases_fail_with_one_clear_line() {
-    let missing = DieselStore::open("no-such-file.db", &PoolOptions::default()).unwrap_err().to_string();
-    assert!(missing.contains("neither sqlite://PATH nor postgres://"), "{missing}");
+    let missing = DieselStore::open("no-such-file.db", &PoolOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("neither sqlite://PATH nor postgres://"),
+        "{missing}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let corrupt = dir.path().join("corrupt.db");
     std::fs::write(&corrupt, vec![b'x'; 8192]).unwrap();
-    let e = DieselStore::open(&format!("sqlite://{}", corrupt.display()), &PoolOptions::default())
-        .unwrap_err()
-        .to_string();
+    let e = DieselStore::open(
+        &format!("sqlite://{}", corrupt.display()),
+        &PoolOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("not a database") && !e.contains('\n'), "{e}");
 
-    let e = DieselStore::open("postgres://postgres@127.0.0.1:1/nothing", &PoolOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(e.starts_with("cannot connect to postgres") && !e.contains('\n'), "{e}");
+    let e = DieselStore::open(
+        "postgres://postgres@127.0.0.1:1/nothing",
+        &PoolOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("cannot connect to postgres") && !e.contains('\n'),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -349,9 +598,20 @@ async fn a_locked_sqlite_file_is_a_clear_error_not_a_hang() {
     let u = user(&g, "locked").await;
     let path = db.url().trim_start_matches("sqlite://").to_owned();
     let mut holder = diesel::sqlite::SqliteConnection::establish(&path).unwrap();
-    holder.batch_execute("BEGIN EXCLUSIVE; UPDATE users SET bio = 'x';").unwrap();
+    holder
+        .batch_execute("BEGIN EXCLUSIVE; UPDATE users SET bio = 'x';")
+        .unwrap();
     let started = std::time::Instant::now();
-    let e = g.update_user(u.id, UserPatch { bio: Some(Some("y".into())), ..Default::default() }).await.unwrap_err();
+    let e = g
+        .update_user(
+            u.id,
+            UserPatch {
+                bio: Some(Some("y".into())),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     holder.batch_execute("ROLLBACK;").unwrap();

@@ -126,7 +126,9 @@ static TELEMETRY: Once = Once::new();
 /// Starts a gateway on a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
     #[expect(clippy::expect_used, reason = "test setup")]
-    spawn_app_on(TestDb::sqlite()).await.expect("start the test gateway")
+    spawn_app_on(TestDb::sqlite())
+        .await
+        .expect("start the test gateway")
 }
 
 /// Starts a gateway on `db`.
@@ -138,12 +140,21 @@ pub async fn spawn_app_on(db: TestDb) -> anyhow::Result<TestApp> {
 /// Starts a gateway on `db` with custom settings.
 pub async fn spawn_with(db: TestDb, settings: Settings) -> anyhow::Result<TestApp> {
     TELEMETRY.call_once(|| gateway_server::telemetry::init(&settings.log));
-    let app = Application::build(&settings).await.context("build the application")?;
+    let app = Application::build(&settings)
+        .await
+        .context("build the application")?;
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-    Ok(TestApp { base_url, client, state, db })
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok(TestApp {
+        base_url,
+        client,
+        state,
+        db,
+    })
 }
 
 impl TestApp {
@@ -154,13 +165,19 @@ impl TestApp {
 
     /// An admin API request.
     pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, self.url(&format!("/admin{path}"))).bearer_auth(ADMIN_TOKEN)
+        self.client
+            .request(method, self.url(&format!("/admin{path}")))
+            .bearer_auth(ADMIN_TOKEN)
     }
 
     /// Creates a user through the admin API with `body` (must include `username`); returns its
     /// JSON.
     pub async fn create_user_with(&self, body: Value) -> anyhow::Result<Value> {
-        let res = self.admin(reqwest::Method::POST, "/users").json(&body).send().await?;
+        let res = self
+            .admin(reqwest::Method::POST, "/users")
+            .json(&body)
+            .send()
+            .await?;
         let status = res.status();
         let value: Value = res.json().await?;
         anyhow::ensure!(status == 201, "create user failed: {status} {value}");
@@ -197,7 +214,10 @@ impl TestApp {
         anyhow::ensure!(status == 201, "issue tokens failed: {status} {value}");
         let c = &value["credentials"][0];
         Ok(Credentials {
-            token: c["access_token"].as_str().context("access_token")?.to_owned(),
+            token: c["access_token"]
+                .as_str()
+                .context("access_token")?
+                .to_owned(),
             api_key: c["api_key"].as_str().map(str::to_owned),
         })
     }

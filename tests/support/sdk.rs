@@ -12,7 +12,10 @@ use anyhow::{Context, bail};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn install(script: &str) -> Result<(), String> {
@@ -34,14 +37,18 @@ fn install(script: &str) -> Result<(), String> {
 /// Installs the pinned Python SDKs into `.venv-sdk` (once per process); returns the interpreter.
 pub fn python() -> anyhow::Result<PathBuf> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| install("install-python-sdks.sh")).clone().map_err(anyhow::Error::msg)?;
+    DONE.get_or_init(|| install("install-python-sdks.sh"))
+        .clone()
+        .map_err(anyhow::Error::msg)?;
     Ok(repo_root().join(".venv-sdk/bin/python"))
 }
 
 /// Installs the pinned npm SDK into `tests/sdk/js/node_modules` (once per process).
 pub fn node_ready() -> anyhow::Result<()> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| install("install-js-sdks.sh")).clone().map_err(anyhow::Error::msg)
+    DONE.get_or_init(|| install("install-js-sdks.sh"))
+        .clone()
+        .map_err(anyhow::Error::msg)
 }
 
 /// Runs `program args` with `env`, killing it after `timeout`. Fails with the whole output when
@@ -61,14 +68,20 @@ pub async fn run(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().with_context(|| format!("spawn {}", program.display()))?;
+    let child = cmd
+        .spawn()
+        .with_context(|| format!("spawn {}", program.display()))?;
     let out = tokio::time::timeout(timeout, child.wait_with_output())
         .await
         .with_context(|| format!("{} {args:?} timed out after {timeout:?}", program.display()))??;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if !out.status.success() {
-        bail!("{} {args:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}", program.display(), out.status);
+        bail!(
+            "{} {args:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+            program.display(),
+            out.status
+        );
     }
     Ok(stdout)
 }

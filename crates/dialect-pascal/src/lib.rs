@@ -1,17 +1,60 @@
-//! Placeholder: the dialect is being written.
+//! The PascalCase dialect: the Moltaro workspace account-profile API (seed 001) on the shared
+//! core. `GET` and `PUT /api/workspace/account/profile`, PascalCase properties, integer enums, a
+//! `Data/Errors/Warnings/Success` envelope on 200/400/404 and RFC 7807 `ProblemDetails` on
+//! 401/403/405/413/415/5xx. The wire contract, its sources and every choice made where the vendor
+//! is silent are in `docs/dialects/pascal.md`; the main choices:
+//!
+//! - Credential: `Authorization: Bearer` or `?access_token=` (the header wins). Account-profile
+//!   API keys (`mt_...`) are accepted except from service accounts, which get 403. A valid token
+//!   whose user is gone is the 404 envelope (`NotFound`); other bad credentials are 401
+//!   `ProblemDetails` with `WWW-Authenticate: Bearer` ([`auth`]).
+//! - PUT is partial: absent or `null` = unchanged, `""` clears `Email`/`FirstName`/`LastName`,
+//!   `UserName` cannot be cleared; names are trimmed; property names bind case-insensitively;
+//!   unknown properties are ignored ([`body`], [`convert`]).
+//! - Limits: `UserName` follows the core rule (1-50, pattern or email), `Email` and the names at
+//!   most 256 characters. A taken `UserName`/`Email` is a 400 `Duplicate` (no 409 is documented).
+//! - `UserType` 0/1/2 = regular/administrator/service account; `Message.Type` 0/1/2 =
+//!   validation/business rule/system; `Message.Severity` 0/1/2 = info/warning/error.
+//! - `Warnings` carries every normalisation (the core's notices and this dialect's trimming) on
+//!   an otherwise successful PUT, with `Severity` 1.
+
+pub mod auth;
+pub mod body;
+pub mod convert;
+pub mod envelope;
+pub mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod routes;
+pub mod wire;
+
+#[cfg(test)]
+mod tests;
 
 use actix_web::web::ServiceConfig;
 use gateway_http::Fallback;
+use utoipa::OpenApi as _;
+
+pub use openapi::ApiDoc;
 
 /// Mounts this dialect's routes at the root of the listener.
-pub fn configure(_cfg: &mut ServiceConfig) {}
+pub fn configure(cfg: &mut ServiceConfig) {
+    routes::configure(cfg);
+}
 
-/// This dialect's claims on unmatched paths (its own 404s).
+/// This dialect's claims on unmatched paths: `/api/workspace` and below answer a 404
+/// `ProblemDetails`.
 pub fn fallbacks() -> Vec<Fallback> {
-    Vec::new()
+    vec![Fallback {
+        claims: routes::claims,
+        render: error::render_no_route,
+    }]
 }
 
 /// This dialect's OpenAPI documents, by surface name.
 pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    Vec::new()
+    vec![(
+        gateway_core::Surface::AccountProfile.as_str(),
+        ApiDoc::openapi(),
+    )]
 }

@@ -1,17 +1,71 @@
-//! Placeholder: the dialect is being written.
+//! The snake_case dialect: two vendor surfaces on the shared core, mounted at the root of the
+//! listener. See `docs/dialects/snake.md` and `shared/specs/snake.md`.
+//!
+//! - `platform` (Dreadnode platform API): `GET /api/v1/user`, `POST /api/v1/user/username`.
+//!   Credential `X-API-Key: dn_...` (checked first; when present it decides), else
+//!   `Authorization: Bearer <platform JWT>`. Errors: `{code, detail, type, errors?}`.
+//! - `users-me` (ZenML Pro API): `POST /auth/login` (API key `ZENPROKEY_...` for a users-me JWT,
+//!   opening a session), `GET`/`PATCH /users/me`. Errors:
+//!   `{"detail": ["<ExceptionClass>", "<message>"]}`, `WWW-Authenticate: Bearer` on every 401.
+//!
+//! Choices made where the spec is silent (also in `docs/dialects/snake.md`):
+//! - Both surfaces refuse a disabled account (`is_active = false` or banned): `platform` with 403
+//!   `permission_error`, `users-me` with 401 `CredentialsNotValid` (ZenML's answer for an inactive
+//!   user).
+//! - `users-me` `is_superuser` is the core's `is_superuser` (workspace superuser), not
+//!   `is_platform_admin`, which only `platform` shows.
+//! - `platform` `email_address` is `""` for an account without an email (the SDK requires a
+//!   string); `teams[].is_admin` and `is_owner` are true for owners; `org_*` and `member_id` are
+//!   `null`.
+//! - Sending a field's current value is not a change: `POST /api/v1/user/username` with the current
+//!   username and an empty `PATCH /users/me` write nothing; superuser-only and OAuth2-locked fields
+//!   may be sent with their current value.
+//! - Body errors come after credential errors: an unauthenticated request with a bad body gets
+//!   the 401.
+//! - `users-me` framework rejections: wrong content type and malformed JSON are 422 `ValueError`
+//!   (FastAPI treats both as request validation errors); a body over the limit is 413.
+//! - The login answer's `expires_in` is the configured token lifetime (`auth.token_lifetime_secs`,
+//!   3600 by default) and carries `Cache-Control: no-store`.
+//! - A 429 without a rule-given `Retry-After` gets `Retry-After: 1`.
+
+mod auth;
+mod convert;
+pub mod error;
+mod extract;
+mod handlers;
+pub mod openapi;
+mod policy;
+mod routes;
+pub mod wire;
 
 use actix_web::web::ServiceConfig;
 use gateway_http::Fallback;
+use utoipa::OpenApi;
 
-/// Mounts this dialect's routes at the root of the listener.
-pub fn configure(_cfg: &mut ServiceConfig) {}
-
-/// This dialect's claims on unmatched paths (its own 404s).
-pub fn fallbacks() -> Vec<Fallback> {
-    Vec::new()
+/// Mounts both surfaces' routes at the root of the listener.
+pub fn configure(cfg: &mut ServiceConfig) {
+    routes::configure(cfg);
 }
 
-/// This dialect's OpenAPI documents, by surface name.
+/// This dialect's claims on unmatched paths: `/api/v1/user` and below for `platform`; `/users`,
+/// `/auth` and below for `users-me` (every other `/api/v1/...` belongs to the tiered dialect).
+pub fn fallbacks() -> Vec<Fallback> {
+    vec![
+        Fallback {
+            claims: routes::platform_claims,
+            render: error::platform_not_found,
+        },
+        Fallback {
+            claims: routes::users_me_claims,
+            render: error::users_me_not_found,
+        },
+    ]
+}
+
+/// This dialect's OpenAPI documents: `platform` and `users-me`.
 pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    Vec::new()
+    vec![
+        ("platform", openapi::PlatformApi::openapi()),
+        ("users-me", openapi::UsersMeApi::openapi()),
+    ]
 }

@@ -48,7 +48,11 @@ pub fn verify_password(plain: &str, mcf: &str) -> bool {
         return bcrypt::verify(plain, mcf).unwrap_or(false);
     }
     PasswordHash::new(mcf)
-        .map(|parsed| Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(plain.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -81,7 +85,9 @@ pub struct GeneratedKey {
 
 impl std::fmt::Debug for GeneratedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeneratedKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("GeneratedKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 

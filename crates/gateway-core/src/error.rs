@@ -85,7 +85,11 @@ pub struct FieldIssue {
 impl FieldIssue {
     /// Builds an issue.
     pub fn new(field: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -124,7 +128,12 @@ pub struct CoreError {
 impl CoreError {
     /// A new error of `kind` with a message that is safe to show to clients.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), issues: Vec::new(), source: None }
+        Self {
+            kind,
+            message: message.into(),
+            issues: Vec::new(),
+            source: None,
+        }
     }
     /// Unauthenticated with a safe message.
     pub fn unauthenticated(message: impl Into<String>) -> Self {
@@ -145,7 +154,12 @@ impl CoreError {
             .map(|i| format!("{}: {}", i.field, i.message))
             .collect::<Vec<_>>()
             .join("; ");
-        Self { kind: ErrorKind::Validation, message, issues, source: None }
+        Self {
+            kind: ErrorKind::Validation,
+            message,
+            issues,
+            source: None,
+        }
     }
     /// A conflict on one unique field (`username`, `email`, ...).
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
@@ -205,7 +219,9 @@ impl fmt::Display for CoreError {
 
 impl std::error::Error for CoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -92,7 +92,9 @@ impl Gateway {
         fingerprint: &str,
     ) -> Result<IdempotencyStart, CoreError> {
         let at = now();
-        self.store.purge_idempotency_records(at - IDEMPOTENCY_WINDOW).await?;
+        self.store
+            .purge_idempotency_records(at - IDEMPOTENCY_WINDOW)
+            .await?;
         // A claim can disappear between the failed insert and the read (completed and purged,
         // abandoned, taken over); a few rounds settle that.
         for _ in 0..3 {
@@ -103,7 +105,10 @@ impl Gateway {
                 response: None,
             };
             if self.store.insert_idempotency_record(&record).await? {
-                return Ok(IdempotencyStart::Proceed(IdempotencyTicket { id, created_at: at }));
+                return Ok(IdempotencyStart::Proceed(IdempotencyTicket {
+                    id,
+                    created_at: at,
+                }));
             }
             let Some(existing) = self.store.idempotency_record(&id).await? else {
                 continue;
@@ -119,7 +124,9 @@ impl Gateway {
                 }
                 // Expired, or a claim nobody completed: take the key over.
                 _ => {
-                    self.store.delete_idempotency_record(&id, existing.created_at).await?;
+                    self.store
+                        .delete_idempotency_record(&id, existing.created_at)
+                        .await?;
                 }
             }
         }
@@ -133,7 +140,11 @@ impl Gateway {
         response: StoredResponse,
     ) -> Result<(), CoreError> {
         let IdempotencyTicket { id, created_at } = ticket;
-        if !self.store.complete_idempotency_record(&id, created_at, &response).await? {
+        if !self
+            .store
+            .complete_idempotency_record(&id, created_at, &response)
+            .await?
+        {
             tracing::warn!(scope = %id.scope, "idempotency claim was taken over before it completed");
         }
         Ok(())
@@ -142,7 +153,9 @@ impl Gateway {
     /// Gives a claimed key up (the request failed without writing), so a retry runs again.
     pub async fn abandon_idempotent(&self, ticket: IdempotencyTicket) -> Result<(), CoreError> {
         let IdempotencyTicket { id, created_at } = ticket;
-        self.store.delete_idempotency_record(&id, created_at).await?;
+        self.store
+            .delete_idempotency_record(&id, created_at)
+            .await?;
         Ok(())
     }
 }

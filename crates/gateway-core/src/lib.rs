@@ -11,6 +11,8 @@
 pub mod command;
 pub mod credentials;
 pub mod error;
+pub mod idempotency;
+pub mod import;
 pub mod model;
 pub mod ports;
 pub mod project;
@@ -19,6 +21,9 @@ pub mod validate;
 
 pub use command::{NewUser, PasswordChange, UserPatch};
 pub use error::{CoreError, ErrorKind, FieldIssue, IssueCode, Notice, Outcome};
+pub use idempotency::{
+    IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
+};
 pub use model::{
     ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership, TeamRole,
     User, UserId, UserKind, UserStatus,

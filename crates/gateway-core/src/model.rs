@@ -296,8 +296,13 @@ pub enum Surface {
 
 impl Surface {
     /// Every surface, in a fixed order.
-    pub const ALL: [Surface; 5] =
-        [Self::Platform, Self::UsersMe, Self::AccountProfile, Self::Me, Self::Users];
+    pub const ALL: [Surface; 5] = [
+        Self::Platform,
+        Self::UsersMe,
+        Self::AccountProfile,
+        Self::Me,
+        Self::Users,
+    ];
 
     /// Stable name, also used as the token audience.
     pub fn as_str(self) -> &'static str {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::{
     CoreError, UserPatch,
+    idempotency::{IdempotencyKey, IdempotencyRecord, StoredResponse},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     project::{Project, ProjectPatch},
 };
@@ -78,9 +79,13 @@ pub trait Store: Send + Sync + 'static {
     /// Applies `changes` to the columns they name, in one transaction, and returns the new row;
     /// `None` when the user does not exist. MUST fail with [`StoreError::Stale`] when
     /// `changes.patch.expected_version` is set and differs.
-    async fn update_user(&self, id: UserId, changes: &UserChanges)
-    -> Result<Option<User>, StoreError>;
-    /// Deletes a user with its sessions, keys and memberships; `false` when absent.
+    async fn update_user(
+        &self,
+        id: UserId,
+        changes: &UserChanges,
+    ) -> Result<Option<User>, StoreError>;
+    /// Deletes a user with its sessions, keys, memberships and idempotency records; `false`
+    /// when absent.
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
 
     /// Inserts a team.
@@ -103,8 +108,7 @@ pub trait Store: Send + Sync + 'static {
     /// Revokes one session; `false` when absent or revoked already.
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Revokes every session of a user; returns how many.
-    async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>)
-    -> Result<u64, StoreError>;
+    async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Counts unrevoked, unexpired sessions.
     async fn count_active_sessions(
         &self,
@@ -125,7 +129,35 @@ pub trait Store: Send + Sync + 'static {
     /// that several instances on one database agree on the first value written.
     async fn secret(&self, name: &str, candidate: &str) -> Result<String, StoreError>;
 
-    /// Deletes every user, team, session and key (secrets are kept).
+    /// Inserts a claim on an idempotency key; `false` (nothing written) when a record with the
+    /// same user, scope and key exists.
+    async fn insert_idempotency_record(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<bool, StoreError>;
+    /// Loads the record of a key.
+    async fn idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Stores the response of the claim made at `created_at`; `false` when that claim is gone or
+    /// completed already.
+    async fn complete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError>;
+    /// Deletes the record of a key if it was created at `created_at`; `false` otherwise.
+    async fn delete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Deletes every idempotency record created before `before`; returns how many.
+    async fn purge_idempotency_records(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Deletes every user, team, session, key and idempotency record (secrets are kept).
     async fn reset(&self) -> Result<(), StoreError>;
 
     // Projects of the metadata-tiered surface. The defaults refuse, so a store written before

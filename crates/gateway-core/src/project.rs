@@ -98,7 +98,9 @@ pub struct IssuedProject {
 
 impl std::fmt::Debug for IssuedProject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedProject").field("project", &self.project).finish_non_exhaustive()
+        f.debug_struct("IssuedProject")
+            .field("project", &self.project)
+            .finish_non_exhaustive()
     }
 }
 
@@ -115,7 +117,9 @@ fn display_name(value: &str) -> Result<String, CoreError> {
     if len > PROJECT_NAME_MAX {
         return Err(CoreError::validation(vec![FieldIssue::new(
             "display_name",
-            IssueCode::TooLong { max: PROJECT_NAME_MAX },
+            IssueCode::TooLong {
+                max: PROJECT_NAME_MAX,
+            },
             format!("must be at most {PROJECT_NAME_MAX} characters"),
         )]));
     }
@@ -125,8 +129,11 @@ fn display_name(value: &str) -> Result<String, CoreError> {
 impl Gateway {
     /// Creates a project with fresh keys; the returned keys are shown once.
     pub async fn create_project(&self, new: NewProject) -> Result<IssuedProject, CoreError> {
-        let NewProject { display_name: name, require_publishable_client_key, allow_client_user_deletion } =
-            new;
+        let NewProject {
+            display_name: name,
+            require_publishable_client_key,
+            allow_client_user_deletion,
+        } = new;
         let display_name = display_name(&name)?;
         let publishable_client_key = format!("{PUBLISHABLE_CLIENT_KEY_PREFIX}{}", random_token(32));
         let secret_server_key = format!("{SECRET_SERVER_KEY_PREFIX}{}", random_token(32));
@@ -142,12 +149,19 @@ impl Gateway {
             updated_at: at,
         };
         self.store().insert_project(&project).await?;
-        Ok(IssuedProject { project, publishable_client_key, secret_server_key })
+        Ok(IssuedProject {
+            project,
+            publishable_client_key,
+            secret_server_key,
+        })
     }
 
     /// Loads a project; `NotFound` when it does not exist.
     pub async fn project(&self, id: Uuid) -> Result<Project, CoreError> {
-        self.store().project(id).await?.ok_or_else(|| CoreError::not_found("project not found"))
+        self.store()
+            .project(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("project not found"))
     }
 
     /// Every project, oldest first.
@@ -156,7 +170,11 @@ impl Gateway {
     }
 
     /// Changes a project's settings; `NotFound` when it does not exist.
-    pub async fn update_project(&self, id: Uuid, mut patch: ProjectPatch) -> Result<Project, CoreError> {
+    pub async fn update_project(
+        &self,
+        id: Uuid,
+        mut patch: ProjectPatch,
+    ) -> Result<Project, CoreError> {
         if let Some(name) = patch.display_name.take() {
             patch.display_name = Some(display_name(&name)?);
         }
@@ -187,8 +205,17 @@ impl Gateway {
             created_at: at,
             expires_at: at + ttl,
         };
-        self.store().insert_project_session(&new, project_id).await?;
-        let NewSession { id, user_id, surface, refresh_token_hash, created_at, expires_at } = new;
+        self.store()
+            .insert_project_session(&new, project_id)
+            .await?;
+        let NewSession {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+        } = new;
         Ok(IssuedSession {
             session: Session {
                 id,
@@ -215,7 +242,9 @@ impl Gateway {
         let (session, user) = self.resume_session(surface, refresh_token).await?;
         match self.store().session_project(session.id).await? {
             Some(bound) if bound == project_id => Ok((session, user)),
-            _ => Err(CoreError::unauthenticated("refresh token not found or expired")),
+            _ => Err(CoreError::unauthenticated(
+                "refresh token not found or expired",
+            )),
         }
     }
 }

@@ -35,14 +35,16 @@ pub struct IssuedSession {
 
 impl std::fmt::Debug for IssuedSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedSession").field("session", &self.session).finish_non_exhaustive()
+        f.debug_struct("IssuedSession")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
     }
 }
 
 /// The domain service. Cheap to clone; holds the store behind an `Arc`.
 #[derive(Clone)]
 pub struct Gateway {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
 }
 
 impl Gateway {
@@ -79,7 +81,14 @@ impl Gateway {
             is_platform_admin,
         } = new;
         let mut notices = Vec::new();
-        let mut issues = Vec::new();
+        let mut issues = validate::nul_free(
+            &[
+                ("display_name", display_name.as_deref()),
+                ("first_name", first_name.as_deref()),
+                ("last_name", last_name.as_deref()),
+            ],
+            &[],
+        );
         let username = normalize_username(&username, &mut notices);
         if let Err(i) = validate::username(&username) {
             issues.push(i);
@@ -144,12 +153,18 @@ impl Gateway {
             version: 1,
         };
         self.store.insert_user(&user).await?;
-        Ok(Outcome { value: user, notices })
+        Ok(Outcome {
+            value: user,
+            notices,
+        })
     }
 
     /// Loads a user; `NotFound` when it does not exist.
     pub async fn user(&self, id: UserId) -> Result<User, CoreError> {
-        self.store.user(id).await?.ok_or_else(|| CoreError::not_found("user not found"))
+        self.store
+            .user(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("user not found"))
     }
 
     /// Loads a user by username; `NotFound` when absent.
@@ -162,7 +177,10 @@ impl Gateway {
 
     /// Lists users, oldest first.
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, CoreError> {
-        Ok(self.store.list_users(limit.clamp(1, 1000), offset.max(0)).await?)
+        Ok(self
+            .store
+            .list_users(limit.clamp(1, 1000), offset.max(0))
+            .await?)
     }
 
     /// Applies a partial update after checking the domain invariants. Returns the new user and
@@ -173,7 +191,40 @@ impl Gateway {
         mut patch: UserPatch,
     ) -> Result<Outcome<User>, CoreError> {
         let mut notices = Vec::new();
-        let mut issues = Vec::new();
+        fn text(v: &Option<Option<String>>) -> Option<&str> {
+            v.as_ref().and_then(Option::as_deref)
+        }
+        fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
+            v.as_ref().and_then(Option::as_ref)
+        }
+        let mut issues = validate::nul_free(
+            &[
+                ("totp_secret", text(&patch.totp_secret)),
+                (
+                    "restricted_by_admin_reason",
+                    text(&patch.restricted_by_admin_reason),
+                ),
+                (
+                    "restricted_by_admin_private_details",
+                    text(&patch.restricted_by_admin_private_details),
+                ),
+                ("first_name", text(&patch.first_name)),
+                ("last_name", text(&patch.last_name)),
+                ("display_name", text(&patch.display_name)),
+                ("bio", text(&patch.bio)),
+                ("avatar_url", text(&patch.avatar_url)),
+                ("company", text(&patch.company)),
+                ("job_title", text(&patch.job_title)),
+            ],
+            &[
+                ("client_metadata", json(&patch.client_metadata)),
+                (
+                    "client_read_only_metadata",
+                    json(&patch.client_read_only_metadata),
+                ),
+                ("server_metadata", json(&patch.server_metadata)),
+            ],
+        );
         if let Some(username) = patch.username.take() {
             let username = normalize_username(&username, &mut notices);
             if let Err(i) = validate::username(&username) {
@@ -181,11 +232,11 @@ impl Gateway {
             }
             patch.username = Some(username);
         }
-        if let Some(Some(email)) = patch.email.take() {
-            patch.email = Some(Some(normalize_email(&email, &mut notices, &mut issues)));
-        } else if let Some(None) = patch.email {
-            patch.email = Some(None);
-        }
+        // `Some(None)` (clear) passes through; only a new value is normalised.
+        patch.email = match patch.email.take() {
+            Some(Some(email)) => Some(Some(normalize_email(&email, &mut notices, &mut issues))),
+            other => other,
+        };
         if let Some(Some(locale)) = &patch.locale {
             match validate::locale(locale) {
                 Ok(canonical) => {
@@ -298,7 +349,10 @@ impl Gateway {
             .update_user(id, &changes)
             .await?
             .ok_or_else(|| CoreError::not_found("user not found"))?;
-        Ok(Outcome { value: user, notices })
+        Ok(Outcome {
+            value: user,
+            notices,
+        })
     }
 
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
@@ -331,7 +385,10 @@ impl Gateway {
         user_id: UserId,
         role: TeamRole,
     ) -> Result<(), CoreError> {
-        Ok(self.store.add_membership(team_id, user_id, role, now()).await?)
+        Ok(self
+            .store
+            .add_membership(team_id, user_id, role, now())
+            .await?)
     }
 
     /// The teams of a user.
@@ -356,9 +413,24 @@ impl Gateway {
             created_at: now(),
         };
         self.store.insert_api_key(&key).await?;
-        let NewApiKey { id, user_id, surface, secret_hash, label, created_at } = key;
+        let NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+        } = key;
         Ok((
-            ApiKey { id, user_id, surface, secret_hash, label, created_at, revoked_at: None },
+            ApiKey {
+                id,
+                user_id,
+                surface,
+                secret_hash,
+                label,
+                created_at,
+                revoked_at: None,
+            },
             generated,
         ))
     }
@@ -415,7 +487,14 @@ impl Gateway {
             expires_at: at + ttl,
         };
         self.store.insert_session(&new).await?;
-        let NewSession { id, user_id, surface, refresh_token_hash, created_at, expires_at } = new;
+        let NewSession {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+        } = new;
         Ok(IssuedSession {
             session: Session {
                 id,
@@ -447,7 +526,11 @@ impl Gateway {
         {
             return Err(refused());
         }
-        let user = self.store.user(session.user_id).await?.ok_or_else(refused)?;
+        let user = self
+            .store
+            .user(session.user_id)
+            .await?
+            .ok_or_else(refused)?;
         Ok((session, user))
     }
 

@@ -9,12 +9,18 @@ use std::{str::FromStr, sync::LazyLock};
 pub const USERNAME_MAX: usize = 50;
 
 static USERNAME_RE: LazyLock<Regex> = LazyLock::new(|| {
-    #[expect(clippy::expect_used, reason = "a constant pattern that is covered by the unit tests")]
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant pattern that is covered by the unit tests"
+    )]
     Regex::new(r"^[a-zA-Z0-9_\-@.]+$").expect("valid username pattern")
 });
 
 static E164_RE: LazyLock<Regex> = LazyLock::new(|| {
-    #[expect(clippy::expect_used, reason = "a constant pattern that is covered by the unit tests")]
+    #[expect(
+        clippy::expect_used,
+        reason = "a constant pattern that is covered by the unit tests"
+    )]
     Regex::new(r"^\+[1-9][0-9]{1,14}$").expect("valid E.164 pattern")
 });
 
@@ -22,7 +28,11 @@ static E164_RE: LazyLock<Regex> = LazyLock::new(|| {
 pub fn username(value: &str) -> Result<(), FieldIssue> {
     let len = value.chars().count();
     if len == 0 {
-        return Err(FieldIssue::new("username", IssueCode::Required, "must not be empty"));
+        return Err(FieldIssue::new(
+            "username",
+            IssueCode::Required,
+            "must not be empty",
+        ));
     }
     if len > USERNAME_MAX {
         return Err(FieldIssue::new(
@@ -46,11 +56,19 @@ pub fn username(value: &str) -> Result<(), FieldIssue> {
 /// and a dot in its domain.
 pub fn email(value: &str) -> Result<(), FieldIssue> {
     if value.is_empty() {
-        return Err(FieldIssue::new("email", IssueCode::Required, "must not be empty"));
+        return Err(FieldIssue::new(
+            "email",
+            IssueCode::Required,
+            "must not be empty",
+        ));
     }
     match email_address::EmailAddress::from_str(value) {
         Ok(addr) if addr.domain().contains('.') && !value.contains(char::is_whitespace) => Ok(()),
-        _ => Err(FieldIssue::new("email", IssueCode::InvalidFormat, "must be a valid email address")),
+        _ => Err(FieldIssue::new(
+            "email",
+            IssueCode::InvalidFormat,
+            "must be a valid email address",
+        )),
     }
 }
 
@@ -64,14 +82,22 @@ pub fn locale(value: &str) -> Result<String, FieldIssue> {
     oxilangtag::LanguageTag::parse_and_normalize(value)
         .map(|tag| tag.into_inner())
         .map_err(|_| {
-            FieldIssue::new("locale", IssueCode::InvalidFormat, "must be a valid BCP 47 language tag")
+            FieldIssue::new(
+                "locale",
+                IssueCode::InvalidFormat,
+                "must be a valid BCP 47 language tag",
+            )
         })
 }
 
 /// A time zone name from the IANA database (`Europe/Amsterdam`).
 pub fn timezone(value: &str) -> Result<(), FieldIssue> {
     chrono_tz::Tz::from_str(value).map(|_| ()).map_err(|_| {
-        FieldIssue::new("timezone", IssueCode::InvalidFormat, "must be an IANA time zone name")
+        FieldIssue::new(
+            "timezone",
+            IssueCode::InvalidFormat,
+            "must be an IANA time zone name",
+        )
     })
 }
 
@@ -102,17 +128,85 @@ pub fn country_code(value: &str) -> Result<String, FieldIssue> {
     }
 }
 
+/// The NUL character cannot be stored: PostgreSQL refuses it in `text` and in `jsonb` strings
+/// (SQLite would keep it), so one rule holds on every backend: no NUL in any stored text, in
+/// metadata keys or string values either. Returns one issue per offending field.
+pub fn nul_free(
+    texts: &[(&str, Option<&str>)],
+    json: &[(&str, Option<&serde_json::Value>)],
+) -> Vec<FieldIssue> {
+    fn in_json(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains('\0'),
+            serde_json::Value::Array(items) => items.iter().any(in_json),
+            serde_json::Value::Object(map) => {
+                map.iter().any(|(k, v)| k.contains('\0') || in_json(v))
+            }
+            _ => false,
+        }
+    }
+    let issue = |field: &str| {
+        FieldIssue::new(
+            field,
+            IssueCode::InvalidFormat,
+            "must not contain the NUL character",
+        )
+    };
+    let mut issues: Vec<FieldIssue> = texts
+        .iter()
+        .filter(|(_, v)| v.is_some_and(|v| v.contains('\0')))
+        .map(|(f, _)| issue(f))
+        .collect();
+    issues.extend(
+        json.iter()
+            .filter(|(_, v)| v.is_some_and(in_json))
+            .map(|(f, _)| issue(f)),
+    );
+    issues
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_are_refused_in_text_and_metadata() {
+        let meta = serde_json::json!({"a": ["ok", {"b": "x\u{0}y"}]});
+        let key = serde_json::json!({"k\u{0}": 1});
+        let clean = serde_json::json!({"a": "fine"});
+        let issues = nul_free(
+            &[
+                ("display_name", Some("a\0b")),
+                ("bio", Some("fine")),
+                ("company", None),
+            ],
+            &[
+                ("client_metadata", Some(&meta)),
+                ("server_metadata", Some(&key)),
+                ("client_read_only_metadata", Some(&clean)),
+            ],
+        );
+        let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["display_name", "client_metadata", "server_metadata"]
+        );
+        assert!(issues.iter().all(|i| i.code == IssueCode::InvalidFormat));
+    }
 
     #[test]
     fn usernames_follow_the_pattern_or_are_emails() {
         assert!(username("jane_doe-1.x@y").is_ok());
         assert!(username("jane+tag@example.com").is_ok());
         assert_eq!(username("").unwrap_err().code, IssueCode::Required);
-        assert_eq!(username("bad name!").unwrap_err().code, IssueCode::InvalidFormat);
-        assert_eq!(username(&"a".repeat(51)).unwrap_err().code, IssueCode::TooLong { max: 50 });
+        assert_eq!(
+            username("bad name!").unwrap_err().code,
+            IssueCode::InvalidFormat
+        );
+        assert_eq!(
+            username(&"a".repeat(51)).unwrap_err().code,
+            IssueCode::TooLong { max: 50 }
+        );
         assert!(username(&"a".repeat(50)).is_ok());
     }
 

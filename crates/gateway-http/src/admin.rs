@@ -11,7 +11,10 @@ pub struct AdminToken(pub String);
 /// Checks `Authorization: Bearer <admin token>`: `NotFound` when the admin API is disabled,
 /// `Unauthenticated` when the token is missing or wrong.
 pub fn check(req: &HttpRequest) -> Result<(), CoreError> {
-    let configured = req.app_data::<Data<AdminToken>>().map(|t| t.0.clone()).unwrap_or_default();
+    let configured = req
+        .app_data::<Data<AdminToken>>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     if configured.is_empty() {
         return Err(CoreError::not_found("the admin API is disabled"));
     }

@@ -68,7 +68,11 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 
 /// `Authorization: <scheme> <value>` for the given scheme (case-insensitive), if present.
 pub fn authorization<'a>(req: &'a HttpRequest, scheme: &str) -> Option<&'a str> {
-    let value = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (given, rest) = value.split_once(' ')?;
     given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
@@ -100,15 +104,25 @@ pub async fn verify(
             let user = match gateway.user(id).await {
                 Ok(user) => user,
                 Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => {
-                    return Err(CoreError::unauthenticated("the user of this token no longer exists"));
+                    return Err(CoreError::unauthenticated(
+                        "the user of this token no longer exists",
+                    ));
                 }
                 Err(e) => return Err(e),
             };
-            Ok(Authenticated { user, credential: Credential::Token { session: claims.sid } })
+            Ok(Authenticated {
+                user,
+                credential: Credential::Token {
+                    session: claims.sid,
+                },
+            })
         }
         Presented::ApiKey(key) => {
             let (key, user) = gateway.authenticate_api_key(surface, key).await?;
-            Ok(Authenticated { user, credential: Credential::ApiKey { key_id: key.id } })
+            Ok(Authenticated {
+                user,
+                credential: Credential::ApiKey { key_id: key.id },
+            })
         }
     }
 }
@@ -123,7 +137,9 @@ pub struct Auth<P: AuthPolicy> {
 
 impl<P: AuthPolicy> std::fmt::Debug for Auth<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auth").field("caller", &self.caller).finish()
+        f.debug_struct("Auth")
+            .field("caller", &self.caller)
+            .finish()
     }
 }
 
@@ -136,13 +152,16 @@ impl<P: AuthPolicy> FromRequest for Auth<P> {
         let gateway = req.app_data::<web::Data<Gateway>>().cloned();
         let tokens = req.app_data::<web::Data<Tokens>>().cloned();
         Box::pin(async move {
-            let presented = presented?
-                .ok_or_else(|| CoreError::unauthenticated("authentication required"))?;
+            let presented =
+                presented?.ok_or_else(|| CoreError::unauthenticated("authentication required"))?;
             let (Some(gateway), Some(tokens)) = (gateway, tokens) else {
                 return Err(CoreError::internal("gateway state is not registered").into());
             };
             let caller = verify(&gateway, &tokens, P::SURFACE, &presented).await?;
-            Ok(Auth { caller, _policy: PhantomData })
+            Ok(Auth {
+                caller,
+                _policy: PhantomData,
+            })
         })
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod deadline;
 pub mod fallback;
 pub mod faults;
 pub mod request_id;
@@ -13,7 +14,7 @@ pub mod tokens;
 pub use auth::{Auth, AuthPolicy, Authenticated, Credential, Presented};
 pub use fallback::{Fallback, FallbackRender};
 pub use request_id::request_id;
-pub use tokens::{AccessClaims, IssuedToken, TokenError, Tokens};
+pub use tokens::{AccessClaims, FixedToken, IssuedToken, TokenError, Tokens};
 
 /// HTTP limits shared by the dialects, registered as `web::Data<HttpLimits>`.
 #[derive(Debug, Clone, Copy)]
@@ -24,6 +25,8 @@ pub struct HttpLimits {
 
 impl Default for HttpLimits {
     fn default() -> Self {
-        Self { body_limit: 64 * 1024 }
+        Self {
+            body_limit: 64 * 1024,
+        }
     }
 }

@@ -1,8 +1,13 @@
 //! Gateway access tokens: HS256 JWTs whose audience is the surface they were issued for, so every
 //! other surface refuses them. `iss` and `aud` are checked; `alg` must be HS256.
 
+use std::{
+    collections::HashMap,
+    sync::{Arc, PoisonError, RwLock},
+};
+
 use chrono::{DateTime, Duration, Utc};
-use gateway_core::{Surface, UserId};
+use gateway_core::{Surface, UserId, credentials::sha256_hex};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -40,7 +45,9 @@ pub struct IssuedToken {
 
 impl std::fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken").field("expires_at", &self.expires_at).finish_non_exhaustive()
+        f.debug_struct("IssuedToken")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,13 +63,40 @@ pub enum TokenError {
     Expired,
 }
 
-/// Issues and verifies access tokens. Registered as `web::Data<Tokens>`.
+/// An opaque access token with a value chosen in advance (emulator fixtures): valid for one
+/// surface and one user, never expires, kept in memory only as the SHA-256 digest of its text.
+#[derive(Clone)]
+pub struct FixedToken {
+    /// The token text, as clients will present it.
+    pub text: String,
+    /// The surface that accepts it.
+    pub surface: Surface,
+    /// Its user.
+    pub user: UserId,
+}
+
+impl std::fmt::Debug for FixedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FixedToken")
+            .field("surface", &self.surface)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `exp` of the claims a fixed token yields: 9999-12-31T23:59:59Z.
+const FIXED_TOKEN_EXP: i64 = 253_402_300_799;
+
+/// Issues and verifies access tokens. Registered as `web::Data<Tokens>`; clones share the set of
+/// fixed tokens.
 #[derive(Clone)]
 pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     issuer: String,
     lifetime: Duration,
+    /// Fixed tokens by the SHA-256 (hex) of their text.
+    fixed: Arc<RwLock<HashMap<String, (Surface, UserId)>>>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -82,6 +116,44 @@ impl Tokens {
             decoding: DecodingKey::from_secret(secret),
             issuer: issuer.into(),
             lifetime,
+            fixed: Arc::default(),
+        }
+    }
+
+    /// Replaces the fixed tokens (emulator fixtures). Every surface that verifies access tokens
+    /// through [`Tokens::verify`] accepts them; dialects with their own token format can ask
+    /// [`Tokens::fixed_user`].
+    pub fn set_fixed(&self, tokens: impl IntoIterator<Item = FixedToken>) {
+        let map = tokens
+            .into_iter()
+            .map(
+                |FixedToken {
+                     text,
+                     surface,
+                     user,
+                 }| (sha256_hex(&text), (surface, user)),
+            )
+            .collect();
+        *self.fixed.write().unwrap_or_else(PoisonError::into_inner) = map;
+    }
+
+    /// How many fixed tokens are registered.
+    pub fn fixed_count(&self) -> usize {
+        self.fixed
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// The user of a fixed token presented to `surface`, if `token` is one.
+    pub fn fixed_user(&self, token: &str, surface: Surface) -> Option<UserId> {
+        let fixed = self.fixed.read().unwrap_or_else(PoisonError::into_inner);
+        if fixed.is_empty() {
+            return None;
+        }
+        match fixed.get(&sha256_hex(token)) {
+            Some((s, user)) if *s == surface => Some(*user),
+            _ => None,
         }
     }
 
@@ -117,14 +189,32 @@ impl Tokens {
         };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(gateway_core::CoreError::internal)?;
-        Ok(IssuedToken { token, expires_at, expires_in: lifetime.num_seconds() })
+        Ok(IssuedToken {
+            token,
+            expires_at,
+            expires_in: lifetime.num_seconds(),
+        })
     }
 
     /// Verifies a token presented to `surface`: HS256 only, our issuer, the surface as audience,
-    /// not expired (no leeway).
+    /// not expired and not before its `nbf` (no leeway).
+    /// A fixed token (see [`Tokens::set_fixed`]) of `surface` is accepted too, with claims that
+    /// never expire and no session.
     pub fn verify(&self, token: &str, surface: Surface) -> Result<AccessClaims, TokenError> {
+        if let Some(user) = self.fixed_user(token, surface) {
+            return Ok(AccessClaims {
+                sub: user.to_string(),
+                aud: surface.as_str().to_owned(),
+                iss: self.issuer.clone(),
+                iat: 0,
+                exp: FIXED_TOKEN_EXP,
+                sid: None,
+                jti: "fixed".to_owned(),
+            });
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
+        validation.validate_nbf = true;
         validation.set_audience(&[surface.as_str()]);
         validation.set_issuer(&[&self.issuer]);
         validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
@@ -143,7 +233,11 @@ mod tests {
     use base64::Engine as _;
 
     fn tokens() -> Tokens {
-        Tokens::new(b"0123456789abcdef0123456789abcdef", "gateway-test", Duration::minutes(5))
+        Tokens::new(
+            b"0123456789abcdef0123456789abcdef",
+            "gateway-test",
+            Duration::minutes(5),
+        )
     }
 
     #[test]
@@ -160,37 +254,113 @@ mod tests {
     fn other_surfaces_refuse_the_token() {
         let t = tokens();
         let issued = t.issue(UserId::new(), Surface::Me, None, None).unwrap();
-        assert_eq!(t.verify(&issued.token, Surface::Platform), Err(TokenError::Invalid));
+        assert_eq!(
+            t.verify(&issued.token, Surface::Platform),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]
     fn expired_tokens_are_expired() {
         let t = tokens();
-        let issued = t.issue(UserId::new(), Surface::Me, None, Some(Duration::seconds(-10))).unwrap();
-        assert_eq!(t.verify(&issued.token, Surface::Me), Err(TokenError::Expired));
+        let issued = t
+            .issue(
+                UserId::new(),
+                Surface::Me,
+                None,
+                Some(Duration::seconds(-10)),
+            )
+            .unwrap();
+        assert_eq!(
+            t.verify(&issued.token, Surface::Me),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn forged_and_unsigned_tokens_are_invalid() {
         let t = tokens();
-        let other = Tokens::new(b"another-secret-another-secret-00", "gateway-test", Duration::minutes(5));
+        let other = Tokens::new(
+            b"another-secret-another-secret-00",
+            "gateway-test",
+            Duration::minutes(5),
+        );
         let forged = other.issue(UserId::new(), Surface::Me, None, None).unwrap();
-        assert_eq!(t.verify(&forged.token, Surface::Me), Err(TokenError::Invalid));
+        assert_eq!(
+            t.verify(&forged.token, Surface::Me),
+            Err(TokenError::Invalid)
+        );
 
-        let good = t.issue(UserId::new(), Surface::Me, None, None).unwrap().token;
+        let good = t
+            .issue(UserId::new(), Surface::Me, None, None)
+            .unwrap()
+            .token;
         let payload = good.split('.').nth(1).unwrap();
-        let none_header =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let none_header = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"alg":"none","typ":"JWT"}"#);
         let alg_none = format!("{none_header}.{payload}.");
         assert_eq!(t.verify(&alg_none, Surface::Me), Err(TokenError::Invalid));
         assert_eq!(t.verify("garbage", Surface::Me), Err(TokenError::Invalid));
     }
 
     #[test]
+    fn fixed_tokens_are_accepted_by_their_surface_only() {
+        let t = tokens();
+        let user = UserId::new();
+        t.set_fixed([FixedToken {
+            text: "fixed-me-token".into(),
+            surface: Surface::Me,
+            user,
+        }]);
+        assert_eq!(t.fixed_count(), 1);
+        let claims = t.verify("fixed-me-token", Surface::Me).unwrap();
+        assert_eq!((claims.sub, claims.sid), (user.to_string(), None));
+        assert_eq!(
+            t.verify("fixed-me-token", Surface::Platform),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            t.verify("fixed-me-token2", Surface::Me),
+            Err(TokenError::Invalid)
+        );
+        let clone = t.clone();
+        clone.set_fixed([]);
+        assert_eq!(
+            t.verify("fixed-me-token", Surface::Me),
+            Err(TokenError::Invalid),
+            "clones share the set"
+        );
+    }
+
+    #[test]
+    fn not_yet_valid_tokens_are_invalid() {
+        let t = tokens();
+        let now = Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "sub": UserId::new().to_string(), "aud": "me", "iss": "gateway-test",
+            "iat": now, "nbf": now + 3600, "exp": now + 7200, "jti": "x",
+        });
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(b"0123456789abcdef0123456789abcdef"),
+        )
+        .unwrap();
+        assert_eq!(t.verify(&token, Surface::Me), Err(TokenError::Invalid));
+    }
+
+    #[test]
     fn wrong_issuer_is_invalid() {
         let t = tokens();
-        let other = Tokens::new(b"0123456789abcdef0123456789abcdef", "someone-else", Duration::minutes(5));
-        let token = other.issue(UserId::new(), Surface::Me, None, None).unwrap().token;
+        let other = Tokens::new(
+            b"0123456789abcdef0123456789abcdef",
+            "someone-else",
+            Duration::minutes(5),
+        );
+        let token = other
+            .issue(UserId::new(), Surface::Me, None, None)
+            .unwrap()
+            .token;
         assert_eq!(t.verify(&token, Surface::Me), Err(TokenError::Invalid));
     }
 }

@@ -1,5 +1,6 @@
-//! The admin API under `/admin`, for operators and test suites: users, keys, tokens, teams and a
-//! full reset. Bearer admin token from configuration; disabled when that token is empty.
+//! The admin API under `/admin`, for operators and test suites: users, keys, tokens, teams, fault
+//! rules, and the emulator's fixtures, reset and request journal (`emulator::handlers`). Bearer
+//! admin token from configuration; disabled when that token is empty.
 //! Its JSON is the gateway's own (core field names), not any vendor's.
 
 use actix_web::{
@@ -14,7 +15,7 @@ use gateway_core::{
 };
 use gateway_http::{
     Tokens,
-    faults::{FaultSpec, Faults},
+    faults::{FaultRuleSpec, Faults},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -172,19 +173,34 @@ impl TryFrom<CreateUser> for NewUser {
         } = c;
         let password = match (password, password_hash) {
             (Some(_), Some(_)) => {
-                return Err(bad("password", "give password or password_hash, not both".into()));
+                return Err(bad(
+                    "password",
+                    "give password or password_hash, not both".into(),
+                ));
             }
             (Some(p), None) => Some(PasswordChange::Plain(p)),
             (None, Some(h)) => Some(PasswordChange::Hash(h)),
             (None, None) => None,
         };
-        let kind: UserKind = kind.as_deref().unwrap_or("regular").parse().map_err(|e| bad("kind", e))?;
-        let status: UserStatus =
-            status.as_deref().unwrap_or("pending").parse().map_err(|e| bad("status", e))?;
+        let kind: UserKind = kind
+            .as_deref()
+            .unwrap_or("regular")
+            .parse()
+            .map_err(|e| bad("kind", e))?;
+        let status: UserStatus = status
+            .as_deref()
+            .unwrap_or("pending")
+            .parse()
+            .map_err(|e| bad("status", e))?;
         let oauth = match (oauth_provider, oauth_id) {
             (Some(p), Some(i)) => Some((p, i)),
             (None, None) => None,
-            _ => return Err(bad("oauth_provider", "oauth_provider and oauth_id go together".into())),
+            _ => {
+                return Err(bad(
+                    "oauth_provider",
+                    "oauth_provider and oauth_id go together".into(),
+                ));
+            }
         };
         Ok(NewUser {
             username,
@@ -227,15 +243,22 @@ async fn list_users(
     page: web::Query<Page>,
 ) -> Result<HttpResponse> {
     check_admin(&req)?;
-    let users = gateway.list_users(page.limit.unwrap_or(100), page.offset.unwrap_or(0)).await?;
+    let users = gateway
+        .list_users(page.limit.unwrap_or(100), page.offset.unwrap_or(0))
+        .await?;
     Ok(HttpResponse::Ok().json(users.iter().map(AdminUser::from).collect::<Vec<_>>()))
 }
 
 fn user_id(raw: &str) -> Result<UserId> {
-    raw.parse().map_err(|_| CoreError::not_found("user not found").into())
+    raw.parse()
+        .map_err(|_| CoreError::not_found("user not found").into())
 }
 
-async fn show_user(req: HttpRequest, gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
+async fn show_user(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    id: Path<String>,
+) -> Result<HttpResponse> {
     check_admin(&req)?;
     let user = gateway.user(user_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(AdminUser::from(&user)))
@@ -275,7 +298,11 @@ async fn create_key(
     })))
 }
 
-async fn revoke_key(req: HttpRequest, gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
+async fn revoke_key(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    id: Path<String>,
+) -> Result<HttpResponse> {
     check_admin(&req)?;
     gateway.revoke_api_key(&id).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -300,7 +327,11 @@ async fn issue_tokens(
 ) -> Result<HttpResponse> {
     check_admin(&req)?;
     let user = gateway.user(user_id(&id)?).await?;
-    let IssueTokens { surface, ttl_secs, with_keys } = body.map(Json::into_inner).unwrap_or_default();
+    let IssueTokens {
+        surface,
+        ttl_secs,
+        with_keys,
+    } = body.map(Json::into_inner).unwrap_or_default();
     let lifetime = ttl_secs.map(Duration::seconds);
     let set = match surface {
         Some(s) => {
@@ -318,8 +349,16 @@ async fn issue_tokens(
                 .await?,
             ]
         }
-        None => credentials::issue_all(&gateway, &tokens, user.id, lifetime, Some("admin api".into()))
-            .await?,
+        None => {
+            credentials::issue_all(
+                &gateway,
+                &tokens,
+                user.id,
+                lifetime,
+                Some("admin api".into()),
+            )
+            .await?
+        }
     };
     Ok(HttpResponse::Created().json(json!({"user_id": user.id.to_string(), "credentials": set})))
 }
@@ -358,24 +397,24 @@ async fn add_member(
     check_admin(&req)?;
     let AddMember { user_id: raw, role } = body.into_inner();
     let user = gateway.user(user_id(&raw)?).await?;
-    let role: TeamRole = role.as_deref().unwrap_or("member").parse().map_err(|e| bad("role", e))?;
+    let role: TeamRole = role
+        .as_deref()
+        .unwrap_or("member")
+        .parse()
+        .map_err(|e| bad("role", e))?;
     gateway.add_member(*team, user.id, role).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn reset(req: HttpRequest, gateway: Data<Gateway>) -> Result<HttpResponse> {
-    check_admin(&req)?;
-    gateway.reset().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn add_fault(
     req: HttpRequest,
     faults: Data<Faults>,
-    body: Json<FaultSpec>,
+    body: Json<FaultRuleSpec>,
 ) -> Result<HttpResponse> {
     check_admin(&req)?;
-    let rule = faults.add(body.into_inner()).map_err(|e| bad("fault", e))?;
+    let rule = faults
+        .add_rule(body.into_inner())
+        .map_err(|e| bad("fault", e))?;
     Ok(HttpResponse::Created().json(rule))
 }
 
@@ -384,7 +423,11 @@ async fn list_faults(req: HttpRequest, faults: Data<Faults>) -> Result<HttpRespo
     Ok(HttpResponse::Ok().json(faults.list()))
 }
 
-async fn remove_fault(req: HttpRequest, faults: Data<Faults>, id: Path<Uuid>) -> Result<HttpResponse> {
+async fn remove_fault(
+    req: HttpRequest,
+    faults: Data<Faults>,
+    id: Path<Uuid>,
+) -> Result<HttpResponse> {
     check_admin(&req)?;
     if faults.remove(*id) {
         Ok(HttpResponse::NoContent().finish())
@@ -425,11 +468,26 @@ fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix
     .into()
 }
 
-/// Mounts `/admin`.
+fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let message = format!("invalid query string: {err}");
+    actix_web::error::InternalError::from_response(
+        err,
+        HttpResponse::BadRequest()
+            .json(json!({"error": {"kind": "validation", "message": message, "issues": []}})),
+    )
+    .into()
+}
+
+/// Mounts `/admin` (with the emulator's fixtures, reset, journal and views endpoints).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
-            .app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(1 << 20)
+                    .error_handler(json_error),
+            )
+            .app_data(web::QueryConfig::default().error_handler(query_error))
             .route("/users", web::post().to(create_user))
             .route("/users", web::get().to(list_users))
             .route("/users/{id}", web::get().to(show_user))
@@ -443,7 +501,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/faults", web::get().to(list_faults))
             .route("/faults", web::delete().to(clear_faults))
             .route("/faults/{id}", web::delete().to(remove_fault))
-            .route("/reset", web::post().to(reset))
+            .configure(crate::emulator::handlers::configure_admin)
+            .configure(dialect_tiered::configure_admin)
             .default_service(web::to(not_found)),
     );
 }

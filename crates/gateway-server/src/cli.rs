@@ -30,6 +30,10 @@ pub enum Command {
         /// Ensure a demo user and print credentials for every surface.
         #[arg(long)]
         demo: bool,
+        /// Load this fixture file (YAML or JSON) at start and on `POST /admin/reset`; an invalid
+        /// file stops the start with its path, line and problem.
+        #[arg(long, value_name = "FILE")]
+        fixtures: Option<PathBuf>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate,
@@ -141,7 +145,10 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let command = cli.command.unwrap_or(Command::Serve {
+        demo: false,
+        fixtures: None,
+    });
     if let Command::Openapi { name } = &command {
         return match name {
             None => {
@@ -162,14 +169,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             },
         };
     }
-    let settings = Settings::load(&cli.config_dir, cli.config.as_deref())?;
+    let mut settings = Settings::load(&cli.config_dir, cli.config.as_deref())?;
+    if let Command::Serve {
+        fixtures: Some(path),
+        ..
+    } = &command
+    {
+        settings.emulator.fixtures = path.display().to_string();
+    }
     telemetry::init(&settings.log);
     match command {
-        Command::Serve { demo } => {
+        Command::Serve { demo, .. } => {
             let app = Application::build(&settings).await?;
             println!("gateway listening on {}", app.base_url());
+            if let Some(summary) = crate::emulator::fixtures::current(app.state()).await {
+                let c = &summary.counts;
+                println!(
+                    "  fixtures: {} ({} users, {} teams, {} API keys, {} tokens, {} projects, {} fault rules)",
+                    summary.source, c.users, c.teams, c.api_keys, c.tokens, c.projects, c.faults
+                );
+            }
+            println!(
+                "  console:  {}/console   metrics: {}/metrics",
+                app.base_url(),
+                app.base_url()
+            );
             println!("  database: {}", app.state().store.describe());
-            println!("  health:   {}/healthz   readiness: {}/readyz", app.base_url(), app.base_url());
+            println!(
+                "  health:   {}/healthz   readiness: {}/readyz",
+                app.base_url(),
+                app.base_url()
+            );
             if demo {
                 demo::ensure_and_print(app.state(), &app.base_url()).await?;
             } else {
@@ -187,7 +217,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Users(cmd) => {
             let state = startup::state(&settings).await?;
             match cmd {
-                UsersCommand::Create(CreateUserArgs { username, email, password, display_name, kind }) => {
+                UsersCommand::Create(CreateUserArgs {
+                    username,
+                    email,
+                    password,
+                    display_name,
+                    kind,
+                }) => {
                     let kind: UserKind = kind.parse().map_err(anyhow::Error::msg)?;
                     let mut new = NewUser::regular(username);
                     new.email = email;
@@ -200,10 +236,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 UsersCommand::List => {
                     let users = state.gateway.list_users(1000, 0).await?;
-                    print_json(&users.iter().map(crate::admin::AdminUser::from).collect::<Vec<_>>())?;
+                    print_json(
+                        &users
+                            .iter()
+                            .map(crate::admin::AdminUser::from)
+                            .collect::<Vec<_>>(),
+                    )?;
                 }
                 UsersCommand::Show { user } => {
-                    print_json(&crate::admin::AdminUser::from(&find_user(&state, &user).await?))?;
+                    print_json(&crate::admin::AdminUser::from(
+                        &find_user(&state, &user).await?,
+                    ))?;
                 }
                 UsersCommand::Delete { user } => {
                     let user = find_user(&state, &user).await?;
@@ -215,10 +258,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => {
             let state = startup::state(&settings).await?;
             match cmd {
-                KeysCommand::Create { user, surface, label } => {
+                KeysCommand::Create {
+                    user,
+                    surface,
+                    label,
+                } => {
                     let user = find_user(&state, &user).await?;
                     let surface: Surface = surface.parse().map_err(anyhow::Error::msg)?;
-                    let (key, generated) = state.gateway.issue_api_key(user.id, surface, label).await?;
+                    let (key, generated) =
+                        state.gateway.issue_api_key(user.id, surface, label).await?;
                     print_json(&serde_json::json!({
                         "id": key.id, "surface": surface.as_str(), "user_id": user.id.to_string(), "key": generated.text
                     }))?;
@@ -229,16 +277,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Tokens(TokensCommand::Issue { user, surface, ttl_secs }) => {
+        Command::Tokens(TokensCommand::Issue {
+            user,
+            surface,
+            ttl_secs,
+        }) => {
             let state = startup::state(&settings).await?;
             let user = find_user(&state, &user).await?;
             let lifetime = ttl_secs.map(chrono::Duration::seconds);
             let set = match surface {
                 Some(s) => {
                     let surface: Surface = s.parse().map_err(anyhow::Error::msg)?;
-                    vec![credentials::issue(&state.gateway, &state.tokens, user.id, surface, lifetime, false, None).await?]
+                    vec![
+                        credentials::issue(
+                            &state.gateway,
+                            &state.tokens,
+                            user.id,
+                            surface,
+                            lifetime,
+                            false,
+                            None,
+                        )
+                        .await?,
+                    ]
                 }
-                None => credentials::issue_all(&state.gateway, &state.tokens, user.id, lifetime, Some("cli".into())).await?,
+                None => {
+                    credentials::issue_all(
+                        &state.gateway,
+                        &state.tokens,
+                        user.id,
+                        lifetime,
+                        Some("cli".into()),
+                    )
+                    .await?
+                }
             };
             print_json(&set)?;
         }

@@ -41,7 +41,9 @@ pub async fn issue(
     Ok(SurfaceCredentials {
         surface: surface.as_str(),
         access_token: token.token,
-        expires_at: token.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        expires_at: token
+            .expires_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         api_key,
     })
 }
@@ -56,7 +58,18 @@ pub async fn issue_all(
 ) -> Result<Vec<SurfaceCredentials>, CoreError> {
     let mut out = Vec::with_capacity(Surface::ALL.len());
     for surface in Surface::ALL {
-        out.push(issue(gateway, tokens, user, surface, lifetime, true, label.clone()).await?);
+        out.push(
+            issue(
+                gateway,
+                tokens,
+                user,
+                surface,
+                lifetime,
+                true,
+                label.clone(),
+            )
+            .await?,
+        );
     }
     Ok(out)
 }

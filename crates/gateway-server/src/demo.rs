@@ -1,7 +1,9 @@
 //! `serve --demo` (what `make run` uses): ensures a demo user with a team and prints fresh
 //! credentials for every surface.
 
-use gateway_core::{CoreError, ErrorKind, NewUser, PasswordChange, TeamRole, UserPatch, UserStatus};
+use gateway_core::{
+    CoreError, ErrorKind, NewUser, PasswordChange, TeamRole, UserPatch, UserStatus,
+};
 
 use crate::{AppState, credentials};
 
@@ -27,20 +29,37 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
             new.status = UserStatus::Active;
             let user = gateway.create_user(new).await?.value;
             let team = gateway.create_team("Demo Team").await?;
-            gateway.add_member(team.id, user.id, TeamRole::Owner).await?;
-            let patch = UserPatch { selected_team_id: Some(Some(team.id)), ..UserPatch::default() };
+            gateway
+                .add_member(team.id, user.id, TeamRole::Owner)
+                .await?;
+            let patch = UserPatch {
+                selected_team_id: Some(Some(team.id)),
+                ..UserPatch::default()
+            };
             gateway.update_user(user.id, patch).await?.value
         }
         Err(e) => return Err(e.into()),
     };
     for key in gateway.api_keys_of(user.id).await? {
         if key.label.as_deref() == Some(KEY_LABEL) && key.revoked_at.is_none() {
-            gateway.revoke_api_key(&key.id).await.or_else(ignore_not_found)?;
+            gateway
+                .revoke_api_key(&key.id)
+                .await
+                .or_else(ignore_not_found)?;
         }
     }
-    let set =
-        credentials::issue_all(gateway, &state.tokens, user.id, None, Some(KEY_LABEL.into())).await?;
-    println!("\ndemo user {DEMO_USERNAME:?} (id {}, password {DEMO_PASSWORD:?}); credentials:", user.id);
+    let set = credentials::issue_all(
+        gateway,
+        &state.tokens,
+        user.id,
+        None,
+        Some(KEY_LABEL.into()),
+    )
+    .await?;
+    println!(
+        "\ndemo user {DEMO_USERNAME:?} (id {}, password {DEMO_PASSWORD:?}); credentials:",
+        user.id
+    );
     for c in &set {
         println!("  {:<16} token   {}", c.surface, c.access_token);
         if let Some(key) = &c.api_key {
@@ -55,5 +74,9 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
 }
 
 fn ignore_not_found(e: CoreError) -> Result<(), CoreError> {
-    if e.kind() == ErrorKind::NotFound { Ok(()) } else { Err(e) }
+    if e.kind() == ErrorKind::NotFound {
+        Ok(())
+    } else {
+        Err(e)
+    }
 }

@@ -27,8 +27,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn serve_document(name: web::Path<String>) -> HttpResponse {
     match documents().into_iter().find(|(n, _)| *n == name.as_str()) {
         Some((_, doc)) => HttpResponse::Ok().json(doc),
-        None => HttpResponse::NotFound()
-            .json(serde_json::json!({"error": {"kind": "not_found", "message": "no such document"}})),
+        None => HttpResponse::NotFound().json(
+            serde_json::json!({"error": {"kind": "not_found", "message": "no such document"}}),
+        ),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod credentials;
 pub mod demo;
 pub mod dialects;
+pub mod emulator;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

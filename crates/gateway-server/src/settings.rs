@@ -22,6 +22,31 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Logging.
     pub log: LogSettings,
+    /// Emulator features for test suites (fixtures, request journal).
+    #[serde(default)]
+    pub emulator: EmulatorSettings,
+}
+
+/// `[emulator]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmulatorSettings {
+    /// Fixture file (YAML or JSON) loaded at start and by `POST /admin/reset`; empty = none.
+    pub fixtures: String,
+    /// Requests kept in the journal, per surface (0 disables the journal).
+    pub journal_capacity: usize,
+    /// Bytes of each request and response body kept in the journal.
+    pub journal_body_limit_bytes: usize,
+}
+
+impl Default for EmulatorSettings {
+    fn default() -> Self {
+        Self {
+            fixtures: String::new(),
+            journal_capacity: 200,
+            journal_body_limit_bytes: 16 * 1024,
+        }
+    }
 }
 
 /// `[server]`.
@@ -102,8 +127,7 @@ pub struct SettingsError(String);
 impl Settings {
     /// Loads the layered settings. `config_dir` holds `$GATEWAY_ENV.toml`; `extra` is `--config`.
     pub fn load(config_dir: &Path, extra: Option<&Path>) -> Result<Self, SettingsError> {
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Ok(env) = std::env::var("GATEWAY_ENV")
             && !env.is_empty()
         {
@@ -123,7 +147,10 @@ impl Settings {
             builder = builder.add_source(File::from(extra.to_path_buf()));
         }
         builder = builder.add_source(
-            Environment::with_prefix("GATEWAY").prefix_separator("__").separator("__").try_parsing(true),
+            Environment::with_prefix("GATEWAY")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
         );
         let settings: Settings = builder
             .build()
@@ -146,13 +173,19 @@ impl Settings {
 
     fn check(&self) -> Result<(), SettingsError> {
         if self.auth.token_lifetime_secs <= 0 {
-            return Err(SettingsError("auth.token_lifetime_secs must be positive".into()));
+            return Err(SettingsError(
+                "auth.token_lifetime_secs must be positive".into(),
+            ));
         }
         if self.database.max_connections == 0 {
-            return Err(SettingsError("database.max_connections must be at least 1".into()));
+            return Err(SettingsError(
+                "database.max_connections must be at least 1".into(),
+            ));
         }
         if !self.auth.jwt_secret.is_empty() && self.auth.jwt_secret.len() < 32 {
-            return Err(SettingsError("auth.jwt_secret must be at least 32 bytes".into()));
+            return Err(SettingsError(
+                "auth.jwt_secret must be at least 32 bytes".into(),
+            ));
         }
         Ok(())
     }

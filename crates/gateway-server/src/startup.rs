@@ -16,7 +16,12 @@ use gateway_storage::{DieselStore, PoolOptions};
 use serde_json::json;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-use crate::{admin, dialects, settings::Settings, telemetry::GatewayRootSpan};
+use crate::{
+    admin, dialects,
+    emulator::{self, Emulator, fixtures},
+    settings::Settings,
+    telemetry::GatewayRootSpan,
+};
 
 /// Name of the stored JWT signing secret.
 const JWT_SECRET_NAME: &str = "jwt_hs256";
@@ -36,6 +41,8 @@ pub struct AppState {
     pub admin_token: String,
     /// Fault injection rules.
     pub faults: Faults,
+    /// Fixtures, request journal, metrics.
+    pub emulator: Emulator,
 }
 
 /// Opens the database and builds the state, without binding anything (CLI commands use this).
@@ -55,7 +62,9 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     let store = Arc::new(store);
     let gateway = Gateway::new(store.clone());
     let secret = if settings.auth.jwt_secret.is_empty() {
-        gateway.shared_secret(JWT_SECRET_NAME, || random_token(32)).await?
+        gateway
+            .shared_secret(JWT_SECRET_NAME, || random_token(32))
+            .await?
     } else {
         settings.auth.jwt_secret.clone()
     };
@@ -68,9 +77,15 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         gateway,
         tokens,
         store,
-        limits: HttpLimits { body_limit: settings.server.body_limit_bytes },
+        limits: HttpLimits {
+            body_limit: settings.server.body_limit_bytes,
+        },
         admin_token: settings.admin.token.clone(),
         faults: Faults::default(),
+        emulator: Emulator::new(
+            settings.emulator.journal_capacity,
+            settings.emulator.journal_body_limit_bytes,
+        )?,
     })
 }
 
@@ -98,16 +113,22 @@ async fn default_service(req: HttpRequest, fallbacks: Data<Vec<Fallback>>) -> Ht
     }
 }
 
-/// Mounts everything on an app: health, admin, dialects, fallback.
+/// Mounts everything on an app: health, metrics, console, admin, dialects, fallback.
 pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
     cfg.app_data(Data::new(state.gateway.clone()))
         .app_data(Data::new(state.tokens.clone()))
         .app_data(Data::new(state.limits))
         .app_data(Data::new(state.faults.clone()))
-        .app_data(Data::new(gateway_http::admin::AdminToken(state.admin_token.clone())))
+        .app_data(Data::new(gateway_http::admin::AdminToken(
+            state.admin_token.clone(),
+        )))
         .app_data(Data::new(dialects::fallbacks()))
+        .app_data(Data::new(state.emulator.clone()))
+        .app_data(Data::new(state.clone()))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(emulator::handlers::metrics))
+        .configure(emulator::console::configure)
         .configure(admin::configure)
         .configure(dialects::configure)
         .default_service(web::to(default_service));
@@ -122,9 +143,13 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, binds `host:port` (port 0 = any) and builds the server.
+    /// Opens the database, loads `emulator.fixtures` when set, binds `host:port` (port 0 = any)
+    /// and builds the server.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let state = state(settings).await?;
+        if !settings.emulator.fixtures.is_empty() {
+            fixtures::load_file(&state, std::path::Path::new(&settings.emulator.fixtures)).await?;
+        }
         Self::build_with_state(settings, state)
     }
 
@@ -133,21 +158,49 @@ impl Application {
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
+        let loopback = match local.ip() {
+            ip if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_owned(),
+            ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        // A state reused for a second listener keeps its first address.
+        drop(
+            state
+                .emulator
+                .preview
+                .base_url
+                .set(format!("http://{loopback}:{port}")),
+        );
         let app_state = state.clone();
+        let body_timeout = Duration::from_millis(settings.server.client_request_timeout_ms);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(request_id_header))
+                .wrap(from_fn(emulator::observe))
+                // The body too must arrive within the client timeout (actix bounds the head only).
+                .wrap(from_fn(move |req, next| {
+                    gateway_http::deadline::body_deadline(body_timeout, req, next)
+                }))
                 .wrap(TracingLogger::<GatewayRootSpan>::new())
                 .configure(|cfg| configure_app(cfg, &app_state))
         })
-        .client_request_timeout(Duration::from_millis(settings.server.client_request_timeout_ms))
+        .client_request_timeout(Duration::from_millis(
+            settings.server.client_request_timeout_ms,
+        ))
         .shutdown_timeout(settings.server.shutdown_timeout_secs);
         if settings.server.workers > 0 {
             server = server.workers(settings.server.workers);
         }
         let server = server.listen(listener)?.run();
-        Ok(Self { port, host: settings.server.host.clone(), server, state })
+        Ok(Self {
+            port,
+            host: settings.server.host.clone(),
+            server,
+            state,
+        })
     }
 
     /// The bound port.

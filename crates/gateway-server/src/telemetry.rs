@@ -20,7 +20,9 @@ pub fn init(log: &LogSettings) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match log.format {
-        LogFormat::Json => registry.with(fmt::layer().json().flatten_event(true)).try_init(),
+        LogFormat::Json => registry
+            .with(fmt::layer().json().flatten_event(true))
+            .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().with_target(false)).try_init(),
     };
     // Already installed: keep the first one.
@@ -62,7 +64,11 @@ impl RootSpanBuilder for GatewayRootSpan {
                     .map(|s| s.0.elapsed().as_secs_f64() * 1000.0)
                     .unwrap_or_default();
                 if status >= 500 {
-                    let error = response.response().error().map(|e| e.to_string()).unwrap_or_default();
+                    let error = response
+                        .response()
+                        .error()
+                        .map(|e| e.to_string())
+                        .unwrap_or_default();
                     tracing::error!(status, elapsed_ms, %error, "request failed");
                 } else {
                     tracing::info!(status, elapsed_ms, "request finished");

@@ -10,7 +10,11 @@ use crate::rows::CorruptRow;
 pub fn from_diesel(e: DieselError) -> StoreError {
     match e {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            let text = format!("{} {}", info.message(), info.constraint_name().unwrap_or_default());
+            let text = format!(
+                "{} {}",
+                info.message(),
+                info.constraint_name().unwrap_or_default()
+            );
             StoreError::Conflict(if text.contains("username") {
                 "username"
             } else if text.contains("email") {

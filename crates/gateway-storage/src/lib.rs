@@ -2,12 +2,18 @@
 //! PostgreSQL, chosen by the URL scheme.
 //!
 //! One hand-written schema with portable types serves both backends; migrations are embedded per
-//! backend and run at start. Every diesel call runs on tokio's blocking pool (see [`DieselStore`]);
-//! nothing here blocks an actix worker.
+//! backend and run at start. Where a call runs (module `exec`): SQLite reads inline on the calling
+//! thread (WAL readers never wait), SQLite writes on one dedicated writer thread, PostgreSQL on
+//! tokio's blocking pool; nothing waits for a lock or the network on an actix worker.
 
-#[expect(missing_docs, reason = "the MultiConnection derive generates undocumented items")]
+#[expect(
+    missing_docs,
+    reason = "the MultiConnection derive generates undocumented items"
+)]
 pub mod conn;
 pub mod error;
+mod exec;
+mod projects;
 mod queries;
 mod rows;
 mod schema;
@@ -37,8 +43,22 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        Self { max_connections: 8, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
+}
+
+/// A snapshot of the connection pool, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    /// Open connections (idle and in use).
+    pub connections: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The pool's size limit.
+    pub max: u32,
 }
 
 /// Why the store could not be opened. Each variant renders as one line naming the problem.
@@ -63,16 +83,25 @@ pub enum OpenError {
 pub struct DieselStore {
     pool: r2d2::Pool<Manager>,
     target: Arc<DbTarget>,
+    /// The SQLite writer thread (see `exec`); `None` on PostgreSQL.
+    writer: Option<exec::Writer>,
 }
 
 impl std::fmt::Debug for DieselStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DieselStore").field("target", &self.target.describe()).finish()
+        f.debug_struct("DieselStore")
+            .field("target", &self.target.describe())
+            .finish()
     }
 }
 
 fn one_line(s: impl ToString) -> String {
-    s.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    s.to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs the pending migrations of `target` on one direct connection, and switches SQLite to WAL.
@@ -91,12 +120,15 @@ pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
     match &mut conn {
         #[cfg(feature = "sqlite")]
         AnyConnection::Sqlite(c) => {
-            c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| migrate_err(&e))?;
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| migrate_err(&e))?;
+            c.batch_execute("PRAGMA journal_mode = WAL;")
+                .map_err(|e| migrate_err(&e))?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(|e| migrate_err(&e))?;
         }
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
-            c.batch_execute("SELECT pg_advisory_lock(72421);").map_err(|e| migrate_err(&e))?;
+            c.batch_execute("SELECT pg_advisory_lock(72421);")
+                .map_err(|e| migrate_err(&e))?;
             let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
             let unlock = c.batch_execute("SELECT pg_advisory_unlock(72421);");
             result.map_err(|e| migrate_err(&e))?;
@@ -106,18 +138,49 @@ pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
     Ok(())
 }
 
+/// The connection pool of a store on `target`: at most `max_connections`, none kept open when
+/// idle, checkouts waiting at most `acquire_timeout`. PostgreSQL connections are tested with a
+/// ping when checked out (a server restart leaves dead sockets in the pool); SQLite connections are
+/// local files that cannot go stale, so they skip that round trip. Public so that the benchmarks
+/// measure through the very same pool (`crates/gateway-bench`).
+pub fn pool(target: &DbTarget, options: &PoolOptions) -> r2d2::Pool<Manager> {
+    r2d2::Pool::builder()
+        .max_size(options.max_connections)
+        .min_idle(Some(0))
+        .connection_timeout(options.acquire_timeout)
+        .test_on_check_out(!target.is_sqlite())
+        .build_unchecked(Manager::new(target.clone()))
+}
+
 impl DieselStore {
     /// Opens the database named by `url`: checks the URL, creates a new SQLite file (and its
     /// directory), runs the migrations, and builds the pool.
     pub fn open(url: &str, options: &PoolOptions) -> Result<Self, OpenError> {
         let target = DbTarget::from_url(url)?;
         migrate(&target)?;
-        let pool = r2d2::Pool::builder()
-            .max_size(options.max_connections)
-            .min_idle(Some(0))
-            .connection_timeout(options.acquire_timeout)
-            .build_unchecked(Manager::new(target.clone()));
-        Ok(Self { pool, target: Arc::new(target) })
+        let pool = pool(&target, options);
+        let writer = match &target {
+            DbTarget::Sqlite(_) => Some(
+                exec::Writer::spawn(target.clone())
+                    .map_err(|e| OpenError::Connect(target.describe(), e.to_string()))?,
+            ),
+            DbTarget::Postgres(_) => None,
+        };
+        Ok(Self {
+            pool,
+            target: Arc::new(target),
+            writer,
+        })
+    }
+
+    /// How many pooled connections are open and idle (r2d2's `state()`), and the pool's limit.
+    pub fn pool_usage(&self) -> PoolUsage {
+        let state = self.pool.state();
+        PoolUsage {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// The database this store uses (without credentials).
@@ -128,25 +191,7 @@ impl DieselStore {
     /// Reads back the SQLite settings of a pooled connection, as `(journal_mode, busy_timeout,
     /// foreign_keys, synchronous)`; `None` on PostgreSQL. Startup and tests check them.
     pub async fn sqlite_settings(&self) -> Result<Option<(String, i64, i64, i64)>, StoreError> {
-        self.run(|conn| queries::sqlite_settings(conn)).await
-    }
-
-    /// Runs `f` with a pooled connection on the blocking pool, keeping the tracing span. The
-    /// connection is checked out inside the blocking task.
-    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, Failure> + Send + 'static,
-    {
-        let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let mut conn = pool.get().map_err(error::from_pool)?;
-            f(&mut conn).map_err(|Failure(e)| e)
-        })
-        .await
-        .map_err(|e| StoreError::Other(Box::new(e)))?
+        self.read(queries::sqlite_settings).await
     }
 }
 

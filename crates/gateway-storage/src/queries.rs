@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::{prelude::*, sql_types};
 use gateway_core::{
-    ApiKey, Session, Store, StoreError, Team, TeamMembership, TeamRole, User, UserChanges, UserId,
+    ApiKey, IdempotencyKey, IdempotencyRecord, Session, Store, StoreError, StoredResponse, Team,
+    TeamMembership, TeamRole, User, UserChanges, UserId,
     model::{NewApiKey, NewSession},
 };
 use uuid::Uuid;
@@ -12,8 +13,13 @@ use uuid::Uuid;
 use crate::{
     AnyConnection, DieselStore,
     error::Failure,
-    rows::{self, ApiKeyRow, MembershipRow, SessionRow, TeamRow, UserRow, json_text, naive},
-    schema::{api_keys, gateway_secrets, sessions, team_memberships, teams, users},
+    rows::{
+        self, ApiKeyRow, IdempotencyRow, MembershipRow, SessionRow, TeamRow, UserRow, json_text,
+        naive,
+    },
+    schema::{
+        api_keys, gateway_secrets, idempotency_keys, sessions, team_memberships, teams, users,
+    },
     transaction,
 };
 
@@ -62,7 +68,12 @@ struct UserChangeset {
 
 impl From<&UserChanges> for UserChangeset {
     fn from(c: &UserChanges) -> Self {
-        let UserChanges { patch, password_hash, revoke_sessions: _, at } = c;
+        let UserChanges {
+            patch,
+            password_hash,
+            revoke_sessions: _,
+            at,
+        } = c;
         let gateway_core::UserPatch {
             username,
             email,
@@ -143,13 +154,28 @@ impl From<&UserChanges> for UserChangeset {
     }
 }
 
+/// Runs `$body` with `$c` bound to the concrete connection of either backend. The hot reads use
+/// it: through `AnyConnection` (diesel's `MultiConnection`) every call walks the query's AST again
+/// to serialise it and to ask whether it may be cached, which cost more than the SQLite read itself
+/// (docs/benchmarks.md); on the concrete connection the cached statement is found by type.
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
     // `find` + `get_result` (no LIMIT) keeps the prepared statement cached on SQLite.
-    let row = users::table
+    let row: Option<UserRow> = on_backend!(conn, c => users::table
         .find(id)
         .select(UserRow::as_select())
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional()?);
     Ok(row.map(User::try_from).transpose()?)
 }
 
@@ -172,10 +198,14 @@ pub(crate) fn sqlite_settings(
         #[cfg(feature = "sqlite")]
         AnyConnection::Sqlite(c) => {
             let text = |c: &mut diesel::sqlite::SqliteConnection, q: &str| {
-                diesel::sql_query(q).get_result::<PragmaText>(c).map(|r| r.value)
+                diesel::sql_query(q)
+                    .get_result::<PragmaText>(c)
+                    .map(|r| r.value)
             };
             let int = |c: &mut diesel::sqlite::SqliteConnection, q: &str| {
-                diesel::sql_query(q).get_result::<PragmaInt>(c).map(|r| r.value)
+                diesel::sql_query(q)
+                    .get_result::<PragmaInt>(c)
+                    .map(|r| r.value)
             };
             Ok(Some((
                 text(c, "SELECT journal_mode AS value FROM pragma_journal_mode")?,
@@ -192,7 +222,7 @@ pub(crate) fn sqlite_settings(
 #[async_trait]
 impl Store for DieselStore {
     async fn ping(&self) -> Result<(), StoreError> {
-        self.run(|conn| {
+        self.read(|conn| {
             diesel::sql_query("SELECT 1").execute(conn)?;
             Ok(())
         })
@@ -202,19 +232,22 @@ impl Store for DieselStore {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         let row = UserRow::from(user);
         self.run(move |conn| {
-            diesel::insert_into(users::table).values(&row).execute(conn)?;
+            diesel::insert_into(users::table)
+                .values(&row)
+                .execute(conn)?;
             Ok(())
         })
         .await
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        self.run(move |conn| load_user(conn, &id.to_string())).await
+        self.read(move |conn| load_user(conn, &id.to_string()))
+            .await
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         let username = username.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let row = users::table
                 .filter(users::username.eq(username))
                 .select(UserRow::as_select())
@@ -233,7 +266,10 @@ impl Store for DieselStore {
                 .offset(offset)
                 .select(UserRow::as_select())
                 .load(conn)?;
-            Ok(rows.into_iter().map(User::try_from).collect::<Result<_, _>>()?)
+            Ok(rows
+                .into_iter()
+                .map(User::try_from)
+                .collect::<Result<_, _>>()?)
         })
         .await
     }
@@ -255,7 +291,9 @@ impl Store for DieselStore {
                     Some(v) => diesel::update(target.filter(users::version.eq(v)))
                         .set((&changeset, bump))
                         .execute(conn)?,
-                    None => diesel::update(target).set((&changeset, bump)).execute(conn)?,
+                    None => diesel::update(target)
+                        .set((&changeset, bump))
+                        .execute(conn)?,
                 };
                 if updated == 0 {
                     let exists = load_user(conn, &id)?.is_some();
@@ -290,6 +328,8 @@ impl Store for DieselStore {
                 diesel::delete(api_keys::table.filter(api_keys::user_id.eq(&id))).execute(conn)?;
                 diesel::delete(team_memberships::table.filter(team_memberships::user_id.eq(&id)))
                     .execute(conn)?;
+                diesel::delete(idempotency_keys::table.filter(idempotency_keys::user_id.eq(&id)))
+                    .execute(conn)?;
                 Ok(diesel::delete(users::table.filter(users::id.eq(&id))).execute(conn)? > 0)
             })
         })
@@ -299,7 +339,9 @@ impl Store for DieselStore {
     async fn insert_team(&self, team: &Team) -> Result<(), StoreError> {
         let row = TeamRow::from(team);
         self.run(move |conn| {
-            diesel::insert_into(teams::table).values(&row).execute(conn)?;
+            diesel::insert_into(teams::table)
+                .values(&row)
+                .execute(conn)?;
             Ok(())
         })
         .await
@@ -328,7 +370,9 @@ impl Store for DieselStore {
                 .set(team_memberships::role.eq(&row.role))
                 .execute(conn)?;
                 if updated == 0 {
-                    diesel::insert_into(team_memberships::table).values(&row).execute(conn)?;
+                    diesel::insert_into(team_memberships::table)
+                        .values(&row)
+                        .execute(conn)?;
                 }
                 Ok(())
             })
@@ -338,7 +382,7 @@ impl Store for DieselStore {
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
         let user_id = user_id.to_string();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let rows: Vec<(MembershipRow, TeamRow)> = team_memberships::table
                 .inner_join(teams::table)
                 .filter(team_memberships::user_id.eq(&user_id))
@@ -361,7 +405,9 @@ impl Store for DieselStore {
     async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError> {
         let row = SessionRow::from(session);
         self.run(move |conn| {
-            diesel::insert_into(sessions::table).values(&row).execute(conn)?;
+            diesel::insert_into(sessions::table)
+                .values(&row)
+                .execute(conn)?;
             Ok(())
         })
         .await
@@ -369,7 +415,7 @@ impl Store for DieselStore {
 
     async fn session_by_refresh_hash(&self, hash: &str) -> Result<Option<Session>, StoreError> {
         let hash = hash.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let row = sessions::table
                 .filter(sessions::refresh_token_hash.eq(hash))
                 .select(SessionRow::as_select())
@@ -413,13 +459,14 @@ impl Store for DieselStore {
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        self.run(move |conn| {
-            Ok(sessions::table
-                .filter(sessions::user_id.eq(user_id.to_string()))
+        self.read(move |conn| {
+            let (user_id, now) = (user_id.to_string(), naive(now));
+            Ok(on_backend!(conn, c => sessions::table
+                .filter(sessions::user_id.eq(&user_id))
                 .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(naive(now)))
+                .filter(sessions::expires_at.gt(now))
                 .count()
-                .get_result(conn)?)
+                .get_result(c)?))
         })
         .await
     }
@@ -427,7 +474,9 @@ impl Store for DieselStore {
     async fn insert_api_key(&self, key: &NewApiKey) -> Result<(), StoreError> {
         let row = ApiKeyRow::from(key);
         self.run(move |conn| {
-            diesel::insert_into(api_keys::table).values(&row).execute(conn)?;
+            diesel::insert_into(api_keys::table)
+                .values(&row)
+                .execute(conn)?;
             Ok(())
         })
         .await
@@ -435,7 +484,7 @@ impl Store for DieselStore {
 
     async fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
         let id = id.to_owned();
-        self.run(move |conn| {
+        self.read(move |conn| {
             let row = api_keys::table
                 .find(id)
                 .select(ApiKeyRow::as_select())
@@ -447,13 +496,16 @@ impl Store for DieselStore {
     }
 
     async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, StoreError> {
-        self.run(move |conn| {
+        self.read(move |conn| {
             let rows = api_keys::table
                 .filter(api_keys::user_id.eq(user_id.to_string()))
                 .order(api_keys::created_at.asc())
                 .select(ApiKeyRow::as_select())
                 .load(conn)?;
-            Ok(rows.into_iter().map(ApiKey::try_from).collect::<Result<_, _>>()?)
+            Ok(rows
+                .into_iter()
+                .map(ApiKey::try_from)
+                .collect::<Result<_, _>>()?)
         })
         .await
     }
@@ -462,7 +514,9 @@ impl Store for DieselStore {
         let id = id.to_owned();
         self.run(move |conn| {
             let n = diesel::update(
-                api_keys::table.filter(api_keys::id.eq(id)).filter(api_keys::revoked_at.is_null()),
+                api_keys::table
+                    .filter(api_keys::id.eq(id))
+                    .filter(api_keys::revoked_at.is_null()),
             )
             .set(api_keys::revoked_at.eq(naive(at)))
             .execute(conn)?;
@@ -475,7 +529,10 @@ impl Store for DieselStore {
         let (name, candidate) = (name.to_owned(), candidate.to_owned());
         self.run(move |conn| {
             let insert = diesel::insert_into(gateway_secrets::table)
-                .values((gateway_secrets::name.eq(&name), gateway_secrets::value.eq(&candidate)))
+                .values((
+                    gateway_secrets::name.eq(&name),
+                    gateway_secrets::value.eq(&candidate),
+                ))
                 .execute(conn);
             match insert {
                 Ok(_) => {}
@@ -494,12 +551,145 @@ impl Store for DieselStore {
         .await
     }
 
+    async fn insert_idempotency_record(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<bool, StoreError> {
+        let row = IdempotencyRow::from(record);
+        self.run(move |conn| {
+            match diesel::insert_into(idempotency_keys::table)
+                .values(&row)
+                .execute(conn)
+            {
+                Ok(_) => Ok(true),
+                // Claimed already (possibly by another instance): the caller reads that record.
+                Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                )) => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let pk = (id.user_id.to_string(), id.scope.clone(), id.key.clone());
+        self.read(move |conn| {
+            let row = idempotency_keys::table
+                .find(pk)
+                .select(IdempotencyRow::as_select())
+                .get_result(conn)
+                .optional()?;
+            Ok(row.map(IdempotencyRecord::try_from).transpose()?)
+        })
+        .await
+    }
+
+    async fn complete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError> {
+        let pk = (id.user_id.to_string(), id.scope.clone(), id.key.clone());
+        let (status, body) = (i32::from(response.status), response.body.clone());
+        self.run(move |conn| {
+            let n = diesel::update(
+                idempotency_keys::table
+                    .find(pk)
+                    .filter(idempotency_keys::created_at.eq(naive(created_at)))
+                    .filter(idempotency_keys::response_status.is_null()),
+            )
+            .set((
+                idempotency_keys::response_status.eq(Some(status)),
+                idempotency_keys::response_body.eq(Some(body)),
+            ))
+            .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn delete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let pk = (id.user_id.to_string(), id.scope.clone(), id.key.clone());
+        self.run(move |conn| {
+            let n = diesel::delete(
+                idempotency_keys::table
+                    .find(pk)
+                    .filter(idempotency_keys::created_at.eq(naive(created_at))),
+            )
+            .execute(conn)?;
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn purge_idempotency_records(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.run(move |conn| {
+            let n = diesel::delete(
+                idempotency_keys::table.filter(idempotency_keys::created_at.lt(naive(before))),
+            )
+            .execute(conn)?;
+            Ok(n as u64)
+        })
+        .await
+    }
+
+    async fn insert_project(&self, project: &gateway_core::Project) -> Result<(), StoreError> {
+        let row = crate::projects::ProjectRow::from(project);
+        self.run(move |conn| crate::projects::insert(conn, &row))
+            .await
+    }
+
+    async fn project(&self, id: Uuid) -> Result<Option<gateway_core::Project>, StoreError> {
+        self.read(move |conn| crate::projects::get(conn, id)).await
+    }
+
+    async fn list_projects(&self) -> Result<Vec<gateway_core::Project>, StoreError> {
+        self.run(crate::projects::list).await
+    }
+
+    async fn update_project(
+        &self,
+        id: Uuid,
+        patch: &gateway_core::ProjectPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Option<gateway_core::Project>, StoreError> {
+        let patch = patch.clone();
+        self.run(move |conn| crate::projects::update(conn, id, &patch, at))
+            .await
+    }
+
+    async fn insert_project_session(
+        &self,
+        session: &NewSession,
+        project_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let row = crate::projects::session_row(session);
+        self.run(move |conn| crate::projects::insert_session(conn, &row, project_id))
+            .await
+    }
+
+    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        self.read(move |conn| crate::projects::session_project(conn, session_id))
+            .await
+    }
+
     async fn reset(&self) -> Result<(), StoreError> {
         self.run(|conn| {
             transaction(conn, |conn| {
                 diesel::delete(sessions::table).execute(conn)?;
                 diesel::delete(api_keys::table).execute(conn)?;
                 diesel::delete(team_memberships::table).execute(conn)?;
+                diesel::delete(idempotency_keys::table).execute(conn)?;
                 diesel::delete(users::table).execute(conn)?;
                 diesel::delete(teams::table).execute(conn)?;
                 Ok(())

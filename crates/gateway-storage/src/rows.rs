@@ -3,13 +3,14 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
-    ApiKey, MetadataTiers, Session, Team, TeamRole, User, UserId,
+    ApiKey, IdempotencyKey, IdempotencyRecord, MetadataTiers, Session, StoredResponse, Team,
+    TeamRole, User, UserId,
     model::{NewApiKey, NewSession},
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::schema::{api_keys, sessions, team_memberships, teams, users};
+use crate::schema::{api_keys, idempotency_keys, sessions, team_memberships, teams, users};
 
 /// A value read back from the database that the core cannot accept.
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +20,18 @@ pub struct CorruptRow {
     reason: String,
 }
 
+impl CorruptRow {
+    /// A corrupt value in `column`.
+    pub(crate) fn new(column: &'static str, reason: impl ToString) -> Self {
+        corrupt(column, reason)
+    }
+}
+
 fn corrupt(column: &'static str, reason: impl ToString) -> CorruptRow {
-    CorruptRow { column, reason: reason.to_string() }
+    CorruptRow {
+        column,
+        reason: reason.to_string(),
+    }
 }
 
 fn uuid(column: &'static str, s: &str) -> Result<Uuid, CorruptRow> {
@@ -28,7 +39,8 @@ fn uuid(column: &'static str, s: &str) -> Result<Uuid, CorruptRow> {
 }
 
 fn json(column: &'static str, s: Option<String>) -> Result<Option<Value>, CorruptRow> {
-    s.map(|s| serde_json::from_str(&s).map_err(|e| corrupt(column, e))).transpose()
+    s.map(|s| serde_json::from_str(&s).map_err(|e| corrupt(column, e)))
+        .transpose()
 }
 
 pub(crate) fn json_text(v: &Option<Value>) -> Option<String> {
@@ -135,7 +147,12 @@ impl From<&User> for UserRow {
             country_code,
             risk_sign_up_bot,
             risk_sign_up_free_trial_abuse,
-            metadata: MetadataTiers { client, client_read_only, server },
+            metadata:
+                MetadataTiers {
+                    client,
+                    client_read_only,
+                    server,
+                },
             selected_team_id,
             created_at,
             updated_at,
@@ -287,7 +304,10 @@ impl TryFrom<UserRow> for User {
             risk_sign_up_free_trial_abuse,
             metadata: MetadataTiers {
                 client: json("users.client_metadata", client_metadata)?,
-                client_read_only: json("users.client_read_only_metadata", client_read_only_metadata)?,
+                client_read_only: json(
+                    "users.client_read_only_metadata",
+                    client_read_only_metadata,
+                )?,
                 server: json("users.server_metadata", server_metadata)?,
             },
             selected_team_id: selected_team_id
@@ -317,7 +337,13 @@ pub struct TeamRow {
 
 impl From<&Team> for TeamRow {
     fn from(t: &Team) -> Self {
-        let Team { id, display_name, profile_image_url, metadata, created_at } = t;
+        let Team {
+            id,
+            display_name,
+            profile_image_url,
+            metadata,
+            created_at,
+        } = t;
         Self {
             id: id.to_string(),
             display_name: display_name.clone(),
@@ -348,7 +374,10 @@ impl TryFrom<TeamRow> for Team {
             profile_image_url,
             metadata: MetadataTiers {
                 client: json("teams.client_metadata", client_metadata)?,
-                client_read_only: json("teams.client_read_only_metadata", client_read_only_metadata)?,
+                client_read_only: json(
+                    "teams.client_read_only_metadata",
+                    client_read_only_metadata,
+                )?,
                 server: json("teams.server_metadata", server_metadata)?,
             },
             created_at: utc(created_at),
@@ -385,7 +414,14 @@ pub struct SessionRow {
 
 impl From<&NewSession> for SessionRow {
     fn from(s: &NewSession) -> Self {
-        let NewSession { id, user_id, surface, refresh_token_hash, created_at, expires_at } = s;
+        let NewSession {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+        } = s;
         Self {
             id: id.to_string(),
             user_id: user_id.to_string(),
@@ -401,12 +437,21 @@ impl From<&NewSession> for SessionRow {
 impl TryFrom<SessionRow> for Session {
     type Error = CorruptRow;
     fn try_from(r: SessionRow) -> Result<Self, CorruptRow> {
-        let SessionRow { id, user_id, surface, refresh_token_hash, created_at, expires_at, revoked_at } =
-            r;
+        let SessionRow {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+            revoked_at,
+        } = r;
         Ok(Session {
             id: uuid("sessions.id", &id)?,
             user_id: UserId(uuid("sessions.user_id", &user_id)?),
-            surface: surface.parse().map_err(|e| corrupt("sessions.surface", e))?,
+            surface: surface
+                .parse()
+                .map_err(|e| corrupt("sessions.surface", e))?,
             refresh_token_hash,
             created_at: utc(created_at),
             expires_at: utc(expires_at),
@@ -430,7 +475,14 @@ pub struct ApiKeyRow {
 
 impl From<&NewApiKey> for ApiKeyRow {
     fn from(k: &NewApiKey) -> Self {
-        let NewApiKey { id, user_id, surface, secret_hash, label, created_at } = k;
+        let NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+        } = k;
         Self {
             id: id.clone(),
             user_id: user_id.to_string(),
@@ -446,15 +498,106 @@ impl From<&NewApiKey> for ApiKeyRow {
 impl TryFrom<ApiKeyRow> for ApiKey {
     type Error = CorruptRow;
     fn try_from(r: ApiKeyRow) -> Result<Self, CorruptRow> {
-        let ApiKeyRow { id, user_id, surface, secret_hash, label, created_at, revoked_at } = r;
+        let ApiKeyRow {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+            revoked_at,
+        } = r;
         Ok(ApiKey {
             id,
             user_id: UserId(uuid("api_keys.user_id", &user_id)?),
-            surface: surface.parse().map_err(|e| corrupt("api_keys.surface", e))?,
+            surface: surface
+                .parse()
+                .map_err(|e| corrupt("api_keys.surface", e))?,
             secret_hash,
             label,
             created_at: utc(created_at),
             revoked_at: revoked_at.map(utc),
+        })
+    }
+}
+
+/// A row of `idempotency_keys`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub user_id: String,
+    pub scope: String,
+    pub idempotency_key: String,
+    pub fingerprint: String,
+    pub response_status: Option<i32>,
+    pub response_body: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<&IdempotencyRecord> for IdempotencyRow {
+    fn from(r: &IdempotencyRecord) -> Self {
+        let IdempotencyRecord {
+            id,
+            fingerprint,
+            created_at,
+            response,
+        } = r;
+        let IdempotencyKey {
+            user_id,
+            scope,
+            key,
+        } = id;
+        let (response_status, response_body) = match response {
+            Some(StoredResponse { status, body }) => (Some(i32::from(*status)), Some(body.clone())),
+            None => (None, None),
+        };
+        Self {
+            user_id: user_id.to_string(),
+            scope: scope.clone(),
+            idempotency_key: key.clone(),
+            fingerprint: fingerprint.clone(),
+            response_status,
+            response_body,
+            created_at: naive(*created_at),
+        }
+    }
+}
+
+impl TryFrom<IdempotencyRow> for IdempotencyRecord {
+    type Error = CorruptRow;
+    fn try_from(r: IdempotencyRow) -> Result<Self, CorruptRow> {
+        let IdempotencyRow {
+            user_id,
+            scope,
+            idempotency_key,
+            fingerprint,
+            response_status,
+            response_body,
+            created_at,
+        } = r;
+        let response = match (response_status, response_body) {
+            (Some(status), Some(body)) => Some(StoredResponse {
+                status: u16::try_from(status)
+                    .map_err(|e| corrupt("idempotency_keys.response_status", e))?,
+                body,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(corrupt(
+                    "idempotency_keys.response_status",
+                    "status and body must be set together",
+                ));
+            }
+        };
+        Ok(IdempotencyRecord {
+            id: IdempotencyKey {
+                user_id: UserId(uuid("idempotency_keys.user_id", &user_id)?),
+                scope,
+                key: idempotency_key,
+            },
+            fingerprint,
+            created_at: utc(created_at),
+            response,
         })
     }
 }

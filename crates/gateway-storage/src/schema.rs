@@ -119,3 +119,23 @@ diesel::table! {
 
 diesel::joinable!(team_memberships -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(users, teams, team_memberships, sessions, api_keys);
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        display_name -> Text,
+        publishable_client_key_hash -> Text,
+        secret_server_key_hash -> Text,
+        require_publishable_client_key -> Bool,
+        allow_client_user_deletion -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_sessions (session_id) {
+        session_id -> Text,
+        project_id -> Text,
+    }
+}

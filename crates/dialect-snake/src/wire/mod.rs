@@ -11,9 +11,10 @@ use serde_json::Value;
 /// One request field as the client sent it. Deserialising a `Sent<T>` never fails: a value of the
 /// wrong JSON type is kept as [`Sent::Invalid`] (with the JSON type that was sent), so the
 /// request's validation can report it against the field's wire name.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum Sent<T> {
     /// The field is not in the body.
+    #[default]
     Absent,
     /// The field is JSON `null`.
     Null,
@@ -23,18 +24,20 @@ pub enum Sent<T> {
     Invalid(&'static str),
 }
 
-impl<T> Default for Sent<T> {
-    fn default() -> Self {
-        Self::Absent
-    }
-}
-
 impl<T> Sent<T> {
     /// The value, if one of the expected type was sent.
-    pub fn value(&self) -> Option<&T> {
+    pub fn into_value(self) -> Option<T> {
         match self {
             Self::Value(v) => Some(v),
             Self::Absent | Self::Null | Self::Invalid(_) => None,
+        }
+    }
+
+    /// The JSON type that was sent instead of the expected one, if any.
+    pub fn invalid(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(sent) => Some(sent),
+            Self::Absent | Self::Null | Self::Value(_) => None,
         }
     }
 }
@@ -63,12 +66,24 @@ pub fn json_type(value: &Value) -> &'static str {
     }
 }
 
-impl<T: garde::rules::length::chars::Chars> garde::rules::length::chars::Chars for Sent<T> {
-    fn validate_num_chars(&self, min: usize, max: usize) -> Result<(), garde::Error> {
-        match self {
-            Self::Value(v) => v.validate_num_chars(min, max),
-            Self::Absent | Self::Null | Self::Invalid(_) => Ok(()),
-        }
+/// garde rule: a sent string has `MIN..=MAX` characters (absent, `null` and wrongly typed values
+/// are not checked here). Messages follow the core's wording.
+pub fn chars<const MIN: usize, const MAX: usize>(value: &Sent<String>, _: &()) -> garde::Result {
+    let Sent::Value(text) = value else {
+        return Ok(());
+    };
+    let n = text.chars().count();
+    if n < MIN {
+        Err(garde::Error::new(match MIN {
+            1 => "must not be empty".to_owned(),
+            _ => format!("must be at least {MIN} characters"),
+        }))
+    } else if n > MAX {
+        Err(garde::Error::new(format!(
+            "must be at most {MAX} characters"
+        )))
+    } else {
+        Ok(())
     }
 }
 
@@ -83,7 +98,32 @@ mod tests {
     }
 
     fn probe(body: &str) -> Sent<String> {
-        serde_json::from_str::<Probe>(body).map(|p| p.name).unwrap_or(Sent::Invalid("unparsed"))
+        serde_json::from_str::<Probe>(body)
+            .map(|p| p.name)
+            .unwrap_or(Sent::Invalid("unparsed"))
+    }
+
+    #[test]
+    fn chars_checks_only_sent_strings() {
+        let check = chars::<1, 3>;
+        assert!(check(&Sent::Absent, &()).is_ok());
+        assert!(check(&Sent::Null, &()).is_ok());
+        assert!(check(&Sent::Invalid("integer"), &()).is_ok());
+        assert!(check(&Sent::Value("abc".into()), &()).is_ok());
+        assert!(check(&Sent::Value("äöü".into()), &()).is_ok());
+        let message = |r: garde::Result| r.err().map(|e| e.message().to_owned());
+        assert_eq!(
+            message(check(&Sent::Value(String::new()), &())).as_deref(),
+            Some("must not be empty")
+        );
+        assert_eq!(
+            message(check(&Sent::Value("abcd".into()), &())).as_deref(),
+            Some("must be at most 3 characters")
+        );
+        assert_eq!(
+            message(chars::<2, 3>(&Sent::Value("a".into()), &())).as_deref(),
+            Some("must be at least 2 characters")
+        );
     }
 
     #[test]

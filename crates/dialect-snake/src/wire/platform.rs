@@ -8,7 +8,6 @@ use super::Sent;
 
 /// `POST /api/v1/user/username` body ("Update your username").
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[schema(as = ChangeUsername)]
 pub struct ChangeUsername {
     /// The new username: 1-50 characters of `[a-zA-Z0-9_\-@.]`, or an email address; unique
     /// across users.
@@ -20,7 +19,6 @@ pub struct ChangeUsername {
 /// The current user, as `dreadnode.app.api.models.User` reads it. Every field is emitted, with
 /// explicit nulls.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = User)]
 pub struct User {
     /// The user's id (a UUID).
     #[schema(format = Uuid)]
@@ -54,7 +52,6 @@ pub struct User {
 
 /// A group the user belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = UserGroup)]
 pub struct UserGroup {
     /// Group id.
     pub id: String,
@@ -64,7 +61,6 @@ pub struct UserGroup {
 
 /// User team response: one team of the user and its role there.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = UserTeam)]
 pub struct UserTeam {
     /// Team ID.
     #[schema(format = Uuid)]
@@ -97,7 +93,7 @@ pub enum TeamRole {
 
 /// Canonical API error envelope returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = ErrorEnvelope, example = json!({"code": 401, "detail": "Authentication failed", "type": "authentication_error"}))]
+#[schema(example = json!({"code": 401, "detail": "Authentication failed", "type": "authentication_error"}))]
 pub struct ErrorEnvelope {
     /// HTTP status code.
     pub code: u16,
@@ -108,12 +104,12 @@ pub struct ErrorEnvelope {
     pub r#type: String,
     /// Validation errors, one per field (present on 422 only).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub errors: Option<Vec<ErrorItem>>,
 }
 
 /// One validation error.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = ErrorItem)]
 pub struct ErrorItem {
     /// Where the validation error occurred, e.g. `["body", "username"]`.
     pub loc: Vec<String>,

@@ -6,13 +6,12 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::Sent;
+use super::{Sent, chars};
 
 /// `POST /auth/login` form (`application/x-www-form-urlencoded`). The API key may come in
 /// `password`, in `Authorization: Bearer`, or in both (then they must be equal). The other
 /// OAuth2 password-grant fields are accepted and ignored.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[schema(as = LoginForm)]
 pub struct LoginForm {
     /// The ZenML Pro API key (`ZENPROKEY_...`).
     #[schema(example = "ZENPROKEY_0123456789abcdef_secret")]
@@ -21,7 +20,6 @@ pub struct LoginForm {
 
 /// `POST /auth/login` answer (`OAuthTokenResponse`).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = TokenResponse)]
 pub struct TokenResponse {
     /// The access token, sent back as `Authorization: Bearer <access_token>`.
     pub access_token: String,
@@ -34,11 +32,10 @@ pub struct TokenResponse {
 /// Model for user updates. `null` or an absent field leaves the value unchanged; unknown fields
 /// are ignored.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema, garde::Validate)]
-#[schema(as = UserUpdate)]
 pub struct UserUpdate {
     /// New password, 1-70 characters; stored hashed, never returned.
     #[serde(default)]
-    #[garde(length(chars, min = 1, max = 70))]
+    #[garde(custom(chars::<1, 70>))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 70)]
     pub password: Sent<String>,
     /// Whether the password must be changed (superusers only).
@@ -48,22 +45,22 @@ pub struct UserUpdate {
     pub password_expired: Sent<bool>,
     /// The name of the user.
     #[serde(default)]
-    #[garde(length(chars, min = 1, max = 50))]
+    #[garde(custom(chars::<1, 50>))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
     pub name: Sent<String>,
     /// The avatar URL of the user (at most 2048 characters).
     #[serde(default)]
-    #[garde(length(chars, max = 2048))]
+    #[garde(custom(chars::<0, 2048>))]
     #[schema(value_type = Option<String>, max_length = 2048)]
     pub avatar_url: Sent<String>,
     /// The company of the user.
     #[serde(default)]
-    #[garde(length(chars, min = 1, max = 50))]
+    #[garde(custom(chars::<1, 50>))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
     pub company: Sent<String>,
     /// The job title of the user.
     #[serde(default)]
-    #[garde(length(chars, min = 1, max = 50))]
+    #[garde(custom(chars::<1, 50>))]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 50)]
     pub job_title: Sent<String>,
     /// Additional metadata associated with the user (a JSON object).
@@ -101,7 +98,6 @@ pub struct UserUpdate {
 
 /// User model for displaying user account and service account information.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = UserResponse)]
 pub struct UserResponse {
     /// Always `null`: a password is never returned.
     pub password: Option<String>,
@@ -144,7 +140,7 @@ pub struct UserResponse {
 
 /// The error envelope: `{"detail": ["<ExceptionClass>", "<message>"]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-#[schema(as = ErrorDetail, example = json!({"detail": ["CredentialsNotValid", "authentication required"]}))]
+#[schema(example = json!({"detail": ["CredentialsNotValid", "authentication required"]}))]
 pub struct ErrorDetail {
     /// The exception class name, then the message.
     #[schema(min_items = 2, max_items = 2)]

@@ -1,0 +1,232 @@
+//! Conversions between the core and the camel wire types, destructured exhaustively so that a
+//! new core or wire field does not compile until it is mapped here.
+//!
+//! Field mapping (spec §13): display name → `name` (the username when there is none), bio,
+//! avatar URL, locale, time zone, status, created/updated. The core's one email becomes
+//! `emails[0]` and `defaultEmail`, its phone number `phoneNumber` and `phoneNumbers[0]`, its
+//! OAuth provider and account id `identities[0]`. Entries the core has no ids or timestamps for
+//! get stable derived ids (UUID v8 from a SHA-256 of user, kind and value) and the user's
+//! timestamps.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use gateway_core::{UserPatch, UserStatus as CoreStatus, credentials::sha256_hex};
+use uuid::Uuid;
+
+use crate::wire::{UpdateUserRequest, User, UserEmail, UserIdentity, UserPhoneNumber, UserStatus};
+
+/// RFC 3339 in UTC with milliseconds and `Z` (`2025-11-27T03:25:07.541Z`).
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A stable id for an entry the core keeps no id for: UUID v8 from SHA-256 of `parts`.
+pub fn derived_id(parts: &[&str]) -> Uuid {
+    let digest = sha256_hex(&parts.join("\u{1f}"));
+    let value = digest
+        .get(..32)
+        .and_then(|h| u128::from_str_radix(h, 16).ok())
+        .unwrap_or_default();
+    uuid::Builder::from_custom_bytes(value.to_be_bytes()).into_uuid()
+}
+
+impl From<CoreStatus> for UserStatus {
+    fn from(s: CoreStatus) -> Self {
+        match s {
+            CoreStatus::Pending => Self::Pending,
+            CoreStatus::Active => Self::Active,
+            CoreStatus::Invited => Self::Invited,
+            CoreStatus::Banned => Self::Banned,
+        }
+    }
+}
+
+/// What `User` is built from: the core user and its number of active sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile<'a> {
+    /// The user.
+    pub user: &'a gateway_core::User,
+    /// Its unrevoked, unexpired sessions.
+    pub active_sessions: i64,
+}
+
+impl From<Profile<'_>> for User {
+    fn from(profile: Profile<'_>) -> Self {
+        let Profile {
+            user,
+            active_sessions,
+        } = profile;
+        let gateway_core::User {
+            id,
+            username,
+            email,
+            email_verified,
+            email_auth_enabled: _,
+            password_hash,
+            password_expired: _,
+            totp_secret: _,
+            oauth_provider,
+            oauth_id,
+            kind: _,
+            organization_id: _,
+            is_active: _,
+            is_superuser: _,
+            is_platform_admin: _,
+            is_onboarded: _,
+            email_opt_in: _,
+            is_anonymous: _,
+            restricted_by_admin: _,
+            restricted_by_admin_reason: _,
+            restricted_by_admin_private_details: _,
+            otp_auth_enabled: _,
+            passkey_auth_enabled: _,
+            first_name: _,
+            last_name: _,
+            display_name,
+            bio,
+            avatar_url,
+            locale,
+            timezone,
+            phone_number,
+            company: _,
+            job_title: _,
+            status,
+            country_code: _,
+            risk_sign_up_bot: _,
+            risk_sign_up_free_trial_abuse: _,
+            metadata: _,
+            selected_team_id: _,
+            created_at,
+            updated_at,
+            signed_up_at: _,
+            last_active_at: _,
+            version: _,
+        } = user;
+        let user_id = id.0;
+        let uid = user_id.to_string();
+        let (created, updated) = (timestamp(*created_at), timestamp(*updated_at));
+        let name = display_name.clone().unwrap_or_else(|| username.clone());
+        let emails = email
+            .iter()
+            .map(|address| UserEmail {
+                id: derived_id(&[&uid, "email", address]),
+                user_id,
+                email: address.clone(),
+                verified: *email_verified,
+                password_set: password_hash.is_some(),
+                token_set: false,
+                created_at: created.clone(),
+                updated_at: updated.clone(),
+            })
+            .collect();
+        let identities = match (oauth_provider, oauth_id) {
+            (Some(provider), Some(account)) => vec![UserIdentity {
+                id: account.clone(),
+                name: name.clone(),
+                email: email.clone(),
+                avatar_url: avatar_url.clone(),
+                provider: provider.clone(),
+                created_at: created.clone(),
+                updated_at: updated.clone(),
+            }],
+            _ => Vec::new(),
+        };
+        let phone_numbers = phone_number
+            .iter()
+            .map(|number| UserPhoneNumber {
+                id: derived_id(&[&uid, "phone", number]),
+                user_id,
+                phone_number: number.clone(),
+                verified: false,
+                primary: true,
+                created_at: created.clone(),
+                updated_at: updated.clone(),
+            })
+            .collect();
+        User {
+            id: user_id,
+            status: (*status).into(),
+            name,
+            bio: bio.clone(),
+            active_sessions,
+            created_at: created,
+            updated_at: updated,
+            emails,
+            default_email: email.clone(),
+            identities,
+            avatar_url: avatar_url.clone(),
+            phone_number: phone_number.clone(),
+            phone_numbers,
+            locale: locale.clone(),
+            timezone: timezone.clone(),
+            badges: Vec::new(),
+        }
+    }
+}
+
+impl From<UpdateUserRequest> for UserPatch {
+    fn from(request: UpdateUserRequest) -> Self {
+        let UpdateUserRequest {
+            name,
+            bio,
+            avatar_url,
+            locale,
+            timezone,
+        } = request;
+        UserPatch {
+            display_name: name.map(Some),
+            bio,
+            avatar_url,
+            locale,
+            timezone,
+            ..UserPatch::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        let t = Utc
+            .timestamp_millis_opt(1_764_213_907_541)
+            .single()
+            .expect("valid time");
+        assert_eq!(timestamp(t), "2025-11-27T03:25:07.541Z");
+        let whole = Utc
+            .timestamp_opt(1_764_213_907, 0)
+            .single()
+            .expect("valid time");
+        assert_eq!(timestamp(whole), "2025-11-27T03:25:07.000Z");
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        let a = derived_id(&["u", "email", "a@example.com"]);
+        assert_eq!(a, derived_id(&["u", "email", "a@example.com"]));
+        assert_ne!(a, derived_id(&["u", "email", "b@example.com"]));
+        assert_eq!(a.get_version_num(), 8);
+    }
+
+    #[test]
+    fn a_patch_sets_only_what_it_names() {
+        let patch = UserPatch::from(UpdateUserRequest {
+            name: Some("Jane".into()),
+            bio: Some(None),
+            ..Default::default()
+        });
+        assert_eq!(patch.display_name, Some(Some("Jane".into())));
+        assert_eq!(patch.bio, Some(None));
+        assert_eq!(patch.locale, None);
+        assert_eq!(
+            patch,
+            UserPatch {
+                display_name: Some(Some("Jane".into())),
+                bio: Some(None),
+                ..Default::default()
+            }
+        );
+    }
+}

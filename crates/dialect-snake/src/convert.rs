@@ -1,0 +1,329 @@
+//! Conversions between the wire types and the core, per the spec's "Field mapping to the core":
+//!
+//! | core | `platform` | `users-me` |
+//! |---|---|---|
+//! | id | `id` | `id` |
+//! | email | `email_address` | `email` |
+//! | username | `username` | `username` |
+//! | display name | `full_name` | `name` |
+//! | first / last name | `first_name` / `last_name` | — |
+//! | avatar URL, company, job title | — | `avatar_url`, `company`, `job_title` |
+//! | is_onboarded | `onboarding_complete` | `is_onboarded` |
+//! | is_platform_admin | `is_platform_admin` | — |
+//! | is_superuser | — | `is_superuser` |
+//! | email_opt_in | `email_opt_in` | — |
+//! | is_active, password_expired | — | `is_active`, `password_expired` |
+//! | kind = service account, organization | — | `is_service_account`, `organization_id` |
+//! | oauth provider / id | — | `oauth_provider`, `oauth_id` |
+//! | metadata.client | — | `metadata` |
+//! | memberships | `teams` | — |
+//!
+//! Core values are destructured exhaustively (no `..`), so a new core or wire field is a compile
+//! error here until someone decides where it goes.
+
+use garde::Validate;
+use gateway_core::{
+    MetadataTiers, PasswordChange, Team, TeamMembership, TeamRole, User, UserKind, UserPatch,
+};
+use serde_json::Value;
+
+use crate::{
+    error::{Expected, PlatformError, UsersMeError, WireIssue, garde_issues},
+    wire::{
+        Sent,
+        platform::{self, ChangeUsername, UserTeam},
+        users_me::{UserResponse, UserUpdate},
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// platform
+
+impl From<(User, Vec<TeamMembership>)> for platform::User {
+    fn from((user, memberships): (User, Vec<TeamMembership>)) -> Self {
+        let User {
+            id,
+            username,
+            email,
+            email_verified: _,
+            email_auth_enabled: _,
+            password_hash: _,
+            password_expired: _,
+            totp_secret: _,
+            oauth_provider: _,
+            oauth_id: _,
+            kind: _,
+            organization_id: _,
+            is_active: _,
+            is_superuser: _,
+            is_platform_admin,
+            is_onboarded,
+            email_opt_in,
+            is_anonymous: _,
+            restricted_by_admin: _,
+            restricted_by_admin_reason: _,
+            restricted_by_admin_private_details: _,
+            otp_auth_enabled: _,
+            passkey_auth_enabled: _,
+            first_name,
+            last_name,
+            display_name,
+            bio: _,
+            avatar_url: _,
+            locale: _,
+            timezone: _,
+            phone_number: _,
+            company: _,
+            job_title: _,
+            status: _,
+            country_code: _,
+            risk_sign_up_bot: _,
+            risk_sign_up_free_trial_abuse: _,
+            metadata: _,
+            selected_team_id: _,
+            created_at: _,
+            updated_at: _,
+            signed_up_at: _,
+            last_active_at: _,
+            version: _,
+        } = user;
+        Self {
+            id: id.to_string(),
+            // The SDK requires a string: an account without an email shows an empty one.
+            email_address: email.unwrap_or_default(),
+            username,
+            first_name,
+            last_name,
+            full_name: display_name,
+            onboarding_complete: is_onboarded,
+            email_opt_in,
+            is_platform_admin,
+            features: Vec::new(),
+            groups: Vec::new(),
+            teams: memberships.into_iter().map(UserTeam::from).collect(),
+            limits: None,
+        }
+    }
+}
+
+impl From<TeamMembership> for UserTeam {
+    fn from(membership: TeamMembership) -> Self {
+        let TeamMembership {
+            team,
+            role,
+            joined_at: _,
+        } = membership;
+        let Team {
+            id,
+            display_name,
+            profile_image_url: _,
+            metadata: _,
+            created_at: _,
+        } = team;
+        let is_owner = role == TeamRole::Owner;
+        Self {
+            team_id: id.to_string(),
+            team_name: display_name,
+            org_id: None,
+            org_name: None,
+            role: platform::TeamRole::from(role),
+            member_id: None,
+            is_admin: Some(is_owner),
+            is_owner: Some(is_owner),
+        }
+    }
+}
+
+impl From<TeamRole> for platform::TeamRole {
+    fn from(role: TeamRole) -> Self {
+        match role {
+            TeamRole::Owner => Self::Owner,
+            TeamRole::Member => Self::Member,
+        }
+    }
+}
+
+impl TryFrom<ChangeUsername> for UserPatch {
+    type Error = PlatformError;
+
+    fn try_from(body: ChangeUsername) -> Result<Self, PlatformError> {
+        let ChangeUsername { username } = body;
+        let issue = match username {
+            Sent::Value(username) => {
+                return Ok(UserPatch {
+                    username: Some(username),
+                    ..UserPatch::default()
+                });
+            }
+            Sent::Absent => WireIssue::missing("username"),
+            Sent::Null => WireIssue::wrong_type("username", Expected::String, "null"),
+            Sent::Invalid(sent) => WireIssue::wrong_type("username", Expected::String, sent),
+        };
+        Err(PlatformError::validation(vec![issue]))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// users-me
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        let User {
+            id,
+            username,
+            email,
+            email_verified: _,
+            email_auth_enabled: _,
+            password_hash: _,
+            password_expired,
+            totp_secret: _,
+            oauth_provider,
+            oauth_id,
+            kind,
+            organization_id,
+            is_active,
+            is_superuser,
+            is_platform_admin: _,
+            is_onboarded,
+            email_opt_in: _,
+            is_anonymous: _,
+            restricted_by_admin: _,
+            restricted_by_admin_reason: _,
+            restricted_by_admin_private_details: _,
+            otp_auth_enabled: _,
+            passkey_auth_enabled: _,
+            first_name: _,
+            last_name: _,
+            display_name,
+            bio: _,
+            avatar_url,
+            locale: _,
+            timezone: _,
+            phone_number: _,
+            company,
+            job_title,
+            status: _,
+            country_code: _,
+            risk_sign_up_bot: _,
+            risk_sign_up_free_trial_abuse: _,
+            metadata,
+            selected_team_id: _,
+            created_at: _,
+            updated_at: _,
+            signed_up_at: _,
+            last_active_at: _,
+            version: _,
+        } = user;
+        let MetadataTiers {
+            client,
+            client_read_only: _,
+            server: _,
+        } = metadata;
+        let is_service_account = kind == UserKind::ServiceAccount;
+        Self {
+            password: None,
+            password_expired,
+            name: display_name,
+            avatar_url,
+            company,
+            job_title,
+            metadata: client,
+            id: id.0,
+            username,
+            email,
+            oauth_provider,
+            oauth_id,
+            is_active,
+            is_superuser,
+            is_service_account,
+            organization_id: if is_service_account {
+                organization_id
+            } else {
+                None
+            },
+            is_onboarded,
+        }
+    }
+}
+
+/// Records a type error of `field`, if the client sent a value of the wrong JSON type.
+fn check_type<T>(issues: &mut Vec<WireIssue>, field: &str, expected: Expected, sent: &Sent<T>) {
+    if let Some(sent) = sent.invalid() {
+        issues.push(WireIssue::wrong_type(field, expected, sent));
+    }
+}
+
+impl TryFrom<UserUpdate> for UserPatch {
+    type Error = UsersMeError;
+
+    /// Type errors and this surface's limits (garde) are all reported at once, as one 422.
+    /// `null` and absent fields leave the value unchanged.
+    fn try_from(update: UserUpdate) -> Result<Self, UsersMeError> {
+        let limits = update.validate();
+        let UserUpdate {
+            password,
+            password_expired,
+            name,
+            avatar_url,
+            company,
+            job_title,
+            metadata,
+            username,
+            email,
+            is_active,
+            is_onboarded,
+            is_superuser,
+        } = update;
+        let mut issues = Vec::new();
+        check_type(&mut issues, "password", Expected::String, &password);
+        check_type(
+            &mut issues,
+            "password_expired",
+            Expected::Boolean,
+            &password_expired,
+        );
+        check_type(&mut issues, "name", Expected::String, &name);
+        check_type(&mut issues, "avatar_url", Expected::String, &avatar_url);
+        check_type(&mut issues, "company", Expected::String, &company);
+        check_type(&mut issues, "job_title", Expected::String, &job_title);
+        check_type(&mut issues, "metadata", Expected::Object, &metadata);
+        check_type(&mut issues, "username", Expected::String, &username);
+        check_type(&mut issues, "email", Expected::String, &email);
+        check_type(&mut issues, "is_active", Expected::Boolean, &is_active);
+        check_type(
+            &mut issues,
+            "is_onboarded",
+            Expected::Boolean,
+            &is_onboarded,
+        );
+        check_type(
+            &mut issues,
+            "is_superuser",
+            Expected::Boolean,
+            &is_superuser,
+        );
+        if let Err(report) = limits {
+            issues.extend(garde_issues(&report));
+        }
+        if !issues.is_empty() {
+            return Err(UsersMeError::validation(&issues));
+        }
+        Ok(UserPatch {
+            username: username.into_value(),
+            email: email.into_value().map(Some),
+            password: password
+                .into_value()
+                .map(|p| Some(PasswordChange::Plain(p))),
+            password_expired: password_expired.into_value().map(Some),
+            is_active: is_active.into_value(),
+            is_superuser: is_superuser.into_value(),
+            is_onboarded: is_onboarded.into_value(),
+            display_name: name.into_value().map(Some),
+            avatar_url: avatar_url.into_value().map(Some),
+            company: company.into_value().map(Some),
+            job_title: job_title.into_value().map(Some),
+            client_metadata: metadata.into_value().map(|m| Some(Value::Object(m))),
+            ..UserPatch::default()
+        })
+    }
+}

@@ -1,0 +1,76 @@
+//! `POST /auth/login` (users-me): exchange a `ZENPROKEY_` API key for an access token. The login
+//! opens a session, so it counts among the user's active sessions.
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web::Data};
+use gateway_core::{CoreError, Gateway, Surface};
+use gateway_http::{Tokens, auth::bearer};
+
+use crate::{
+    error::UsersMeError,
+    extract::FormBody,
+    policy,
+    wire::users_me::{ErrorDetail, LoginForm, TokenResponse},
+};
+
+/// Log in with an API key.
+///
+/// The key may come in the form field `password`, in `Authorization: Bearer`, or in both (then
+/// they must be equal). The answer is a bearer token valid for `expires_in` seconds; there is no
+/// refresh token.
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    tag = "auth",
+    operation_id = "login",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Successful Response", body = TokenResponse),
+        (status = 401, description = "CredentialsNotValid: no key, unknown or revoked key, two different keys", body = ErrorDetail),
+        (status = 413, description = "ValueError (body too large)", body = ErrorDetail),
+        (status = 422, description = "ValueError (unparsable form)", body = ErrorDetail),
+        (status = 429, description = "RuntimeError (rate limited)", body = ErrorDetail),
+        (status = 500, description = "RuntimeError", body = ErrorDetail),
+        (status = 503, description = "RuntimeError (storage unavailable)", body = ErrorDetail),
+    )
+)]
+pub async fn login(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    tokens: Data<Tokens>,
+    form: FormBody<LoginForm>,
+) -> Result<HttpResponse, UsersMeError> {
+    let from_form = form
+        .into_inner()?
+        .and_then(|f| f.password)
+        .filter(|k| !k.is_empty());
+    let from_header = bearer(&req).filter(|k| !k.is_empty());
+    let key = match (from_form.as_deref(), from_header) {
+        (Some(form), Some(header)) if form != header => {
+            return Err(CoreError::unauthenticated(
+                "the API keys in the form and the header differ",
+            )
+            .into());
+        }
+        (Some(key), _) | (None, Some(key)) => key,
+        (None, None) => return Err(CoreError::unauthenticated("no API key was given").into()),
+    };
+    let (_, user) = gateway.authenticate_api_key(Surface::UsersMe, key).await?;
+    policy::users_me_access(&user)?;
+    let lifetime = tokens.lifetime();
+    let session = gateway
+        .open_session(user.id, Surface::UsersMe, lifetime)
+        .await?;
+    let issued = tokens.issue(
+        user.id,
+        Surface::UsersMe,
+        Some(session.session.id),
+        Some(lifetime),
+    )?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(TokenResponse {
+            access_token: issued.token,
+            token_type: "bearer",
+            expires_in: issued.expires_in,
+        }))
+}

@@ -1,0 +1,308 @@
+//! Conversions between the core and this surface's wire types: the user read object per caller
+//! tier (spec §6.1, §12 field mapping) and the validated update body to a core `UserPatch`,
+//! with the vendor's state-dependent write rules (spec §5.1, §7.2).
+
+use actix_web::http::StatusCode;
+use gateway_core::{
+    MetadataTiers, PasswordChange, Project, Team, User, UserPatch, credentials::check_password_hash,
+};
+use serde_json::Value;
+
+use crate::{
+    error::TieredError,
+    tokens::restricted_reason,
+    validate::Tier,
+    wire::{
+        OAuthProviderRead, ProjectView, RiskScores, SignUpRiskScores, TeamRead, UserRead,
+        UserUpdate,
+    },
+};
+
+fn metadata(v: &Option<Value>) -> Value {
+    v.clone().unwrap_or(Value::Null)
+}
+
+/// The selected team for a tier.
+pub fn team_read(team: &Team, tier: Tier) -> TeamRead {
+    let Team {
+        id,
+        display_name,
+        profile_image_url,
+        metadata: tiers,
+        created_at,
+    } = team;
+    let MetadataTiers {
+        client,
+        client_read_only,
+        server,
+    } = tiers;
+    let server_view = tier == Tier::Server;
+    TeamRead {
+        id: id.to_string(),
+        display_name: display_name.clone(),
+        profile_image_url: profile_image_url.clone(),
+        created_at_millis: server_view.then(|| created_at.timestamp_millis()),
+        client_metadata: metadata(client),
+        client_read_only_metadata: metadata(client_read_only),
+        server_metadata: server_view.then(|| metadata(server)),
+    }
+}
+
+/// The read object of `user` for `tier`; `team` is the selected team when the user has one.
+pub fn user_read(user: &User, team: Option<&Team>, tier: Tier) -> UserRead {
+    let User {
+        id,
+        username: _,
+        email,
+        email_verified,
+        email_auth_enabled,
+        password_hash,
+        password_expired: _,
+        totp_secret,
+        oauth_provider,
+        oauth_id,
+        kind: _,
+        organization_id: _,
+        is_active: _,
+        is_superuser: _,
+        is_platform_admin: _,
+        is_onboarded: _,
+        email_opt_in: _,
+        is_anonymous,
+        restricted_by_admin,
+        restricted_by_admin_reason,
+        restricted_by_admin_private_details,
+        otp_auth_enabled,
+        passkey_auth_enabled,
+        first_name: _,
+        last_name: _,
+        display_name,
+        bio: _,
+        avatar_url,
+        locale: _,
+        timezone: _,
+        phone_number: _,
+        company: _,
+        job_title: _,
+        status: _,
+        country_code,
+        risk_sign_up_bot,
+        risk_sign_up_free_trial_abuse,
+        metadata: tiers,
+        selected_team_id,
+        created_at: _,
+        updated_at: _,
+        signed_up_at,
+        last_active_at,
+        version: _,
+    } = user;
+    let MetadataTiers {
+        client,
+        client_read_only,
+        server,
+    } = tiers;
+    let server_view = tier == Tier::Server;
+    let has_email = email.is_some();
+    let has_password = password_hash.is_some();
+    let reason = restricted_reason(user);
+    // Reads never fail on stored values; the vendor's invariants are restored on the way out.
+    let admin_reason = restricted_by_admin_reason
+        .clone()
+        .filter(|_| *restricted_by_admin);
+    let admin_details = restricted_by_admin_private_details
+        .clone()
+        .filter(|_| *restricted_by_admin);
+    let team = team.filter(|t| Some(t.id) == *selected_team_id);
+    UserRead {
+        id: id.to_string(),
+        primary_email: email.clone(),
+        primary_email_verified: has_email && *email_verified,
+        primary_email_auth_enabled: server_view.then_some(has_email && *email_auth_enabled),
+        display_name: display_name.clone().filter(|n| !n.is_empty()),
+        profile_image_url: avatar_url.clone(),
+        signed_up_at_millis: signed_up_at.timestamp_millis(),
+        last_active_at_millis: server_view.then(|| last_active_at.timestamp_millis()),
+        has_password,
+        auth_with_email: has_password || *otp_auth_enabled,
+        oauth_providers: match (oauth_provider, oauth_id) {
+            (Some(provider), Some(account)) => vec![OAuthProviderRead {
+                id: provider.clone(),
+                account_id: account.clone(),
+                email: None,
+            }],
+            _ => Vec::new(),
+        },
+        selected_team_id: team.map(|t| t.id.to_string()),
+        selected_team: team.map(|t| team_read(t, tier)),
+        requires_totp_mfa: totp_secret.is_some(),
+        otp_auth_enabled: *otp_auth_enabled,
+        passkey_auth_enabled: *passkey_auth_enabled,
+        client_metadata: metadata(client),
+        client_read_only_metadata: metadata(client_read_only),
+        server_metadata: server_view.then(|| metadata(server)),
+        is_anonymous: *is_anonymous,
+        is_restricted: reason.is_some(),
+        restricted_reason: reason.map(Into::into),
+        restricted_by_admin: *restricted_by_admin,
+        restricted_by_admin_reason: admin_reason,
+        restricted_by_admin_private_details: server_view.then_some(admin_details),
+        country_code: server_view.then(|| country_code.clone()),
+        risk_scores: server_view.then_some(RiskScores {
+            sign_up: SignUpRiskScores {
+                bot: *risk_sign_up_bot,
+                free_trial_abuse: *risk_sign_up_free_trial_abuse,
+            },
+        }),
+    }
+}
+
+fn bad_request(message: &str) -> TieredError {
+    TieredError::text(StatusCode::BAD_REQUEST, message)
+}
+
+/// The stateless write rules that the vendor checks before it looks the user up
+/// (`getPasswordHashFromData`).
+pub fn check_password_fields(update: &UserUpdate) -> Result<(), TieredError> {
+    match (&update.password, &update.password_hash) {
+        (Some(_), Some(_)) => Err(bad_request(
+            "Cannot set both password and password_hash at the same time.",
+        )),
+        (None, Some(hash)) if check_password_hash(hash).is_err() => Err(bad_request(
+            "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn json_value(v: Value) -> Option<Value> {
+    (!v.is_null()).then_some(v)
+}
+
+/// Converts a validated update of `current` into a core patch, applying the vendor's
+/// state-dependent rules: a new primary email starts unverified unless the body says otherwise,
+/// removing it also turns verification and sign-in off, `""` display names and restriction
+/// texts are `null`, passkeys can only be turned off, and restriction texts need the user to
+/// be restricted.
+pub fn to_patch(update: UserUpdate, current: &User) -> Result<UserPatch, TieredError> {
+    let UserUpdate {
+        display_name,
+        profile_image_url,
+        client_metadata,
+        client_read_only_metadata,
+        server_metadata,
+        primary_email,
+        primary_email_verified,
+        primary_email_auth_enabled,
+        passkey_auth_enabled,
+        password,
+        password_hash,
+        otp_auth_enabled,
+        totp_secret_base64,
+        selected_team_id,
+        is_anonymous,
+        restricted_by_admin,
+        restricted_by_admin_reason,
+        restricted_by_admin_private_details,
+        country_code,
+        risk_scores,
+    } = update;
+
+    if passkey_auth_enabled == Some(true) {
+        return Err(bad_request(
+            "Cannot manually enable passkey auth, it is enabled iff there is a passkey auth method",
+        ));
+    }
+    let blank_is_null = |v: Option<Option<String>>| v.map(|s| s.filter(|s| !s.is_empty()));
+    let mut reason = blank_is_null(restricted_by_admin_reason);
+    let mut details = blank_is_null(restricted_by_admin_private_details);
+    let restricted = restricted_by_admin.unwrap_or(current.restricted_by_admin);
+    if !restricted {
+        if matches!(reason, Some(Some(_))) {
+            return Err(bad_request(
+                "restricted_by_admin_reason requires restricted_by_admin=true",
+            ));
+        }
+        if matches!(details, Some(Some(_))) {
+            return Err(bad_request(
+                "restricted_by_admin_private_details requires restricted_by_admin=true",
+            ));
+        }
+        if restricted_by_admin.is_some() {
+            reason = Some(None);
+            details = Some(None);
+        }
+    }
+
+    let mut email_verified = primary_email_verified;
+    let mut email_auth_enabled = primary_email_auth_enabled;
+    let email = match primary_email {
+        None => None,
+        Some(None) => {
+            email_verified = Some(false);
+            email_auth_enabled = Some(false);
+            Some(None)
+        }
+        Some(Some(e)) => {
+            let normalized = gateway_core::validate::normalize_email(&e);
+            if current.email.as_deref() != Some(normalized.as_str()) && email_verified.is_none() {
+                email_verified = Some(false);
+            }
+            Some(Some(normalized))
+        }
+    };
+
+    let password = match (password, password_hash) {
+        (Some(Some(plain)), _) => Some(Some(PasswordChange::Plain(plain))),
+        (Some(None), _) => Some(None),
+        (None, Some(hash)) => Some(Some(PasswordChange::Hash(hash))),
+        (None, None) => None,
+    };
+
+    Ok(UserPatch {
+        display_name: blank_is_null(display_name),
+        avatar_url: profile_image_url,
+        client_metadata: client_metadata.map(json_value),
+        client_read_only_metadata: client_read_only_metadata.map(json_value),
+        server_metadata: server_metadata.map(json_value),
+        email,
+        email_verified,
+        email_auth_enabled,
+        passkey_auth_enabled,
+        password,
+        otp_auth_enabled,
+        totp_secret: totp_secret_base64,
+        selected_team_id,
+        is_anonymous,
+        restricted_by_admin,
+        restricted_by_admin_reason: reason,
+        restricted_by_admin_private_details: details,
+        country_code,
+        risk_scores: risk_scores.map(|r| (r.sign_up.bot, r.sign_up.free_trial_abuse)),
+        ..UserPatch::default()
+    })
+}
+
+/// A project as the admin API shows it; keys only when given (at creation).
+pub fn project_view(project: &Project, keys: Option<(String, String)>) -> ProjectView {
+    let Project {
+        id,
+        display_name,
+        publishable_client_key_hash: _,
+        secret_server_key_hash: _,
+        require_publishable_client_key,
+        allow_client_user_deletion,
+        created_at,
+        updated_at,
+    } = project;
+    let (publishable_client_key, secret_server_key) = keys.unzip();
+    ProjectView {
+        id: id.to_string(),
+        display_name: display_name.clone(),
+        require_publishable_client_key: *require_publishable_client_key,
+        allow_client_user_deletion: *allow_client_user_deletion,
+        created_at: created_at.to_rfc3339(),
+        updated_at: updated_at.to_rfc3339(),
+        publishable_client_key,
+        secret_server_key,
+    }
+}

@@ -1,0 +1,36 @@
+//! `POST /admin/projects`: creates a project; the answer carries both keys, shown once.
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    web::{Data, Json},
+};
+use gateway_core::{Gateway, NewProject};
+
+use crate::{
+    convert::project_view,
+    handlers::admin::{AdminError, check},
+    wire::CreateProject,
+};
+
+/// Creates a project.
+pub async fn create_project(
+    req: HttpRequest,
+    gateway: Data<Gateway>,
+    body: Json<CreateProject>,
+) -> Result<HttpResponse, AdminError> {
+    check(&req)?;
+    let CreateProject {
+        display_name,
+        require_publishable_client_key,
+        allow_client_user_deletion,
+    } = body.into_inner();
+    let issued = gateway
+        .create_project(NewProject {
+            display_name,
+            require_publishable_client_key,
+            allow_client_user_deletion,
+        })
+        .await?;
+    let keys = (issued.publishable_client_key, issued.secret_server_key);
+    Ok(HttpResponse::Created().json(project_view(&issued.project, Some(keys))))
+}

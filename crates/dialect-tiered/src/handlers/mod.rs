@@ -1,0 +1,117 @@
+//! One thin file per endpoint, plus the few helpers they share: the route heading of
+//! `SCHEMA_ERROR`s, the `{user_id}` parameter, and loading the read object of a user.
+
+pub mod admin;
+pub mod delete_me;
+pub mod delete_user;
+pub mod get_me;
+pub mod get_user;
+pub mod health;
+pub mod jwks;
+pub mod oauth_token;
+pub mod patch_me;
+pub mod patch_user;
+pub mod refresh_session;
+
+use actix_web::HttpRequest;
+use gateway_core::{Gateway, User, UserId};
+
+use crate::{
+    convert,
+    error::{TieredError, schema_message},
+    known::KnownError,
+    validate::{self, Tier},
+    wire::UserRead,
+};
+
+/// `METHOD /path`, as the vendor names a request in validation errors.
+pub fn route(req: &HttpRequest) -> String {
+    format!("{} {}", req.method(), req.path())
+}
+
+/// A `SCHEMA_ERROR` for this request with the given failure lines.
+pub fn schema_error(req: &HttpRequest, lines: &[String]) -> TieredError {
+    KnownError::schema_error(schema_message(&route(req), lines)).into()
+}
+
+/// The `{user_id}` path parameter: a UUID (the vendor's `userIdSchema`), or the failure line.
+pub fn user_id_param(req: &HttpRequest) -> Result<UserId, String> {
+    let raw = req.match_info().get("user_id").unwrap_or_default();
+    if validate::is_uuid(raw)
+        && let Ok(id) = raw.parse::<UserId>()
+    {
+        return Ok(id);
+    }
+    Err("params.user_id must be a valid UUID".to_owned())
+}
+
+/// The read object of `user` for `tier`, with its selected team.
+pub async fn read(gateway: &Gateway, user: &User, tier: Tier) -> Result<UserRead, TieredError> {
+    let team = match user.selected_team_id {
+        None => None,
+        Some(team_id) => gateway
+            .memberships(user.id)
+            .await?
+            .into_iter()
+            .map(|m| m.team)
+            .find(|t| t.id == team_id),
+    };
+    Ok(convert::user_read(user, team.as_ref(), tier))
+}
+
+/// Applies a validated update to `current` (the vendor's write rules, then the core's), mapping
+/// core errors with what the request was about.
+pub async fn write(
+    req: &HttpRequest,
+    gateway: &Gateway,
+    current: &User,
+    update: crate::wire::UserUpdate,
+) -> Result<User, TieredError> {
+    let ctx = crate::error::Context {
+        route: route(req),
+        user_id: Some(current.id.to_string()),
+        email: update
+            .primary_email
+            .clone()
+            .flatten()
+            .map(|e| gateway_core::validate::normalize_email(&e)),
+        team_id: update.selected_team_id.flatten().map(|t| t.to_string()),
+    };
+    let patch = convert::to_patch(update, current)?;
+    gateway
+        .update_user(current.id, patch)
+        .await
+        .map(|outcome| outcome.value)
+        .map_err(|e| TieredError::from_core(e, &ctx))
+}
+
+/// `scheme://host` of this request, the base of the tokens' `iss`.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Mints an access token for `user` in `project_id` from refresh session `session_id`.
+pub async fn mint(
+    req: &HttpRequest,
+    gateway: &Gateway,
+    project_id: &str,
+    user: &User,
+    session_id: &str,
+    lifetime: chrono::Duration,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), TieredError> {
+    let keys = req
+        .app_data::<actix_web::web::Data<crate::tokens::KeyCell>>()
+        .ok_or_else(|| gateway_core::CoreError::internal("tiered key cell is not registered"))?;
+    let key = keys.get(gateway).await?;
+    let now = gateway_core::service::now();
+    let claims = crate::tokens::SigningKey::claims(
+        &base_url(req),
+        project_id,
+        user,
+        session_id,
+        now,
+        lifetime,
+    );
+    Ok((key.sign(&claims)?, now + lifetime))
+}

@@ -1,0 +1,181 @@
+//! In-process tests of the route table (actix `init_service` on a fresh SQLite store): the wire
+//! shape of the main answers, the middleware headers, the fallback claims and the OpenAPI
+//! document. The scenario suite of the spec runs end to end in `tests/api/tiered.rs`.
+
+use std::sync::Arc;
+
+use actix_web::{
+    App,
+    body::MessageBody,
+    dev::{Service, ServiceResponse},
+    test,
+    web::{self, Data},
+};
+use gateway_core::{Gateway, NewProject, NewUser, UserStatus};
+use gateway_http::{HttpLimits, admin::AdminToken};
+use serde_json::{Value, json};
+
+use crate::routes;
+
+const ADMIN: &str = "in-process-admin";
+
+async fn app() -> (
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    Gateway,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("db").display());
+    let store = gateway_storage::DieselStore::open(&url, &Default::default()).unwrap();
+    let gateway = Gateway::new(Arc::new(store));
+    let service = test::init_service(
+        App::new()
+            .app_data(Data::new(gateway.clone()))
+            .app_data(Data::new(HttpLimits::default()))
+            .app_data(Data::new(AdminToken(ADMIN.into())))
+            .configure(crate::configure)
+            .service(web::scope("/admin").configure(crate::configure_admin))
+            .default_service(web::to(|req: actix_web::HttpRequest| async move {
+                assert!(routes::claims(req.path()));
+                routes::render_unmatched(&req)
+            })),
+    )
+    .await;
+    (service, gateway, dir)
+}
+
+#[actix_web::test]
+async fn no_access_type_is_a_pretty_known_error_with_both_headers() {
+    let (app, _, _dir) = app().await;
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/api/v1/users/me")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let h = res.headers();
+    assert_eq!(
+        h.get("x-stack-known-error").unwrap(),
+        "ACCESS_TYPE_REQUIRED"
+    );
+    assert_eq!(
+        h.get("x-hexclave-known-error").unwrap(),
+        "ACCESS_TYPE_REQUIRED"
+    );
+    assert_eq!(h.get("cache-control").unwrap(), "no-store, max-age=0");
+    assert_eq!(h.get("access-control-allow-origin").unwrap(), "*");
+    assert!(h.contains_key("x-stack-request-id") && h.contains_key("x-hexclave-request-id"));
+    let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+    assert!(
+        body.starts_with("{\n  \"code\": \"ACCESS_TYPE_REQUIRED\",\n  \"error\": "),
+        "{body}"
+    );
+}
+
+#[actix_web::test]
+async fn client_and_server_reads_have_their_tiers() {
+    let (app, gateway, _dir) = app().await;
+    let issued = gateway
+        .create_project(NewProject {
+            display_name: "p".into(),
+            ..NewProject::default()
+        })
+        .await
+        .unwrap();
+    let mut new = NewUser::regular("jane");
+    new.email = Some("jane@example.com".into());
+    new.status = UserStatus::Active;
+    let user = gateway.create_user(new).await.unwrap().value;
+    let pid = issued.project.id.to_string();
+    let minted: Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::post()
+            .uri(&format!("/admin/projects/{pid}/users/{}/sessions", user.id))
+            .insert_header(("authorization", format!("Bearer {ADMIN}")))
+            .to_request(),
+    )
+    .await;
+    let token = minted["access_token"].as_str().unwrap();
+    let get = |access: &'static str, key: (&'static str, String)| {
+        test::TestRequest::get()
+            .uri("/api/v1/users/me")
+            .insert_header(("x-hexclave-access-type", access))
+            .insert_header(("x-hexclave-project-id", pid.clone()))
+            .insert_header(("x-hexclave-access-token", token.to_owned()))
+            .insert_header(key)
+            .to_request()
+    };
+    let client: Value = test::call_and_read_body_json(
+        &app,
+        get(
+            "client",
+            (
+                "x-hexclave-publishable-client-key",
+                issued.publishable_client_key.clone(),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(client["id"], json!(user.id.to_string()));
+    assert!(client.get("server_metadata").is_none() && client.get("risk_scores").is_none());
+    let server: Value = test::call_and_read_body_json(
+        &app,
+        get(
+            "server",
+            (
+                "x-hexclave-secret-server-key",
+                issued.secret_server_key.clone(),
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(
+        server["risk_scores"],
+        json!({"sign_up": {"bot": 0, "free_trial_abuse": 0}})
+    );
+    assert_eq!(server["server_metadata"], Value::Null);
+}
+
+#[actix_web::test]
+async fn unknown_paths_and_methods_are_plain_text() {
+    let (app, _, _dir) = app().await;
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/api/v1/nope").to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "text/plain; charset=utf-8"
+    );
+    let res = test::call_service(
+        &app,
+        test::TestRequest::put()
+            .uri("/api/v1/users/me")
+            .insert_header(("x-stack-override-error-status", "true"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers().get("x-stack-actual-status").unwrap(), "405");
+    assert_eq!(test::read_body(res).await, "Method not allowed");
+    assert!(!routes::claims("/api/v1/user") && !routes::claims("/api/v1/user/username"));
+    assert!(
+        routes::claims("/api/v1/users/x/y")
+            && routes::claims("/api/v1")
+            && !routes::claims("/api/v10")
+    );
+}
+
+#[actix_web::test]
+async fn openapi_document_is_stable() {
+    let doc = serde_json::to_value(crate::openapi::document()).unwrap();
+    insta::assert_json_snapshot!("openapi_users", doc);
+}

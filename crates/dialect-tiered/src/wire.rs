@@ -1,0 +1,318 @@
+//! The wire types of this surface (snake_case JSON): the user read object for both caller tiers,
+//! the selected team, the update body, the token endpoint's answers and the admin API's project
+//! bodies. Tier-gated fields are `Option` with `skip_serializing_if`; a gated field whose value
+//! may itself be `null` is `Option<Option<_>>` or `Option<Value>` (outer = tier, inner = value).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::tokens::RestrictedReason;
+
+/// `restricted_reason` of a read object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RestrictedReasonRead {
+    /// `anonymous`, `email_not_verified` or `restricted_by_administrator`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl From<RestrictedReason> for RestrictedReasonRead {
+    fn from(r: RestrictedReason) -> Self {
+        let RestrictedReason { kind } = r;
+        Self { kind }
+    }
+}
+
+/// One OAuth account of the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct OAuthProviderRead {
+    /// OAuth provider id, e.g. `google`.
+    pub id: String,
+    /// The user's account id at the provider.
+    pub account_id: String,
+    /// The email the provider reported, if any.
+    pub email: Option<String>,
+}
+
+/// Sign-up risk scores, each an integer 0-100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SignUpRiskScores {
+    /// Likelihood that the sign-up was a bot.
+    pub bot: i64,
+    /// Likelihood of free-trial abuse.
+    pub free_trial_abuse: i64,
+}
+
+/// User risk scores used for sign-up risk evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RiskScores {
+    /// Scores computed at sign-up.
+    pub sign_up: SignUpRiskScores,
+}
+
+/// The selected team. Client view: id, name, image and the two client metadata tiers; server
+/// view adds `created_at_millis` and `server_metadata`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TeamRead {
+    /// Team id.
+    pub id: String,
+    /// Team name.
+    pub display_name: String,
+    /// Team image URL.
+    pub profile_image_url: Option<String>,
+    /// Creation time, ms since the epoch (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at_millis: Option<i64>,
+    /// Client metadata of the team.
+    pub client_metadata: Value,
+    /// Client read-only metadata of the team.
+    pub client_read_only_metadata: Value,
+    /// Server metadata of the team (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_metadata: Option<Value>,
+}
+
+/// The user read object (spec §6.1). Fields marked "server view only" are present only for
+/// server and admin callers.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UserRead {
+    /// The unique identifier of the user.
+    pub id: String,
+    /// Primary email.
+    pub primary_email: Option<String>,
+    /// Whether the primary email has been verified to belong to this user.
+    pub primary_email_verified: bool,
+    /// Whether the primary email is used for authentication (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_email_auth_enabled: Option<bool>,
+    /// Human-readable user display name. This is not a unique identifier.
+    pub display_name: Option<String>,
+    /// URL of the profile image for user (a URL or base64 image data).
+    pub profile_image_url: Option<String>,
+    /// The time the user signed up (ms since the epoch).
+    pub signed_up_at_millis: i64,
+    /// The time the user was last active (ms since the epoch; server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_active_at_millis: Option<i64>,
+    /// Whether the user has a password set.
+    pub has_password: bool,
+    /// Deprecated: whether the user can authenticate with the primary email.
+    pub auth_with_email: bool,
+    /// The user's OAuth accounts.
+    pub oauth_providers: Vec<OAuthProviderRead>,
+    /// ID of the team currently selected by the user.
+    pub selected_team_id: Option<String>,
+    /// The team currently selected by the user.
+    pub selected_team: Option<TeamRead>,
+    /// Deprecated: whether the user must use TOTP to sign in.
+    pub requires_totp_mfa: bool,
+    /// Whether OTP / magic-link sign-in is enabled.
+    pub otp_auth_enabled: bool,
+    /// Whether the user has passkeys enabled.
+    pub passkey_auth_enabled: bool,
+    /// Client metadata: readable and writable by the user's client.
+    pub client_metadata: Value,
+    /// Client read-only metadata: readable by the client, writable only by servers.
+    pub client_read_only_metadata: Value,
+    /// Server metadata: never shown to clients (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_metadata: Option<Value>,
+    /// Whether the user is anonymous.
+    pub is_anonymous: bool,
+    /// Whether the user is in restricted state (`restricted_reason` is set exactly then).
+    pub is_restricted: bool,
+    /// Why the user is restricted, or null.
+    pub restricted_reason: Option<RestrictedReasonRead>,
+    /// Whether the user is restricted by an administrator.
+    pub restricted_by_admin: bool,
+    /// Public reason of the restriction (null unless `restricted_by_admin`).
+    pub restricted_by_admin_reason: Option<String>,
+    /// Private details of the restriction (server view only; null unless `restricted_by_admin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub restricted_by_admin_private_details: Option<Option<String>>,
+    /// ISO country code captured at sign-up (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub country_code: Option<Option<String>>,
+    /// Risk scores (server view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_scores: Option<RiskScores>,
+}
+
+/// The update body after validation (spec §5.1). Every field is optional; `None` = not sent.
+/// Client callers may send only `display_name`, `profile_image_url`, `client_metadata`,
+/// `selected_team_id`, `totp_secret_base64`, `otp_auth_enabled`, `passkey_auth_enabled` and
+/// `primary_email`; any other key is an unknown property (400 `SCHEMA_ERROR`).
+#[derive(Debug, Clone, Default, PartialEq, ToSchema)]
+pub struct UserUpdate {
+    /// Display name, ≤ 256 characters; `""` is stored as null.
+    #[schema(value_type = Option<String>, nullable, max_length = 256)]
+    pub display_name: Option<Option<String>>,
+    /// Profile image URL, ≤ 1,000,000 characters; client writes must be base64 image data.
+    #[schema(value_type = Option<String>, nullable, max_length = 1000000)]
+    pub profile_image_url: Option<Option<String>>,
+    /// Client metadata (any JSON).
+    pub client_metadata: Option<Value>,
+    /// Client read-only metadata (any JSON; server only).
+    pub client_read_only_metadata: Option<Value>,
+    /// Server metadata (any JSON; server only).
+    pub server_metadata: Option<Value>,
+    /// Primary email; not `""`.
+    #[schema(value_type = Option<String>, nullable, format = Email)]
+    pub primary_email: Option<Option<String>>,
+    /// Whether the primary email is verified (server only; `true` needs an email).
+    pub primary_email_verified: Option<bool>,
+    /// Whether the primary email is used for sign-in (server only; `true` needs an email).
+    pub primary_email_auth_enabled: Option<bool>,
+    /// Only `false` (removes the passkey).
+    pub passkey_auth_enabled: Option<bool>,
+    /// New password, ≤ 70 characters, or null to remove it (server only). Revokes every refresh
+    /// token of the user.
+    #[schema(value_type = Option<String>, nullable, max_length = 70)]
+    pub password: Option<Option<String>>,
+    /// A password hash in Modular Crypt Format (server only; exclusive with `password`).
+    pub password_hash: Option<String>,
+    /// OTP / magic-link sign-in.
+    pub otp_auth_enabled: Option<bool>,
+    /// TOTP secret (base64), or null to disable TOTP.
+    #[schema(value_type = Option<String>, nullable)]
+    pub totp_secret_base64: Option<Option<String>>,
+    /// Selected team (UUID of a team the user belongs to), or null.
+    #[schema(value_type = Option<String>, nullable, format = Uuid)]
+    pub selected_team_id: Option<Option<uuid::Uuid>>,
+    /// Only `false` (server only).
+    pub is_anonymous: Option<bool>,
+    /// Restricted by an administrator (server only).
+    pub restricted_by_admin: Option<bool>,
+    /// Public restriction reason (server only; needs `restricted_by_admin`; `""` = null).
+    #[schema(value_type = Option<String>, nullable)]
+    pub restricted_by_admin_reason: Option<Option<String>>,
+    /// Private restriction details (server only; needs `restricted_by_admin`; `""` = null).
+    #[schema(value_type = Option<String>, nullable)]
+    pub restricted_by_admin_private_details: Option<Option<String>>,
+    /// 2-letter country code, normalised (server only).
+    #[schema(value_type = Option<String>, nullable)]
+    pub country_code: Option<Option<String>>,
+    /// Risk scores, integers 0-100 (server only).
+    pub risk_scores: Option<RiskScores>,
+}
+
+/// `DELETE` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Success {
+    /// Always `true`.
+    pub success: bool,
+}
+
+/// The refresh-grant answer of `POST /api/v1/auth/oauth/token`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// A new access token (ES256 JWT).
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Lifetime of the access token in seconds.
+    pub expires_in: i64,
+    /// The refresh token, unchanged (no rotation).
+    pub refresh_token: String,
+    /// Always `legacy`.
+    pub scope: &'static str,
+    /// Always null for the refresh grant.
+    #[serde(rename = "afterCallbackRedirectUrl")]
+    pub after_callback_redirect_url_camel: Option<String>,
+    /// Always null for the refresh grant.
+    pub after_callback_redirect_url: Option<String>,
+}
+
+/// The answer of `POST /api/v1/auth/sessions/current/refresh`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RefreshResponse {
+    /// A new access token (ES256 JWT).
+    pub access_token: String,
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: &'static str,
+}
+
+/// `POST /admin/projects` body (gateway admin API, not a vendor route).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    /// Human-readable name.
+    pub display_name: String,
+    /// Require the publishable client key on client requests (default false).
+    #[serde(default)]
+    pub require_publishable_client_key: bool,
+    /// Let clients delete their own user (default false).
+    #[serde(default)]
+    pub allow_client_user_deletion: bool,
+}
+
+/// `PATCH /admin/projects/{id}` body: settings to change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateProject {
+    /// New name.
+    pub display_name: Option<String>,
+    /// New `require_publishable_client_key`.
+    pub require_publishable_client_key: Option<bool>,
+    /// New `allow_client_user_deletion`.
+    pub allow_client_user_deletion: Option<bool>,
+}
+
+/// A project as the admin API shows it (never the keys, except once at creation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProjectView {
+    /// Project id.
+    pub id: String,
+    /// Name.
+    pub display_name: String,
+    /// Client requests must carry the publishable key.
+    pub require_publishable_client_key: bool,
+    /// Clients may delete their own user.
+    pub allow_client_user_deletion: bool,
+    /// Creation time (RFC 3339).
+    pub created_at: String,
+    /// Last change (RFC 3339).
+    pub updated_at: String,
+    /// The publishable client key, only in the creation answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publishable_client_key: Option<String>,
+    /// The secret server key, only in the creation answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_server_key: Option<String>,
+}
+
+/// `POST /admin/projects/{id}/users/{user_id}/sessions` body (all optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MintSession {
+    /// Lifetime of the access token in seconds (default 600). Test suites may pass a negative
+    /// value to get an already expired token.
+    pub access_token_ttl_secs: Option<i64>,
+    /// Lifetime of the refresh token in seconds (default one year).
+    pub refresh_token_ttl_secs: Option<i64>,
+}
+
+/// The minted credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MintedSession {
+    /// The project.
+    pub project_id: String,
+    /// The user.
+    pub user_id: String,
+    /// The refresh session id (`refresh_token_id` claim).
+    pub refresh_token_id: String,
+    /// Access token (ES256 JWT).
+    pub access_token: String,
+    /// Refresh token.
+    pub refresh_token: String,
+    /// Access token expiry (RFC 3339).
+    pub access_token_expires_at: String,
+}

@@ -1,0 +1,432 @@
+//! Imports with values chosen by the caller, for emulator fixtures: users with a fixed id and any
+//! core field, teams with a fixed id, API keys whose full text is known in advance and projects
+//! whose keys are known in advance. Every value is checked against the same invariants as the
+//! regular commands ([`check_user`], [`parse_known_api_key`], [`check_project`]) so a caller can
+//! validate a whole fixture set before writing anything; secrets are stored as the regular paths
+//! store them (argon2/bcrypt password hashes, SHA-256 digests of key secrets).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    CoreError, FieldIssue, Gateway, IssueCode, PasswordChange,
+    credentials::{self, check_password_hash, sha256_hex},
+    model::{ApiKey, MetadataTiers, NewApiKey, Surface, Team, User, UserId, UserKind, UserStatus},
+    project::{PROJECT_NAME_MAX, PUBLISHABLE_CLIENT_KEY_PREFIX, Project, SECRET_SERVER_KEY_PREFIX},
+    validate,
+};
+
+/// A user with the defaults `Gateway::create_user` gives a new account (regular, pending,
+/// active, email and OTP sign-in enabled, version 1), created at `at`.
+pub fn user_template(id: UserId, username: impl Into<String>, at: DateTime<Utc>) -> User {
+    User {
+        id,
+        username: username.into(),
+        email: None,
+        email_verified: false,
+        email_auth_enabled: true,
+        password_hash: None,
+        password_expired: None,
+        totp_secret: None,
+        oauth_provider: None,
+        oauth_id: None,
+        kind: UserKind::Regular,
+        organization_id: None,
+        is_active: true,
+        is_superuser: false,
+        is_platform_admin: false,
+        is_onboarded: false,
+        email_opt_in: false,
+        is_anonymous: false,
+        restricted_by_admin: false,
+        restricted_by_admin_reason: None,
+        restricted_by_admin_private_details: None,
+        otp_auth_enabled: true,
+        passkey_auth_enabled: false,
+        first_name: None,
+        last_name: None,
+        display_name: None,
+        bio: None,
+        avatar_url: None,
+        locale: None,
+        timezone: None,
+        phone_number: None,
+        company: None,
+        job_title: None,
+        status: UserStatus::Pending,
+        country_code: None,
+        risk_sign_up_bot: 0,
+        risk_sign_up_free_trial_abuse: 0,
+        metadata: MetadataTiers::default(),
+        selected_team_id: None,
+        created_at: at,
+        updated_at: at,
+        signed_up_at: at,
+        last_active_at: at,
+        version: 1,
+    }
+}
+
+/// Hashes a password for an imported user the way `create_user` does: a plain password with
+/// argon2id, an existing hash (argon2 or bcrypt, Modular Crypt Format) checked and kept.
+pub fn password_hash(change: PasswordChange) -> Result<String, FieldIssue> {
+    match change {
+        PasswordChange::Plain(plain) if plain.is_empty() => Err(FieldIssue::new(
+            "password",
+            IssueCode::Required,
+            "must not be empty",
+        )),
+        PasswordChange::Plain(plain) => credentials::hash_password(&plain).map_err(|e| {
+            FieldIssue::new("password", IssueCode::InvalidFormat, e.message().to_owned())
+        }),
+        PasswordChange::Hash(mcf) => check_password_hash(&mcf).map(|()| mcf),
+    }
+}
+
+/// Normalises `user` as the regular commands do (trimmed username, lower-case email, canonical
+/// locale, upper-case country code) and returns every broken invariant. The team selection is
+/// not checked here (it needs the memberships; the caller knows them).
+pub fn check_user(user: &mut User) -> Vec<FieldIssue> {
+    let mut issues = Vec::new();
+    user.username = user.username.trim().to_owned();
+    issues.extend(validate::username(&user.username).err());
+    if let Some(email) = &user.email {
+        let normalized = validate::normalize_email(email);
+        issues.extend(validate::email(&normalized).err());
+        user.email = Some(normalized);
+    } else if user.email_verified {
+        issues.push(FieldIssue::new(
+            "email_verified",
+            IssueCode::NotAllowed,
+            "cannot be true without a primary email",
+        ));
+    }
+    if let Some(hash) = &user.password_hash {
+        issues.extend(check_password_hash(hash).err());
+    }
+    if let Some(locale) = &user.locale {
+        match validate::locale(locale) {
+            Ok(canonical) => user.locale = Some(canonical),
+            Err(i) => issues.push(i),
+        }
+    }
+    if let Some(tz) = &user.timezone {
+        issues.extend(validate::timezone(tz).err());
+    }
+    if let Some(phone) = &user.phone_number {
+        issues.extend(validate::phone_number(phone).err());
+    }
+    if let Some(cc) = &user.country_code {
+        match validate::country_code(cc) {
+            Ok(code) => user.country_code = Some(code),
+            Err(i) => issues.push(i),
+        }
+    }
+    for (value, field) in [
+        (user.risk_sign_up_bot, "risk_sign_up_bot"),
+        (
+            user.risk_sign_up_free_trial_abuse,
+            "risk_sign_up_free_trial_abuse",
+        ),
+    ] {
+        if !(0..=100).contains(&value) {
+            issues.push(FieldIssue::new(
+                field,
+                IssueCode::InvalidFormat,
+                "must be an integer from 0 to 100",
+            ));
+        }
+    }
+    if user.oauth_provider.is_some() != user.oauth_id.is_some() {
+        issues.push(FieldIssue::new(
+            "oauth_provider",
+            IssueCode::InvalidFormat,
+            "oauth_provider and oauth_id go together",
+        ));
+    }
+    if !user.restricted_by_admin
+        && (user.restricted_by_admin_reason.is_some()
+            || user.restricted_by_admin_private_details.is_some())
+    {
+        issues.push(FieldIssue::new(
+            "restricted_by_admin_reason",
+            IssueCode::NotAllowed,
+            "a restriction reason needs restricted_by_admin: true",
+        ));
+    }
+    if user.version < 1 {
+        issues.push(FieldIssue::new(
+            "version",
+            IssueCode::InvalidFormat,
+            "must be at least 1",
+        ));
+    }
+    issues
+}
+
+/// Splits a known API key text of `surface` (`<prefix><16 hex>_<secret>`) into its public id and
+/// the SHA-256 digest of its secret, as `issue_api_key` stores them.
+pub fn parse_known_api_key(surface: Surface, text: &str) -> Result<(String, String), FieldIssue> {
+    match credentials::parse_api_key(surface, text) {
+        Some((id, secret)) if secret.len() >= 8 => {
+            Ok((id.to_ascii_lowercase(), sha256_hex(secret)))
+        }
+        Some(_) => Err(FieldIssue::new(
+            "key",
+            IssueCode::InvalidFormat,
+            "the secret after the id must be at least 8 characters",
+        )),
+        None => Err(FieldIssue::new(
+            "key",
+            IssueCode::InvalidFormat,
+            format!(
+                "must look like {}<16 hex digits>_<secret> for surface {}",
+                surface.key_prefix(),
+                surface.as_str()
+            ),
+        )),
+    }
+}
+
+/// A project with known keys, as a fixture gives it.
+#[derive(Clone)]
+pub struct KnownProject {
+    /// Project id.
+    pub id: Uuid,
+    /// Human-readable name.
+    pub display_name: String,
+    /// The publishable client key in clear (`pck_…`).
+    pub publishable_client_key: String,
+    /// The secret server key in clear (`ssk_…`).
+    pub secret_server_key: String,
+    /// Client requests must carry the publishable client key.
+    pub require_publishable_client_key: bool,
+    /// Client callers may delete their own user.
+    pub allow_client_user_deletion: bool,
+}
+
+impl std::fmt::Debug for KnownProject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownProject")
+            .field("id", &self.id)
+            .field("display_name", &self.display_name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks a project with known keys: a name of 1-256 characters, keys with their prefix and at
+/// least 16 characters after it. Returns the project as it would be stored, or every issue.
+pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project, Vec<FieldIssue>> {
+    let KnownProject {
+        id,
+        display_name,
+        publishable_client_key,
+        secret_server_key,
+        require_publishable_client_key,
+        allow_client_user_deletion,
+    } = known;
+    let mut issues = Vec::new();
+    let name = display_name.trim();
+    if name.is_empty() {
+        issues.push(FieldIssue::new(
+            "display_name",
+            IssueCode::Required,
+            "must not be empty",
+        ));
+    } else if name.chars().count() > PROJECT_NAME_MAX {
+        issues.push(FieldIssue::new(
+            "display_name",
+            IssueCode::TooLong {
+                max: PROJECT_NAME_MAX,
+            },
+            format!("must be at most {PROJECT_NAME_MAX} characters"),
+        ));
+    }
+    for (field, prefix, value) in [
+        (
+            "publishable_client_key",
+            PUBLISHABLE_CLIENT_KEY_PREFIX,
+            publishable_client_key,
+        ),
+        (
+            "secret_server_key",
+            SECRET_SERVER_KEY_PREFIX,
+            secret_server_key,
+        ),
+    ] {
+        let ok = value.strip_prefix(prefix).is_some_and(|rest| {
+            rest.len() >= 16
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        });
+        if !ok {
+            issues.push(FieldIssue::new(
+                field,
+                IssueCode::InvalidFormat,
+                format!("must be {prefix} followed by at least 16 letters, digits, _ or -"),
+            ));
+        }
+    }
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    Ok(Project {
+        id: *id,
+        display_name: name.to_owned(),
+        publishable_client_key_hash: sha256_hex(publishable_client_key),
+        secret_server_key_hash: sha256_hex(secret_server_key),
+        require_publishable_client_key: *require_publishable_client_key,
+        allow_client_user_deletion: *allow_client_user_deletion,
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+impl Gateway {
+    /// Inserts a user exactly as given, after [`check_user`]. Uniqueness conflicts come back as
+    /// `Conflict` like `create_user`'s.
+    pub async fn import_user(&self, mut user: User) -> Result<User, CoreError> {
+        let issues = check_user(&mut user);
+        if !issues.is_empty() {
+            return Err(CoreError::validation(issues));
+        }
+        self.store().insert_user(&user).await?;
+        Ok(user)
+    }
+
+    /// Inserts a team with the id it carries.
+    pub async fn import_team(&self, team: Team) -> Result<Team, CoreError> {
+        if team.display_name.trim().is_empty() {
+            return Err(CoreError::validation(vec![FieldIssue::new(
+                "display_name",
+                IssueCode::Required,
+                "must not be empty",
+            )]));
+        }
+        self.store().insert_team(&team).await?;
+        Ok(team)
+    }
+
+    /// Stores an API key of `surface` whose full text the caller chose (see
+    /// [`parse_known_api_key`]); only its id and the digest of its secret are kept.
+    pub async fn import_api_key(
+        &self,
+        user_id: UserId,
+        surface: Surface,
+        text: &str,
+        label: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKey, CoreError> {
+        let (id, secret_hash) =
+            parse_known_api_key(surface, text).map_err(|i| CoreError::validation(vec![i]))?;
+        let key = NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at: at,
+        };
+        self.store().insert_api_key(&key).await?;
+        let NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+        } = key;
+        Ok(ApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+            revoked_at: None,
+        })
+    }
+
+    /// Stores a project whose keys the caller chose (see [`check_project`]).
+    pub async fn import_project(&self, known: &KnownProject) -> Result<Project, CoreError> {
+        let project = check_project(known, crate::service::now()).map_err(CoreError::validation)?;
+        self.store().insert_project(&project).await?;
+        Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imported_users_are_normalised_and_checked() {
+        let mut user = user_template(UserId::new(), " ada ", Utc::now());
+        user.email = Some(" Ada@Example.COM ".into());
+        user.locale = Some("en-us".into());
+        user.country_code = Some("nl".into());
+        assert!(check_user(&mut user).is_empty());
+        assert_eq!(user.username, "ada");
+        assert_eq!(user.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(user.locale.as_deref(), Some("en-US"));
+        assert_eq!(user.country_code.as_deref(), Some("NL"));
+
+        let mut bad = user_template(UserId::new(), "bad name!", Utc::now());
+        bad.email_verified = true;
+        bad.timezone = Some("Mars/Olympus".into());
+        bad.risk_sign_up_bot = 101;
+        bad.password_hash = Some("plain".into());
+        let fields: Vec<_> = check_user(&mut bad).into_iter().map(|i| i.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "username",
+                "email_verified",
+                "password_hash",
+                "timezone",
+                "risk_sign_up_bot"
+            ]
+        );
+    }
+
+    #[test]
+    fn known_api_keys_keep_their_id_and_the_digest_of_their_secret() {
+        let text = "dn_0123456789abcdef_s3cret-value";
+        let (id, hash) = parse_known_api_key(Surface::Platform, text).unwrap();
+        assert_eq!(id, "0123456789abcdef");
+        assert_eq!(hash, sha256_hex("s3cret-value"));
+        assert!(
+            parse_known_api_key(Surface::Me, text).is_err(),
+            "another surface's prefix"
+        );
+        assert!(parse_known_api_key(Surface::Platform, "dn_0123456789abcdef_short").is_err());
+        assert!(parse_known_api_key(Surface::Platform, "dn_xyz_secretsecret").is_err());
+    }
+
+    #[test]
+    fn known_projects_need_prefixed_keys() {
+        let mut known = KnownProject {
+            id: Uuid::new_v4(),
+            display_name: " Demo ".into(),
+            publishable_client_key: "pck_0123456789abcdef".into(),
+            secret_server_key: "ssk_0123456789abcdef".into(),
+            require_publishable_client_key: false,
+            allow_client_user_deletion: true,
+        };
+        let project = check_project(&known, Utc::now()).unwrap();
+        assert_eq!(project.display_name, "Demo");
+        assert_eq!(
+            project.secret_server_key_hash,
+            sha256_hex("ssk_0123456789abcdef")
+        );
+        known.secret_server_key = "pck_0123456789abcdef".into();
+        known.display_name = " ".into();
+        let fields: Vec<_> = check_project(&known, Utc::now())
+            .unwrap_err()
+            .into_iter()
+            .map(|i| i.field)
+            .collect();
+        assert_eq!(fields, ["display_name", "secret_server_key"]);
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE project_sessions;
+DROP TABLE projects;
