@@ -552,12 +552,20 @@ def start_times(workdir: Path) -> dict:
 def raw_update(db_url: str, threads: int) -> dict:
     cmd = pinned([str(RAW_BIN), "--database-url", db_url, "--threads", str(threads),
                   "--seconds", str(DURATION * REPS), "--warmup-seconds", str(WARMUP)], SERVER_CORE)
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=DURATION * REPS + WARMUP + 60)
-    if out.returncode != 0:
-        raise RuntimeError(f"bench-raw-update failed: {out.stderr[-400:]}")
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # wait4 also gives the child's CPU time
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench-raw-update failed: {stderr[-400:]}")
+    r = json.loads(stdout.strip().splitlines()[-1])
+    r["cpu_us"] = (usage.ru_utime + usage.ru_stime) * 1e6 / max(1, r["all_updates"])
     log(f"  raw UPDATE loop {r['backend']:<8} {threads} thread(s): {r['per_sec']:.0f} updates/s, "
-        f"p50 {r['p50_us']:.0f} us, p99 {r['p99_us']:.0f} us, errors {r['errors']}")
+        f"p50 {r['p50_us']:.0f} us, p99 {r['p99_us']:.0f} us, errors {r['errors']}, "
+        f"cpu {r['cpu_us']:.1f} us/update")
     return r
 
 
@@ -793,27 +801,34 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed) -> str
                f"the median run by req/s is shown, with the peak server RSS sampled during the runs. "
                f"Baseline body: {body_bytes} B (median size of the GET responses). Ratios: req/s against "
                f"the baseline, against Prism on the same surface and operation, and (writes) against the "
-               f"raw UPDATE loop on the same backend (best of 1 and 8 threads).")
+               f"raw UPDATE loop on the same backend (best of 1 and 8 threads). CPU us/req: server CPU time "
+               f"(user + system, all threads, from /proc) per request during the measured runs; "
+               f"\"capacity x baseline\" = baseline CPU per request / this row's, i.e. the req/s ratio "
+               f"the two would reach on a core of their own (robust when other jobs share the machine).")
     out.append("")
-    out.append("| case | backend | surface | op | req/s | p50 ms | p99 ms | errors | RSS MiB | x baseline | x Prism | x raw UPDATE |")
-    out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("| case | backend | surface | op | req/s | p50 ms | p99 ms | errors | RSS MiB | CPU us/req "
+               "| x baseline | x Prism | x raw UPDATE | capacity x baseline |")
+    out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = {"baseline": 0, "gateway": 1, "2 instances": 2, "prism": 3}
     for c in sorted(cells, key=lambda c: (order.get(c.case, 9), c.backend, c.surface, c.op)):
         vs_base = ratio(c.rps, baseline.rps) if baseline and c.case != "baseline" else "-"
         peer = prism.get((c.surface, c.op))
         vs_prism = ratio(c.rps, peer.rps) if peer and c.case != "prism" else "-"
         vs_raw = ratio(c.rps, raw_best.get(c.backend, 0.0)) if c.op == "write" and c.case != "prism" else "-"
+        cap = (ratio(baseline.cpu_us, c.cpu_us) if baseline and c.case != "baseline" and c.cpu_us
+               else "-")
         out.append(f"| {c.case} | {c.backend} | {c.surface} | {c.op} | {c.rps:,.0f} | {c.p50_ms:.2f} | "
-                   f"{c.p99_ms:.2f} | {c.errors} | {c.rss_mib:.1f} | {vs_base} | {vs_prism} | {vs_raw} |")
+                   f"{c.p99_ms:.2f} | {c.errors} | {c.rss_mib:.1f} | {c.cpu_us:.1f} | {vs_base} | {vs_prism} | "
+                   f"{vs_raw} | {cap} |")
     out.append("")
     out.append("Raw single-row UPDATE loop (`bench-raw-update`, pinned to the server core, same pool "
                "settings, no HTTP):")
     out.append("")
-    out.append("| backend | threads | updates/s | p50 us | p99 us | errors |")
-    out.append("|---|---:|---:|---:|---:|---:|")
+    out.append("| backend | threads | updates/s | p50 us | p99 us | errors | CPU us/update |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
     for k, r in raw.items():
         out.append(f"| {r['backend']} | {r['threads']} | {r['per_sec']:,.0f} | {r['p50_us']:.0f} | "
-                   f"{r['p99_us']:.0f} | {r['errors']} |")
+                   f"{r['p99_us']:.0f} | {r['errors']} | {r.get('cpu_us', 0):.1f} |")
     out.append("")
     if starts:
         out.append(f"Process start to first 200 (`GET /healthz`, median of 3): fresh SQLite file (create + "
@@ -828,16 +843,21 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed) -> str
         peer = prism.get((c.surface, "GET"))
         parts = []
         if baseline:
-            parts.append(f"{c.rps / baseline.rps:.0%} of baseline (>= 60%: "
-                         f"{verdict(c.rps >= TARGET_GET_VS_BASELINE * baseline.rps)})")
+            parts.append(f"{c.rps / baseline.rps:.0%} of baseline req/s (>= 60%: "
+                         f"{verdict(c.rps >= TARGET_GET_VS_BASELINE * baseline.rps)}; by CPU per request "
+                         f"{baseline.cpu_us / c.cpu_us if c.cpu_us else 0:.0%})")
         if peer and peer.rps:
-            parts.append(f"{c.rps / peer.rps:.1f}x Prism (>= 10x: {verdict(c.rps >= TARGET_GET_VS_PRISM * peer.rps)})")
+            parts.append(f"{c.rps / peer.rps:.1f}x Prism (>= 10x: {verdict(c.rps >= TARGET_GET_VS_PRISM * peer.rps)}"
+                         f"; by CPU per request {peer.cpu_us / c.cpu_us if c.cpu_us else 0:.1f}x)")
         parts.append(f"p99 {c.p99_ms:.2f} ms (<= 5 ms: {verdict(c.p99_ms <= TARGET_GET_P99_MS)})")
         out.append(f"- GET {c.surface} on {c.backend}: " + "; ".join(parts) + ".")
+    raw_cpu = min((r.get("cpu_us", 0) for k, r in raw.items() if k.startswith("sqlite/")), default=0)
     for c in cells:
         if c.case == "gateway" and c.op == "write" and c.backend == "sqlite" and raw_best["sqlite"]:
+            by_cpu = f"; by CPU per request {raw_cpu / c.cpu_us:.0%}" if raw_cpu and c.cpu_us else ""
             out.append(f"- write {c.surface} on sqlite: {c.rps / raw_best['sqlite']:.0%} of the raw UPDATE "
-                       f"loop (>= 50%: {verdict(c.rps >= TARGET_WRITE_VS_RAW * raw_best['sqlite'])}).")
+                       f"loop's updates/s (>= 50%: {verdict(c.rps >= TARGET_WRITE_VS_RAW * raw_best['sqlite'])}"
+                       f"{by_cpu}).")
     gw = [c for c in cells if c.case in ("gateway", "2 instances")]
     if gw:
         peak = max(c.rss_mib for c in gw)

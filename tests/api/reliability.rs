@@ -877,8 +877,41 @@ pub async fn another_instance(db: &TestDb) -> anyhow::Result<Gw> {
     Ok(gw)
 }
 
+/// The newest modification time of the sources the binary is built from (`crates/`, the
+/// workspace manifest and lock, `config/default.toml`, which is embedded).
+fn newest_source(repo: &Path) -> Option<std::time::SystemTime> {
+    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, newest);
+            } else if path
+                .extension()
+                .is_some_and(|x| x == "rs" || x == "toml" || x == "sql")
+                && let Ok(t) = e.metadata().and_then(|m| m.modified())
+            {
+                *newest = (*newest).max(Some(t));
+            }
+        }
+    }
+    let mut newest = None;
+    walk(&repo.join("crates"), &mut newest);
+    for f in ["Cargo.toml", "Cargo.lock", "config/default.toml"] {
+        if let Ok(t) = std::fs::metadata(repo.join(f)).and_then(|m| m.modified()) {
+            newest = newest.max(Some(t));
+        }
+    }
+    newest
+}
+
 /// The `gateway` binary: `$CARGO_TARGET_DIR/debug/gateway` or `<repo>/target/debug/gateway`,
-/// built with `cargo build -p gateway-server --bin gateway` when missing.
+/// built with `cargo build -p gateway-server --bin gateway` when missing. `make test` (the whole
+/// workspace) rebuilds it whenever its sources change; `cargo test -p gateway-tests` alone does
+/// not, so a binary older than its sources gets a printed notice (building it from inside the
+/// test would fight the outer build over shared artifacts).
 pub fn gateway_binary() -> anyhow::Result<PathBuf> {
     let repo = gateway_tests::sdk::repo_root();
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -890,7 +923,16 @@ pub fn gateway_binary() -> anyhow::Result<PathBuf> {
         repo.join(target)
     };
     let bin = target.join("debug").join("gateway");
-    if !bin.is_file() {
+    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
+    if let (Some(b), Some(src)) = (built, newest_source(&repo))
+        && src > b
+    {
+        println!(
+            "NOTICE: {} is older than its sources; run `cargo build -p gateway-server --bin gateway` (or `make test`) to test the current code",
+            bin.display()
+        );
+    }
+    if built.is_none() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = std::process::Command::new(cargo)
             .args(["build", "-p", "gateway-server", "--bin", "gateway"])

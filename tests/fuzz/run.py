@@ -12,6 +12,8 @@ SPEC.json:
     base_url        http://127.0.0.1:PORT
     headers         headers sent with every request (credentials)
     operations      [{"path", "method", "headers"}]: per-operation header overrides
+    parameters      optional {"path.user_id": "...", ...}: fixed parameter values (real ids, so
+                    the operations behind them are reached)
     destructive     ["DELETE", ...]: methods fuzzed only in the final round (they may delete the
                     user whose credentials every other round uses)
     min_requests    keep running rounds (new seed each) until at least this many requests were sent
@@ -55,6 +57,11 @@ def write_config(path: Path, spec: dict) -> None:
     for name, value in spec.get("headers", {}).items():
         lines.append(f"{toml_str(name)} = {toml_str(value)}")
     lines += ["", "[generation]", 'database = "none"', ""]
+    if spec.get("parameters"):
+        lines.append("[parameters]")
+        for name, value in spec["parameters"].items():
+            lines.append(f"{toml_str(name)} = {toml_str(value)}")
+        lines.append("")
     for op in spec.get("operations", []):
         lines.append("[[operations]]")
         lines.append(f"include-path = {toml_str(op['path'])}")

@@ -7,19 +7,33 @@
 //!   worker never waits for a checkout.
 //! - **SQLite writes** ([`DieselStore::run`]) go to one dedicated writer thread that owns one
 //!   connection and runs them one after the other. SQLite serialises writers anyway; one writer
-//!   removes `SQLITE_BUSY` between the gateway's own connections by design.
+//!   removes `SQLITE_BUSY` between the gateway's own connections by design. Writes queued while
+//!   one runs are committed together (see `run_batch`).
 //! - **PostgreSQL** (both) runs on tokio's blocking pool with a pooled connection, since a query
 //!   waits for the network.
 
-use std::sync::mpsc;
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    sync::mpsc,
+};
 
-use diesel::r2d2::R2D2Connection;
+use diesel::{Connection, connection::TransactionManager, r2d2::R2D2Connection};
 use gateway_core::StoreError;
 
 use crate::{AnyConnection, DbTarget, DieselStore, conn, error::Failure};
 
-/// A write as the writer thread sees it: given the connection (or why there is none).
-type Job = Box<dyn FnOnce(Result<&mut AnyConnection, StoreError>) + Send>;
+/// Sends a write's outcome to its caller, given the outcome of the transaction around it: `None`
+/// when it committed (the write's own result goes out), or the error that undid it.
+type Reply = Box<dyn FnOnce(Option<StoreError>) + Send>;
+
+/// A write as the writer thread sees it: run with the connection (or why there is none), it
+/// tells whether it succeeded and how to answer its caller once the batch is settled.
+type Job = Box<dyn FnOnce(Result<&mut AnyConnection, StoreError>) -> (bool, Reply) + Send>;
+
+/// Most writes committed together.
+const MAX_BATCH: usize = 64;
+
+type Tm = <AnyConnection as Connection>::TransactionManager;
 
 /// The handle of the SQLite writer thread. The thread ends when the last handle is dropped.
 #[derive(Clone, Debug)]
@@ -36,21 +50,31 @@ impl Writer {
             .name("sqlite-writer".into())
             .spawn(move || {
                 let mut connection: Option<AnyConnection> = None;
-                while let Ok(job) = queue.recv() {
+                while let Ok(first) = queue.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < MAX_BATCH {
+                        match queue.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
                     if connection.is_none() {
                         match conn::establish(&target) {
                             Ok(c) => connection = Some(c),
                             Err(e) => {
-                                job(Err(StoreError::Unavailable(Box::new(e))));
+                                let e = e.to_string();
+                                for job in batch {
+                                    let (_, reply) = job(Err(unavailable(&e)));
+                                    reply(None);
+                                }
                                 continue;
                             }
                         }
                     }
-                    if let Some(c) = connection.as_mut() {
-                        job(Ok(c));
-                        if c.is_broken() {
-                            connection = None;
-                        }
+                    if let Some(c) = connection.as_mut()
+                        && !run_batch(c, batch)
+                    {
+                        connection = None;
                     }
                 }
             })?;
@@ -66,16 +90,95 @@ impl Writer {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let span = tracing::Span::current();
         let job: Job = Box::new(move |conn| {
-            let _entered = span.enter();
-            let result = conn.and_then(|c| f(c).map_err(|Failure(e)| e));
-            // The caller may have gone away (request cancelled): nothing to tell then.
-            drop(tx.send(result));
+            let result = {
+                let _entered = span.enter();
+                conn.and_then(|c| f(c).map_err(|Failure(e)| e))
+            };
+            let ok = result.is_ok();
+            let reply: Reply = Box::new(move |undone| {
+                let result = match undone {
+                    Some(e) => Err(e),
+                    None => result,
+                };
+                // The caller may have gone away (request cancelled): nothing to tell then.
+                drop(tx.send(result));
+            });
+            (ok, reply)
         });
         self.jobs
             .send(job)
-            .map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?;
+            .map_err(|_| unavailable("the database writer has stopped"))?;
         rx.await
-            .map_err(|_| StoreError::Unavailable("the database writer has stopped".into()))?
+            .map_err(|_| unavailable("the database writer has stopped"))?
+    }
+}
+
+fn unavailable(why: &str) -> StoreError {
+    StoreError::Unavailable(why.into())
+}
+
+/// Runs a batch of writes; returns `false` when the connection must be replaced.
+///
+/// One write runs as it is (its own statements, its own transaction if it opens one). Several
+/// queued writes share one transaction (group commit: one WAL append instead of one per write),
+/// each inside its own savepoint so that a failing write is undone alone; their callers hear back
+/// only after the commit, and all of them get the error if the commit fails. A panicking write
+/// undoes the whole batch and replaces the connection.
+fn run_batch(c: &mut AnyConnection, batch: Vec<Job>) -> bool {
+    if batch.len() == 1 {
+        let mut replies = Vec::with_capacity(1);
+        let finished = catch_unwind(AssertUnwindSafe(|| {
+            for job in batch {
+                replies.push(job(Ok(&mut *c)).1);
+            }
+        }));
+        for reply in replies {
+            reply(None);
+        }
+        return finished.is_ok() && !c.is_broken();
+    }
+    if let Err(e) = Tm::begin_transaction(c) {
+        let e = e.to_string();
+        for job in batch {
+            // Not run: the batch could not start. The caller gets the reason.
+            let (_, reply) = job(Err(unavailable(&e)));
+            reply(None);
+        }
+        return !c.is_broken();
+    }
+    let mut replies = Vec::with_capacity(batch.len());
+    let finished = catch_unwind(AssertUnwindSafe(|| -> Result<(), diesel::result::Error> {
+        for job in batch {
+            Tm::begin_transaction(c)?;
+            let (ok, reply) = job(Ok(&mut *c));
+            replies.push(reply);
+            if ok {
+                Tm::commit_transaction(c)?;
+            } else {
+                Tm::rollback_transaction(c)?;
+            }
+        }
+        Ok(())
+    }));
+    let outcome = match finished {
+        Ok(Ok(())) => Tm::commit_transaction(c).map_err(|e| e.to_string()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("a write failed unexpectedly".to_owned()),
+    };
+    match outcome {
+        Ok(()) => {
+            for reply in replies {
+                reply(None);
+            }
+            !c.is_broken()
+        }
+        Err(why) => {
+            // Dropping the connection rolls back whatever is still open.
+            for reply in replies {
+                reply(Some(unavailable(&why)));
+            }
+            false
+        }
     }
 }
 
@@ -124,5 +227,106 @@ impl DieselStore {
         })
         .await
         .map_err(|e| StoreError::Other(Box::new(e)))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use gateway_core::{ErrorKind, Gateway, NewUser, UserPatch};
+
+    use crate::{DieselStore, PoolOptions};
+
+    fn store() -> (tempfile::TempDir, DieselStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("exec.db").display());
+        let store = DieselStore::open(&url, &PoolOptions::default()).unwrap();
+        (dir, store)
+    }
+
+    /// Many concurrent writes queue up behind each other and are committed in batches: every
+    /// write lands exactly once, and a write that fails (a username conflict) fails alone.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn queued_writes_commit_together_and_fail_alone() {
+        let (_dir, store) = store();
+        let gateway = Gateway::new(Arc::new(store));
+        let a = gateway
+            .create_user(NewUser::regular("alice"))
+            .await
+            .unwrap()
+            .value;
+        let b = gateway
+            .create_user(NewUser::regular("bob"))
+            .await
+            .unwrap()
+            .value;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let gateway = gateway.clone();
+            tasks.push(tokio::spawn(async move {
+                let (id, patch) = if i % 3 == 0 {
+                    // Taken by alice: a conflict for bob.
+                    (
+                        b.id,
+                        UserPatch {
+                            username: Some("alice".into()),
+                            ..UserPatch::default()
+                        },
+                    )
+                } else {
+                    let name = format!("name {i}");
+                    (
+                        a.id,
+                        UserPatch {
+                            display_name: Some(Some(name)),
+                            ..UserPatch::default()
+                        },
+                    )
+                };
+                (i, gateway.update_user(id, patch).await.map(|o| o.value))
+            }));
+        }
+        let mut applied = 0;
+        for task in tasks {
+            let (i, result) = task.await.unwrap();
+            if i % 3 == 0 {
+                assert_eq!(result.unwrap_err().kind(), ErrorKind::Conflict, "write {i}");
+            } else {
+                assert_eq!(result.unwrap().display_name, Some(format!("name {i}")));
+                applied += 1;
+            }
+        }
+        let a = gateway.user(a.id).await.unwrap();
+        assert_eq!(
+            a.version,
+            1 + applied,
+            "every successful write bumped the version once"
+        );
+        let b = gateway.user(b.id).await.unwrap();
+        assert_eq!(
+            (b.username.as_str(), b.version),
+            ("bob", 1),
+            "failed writes left no trace"
+        );
+    }
+
+    /// A write that panics is reported as unavailable to its caller; the writer goes on with a
+    /// new connection.
+    #[tokio::test]
+    async fn a_panicking_write_does_not_stop_the_writer() {
+        let (_dir, store) = store();
+        let result: Result<(), _> = store.run(|_| panic!("boom")).await;
+        assert!(matches!(
+            result,
+            Err(gateway_core::StoreError::Unavailable(_))
+        ));
+        let gateway = Gateway::new(Arc::new(store));
+        let user = gateway
+            .create_user(NewUser::regular("carol"))
+            .await
+            .unwrap()
+            .value;
+        assert_eq!(gateway.user(user.id).await.unwrap().username, "carol");
     }
 }

@@ -147,6 +147,11 @@ async fn fuzz_surface(kind: Kind) {
             "base_url": gw.base,
             "headers": pass.headers,
             "operations": pass.operations,
+            // Real ids, so the by-id routes and the JWKS answer instead of 404ing throughout.
+            "parameters": match &project {
+                Some(p) => json!({"path.user_id": user, "path.project_id": p.id}),
+                None => json!({}),
+            },
             "destructive": ["DELETE"],
             "min_requests": min_requests.div_ceil(count),
             "max_examples": max_examples,

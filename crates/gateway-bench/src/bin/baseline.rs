@@ -22,7 +22,7 @@ struct Args {
     /// Port (0 = any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
-    /// Size of the JSON body in bytes (at least 32).
+    /// Size of the JSON body in bytes (smaller sizes give the 80-byte skeleton).
     #[arg(long, default_value_t = 760)]
     body_bytes: usize,
 }
