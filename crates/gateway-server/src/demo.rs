@@ -2,7 +2,7 @@
 //! credentials for every surface.
 
 use gateway_core::{
-    CoreError, ErrorKind, NewUser, PasswordChange, TeamRole, UserPatch, UserStatus,
+    CoreError, ErrorKind, NewUser, PasswordChange, Surface, TeamRole, UserPatch, UserStatus,
 };
 
 use crate::{AppState, credentials};
@@ -60,12 +60,17 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
         "\ndemo user {DEMO_USERNAME:?} (id {}, password {DEMO_PASSWORD:?}); credentials:",
         user.id
     );
-    for c in &set {
+    // The tiered surface signs its own project-bound ES256 tokens; its HS256 entry is not shown.
+    for c in set.iter().filter(|c| c.surface != Surface::Users.as_str()) {
         println!("  {:<16} token   {}", c.surface, c.access_token);
         if let Some(key) = &c.api_key {
             println!("  {:<16} api key {key}", "");
         }
     }
+    println!(
+        "  {:<16} create a project: POST {base_url}/admin/projects, then a session:\n  {:<16} POST {base_url}/admin/projects/{{project id}}/users/{}/sessions",
+        "users (tiered)", "", user.id
+    );
     println!(
         "\ntry:  curl -H 'Authorization: Bearer <me token>' {base_url}/me\nmore: POST {base_url}/admin/users/{}/tokens with 'Authorization: Bearer <admin token from config>'\n",
         user.id
