@@ -7,7 +7,6 @@ use std::{future::Future, pin::Pin};
 use actix_web::{
     FromRequest, HttpRequest,
     dev::{JsonBody, Payload},
-    web::Data,
 };
 use gateway_http::HttpLimits;
 use serde_json::Value;
@@ -25,10 +24,7 @@ impl FromRequest for JsonValue {
     type Future = Pin<Box<dyn Future<Output = Result<Self, CamelError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<Data<HttpLimits>>()
-            .map(|l| l.body_limit)
-            .unwrap_or_else(|| HttpLimits::default().body_limit);
+        let limit = HttpLimits::body_limit_of(req);
         let body = JsonBody::<Value>::new(req, payload, None, true).limit(limit);
         Box::pin(async move {
             body.await

@@ -8,7 +8,7 @@
 
 use std::{collections::BTreeMap, fmt};
 
-use actix_web::{HttpRequest, dev::JsonBody, dev::Payload, web::Data};
+use actix_web::{HttpRequest, dev::JsonBody, dev::Payload};
 use gateway_http::HttpLimits;
 use serde::{
     Deserialize, Deserializer,
@@ -51,10 +51,7 @@ pub async fn read_object(
     req: &HttpRequest,
     mut payload: Payload,
 ) -> Result<JsonObject, PascalError> {
-    let limit = req
-        .app_data::<Data<HttpLimits>>()
-        .map(|limits| limits.body_limit)
-        .unwrap_or_else(|| HttpLimits::default().body_limit);
+    let limit = HttpLimits::body_limit_of(req);
     JsonBody::<JsonObject>::new(req, &mut payload, None, true)
         .limit(limit)
         .await

@@ -9,7 +9,6 @@ use actix_web::{
     FromRequest, HttpRequest,
     dev::{Payload, UrlEncoded},
     error::{JsonPayloadError, UrlencodedError},
-    web::Data,
 };
 use gateway_http::HttpLimits;
 use serde::de::DeserializeOwned;
@@ -37,9 +36,7 @@ pub enum BodyRejection {
 }
 
 fn body_limit(req: &HttpRequest) -> usize {
-    req.app_data::<Data<HttpLimits>>()
-        .map(|l| l.body_limit)
-        .unwrap_or_else(|| HttpLimits::default().body_limit)
+    HttpLimits::body_limit_of(req)
 }
 
 impl From<JsonPayloadError> for BodyRejection {

@@ -287,9 +287,7 @@ impl FromRequest for Smart {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let limit = req
-                .app_data::<web::Data<HttpLimits>>()
-                .map_or_else(|| HttpLimits::default().body_limit, |l| l.body_limit);
+            let limit = HttpLimits::body_limit_of(&req);
             let (Some(gateway), Some(keys)) = (
                 req.app_data::<web::Data<Gateway>>(),
                 req.app_data::<web::Data<KeyCell>>(),

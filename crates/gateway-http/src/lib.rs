@@ -23,6 +23,16 @@ pub struct HttpLimits {
     pub body_limit: usize,
 }
 
+impl HttpLimits {
+    /// The body limit configured for the server handling `req` (the default when none is
+    /// registered). Dialects read it per request: a `JsonConfig` built in `configure` cannot see
+    /// the server's settings.
+    pub fn body_limit_of(req: &actix_web::HttpRequest) -> usize {
+        req.app_data::<actix_web::web::Data<HttpLimits>>()
+            .map_or_else(|| Self::default().body_limit, |l| l.body_limit)
+    }
+}
+
 impl Default for HttpLimits {
     fn default() -> Self {
         Self {
