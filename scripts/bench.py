@@ -10,8 +10,9 @@ What it does, in order:
      starts the gateway, creates a user and its credentials through the admin API, probes every
      surface (a surface whose GET answers 404 is not in the tree yet and is skipped), then drives
      its GET and a one-field write with wrk;
-  4. the baseline (same body size as the surfaces' GET responses) and Prism on each surface's
-     OpenAPI document, with the same requests;
+  4. the baseline (same body size as the surfaces' GET responses), the floor of a database-backed
+     GET (the baseline reading one user through the gateway's store per request, SQLite and
+     PostgreSQL) and Prism on each surface's OpenAPI document, with the same requests;
   5. a raw single-row UPDATE loop through the gateway's pool (`bench-raw-update`), the write ceiling;
   6. prints the table and rewrites the generated part of docs/benchmarks.md.
 
@@ -21,7 +22,7 @@ peak server RSS sampled during the measured runs. Environment knobs: BENCH_CONNE
 BENCH_WARMUP (2), BENCH_DURATION (3), BENCH_REPS (3), GATEWAY_TEST_POSTGRES_URL (the PostgreSQL
 server; default postgres://postgres@127.0.0.1:5432/postgres). For development and before/after
 comparisons: BENCH_ONLY (comma-separated surface names), BENCH_PHASES (comma-separated subset of
-start,sqlite,baseline,prism,postgres,two,raw), BENCH_NO_BUILD=1 (reuse the binaries),
+start,sqlite,lean,baseline,prism,postgres,two,raw), BENCH_NO_BUILD=1 (reuse the binaries),
 BENCH_GATEWAY / BENCH_RAW_UPDATE (other binaries, e.g. an older build).
 """
 
@@ -59,7 +60,7 @@ DURATION = float(os.environ.get("BENCH_DURATION", "3"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))
 PG_BASE = os.environ.get("GATEWAY_TEST_POSTGRES_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
-ALL_PHASES = {"start", "sqlite", "baseline", "prism", "postgres", "two", "raw"}
+ALL_PHASES = {"start", "sqlite", "lean", "baseline", "prism", "postgres", "two", "raw"}
 PHASES = {s for s in os.environ.get("BENCH_PHASES", ",".join(sorted(ALL_PHASES))).split(",") if s}
 # Only a complete run with the tree's own binaries rewrites docs/benchmarks.md.
 FULL_RUN = PHASES >= ALL_PHASES and not ONLY and not os.environ.get("BENCH_GATEWAY")
@@ -274,7 +275,12 @@ class Server:
         self._log.close()
 
 
-def gateway_env(db_url: str, port: int) -> dict:
+# The "lean" profile: the settings of a self-hosted deployment that needs neither the emulator's
+# request journal nor an access log line per request.
+LEAN_ENV = {"GATEWAY__LOG__FILTER": "warn", "GATEWAY__EMULATOR__JOURNAL_CAPACITY": "0"}
+
+
+def gateway_env(db_url: str, port: int, extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("GATEWAY") and k not in ("RUST_LOG",)}
     env.update({
@@ -283,13 +289,14 @@ def gateway_env(db_url: str, port: int) -> dict:
         "GATEWAY__DATABASE__URL": db_url,
         "GATEWAY__ADMIN__TOKEN": ADMIN_TOKEN,
     })
+    env.update(extra or {})
     return env
 
 
-def start_gateway(name: str, db_url: str, logdir: Path) -> Server:
+def start_gateway(name: str, db_url: str, logdir: Path, extra_env: dict | None = None) -> Server:
     port = free_port()
     server = Server(name, pinned([str(GATEWAY_BIN), "serve"], SERVER_CORE),
-                    gateway_env(db_url, port), f"http://127.0.0.1:{port}", logdir)
+                    gateway_env(db_url, port, extra_env), f"http://127.0.0.1:{port}", logdir)
     server.startup_ms = server.wait_ready()
     return server
 
@@ -352,7 +359,7 @@ def wrk_once(base: str, script: Path, seconds: float, connections: int) -> Run:
 class Cell:
     """One row of the table."""
 
-    case: str  # gateway / baseline / prism / two instances
+    case: str  # gateway / gateway lean / baseline / floor / prism / two instances
     backend: str  # sqlite / postgres / - 
     surface: str
     op: str  # GET / write
@@ -653,6 +660,15 @@ def main() -> int:
             cells += run_gateway_cells("gateway", "sqlite", [srv], creds, live, workdir)
     finally:
         srv.stop()
+    if "lean" in PHASES:
+        log("gateway on SQLite, lean profile (log filter warn, no request journal)")
+        srv = start_gateway("gateway-sqlite-lean", f"sqlite://{workdir / 'bench-lean.db'}", workdir,
+                            LEAN_ENV)
+        try:
+            lean_creds = setup_user(srv.base)
+            cells += run_gateway_cells("gateway lean", "sqlite", [srv], lean_creds, live, workdir)
+        finally:
+            srv.stop()
 
     # The ceiling: the same body size as the surfaces' GET responses.
     sizes = [probes[s.name].body_bytes for s in live] or [760]
@@ -672,6 +688,31 @@ def main() -> int:
     finally:
         if base is not None:
             base.stop()
+
+    # The floor of a database-backed request: the baseline server reading (GET) or writing and
+    # reading back (PATCH) one user through the gateway's own store (no auth, logging or middleware).
+    if "baseline" in PHASES:
+        floor_urls = [("sqlite", f"sqlite://{workdir / 'floor.db'}")]
+        if not pg_available():
+            floor_urls.append(("postgres", pg_fresh_database("floor")))
+        for backend, url in floor_urls:
+            port = free_port()
+            floor = Server(f"floor-{backend}", pinned([str(BIN / "bench-baseline"), "--port", str(port),
+                                                       "--database-url", url], SERVER_CORE),
+                           None, f"http://127.0.0.1:{port}", workdir)
+            try:
+                floor.wait_ready("/")
+                cells.append(measure(Cell("floor", backend, "-", "GET"),
+                                     [(floor.base, ("GET", "/me"), {"Authorization": "Bearer x"}, None)],
+                                     [floor.pid], workdir))
+                cells.append(measure(Cell("floor", backend, "-", "write"),
+                                     [(floor.base, ("PATCH", "/me"), {"Authorization": "Bearer x"},
+                                       '{"name":"%s"}')],
+                                     [floor.pid], workdir))
+            finally:
+                floor.stop()
+                if backend == "postgres":
+                    pg_drop_database(url)
 
     # The peer: Prism on each live surface's own OpenAPI document, same requests.
     if "prism" not in PHASES:
@@ -809,7 +850,7 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed) -> str
     out.append("| case | backend | surface | op | req/s | p50 ms | p99 ms | errors | RSS MiB | CPU us/req "
                "| x baseline | x Prism | x raw UPDATE | capacity x baseline |")
     out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    order = {"baseline": 0, "gateway": 1, "2 instances": 2, "prism": 3}
+    order = {"baseline": 0, "floor": 1, "gateway": 2, "gateway lean": 3, "2 instances": 4, "prism": 5}
     for c in sorted(cells, key=lambda c: (order.get(c.case, 9), c.backend, c.surface, c.op)):
         vs_base = ratio(c.rps, baseline.rps) if baseline and c.case != "baseline" else "-"
         peer = prism.get((c.surface, c.op))
@@ -838,7 +879,20 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed) -> str
     # Targets.
     out.append("Targets:")
     out.append("")
-    gw_get = [c for c in cells if c.case == "gateway" and c.op == "GET"]
+    floors = {c.backend: c for c in cells if c.case == "floor" and c.op == "GET"}
+    floor_writes = {c.backend: c for c in cells if c.case == "floor" and c.op == "write"}
+    if baseline:
+        for backend, f in floors.items():
+            out.append(f"- Floor on {backend} (`bench-baseline --database-url`: one user read through the "
+                       f"gateway's store and rendered, nothing else): {f.rps / baseline.rps:.0%} of baseline "
+                       f"req/s (by CPU per request {baseline.cpu_us / f.cpu_us if f.cpu_us else 0:.0%}); "
+                       f"{f.cpu_us - baseline.cpu_us:.1f} us of CPU per request for the read and rendering "
+                       f"alone. A GET that reads the database cannot reach more than this share.")
+    for backend, f in floor_writes.items():
+        if raw_best.get(backend):
+            out.append(f"- Write floor on {backend} (the same server writing one field and reading it back): "
+                       f"{f.rps / raw_best[backend]:.0%} of the raw UPDATE loop's updates/s.")
+    gw_get = [c for c in cells if c.case in ("gateway", "gateway lean") and c.op == "GET"]
     for c in gw_get:
         peer = prism.get((c.surface, "GET"))
         parts = []
@@ -849,16 +903,23 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed) -> str
         if peer and peer.rps:
             parts.append(f"{c.rps / peer.rps:.1f}x Prism (>= 10x: {verdict(c.rps >= TARGET_GET_VS_PRISM * peer.rps)}"
                          f"; by CPU per request {peer.cpu_us / c.cpu_us if c.cpu_us else 0:.1f}x)")
+        f = floors.get(c.backend)
+        if f and f.rps:
+            parts.append(f"{c.rps / f.rps:.0%} of the floor's req/s (by CPU per request "
+                         f"{f.cpu_us / c.cpu_us if c.cpu_us else 0:.0%})")
         parts.append(f"p99 {c.p99_ms:.2f} ms (<= 5 ms: {verdict(c.p99_ms <= TARGET_GET_P99_MS)})")
-        out.append(f"- GET {c.surface} on {c.backend}: " + "; ".join(parts) + ".")
+        lean = " (lean profile)" if c.case == "gateway lean" else ""
+        out.append(f"- GET {c.surface} on {c.backend}{lean}: " + "; ".join(parts) + ".")
     raw_cpu = min((r.get("cpu_us", 0) for k, r in raw.items() if k.startswith("sqlite/")), default=0)
     for c in cells:
-        if c.case == "gateway" and c.op == "write" and c.backend == "sqlite" and raw_best["sqlite"]:
+        if (c.case in ("gateway", "gateway lean") and c.op == "write" and c.backend == "sqlite"
+                and raw_best["sqlite"]):
             by_cpu = f"; by CPU per request {raw_cpu / c.cpu_us:.0%}" if raw_cpu and c.cpu_us else ""
-            out.append(f"- write {c.surface} on sqlite: {c.rps / raw_best['sqlite']:.0%} of the raw UPDATE "
+            lean = " (lean profile)" if c.case == "gateway lean" else ""
+            out.append(f"- write {c.surface} on sqlite{lean}: {c.rps / raw_best['sqlite']:.0%} of the raw UPDATE "
                        f"loop's updates/s (>= 50%: {verdict(c.rps >= TARGET_WRITE_VS_RAW * raw_best['sqlite'])}"
                        f"{by_cpu}).")
-    gw = [c for c in cells if c.case in ("gateway", "2 instances")]
+    gw = [c for c in cells if c.case in ("gateway", "gateway lean", "2 instances")]
     if gw:
         peak = max(c.rss_mib for c in gw)
         out.append(f"- RSS under load: peak {peak:.1f} MiB over every gateway row (<= 64 MiB: "

@@ -22,6 +22,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use gateway_http::VerifiedCache;
+
 use crate::known::KnownError;
 
 /// Name of the stored signing key in the gateway's shared secrets.
@@ -145,6 +147,10 @@ pub struct SigningKey {
     kid: String,
     x: String,
     y: String,
+    /// Tokens that verified with this key (signature, `kid`, `iss`/`aud` shape, `nbf`): a P-256
+    /// verification costs several times a whole request of another surface, and a client
+    /// presents the same token on every request. A hit still checks expiry.
+    verified: VerifiedCache<AccessClaims>,
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -194,6 +200,7 @@ impl SigningKey {
             kid,
             x,
             y,
+            verified: VerifiedCache::default(),
         })
     }
 
@@ -257,6 +264,20 @@ impl SigningKey {
     /// Verifies a presented token: ES256 with our `kid` and signature, consistent `iss`/`aud`,
     /// not expired and not before its `nbf` (no leeway). The project is checked by the caller.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenRefusal> {
+        if let Some(claims) = self.verified.get(token) {
+            if claims.exp <= now.timestamp() {
+                self.verified.remove(token);
+                return Err(TokenRefusal::Expired(Box::new(claims)));
+            }
+            return Ok(claims);
+        }
+        let claims = self.verify_signed(token, now)?;
+        self.verified.insert(token, claims.clone());
+        Ok(claims)
+    }
+
+    /// [`SigningKey::verify`] without the cache.
+    fn verify_signed(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenRefusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRefusal::Unparsable)?;
         if header.alg != Algorithm::ES256 || header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(TokenRefusal::Unparsable);
@@ -468,5 +489,26 @@ mod tests {
             key.verify("12341234", Utc::now()),
             Err(TokenRefusal::Unparsable)
         );
+    }
+
+    #[test]
+    fn a_verified_token_is_answered_from_the_cache_until_it_expires() {
+        let key = SigningKey::from_pem(&generate_pem()).unwrap();
+        let (jwt, claims) = token(&key, Duration::seconds(30));
+        assert_eq!(key.verify(&jwt, Utc::now()).unwrap(), claims);
+        assert!(key.verified.contains(&jwt));
+        assert_eq!(key.verify(&jwt, Utc::now()).unwrap(), claims);
+        // Later than its `exp`, the cached token is expired (with its claims) and leaves the cache.
+        let later = Utc::now() + Duration::seconds(31);
+        assert!(matches!(
+            key.verify(&jwt, later),
+            Err(TokenRefusal::Expired(c)) if *c == claims
+        ));
+        assert!(!key.verified.contains(&jwt));
+        // Refused tokens are never kept.
+        let other = SigningKey::from_pem(&generate_pem()).unwrap();
+        let (foreign, _) = token(&other, ACCESS_TOKEN_LIFETIME);
+        assert!(key.verify(&foreign, Utc::now()).is_err());
+        assert!(!key.verified.contains(&foreign));
     }
 }

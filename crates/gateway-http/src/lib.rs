@@ -10,11 +10,13 @@ pub mod fallback;
 pub mod faults;
 pub mod request_id;
 pub mod tokens;
+pub mod verified;
 
 pub use auth::{Auth, AuthPolicy, Authenticated, Credential, Presented};
 pub use fallback::{Fallback, FallbackRender};
 pub use request_id::request_id;
 pub use tokens::{AccessClaims, FixedToken, IssuedToken, TokenError, Tokens};
+pub use verified::VerifiedCache;
 
 /// HTTP limits shared by the dialects, registered as `web::Data<HttpLimits>`.
 #[derive(Debug, Clone, Copy)]

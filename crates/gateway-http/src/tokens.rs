@@ -3,7 +3,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, PoisonError, RwLock},
+    sync::{Arc, PoisonError, RwLock},
 };
 
 use chrono::{DateTime, Duration, Utc};
@@ -11,6 +11,8 @@ use gateway_core::{Surface, UserId, credentials::sha256_hex};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::verified::VerifiedCache;
 
 /// The claims of a gateway access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -97,16 +99,10 @@ pub struct Tokens {
     lifetime: Duration,
     /// Fixed tokens by the SHA-256 (hex) of their text.
     fixed: Arc<RwLock<HashMap<String, (Surface, UserId)>>>,
-    /// Tokens that verified, by their text, with their claims. A client presents the same token on
-    /// every request; a hit costs a hash lookup instead of base64, two JSON parses and an HMAC
-    /// (docs/benchmarks.md). Only the clock can change the answer for a token that verified once
-    /// (the key is fixed for the life of `Tokens`), so a hit still checks `exp` and the audience.
-    /// Bounded by [`VERIFIED_CAPACITY`]; emptied when full.
-    verified: Arc<Mutex<HashMap<String, AccessClaims>>>,
+    /// Tokens that verified (the key is fixed for the life of `Tokens`); a hit still checks `exp`
+    /// and the audience.
+    verified: VerifiedCache<AccessClaims>,
 }
-
-/// Most tokens kept in the verified-token cache (about 2 MB at most).
-const VERIFIED_CAPACITY: usize = 4096;
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -126,7 +122,7 @@ impl Tokens {
             issuer: issuer.into(),
             lifetime,
             fixed: Arc::default(),
-            verified: Arc::default(),
+            verified: VerifiedCache::default(),
         }
     }
 
@@ -237,11 +233,7 @@ impl Tokens {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid,
             })?;
-        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        if verified.len() >= VERIFIED_CAPACITY {
-            verified.clear();
-        }
-        verified.insert(token.to_owned(), claims.clone());
+        self.verified.insert(token, claims.clone());
         Ok(claims)
     }
 
@@ -249,18 +241,17 @@ impl Tokens {
     /// `Expired` once its `exp` has passed (as `jsonwebtoken` decides: `exp < now`, no leeway),
     /// `Invalid` when it was issued for another surface.
     fn cached(&self, token: &str, surface: Surface) -> Result<Option<AccessClaims>, TokenError> {
-        let mut verified = self.verified.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(claims) = verified.get(token) else {
+        let Some(claims) = self.verified.get(token) else {
             return Ok(None);
         };
         if claims.exp < Utc::now().timestamp() {
-            verified.remove(token);
+            self.verified.remove(token);
             return Err(TokenError::Expired);
         }
         if claims.aud != surface.as_str() {
             return Err(TokenError::Invalid);
         }
-        Ok(Some(claims.clone()))
+        Ok(Some(claims))
     }
 }
 
@@ -293,7 +284,7 @@ mod tests {
         let user = UserId::new();
         let issued = t.issue(user, Surface::Me, None, None).unwrap();
         let first = t.verify(&issued.token, Surface::Me).unwrap();
-        assert_eq!(t.verified.lock().unwrap().len(), 1);
+        assert_eq!(t.verified.len(), 1);
         assert_eq!(t.verify(&issued.token, Surface::Me).unwrap(), first);
         // Clones share the cache; another surface still refuses the cached token.
         assert_eq!(
@@ -303,28 +294,25 @@ mod tests {
         // A cached token whose `exp` has passed is expired, and leaves the cache.
         let mut stale = first.clone();
         stale.exp = Utc::now().timestamp() - 1;
-        t.verified
-            .lock()
-            .unwrap()
-            .insert("stale-token".into(), stale);
+        t.verified.insert("stale-token", stale);
         assert_eq!(
             t.verify("stale-token", Surface::Me),
             Err(TokenError::Expired)
         );
-        assert!(!t.verified.lock().unwrap().contains_key("stale-token"));
+        assert!(!t.verified.contains("stale-token"));
         // Refused tokens are never cached.
         assert_eq!(t.verify("garbage", Surface::Me), Err(TokenError::Invalid));
-        assert!(!t.verified.lock().unwrap().contains_key("garbage"));
+        assert!(!t.verified.contains("garbage"));
     }
 
     #[test]
     fn the_cache_is_bounded() {
         let t = tokens();
-        for _ in 0..VERIFIED_CAPACITY + 1 {
+        for _ in 0..crate::verified::DEFAULT_CAPACITY + 1 {
             let issued = t.issue(UserId::new(), Surface::Me, None, None).unwrap();
             t.verify(&issued.token, Surface::Me).unwrap();
         }
-        assert!(t.verified.lock().unwrap().len() <= VERIFIED_CAPACITY);
+        assert!(t.verified.len() <= crate::verified::DEFAULT_CAPACITY);
     }
 
     #[test]

@@ -5,9 +5,22 @@
 //! `bench-baseline --port 0 --body-bytes 760` prints `listening on http://127.0.0.1:PORT` once the
 //! socket is bound, then serves until SIGINT/SIGTERM. Workers: one per core of the CPU affinity mask
 //! (actix's default), as for the gateway.
+//!
+//! With `--database-url`, it is the floor of a database-backed request instead: it opens the
+//! database as the gateway does (`DieselStore::open`, same pool and execution paths) and creates
+//! one user; a GET answers that user read through `Gateway::user` and rendered as JSON (the common
+//! profile fields), any other method takes the first string of its JSON body as the new display
+//! name, writes it through `Gateway::update_user` and renders the result. Still no auth, no
+//! logging, no middleware: no dialect can answer its GET or one-field write for less.
+
+use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, http::header::ContentType, web};
+use anyhow::Context as _;
 use clap::Parser;
+use gateway_core::{Gateway, NewUser, User, UserId, UserPatch};
+use gateway_storage::{DieselStore, PoolOptions};
+use serde_json::json;
 
 /// Command line.
 #[derive(Debug, Parser)]
@@ -25,6 +38,89 @@ struct Args {
     /// Size of the JSON body in bytes (smaller sizes give the 80-byte skeleton).
     #[arg(long, default_value_t = 760)]
     body_bytes: usize,
+    /// Read a user from this database (`sqlite://PATH` or `postgres://...`, migrated if new) on
+    /// every request instead of answering a fixed body.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+/// The profile fields every dialect shows, as JSON.
+fn render(user: &User) -> serde_json::Value {
+    json!({
+        "id": user.id.to_string(),
+        "username": user.username,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "display_name": user.display_name,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "locale": user.locale,
+        "timezone": user.timezone,
+        "is_active": user.is_active,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    })
+}
+
+/// One request of the floor: read (GET) or write the display name (other methods).
+async fn floor_request(
+    gateway: &Gateway,
+    id: UserId,
+    method: &actix_web::http::Method,
+    body: &[u8],
+) -> Result<User, String> {
+    if method == actix_web::http::Method::GET {
+        return gateway.user(id).await.map_err(|e| e.to_string());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let name = value
+        .as_object()
+        .and_then(|o| o.values().find_map(|v| v.as_str()))
+        .ok_or("the body has no string field")?;
+    let patch = UserPatch {
+        display_name: Some(Some(name.to_owned())),
+        ..UserPatch::default()
+    };
+    gateway
+        .update_user(id, patch)
+        .await
+        .map(|outcome| outcome.value)
+        .map_err(|e| e.to_string())
+}
+
+/// The database floor: one user read, or written and read back, and rendered per request.
+async fn serve_reads(args: &Args, url: &str) -> anyhow::Result<()> {
+    let store = DieselStore::open(url, &PoolOptions::default())
+        .with_context(|| format!("opening {url}"))?;
+    let gateway = Gateway::new(Arc::new(store));
+    let mut new = NewUser::regular(format!("floor_{}", std::process::id()));
+    new.email = Some(format!("floor{}@example.com", std::process::id()));
+    let id: UserId = gateway.create_user(new).await?.value.id;
+    let gateway = web::Data::new(gateway);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(gateway.clone())
+            .default_service(web::to(
+                move |gateway: web::Data<Gateway>,
+                      req: actix_web::HttpRequest,
+                      body: web::Bytes| async move {
+                    match floor_request(&gateway, id, req.method(), &body).await {
+                        Ok(user) => HttpResponse::Ok().json(render(&user)),
+                        Err(e) => HttpResponse::BadRequest().body(e),
+                    }
+                },
+            ))
+    })
+    .listen(bind(args)?)?;
+    server.run().await?;
+    Ok(())
+}
+
+/// Binds the listening socket and says where (the kernel queues connections from then on).
+fn bind(args: &Args) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind((args.host.as_str(), args.port))?;
+    println!("listening on http://{}", listener.local_addr()?);
+    Ok(listener)
 }
 
 /// A JSON object of exactly `size` bytes (at least the bare skeleton): a user-like head padded
@@ -39,6 +135,9 @@ fn body_of(size: usize) -> String {
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(url) = &args.database_url {
+        return serve_reads(&args, url).await;
+    }
     let body = web::Bytes::from(body_of(args.body_bytes));
     let server = HttpServer::new(move || {
         let body = body.clone();
@@ -51,13 +150,7 @@ async fn main() -> anyhow::Result<()> {
             }
         }))
     })
-    .bind((args.host.as_str(), args.port))?;
-    let address = server
-        .addrs()
-        .first()
-        .copied()
-        .ok_or_else(|| anyhow::anyhow!("not bound"))?;
-    println!("listening on http://{address}");
+    .listen(bind(&args)?)?;
     server.run().await?;
     Ok(())
 }

@@ -21,7 +21,7 @@ use actix_web::{
     Error, HttpMessage,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
-    http::header::CONTENT_TYPE,
+    http::header::{CONTENT_LENGTH, HeaderMap, TRANSFER_ENCODING},
     middleware::Next,
     web::{self, Bytes, BytesMut},
 };
@@ -30,7 +30,9 @@ use gateway_http::faults::{ConnectionDropped, FaultFired};
 use tracing_actix_web::RequestId;
 
 use self::{
-    journal::{Entry, Journal, Pending, RecordedRequest, RecordedResponse, Recorder},
+    journal::{
+        Captured, CapturedBody, CapturedRequest, CapturedResponse, Journal, Pending, Recorder,
+    },
     metrics::{DROPPED_STATUS, Metrics, NO_SURFACE, Observation, UNMATCHED_ROUTE},
 };
 
@@ -119,12 +121,13 @@ async fn peek_body(req: &mut ServiceRequest, limit: usize) -> (Bytes, bool) {
     (head.freeze(), truncated)
 }
 
-fn content_type(headers: &actix_web::http::header::HeaderMap) -> String {
-    headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+/// Whether a request announces a body (`Content-Length` other than 0, or chunked): a GET
+/// without one skips the payload swap of [`peek_body`].
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
 }
 
 /// The middleware of every request: metrics for all, the journal for requests of a surface.
@@ -149,28 +152,33 @@ pub async fn observe(
         .get(PREVIEW_HEADER)
         .is_some_and(|v| v.as_bytes() == emulator.preview.secret.as_bytes());
     let journaled = surface.is_some() && emulator.journal.enabled() && !preview;
-    let recorded_request = if journaled {
-        let limit = emulator.journal.body_limit();
-        let (head, truncated) = peek_body(&mut req, limit).await;
-        let total = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-            .unwrap_or(head.len());
-        let mut body = journal::record_body(&head, total, limit, &content_type(req.headers()));
-        body.truncated |= truncated;
-        let query = req.query_string();
-        Some(RecordedRequest {
-            method: req.method().to_string(),
-            path: req.path().to_owned(),
-            query: (!query.is_empty()).then(|| journal::redact_query(query)),
-            headers: journal::record_headers(req.headers()),
+    let captured_request = if journaled {
+        let body = if has_body(req.headers()) {
+            let limit = emulator.journal.body_limit();
+            let (head, truncated) = peek_body(&mut req, limit).await;
+            let total = req
+                .headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+                .unwrap_or(head.len());
+            CapturedBody {
+                head: head.slice(..head.len().min(limit)),
+                total,
+                truncated,
+            }
+        } else {
+            CapturedBody::default()
+        };
+        Some(CapturedRequest {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            headers: req.headers().clone(),
             body,
         })
     } else {
         None
     };
-    let method = req.method().as_str().to_owned();
+    let method = req.method().clone();
     let surface_label = surface.map_or(NO_SURFACE, |s| s.as_str());
 
     let result = next.call(req).await;
@@ -182,7 +190,7 @@ pub async fn observe(
             emulator.metrics.observe(Observation {
                 surface: surface_label,
                 route: UNMATCHED_ROUTE,
-                method: &method,
+                method: method.as_str(),
                 status: &status,
                 seconds,
             });
@@ -205,47 +213,39 @@ pub async fn observe(
     emulator.metrics.observe(Observation {
         surface: surface_label,
         route: route.as_deref().unwrap_or(UNMATCHED_ROUTE),
-        method: &method,
+        method: method.as_str(),
         status: &status_label,
         seconds,
     });
     if let Some(f) = &fired {
         emulator.metrics.fault_fired(f.surface, f.effect, f.status);
     }
-    let (Some(request), Some(surface)) = (recorded_request, surface) else {
+    let (Some(request), Some(surface)) = (captured_request, surface) else {
         return Ok(res.map_into_boxed_body());
     };
-    let request_id = res
-        .request()
-        .extensions()
-        .get::<RequestId>()
-        .map(|id| id.to_string());
-    let entry = Entry {
+    let request_id = res.request().extensions().get::<RequestId>().copied();
+    let entry = Captured {
         id: 0,
         surface: surface.as_str(),
         route,
         request_id,
-        started_at: started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        started_at,
         duration_ms: seconds * 1000.0,
         total_ms: 0.0,
         request,
-        response: RecordedResponse {
+        response: CapturedResponse {
             status: (!dropped).then_some(status),
             headers: if dropped {
-                Default::default()
+                HeaderMap::new()
             } else {
-                journal::record_headers(res.headers())
+                res.headers().clone()
             },
-            body: Default::default(),
+            body: CapturedBody::default(),
             dropped,
         },
         fault: fired,
     };
-    let pending = Pending {
-        entry,
-        started,
-        content_type: content_type(res.headers()),
-    };
+    let pending = Pending { entry, started };
     let journal = emulator.journal.clone();
     Ok(res.map_body(move |_, body| BoxBody::new(Recorder::new(body.boxed(), pending, journal))))
 }
