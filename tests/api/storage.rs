@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use diesel::RunQueryDsl as _;
+
 use gateway_core::{
     ErrorKind, Gateway, NewUser, PasswordChange, Store, Surface, TeamRole, UserPatch, UserStatus,
 };
@@ -615,4 +617,54 @@ async fn a_locked_sqlite_file_is_a_clear_error_not_a_hang() {
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     holder.batch_execute("ROLLBACK;").unwrap();
+}
+
+/// A PostgreSQL connection that lost its server (restart, failover, idle kill) fails one request
+/// as unavailable and is then dropped by the pool instead of being handed out again: connections
+/// used less than `gateway_storage::PING_IF_IDLE_FOR` ago skip the checkout ping, so a dead one
+/// that stayed in the pool would keep failing requests for as long as it stays busy.
+#[tokio::test]
+async fn a_postgres_connection_killed_under_the_store_is_replaced() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let app = format!("gw_kill_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{}&application_name={app}", db.url());
+    let options = PoolOptions {
+        max_connections: 1,
+        ..PoolOptions::default()
+    };
+    let store = Arc::new(DieselStore::open(&url, &options).unwrap());
+    let g = Gateway::new(store);
+    let u = user(&g, "kill_me").await;
+    for round in 0..3 {
+        assert_eq!(g.user(u.id).await.unwrap().id, u.id);
+        // Kill the store's only connection from outside, as a server restart would.
+        let base = std::env::var("GATEWAY_TEST_POSTGRES_URL").unwrap();
+        let target = gateway_storage::DbTarget::from_url(&base).unwrap();
+        let mut admin = gateway_storage::conn::establish(&target).unwrap();
+        let killed: Vec<bool> = diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity \
+             WHERE application_name = '{app}'"
+        ))
+        .load::<Killed>(&mut admin)
+        .unwrap()
+        .into_iter()
+        .map(|k| k.killed)
+        .collect();
+        assert_eq!(killed, [true], "round {round}: one connection killed");
+        // The next request may fail, and then only as unavailable (503 in every dialect) ...
+        match g.user(u.id).await {
+            Ok(found) => assert_eq!(found.id, u.id),
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Unavailable, "round {round}: {e}"),
+        }
+        // ... and the one after it is served on a new connection.
+        assert_eq!(g.user(u.id).await.unwrap().id, u.id, "round {round}");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Killed {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    killed: bool,
 }

@@ -2,7 +2,10 @@
 //! from the URL scheme (and keeps the real connection error), and per-connection SQLite settings.
 
 use diesel::{Connection, connection::SimpleConnection};
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
 
 #[cfg(not(any(feature = "sqlite", feature = "postgres")))]
 compile_error!("enable at least one of the features `sqlite` and `postgres`");
@@ -136,22 +139,62 @@ impl Manager {
     }
 }
 
+/// A connection recently handed back to the pool is not checked again before reuse (HikariCP's
+/// "alive bypass window" is 500 ms too): under load a `SELECT 1` round trip per checkout cost a
+/// PostgreSQL read as much as its own query (docs/benchmarks.md). A connection idle for longer is
+/// pinged, so one left dead by a server restart is replaced instead of failing a request.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_millis(500);
+
+/// A pooled connection and when it was last handed back to the pool.
+pub struct Pooled {
+    conn: AnyConnection,
+    returned_at: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = diesel::r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, Self::Error> {
-        establish(&self.target).map_err(diesel::r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<Pooled, Self::Error> {
+        let conn = establish(&self.target).map_err(diesel::r2d2::Error::ConnectionError)?;
+        Ok(Pooled {
+            conn,
+            returned_at: Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+    /// Called on checkout when the pool tests connections (PostgreSQL): pings a connection that
+    /// has been idle for [`PING_IF_IDLE_FOR`] or more.
+    fn is_valid(&self, conn: &mut Pooled) -> Result<(), Self::Error> {
         use diesel::r2d2::R2D2Connection;
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        if conn.returned_at.elapsed() < PING_IF_IDLE_FOR {
+            return Ok(());
+        }
+        conn.conn.ping().map_err(diesel::r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+    /// Called on every return to the pool: notes the time, and drops a broken connection. A
+    /// PostgreSQL connection whose server went away counts as broken (diesel reads libpq's
+    /// status after the failed query), so it is not handed out again unchecked
+    /// (tests/api/storage.rs kills one under the store).
+    fn has_broken(&self, conn: &mut Pooled) -> bool {
         use diesel::r2d2::R2D2Connection;
-        conn.is_broken()
+        conn.returned_at = Instant::now();
+        conn.conn.is_broken()
     }
 }
 

@@ -24,7 +24,7 @@ use diesel::{Connection, connection::SimpleConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use gateway_core::StoreError;
 
-pub use conn::{AnyConnection, DbTarget, Manager};
+pub use conn::{AnyConnection, DbTarget, Manager, PING_IF_IDLE_FOR, Pooled};
 use error::Failure;
 
 #[cfg(feature = "sqlite")]
@@ -139,9 +139,10 @@ pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
 }
 
 /// The connection pool of a store on `target`: at most `max_connections`, none kept open when
-/// idle, checkouts waiting at most `acquire_timeout`. PostgreSQL connections are tested with a
-/// ping when checked out (a server restart leaves dead sockets in the pool); SQLite connections are
-/// local files that cannot go stale, so they skip that round trip. Public so that the benchmarks
+/// idle, checkouts waiting at most `acquire_timeout`. PostgreSQL connections idle for
+/// [`PING_IF_IDLE_FOR`] or more are tested with a ping when checked out (a server restart leaves
+/// dead sockets in the pool); SQLite connections are local files that cannot go stale, so they
+/// skip that round trip. Public so that the benchmarks
 /// measure through the very same pool (`crates/gateway-bench`).
 pub fn pool(target: &DbTarget, options: &PoolOptions) -> r2d2::Pool<Manager> {
     r2d2::Pool::builder()

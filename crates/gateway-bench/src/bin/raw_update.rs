@@ -75,7 +75,7 @@ fn update_once(pool: &r2d2::Pool<Manager>, id: &str, n: u64) -> anyhow::Result<(
             users::updated_at.eq(now),
             users::version.eq(users::version + 1),
         ))
-        .execute(&mut *conn)?;
+        .execute(&mut **conn)?;
     anyhow::ensure!(changed == 1, "the user row is gone");
     Ok(())
 }
