@@ -211,18 +211,36 @@ impl DieselStore {
         self.blocking(f).await
     }
 
-    /// Runs `f` with a pooled connection on tokio's blocking pool, keeping the tracing span. The
-    /// connection is checked out inside the blocking task.
+    /// Runs `f` with a pooled connection on tokio's blocking pool, keeping the tracing span. At
+    /// most one task per pooled connection is on the blocking pool at a time (the others wait for
+    /// a permit, as long as the pool's checkout timeout); the connection is checked out inside the
+    /// blocking task.
     pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, Failure> + Send + 'static,
     {
+        let deadline = std::time::Instant::now() + self.acquire_timeout;
+        let permit = match tokio::time::timeout(
+            self.acquire_timeout,
+            std::sync::Arc::clone(&self.permits).acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(closed)) => return Err(StoreError::Unavailable(Box::new(closed))),
+            Err(elapsed) => return Err(StoreError::Unavailable(Box::new(elapsed))),
+        };
         let pool = self.pool.clone();
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(crate::error::from_pool)?;
+            // The permit's wait counts against the checkout timeout.
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let mut conn = pool
+                .get_timeout(left.max(std::time::Duration::from_millis(1)))
+                .map_err(crate::error::from_pool)?;
             f(&mut conn).map_err(|Failure(e)| e)
         })
         .await
@@ -243,6 +261,49 @@ mod tests {
         let url = format!("sqlite://{}", dir.path().join("exec.db").display());
         let store = DieselStore::open(&url, &PoolOptions::default()).unwrap();
         (dir, store)
+    }
+
+    /// Blocking-pool calls hold one permit per pooled connection: with every permit taken, a call
+    /// waits at most the checkout timeout in all (permit and checkout together) and then reports
+    /// the store unavailable; once a permit is free again, calls go through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn calls_beyond_the_pool_size_wait_for_a_permit_then_time_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("permits.db").display());
+        let options = PoolOptions {
+            max_connections: 1,
+            acquire_timeout: std::time::Duration::from_millis(200),
+        };
+        let store = DieselStore::open(&url, &options).unwrap();
+        let (held, release) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .blocking(move |_conn| {
+                        // Keep the only permit (and connection) until told to let go.
+                        let _ = release.recv();
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let started = std::time::Instant::now();
+        let waited = store.blocking(|_conn| Ok(())).await;
+        let elapsed = started.elapsed();
+        assert!(
+            matches!(waited, Err(gateway_core::StoreError::Unavailable(_))),
+            "{waited:?}"
+        );
+        assert!(
+            elapsed >= std::time::Duration::from_millis(150)
+                && elapsed < std::time::Duration::from_secs(2),
+            "{elapsed:?}"
+        );
+        held.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        store.blocking(|_conn| Ok(())).await.unwrap();
     }
 
     /// Many concurrent writes queue up behind each other and are committed in batches: every

@@ -85,6 +85,12 @@ pub struct DieselStore {
     target: Arc<DbTarget>,
     /// The SQLite writer thread (see `exec`); `None` on PostgreSQL.
     writer: Option<exec::Writer>,
+    /// One permit per pooled connection: a store call takes one before it goes to the blocking
+    /// pool, so calls beyond the pool size wait here as cheap futures instead of as parked threads
+    /// on the pool's condition variable (see `exec`).
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long a call waits for a permit (the pool's own checkout timeout).
+    acquire_timeout: std::time::Duration,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -167,10 +173,13 @@ impl DieselStore {
             ),
             DbTarget::Postgres(_) => None,
         };
+        let permits = usize::try_from(options.max_connections.max(1)).unwrap_or(1);
         Ok(Self {
             pool,
             target: Arc::new(target),
             writer,
+            permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            acquire_timeout: options.acquire_timeout,
         })
     }
 
