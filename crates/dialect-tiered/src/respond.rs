@@ -57,17 +57,33 @@ fn set(res: &mut HttpResponse<BoxBody>, name: &'static str, value: &str) {
     }
 }
 
-/// The CORS headers the vendor puts on every `/api/*` answer.
+/// The CORS headers the vendor puts on every `/api/*` answer, built once (validating the long
+/// header lists on every answer showed up in the profile).
+static CORS: std::sync::LazyLock<[(HeaderName, HeaderValue); 5]> = std::sync::LazyLock::new(|| {
+    [
+        ("access-control-allow-origin", "*"),
+        (
+            "access-control-allow-methods",
+            "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+        ),
+        ("access-control-max-age", "86400"),
+        ("access-control-allow-headers", CORS_ALLOW_HEADERS),
+        ("access-control-expose-headers", CORS_EXPOSE_HEADERS),
+    ]
+    .map(|(name, value)| {
+        (
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        )
+    })
+});
+
+/// Adds the CORS headers.
 fn cors(res: &mut HttpResponse<BoxBody>) {
-    set(res, "access-control-allow-origin", "*");
-    set(
-        res,
-        "access-control-allow-methods",
-        "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-    );
-    set(res, "access-control-max-age", "86400");
-    set(res, "access-control-allow-headers", CORS_ALLOW_HEADERS);
-    set(res, "access-control-expose-headers", CORS_EXPOSE_HEADERS);
+    let headers = res.headers_mut();
+    for (name, value) in CORS.iter() {
+        headers.insert(name.clone(), value.clone());
+    }
 }
 
 /// A CORS preflight answer.

@@ -6,6 +6,21 @@
 //! thread (WAL readers never wait), SQLite writes on one dedicated writer thread, PostgreSQL on
 //! tokio's blocking pool; nothing waits for a lock or the network on an actix worker.
 
+/// Runs `$body` with `$c` bound to the concrete connection of either backend. The hot reads use
+/// it: through `AnyConnection` (diesel's `MultiConnection`) every call walks the query's AST again
+/// to serialise it and to ask whether it may be cached, which cost more than the SQLite read itself
+/// (docs/benchmarks.md); on the concrete connection the cached statement is found by type.
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            #[cfg(feature = "sqlite")]
+            $crate::conn::AnyConnection::Sqlite($c) => $body,
+            #[cfg(feature = "postgres")]
+            $crate::conn::AnyConnection::Postgresql($c) => $body,
+        }
+    };
+}
+
 #[expect(
     missing_docs,
     reason = "the MultiConnection derive generates undocumented items"

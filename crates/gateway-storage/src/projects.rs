@@ -90,11 +90,12 @@ struct ProjectChangeset {
 }
 
 fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Project>, Failure> {
-    let row = projects::table
+    // On the concrete connection: every tiered request reads its project (see `on_backend!`).
+    let row: Option<ProjectRow> = on_backend!(conn, c => projects::table
         .find(id)
         .select(ProjectRow::as_select())
-        .get_result(conn)
-        .optional()?;
+        .get_result(c)
+        .optional()?);
     Ok(row.map(Project::try_from).transpose()?)
 }
 

@@ -154,21 +154,6 @@ impl From<&UserChanges> for UserChangeset {
     }
 }
 
-/// Runs `$body` with `$c` bound to the concrete connection of either backend. The hot reads use
-/// it: through `AnyConnection` (diesel's `MultiConnection`) every call walks the query's AST again
-/// to serialise it and to ask whether it may be cached, which cost more than the SQLite read itself
-/// (docs/benchmarks.md); on the concrete connection the cached statement is found by type.
-macro_rules! on_backend {
-    ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            #[cfg(feature = "sqlite")]
-            AnyConnection::Sqlite($c) => $body,
-            #[cfg(feature = "postgres")]
-            AnyConnection::Postgresql($c) => $body,
-        }
-    };
-}
-
 fn load_user(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
     // `find` + `get_result` (no LIMIT) keeps the prepared statement cached on SQLite.
     let row: Option<UserRow> = on_backend!(conn, c => users::table
@@ -383,12 +368,13 @@ impl Store for DieselStore {
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
         let user_id = user_id.to_string();
         self.read(move |conn| {
-            let rows: Vec<(MembershipRow, TeamRow)> = team_memberships::table
+            // On the concrete connection: the platform surface reads them on every GET.
+            let rows: Vec<(MembershipRow, TeamRow)> = on_backend!(conn, c => team_memberships::table
                 .inner_join(teams::table)
                 .filter(team_memberships::user_id.eq(&user_id))
                 .order((team_memberships::joined_at.asc(), teams::id.asc()))
                 .select((MembershipRow::as_select(), TeamRow::as_select()))
-                .load(conn)?;
+                .load(c)?);
             let mut out = Vec::with_capacity(rows.len());
             for (m, t) in rows {
                 out.push(TeamMembership {
