@@ -264,12 +264,10 @@ impl SigningKey {
     /// Verifies a presented token: ES256 with our `kid` and signature, consistent `iss`/`aud`,
     /// not expired and not before its `nbf` (no leeway). The project is checked by the caller.
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenRefusal> {
-        if let Some(claims) = self.verified.get(token) {
-            if claims.exp <= now.timestamp() {
-                self.verified.remove(token);
-                return Err(TokenRefusal::Expired(Box::new(claims)));
-            }
-            return Ok(claims);
+        match self.verified.lookup(token, |c| c.exp <= now.timestamp()) {
+            Some(Ok(claims)) => return Ok(claims),
+            Some(Err(claims)) => return Err(TokenRefusal::Expired(Box::new(claims))),
+            None => {}
         }
         let claims = self.verify_signed(token, now)?;
         self.verified.insert(token, claims.clone());

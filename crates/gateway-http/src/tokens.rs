@@ -241,13 +241,12 @@ impl Tokens {
     /// `Expired` once its `exp` has passed (as `jsonwebtoken` decides: `exp < now`, no leeway),
     /// `Invalid` when it was issued for another surface.
     fn cached(&self, token: &str, surface: Surface) -> Result<Option<AccessClaims>, TokenError> {
-        let Some(claims) = self.verified.get(token) else {
-            return Ok(None);
+        let now = Utc::now().timestamp();
+        let claims = match self.verified.lookup(token, |c| c.exp < now) {
+            None => return Ok(None),
+            Some(Err(_)) => return Err(TokenError::Expired),
+            Some(Ok(claims)) => claims,
         };
-        if claims.exp < Utc::now().timestamp() {
-            self.verified.remove(token);
-            return Err(TokenError::Expired);
-        }
         if claims.aud != surface.as_str() {
             return Err(TokenError::Invalid);
         }

@@ -53,6 +53,17 @@ impl<C: Clone> VerifiedCache<C> {
         self.lock().get(token).cloned()
     }
 
+    /// The claims of `token` if it verified before: `Ok` while `expired` says they still hold,
+    /// `Err` (and the entry is forgotten) once they do not. `None` when the token is not kept.
+    pub fn lookup(&self, token: &str, expired: impl FnOnce(&C) -> bool) -> Option<Result<C, C>> {
+        let mut entries = self.lock();
+        let claims = entries.get(token)?;
+        if expired(claims) {
+            return entries.remove(token).map(Err);
+        }
+        Some(Ok(claims.clone()))
+    }
+
     /// Keeps the claims of a token that just verified.
     pub fn insert(&self, token: &str, claims: C) {
         let mut entries = self.lock();
@@ -60,11 +71,6 @@ impl<C: Clone> VerifiedCache<C> {
             entries.clear();
         }
         entries.insert(token.to_owned(), claims);
-    }
-
-    /// Forgets a token (it expired).
-    pub fn remove(&self, token: &str) {
-        self.lock().remove(token);
     }
 
     /// How many tokens are kept.
@@ -98,9 +104,19 @@ mod tests {
         cache.insert("a", 1);
         let clone = cache.clone();
         assert_eq!(clone.get("a"), Some(1));
-        clone.remove("a");
+        assert_eq!(clone.lookup("a", |_| true), Some(Err(1)));
         assert_eq!(cache.get("a"), None);
         assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn lookup_forgets_an_expired_entry() {
+        let cache = VerifiedCache::<u32>::default();
+        cache.insert("t", 7);
+        assert_eq!(cache.lookup("t", |_| false), Some(Ok(7)));
+        assert_eq!(cache.lookup("t", |c| *c == 7), Some(Err(7)));
+        assert!(!cache.contains("t"));
+        assert_eq!(cache.lookup("t", |_| false), None);
     }
 
     #[test]
