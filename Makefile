@@ -34,10 +34,11 @@ check-boundaries:
 	for dep in diesel actix-web utoipa gateway-storage gateway-http; do $(call BOUNDARY,gateway-core,$$dep); done; \
 	$(call BOUNDARY,gateway-http,diesel); \
 	$(call BOUNDARY,gateway-http,gateway-storage); \
-	for d in snake pascal camel tiered; do \
+	dialects="$$(ls crates | sed -n 's/^dialect-//p')"; \
+	for d in $$dialects; do \
 	  $(call BOUNDARY,dialect-$$d,diesel); \
 	  $(call BOUNDARY,dialect-$$d,gateway-storage); \
-	  for o in snake pascal camel tiered; do [ $$d = $$o ] || { $(call BOUNDARY,dialect-$$d,dialect-$$o); }; done; \
+	  for o in $$dialects; do [ $$d = $$o ] || { $(call BOUNDARY,dialect-$$d,dialect-$$o); }; done; \
 	done; \
 	echo "crate boundaries hold (core: no diesel/actix/utoipa; dialects: no diesel/storage/other dialects)"
 

@@ -170,7 +170,7 @@ async fn the_admin_api_needs_its_token() {
 async fn a_disabled_admin_api_is_not_found() {
     let db = TestDb::sqlite();
     let mut settings = gateway_tests::test_settings(&db).unwrap();
-    settings.admin.token = String::new();
+    settings.admin.enabled = false;
     let app = gateway_tests::spawn_with(db, settings).await.unwrap();
     let res = app
         .client

@@ -913,7 +913,7 @@ async fn the_console_is_served_by_the_gateway_and_needs_the_admin_token() {
     // Admin API disabled: no console either.
     let db = TestDb::sqlite();
     let mut settings = test_settings(&db).unwrap();
-    settings.admin.token = String::new();
+    settings.admin.enabled = false;
     let closed = spawn_with(db, settings).await.unwrap();
     assert_eq!(
         closed

@@ -8,6 +8,8 @@
 mod admin;
 mod camel;
 mod emulator;
+mod kit;
+mod kit_dialect;
 mod pascal;
 mod reliability;
 mod snake;

@@ -16,7 +16,11 @@ mod boundaries;
 mod db_faults;
 mod durability;
 mod fuzz;
+mod hardening_ops;
+mod input_hardening;
+mod journal_bounds;
 mod lost_updates;
+mod tiered_hardening;
 mod tiered_tiers;
 mod tokens;
 

@@ -975,6 +975,10 @@ async fn s29_password_change_is_never_echoed() -> anyhow::Result<()> {
     assert!(!r.body.to_string().contains("new-secret"));
     let after = app.state.gateway.user(id.parse()?).await?.password_hash;
     assert!(after.is_some() && after != before);
+    // The change ended every session, this token's too (issue 15 item 2).
+    let r = send(get_me(&app, &token)).await?;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let token = zen_token(&app, &id).await?;
     let r = send(patch_me(&app, &token, &json!({"password": "p".repeat(71)}))).await?;
     assert_zen_error(&r, 422, "ValueError");
     Ok(())

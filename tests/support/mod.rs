@@ -137,12 +137,29 @@ pub async fn spawn_app_on(db: TestDb) -> anyhow::Result<TestApp> {
     spawn_with(db, settings).await
 }
 
+/// Starts a gateway on `db` serving the dialects of `registry` (a test may add its own).
+pub async fn spawn_with_registry(
+    db: TestDb,
+    registry: gateway_http::Registry,
+) -> anyhow::Result<TestApp> {
+    let settings = test_settings(&db)?;
+    TELEMETRY.call_once(|| gateway_server::telemetry::init(&settings.log));
+    let mut state = gateway_server::startup::state(&settings).await?;
+    state.registry = registry;
+    let app = Application::build_with_state(&settings, state).context("build the application")?;
+    serve(app, db).await
+}
+
 /// Starts a gateway on `db` with custom settings.
 pub async fn spawn_with(db: TestDb, settings: Settings) -> anyhow::Result<TestApp> {
     TELEMETRY.call_once(|| gateway_server::telemetry::init(&settings.log));
     let app = Application::build(&settings)
         .await
         .context("build the application")?;
+    serve(app, db).await
+}
+
+async fn serve(app: Application, db: TestDb) -> anyhow::Result<TestApp> {
     let base_url = format!("http://127.0.0.1:{}", app.port());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped());

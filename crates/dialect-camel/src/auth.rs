@@ -5,9 +5,9 @@
 //! may change or delete themselves here.
 
 use actix_web::{HttpRequest, http::header::AUTHORIZATION};
-use gateway_core::{Surface, User, UserKind, UserStatus};
+use gateway_core::{Surface, User, UserKind};
 use gateway_http::{
-    AuthPolicy, Presented,
+    AuthPolicy, Authenticated, Presented,
     auth::{authorization, bearer, looks_like_key},
 };
 
@@ -41,20 +41,25 @@ impl AuthPolicy for CamelAuth {
             None => Err(CamelError::unauthenticated()),
         }
     }
+
+    /// The core's account rule: an account not in good standing is refused (403).
+    fn admit(_: &HttpRequest, caller: &Authenticated) -> Result<(), CamelError> {
+        ensure_standing(&caller.user)
+    }
 }
 
-/// The caller may use this surface at all: a banned account may not.
-pub fn ensure_not_banned(user: &User) -> Result<(), CamelError> {
-    if user.status == UserStatus::Banned {
-        return Err(CamelError::forbidden("this account is banned"));
+/// The caller may use this surface at all: the core's account rule ([`User::standing`]).
+pub fn ensure_standing(user: &User) -> Result<(), CamelError> {
+    match user.standing().refusal() {
+        Some(refusal) => Err(CamelError::forbidden(refusal.message())),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The caller may change or delete its own account here: not banned, and a regular account
 /// (service accounts and the built-in admin are managed by operators).
 pub fn ensure_self_service(user: &User) -> Result<(), CamelError> {
-    ensure_not_banned(user)?;
+    ensure_standing(user)?;
     match user.kind {
         UserKind::Regular => Ok(()),
         UserKind::ServiceAccount | UserKind::Admin => Err(CamelError::forbidden(

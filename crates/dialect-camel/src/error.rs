@@ -10,13 +10,13 @@
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
-    error::JsonPayloadError,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
 };
 use gateway_core::{CoreError, ErrorKind};
+use gateway_http::body::BodyRejection;
 
 use crate::wire::{ErrorBody, ErrorDetail};
 
@@ -208,32 +208,40 @@ impl CamelError {
         }
     }
 
-    /// A rejection of the request body by the JSON reader: 413 too large, 415 not JSON, 400
-    /// malformed or unreadable.
-    pub fn from_json_payload(err: &JsonPayloadError) -> Self {
-        match err {
-            JsonPayloadError::OverflowKnownLength { limit, .. }
-            | JsonPayloadError::Overflow { limit } => Self::new(
+    /// A body the shared body layer refused: 413, 415 or 400 in this envelope.
+    pub fn from_body(rejection: &BodyRejection) -> Self {
+        let invalid = |detail: &str| {
+            Self::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request_error",
+                "InvalidJson",
+                &format!("the request body is not valid JSON: {detail}"),
+            )
+        };
+        match rejection {
+            BodyRejection::TooLarge { limit } => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large_error",
                 "PayloadTooLarge",
                 &format!("the request body is larger than {limit} bytes"),
             ),
-            JsonPayloadError::ContentType => Self::new(
+            BodyRejection::UnsupportedMediaType { .. } => Self::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "bad_request_error",
                 "UnsupportedMediaType",
                 "the request body must be JSON (Content-Type: application/json)",
             ),
-            JsonPayloadError::Deserialize(e) => Self::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request_error",
-                "InvalidJson",
-                &format!("the request body is not valid JSON: {}", json_problem(e)),
-            ),
-            // A broken upload (`Payload`), and whatever a future actix adds (the enum is
-            // non-exhaustive).
-            _ => Self::new(
+            BodyRejection::Malformed(syntax) => invalid(&syntax.short()),
+            BodyRejection::NotUtf8 => invalid("it is not valid UTF-8"),
+            BodyRejection::NotAnObject => invalid("it is not a JSON object"),
+            BodyRejection::DuplicateKey(key) => invalid(&format!("the key {key:?} is repeated")),
+            BodyRejection::TooDeep { limit } => {
+                invalid(&format!("it is nested deeper than {limit} levels"))
+            }
+            BodyRejection::TooManyKeys { limit } => {
+                invalid(&format!("it has more than {limit} keys"))
+            }
+            BodyRejection::Unreadable => Self::new(
                 StatusCode::BAD_REQUEST,
                 "bad_request_error",
                 "InvalidJson",
@@ -291,18 +299,6 @@ fn retry_default(status: StatusCode) -> Option<u32> {
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
     )
     .then_some(DEFAULT_RETRY_AFTER)
-}
-
-/// Where and why JSON parsing failed, without echoing the body.
-fn json_problem(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Eof => "unexpected end of input",
-        Category::Syntax => "syntax error",
-        Category::Data => "unexpected value",
-        Category::Io => "read error",
-    };
-    format!("{what} at line {} column {}", e.line(), e.column())
 }
 
 impl From<CoreError> for CamelError {

@@ -1,14 +1,11 @@
-//! Request extractors whose rejections answer in this dialect's envelope: the JSON body (read with
-//! the gateway's configured body limit, `HttpLimits`, which a `JsonConfig` fixed at configure
-//! time could not follow) and the `Idempotency-Key` header.
+//! Request extractors whose rejections answer in this dialect's envelope: the JSON body (read by
+//! the shared body layer, `gateway_http::body`, with the gateway's configured limit and caps) and
+//! the `Idempotency-Key` header.
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{
-    FromRequest, HttpRequest,
-    dev::{JsonBody, Payload},
-};
-use gateway_http::HttpLimits;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use gateway_http::body::{self, BodyRejection};
 use serde_json::Value;
 
 use crate::error::CamelError;
@@ -19,17 +16,25 @@ use crate::error::CamelError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonValue(pub Value);
 
+async fn read_json(req: HttpRequest, payload: Payload) -> Result<Value, BodyRejection> {
+    let media = body::media_type(&req);
+    if !media.as_deref().is_some_and(body::is_json) {
+        return Err(BodyRejection::UnsupportedMediaType { found: media });
+    }
+    let bytes = body::read_limited(&req, payload).await?;
+    Ok(body::parse_json(&bytes, body::caps_of(&req))?.into_value())
+}
+
 impl FromRequest for JsonValue {
     type Error = CamelError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, CamelError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = HttpLimits::body_limit_of(req);
-        let body = JsonBody::<Value>::new(req, payload, None, true).limit(limit);
+        let read = read_json(req.clone(), payload.take());
         Box::pin(async move {
-            body.await
+            read.await
                 .map(JsonValue)
-                .map_err(|e| CamelError::from_json_payload(&e))
+                .map_err(|e| CamelError::from_body(&e))
         })
     }
 }

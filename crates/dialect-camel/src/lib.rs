@@ -34,39 +34,47 @@ pub mod routes;
 pub mod wire;
 
 use actix_web::{HttpRequest, HttpResponse, web::ServiceConfig};
-use gateway_http::Fallback;
+use gateway_http::{
+    Dialect, SurfaceSpec,
+    dialect::{Preview, PreviewCredential},
+};
 
 /// The path this dialect serves.
 pub const ME_PATH: &str = "/me";
 
-/// Mounts this dialect's routes at the root of the listener.
-pub fn configure(cfg: &mut ServiceConfig) {
-    routes::configure(cfg);
-}
+/// This dialect in the server's registry: `me` owns `/me` and below.
+pub static DIALECT: Camel = Camel;
 
-/// Whether an unmatched path belongs to this dialect: `/me` and everything below it.
-pub fn claims(path: &str) -> bool {
-    path == ME_PATH
-        || path
-            .strip_prefix(ME_PATH)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
+/// The camelCase dialect (see [`DIALECT`]).
+#[derive(Debug)]
+pub struct Camel;
 
 fn render_not_found(req: &HttpRequest) -> HttpResponse {
     error::CamelError::route_not_found().render(Some(req))
 }
 
-/// This dialect's claims on unmatched paths (its own 404s).
-pub fn fallbacks() -> Vec<Fallback> {
-    vec![Fallback {
-        claims,
-        render: render_not_found,
-    }]
-}
+static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
+    name: "me",
+    prefixes: &[ME_PATH],
+    not_found: render_not_found,
+    preview: Some(Preview {
+        path: ME_PATH,
+        credential: PreviewCredential::BearerToken,
+    }),
+}];
 
-/// This dialect's OpenAPI documents, by surface name.
-pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    vec![("me", openapi::document())]
+impl Dialect for Camel {
+    fn surfaces(&self) -> &'static [SurfaceSpec] {
+        &SURFACES
+    }
+
+    fn configure(&self, cfg: &mut ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn openapi(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+        vec![("me", openapi::document())]
+    }
 }
 
 #[cfg(test)]

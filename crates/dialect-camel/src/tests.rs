@@ -1,6 +1,7 @@
 //! In-process tests of the dialect: the routes mounted on a fresh SQLite store, called with
 //! `actix_web::test`. The end-to-end scenarios of the spec live in `tests/api/camel.rs`.
 
+use gateway_http::Dialect as _;
 use std::sync::Arc;
 
 use actix_web::{
@@ -36,7 +37,7 @@ macro_rules! service {
                 .app_data(Data::new($env.tokens.clone()))
                 .app_data(Data::new(HttpLimits::default()))
                 .app_data(Data::new($env.faults.clone()))
-                .configure(crate::configure),
+                .configure(|cfg| crate::DIALECT.configure(cfg)),
         )
         .await
     };
@@ -565,17 +566,19 @@ async fn faults_render_in_the_envelope() {
 
 #[test]
 fn fallback_claims_me_and_below_only() {
-    assert!(crate::claims("/me"));
-    assert!(crate::claims("/me/"));
-    assert!(crate::claims("/me/emails"));
-    assert!(!crate::claims("/members"));
-    assert!(!crate::claims("/users/me"));
-    assert!(!crate::claims("/"));
+    static REGISTRY: gateway_http::Registry = gateway_http::Registry(&[&crate::DIALECT]);
+    let claims = |p: &str| REGISTRY.surface_of(p).is_some();
+    assert!(claims("/me"));
+    assert!(claims("/me/"));
+    assert!(claims("/me/emails"));
+    assert!(!claims("/members"));
+    assert!(!claims("/users/me"));
+    assert!(!claims("/"));
 }
 
 #[test]
 fn openapi_document() {
-    let docs = crate::openapi_documents();
+    let docs = crate::DIALECT.openapi();
     assert_eq!(docs.len(), 1);
     let (name, doc) = &docs[0];
     assert_eq!(*name, "me");

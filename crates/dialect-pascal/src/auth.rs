@@ -3,23 +3,23 @@
 //! ignored. A value shaped like an account-profile API key (`mt_...`) is a key, anything else an
 //! access token (a gateway JWT whose audience is `account-profile`).
 //!
-//! [`Caller`] verifies it. Two rules differ from the shared `gateway_http::Auth` extractor, which
-//! is why this dialect has its own: a valid token whose user no longer exists is the documented
-//! 404 envelope (not a 401), and a service account presenting an API key is the documented 403
-//! ("Service accounts cannot access this endpoint via API keys"). API keys of other accounts are
-//! accepted. Missing or bad credentials are 401 `ProblemDetails` with `WWW-Authenticate: Bearer`.
+//! [`Caller`] verifies it through the shared `gateway_http::auth::authenticate`, with two policy
+//! hooks: a valid token whose user no longer exists is the documented 404 envelope (not a 401),
+//! and a service account presenting an API key is the documented 403 ("Service accounts cannot
+//! access this endpoint via API keys"). API keys of other accounts are accepted. Missing or bad
+//! credentials are 401 `ProblemDetails` with `WWW-Authenticate: Bearer`.
 
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use gateway_core::{ErrorKind, Gateway, Surface, User, UserId, UserKind};
+use gateway_core::{CoreError, Surface, User, UserKind};
 use gateway_http::{
-    AuthPolicy, Presented, TokenError, Tokens,
-    auth::{bearer, looks_like_key, verify},
+    AuthFailure, AuthPolicy, Authenticated, Credential, Presented,
+    auth::{authenticate, bearer, looks_like_key},
 };
 use serde::Deserialize;
 
-use crate::error::{AtRequest, PascalError, Refusal};
+use crate::error::{PascalError, Refusal};
 
 /// The account-profile credential rules.
 #[derive(Debug, Clone, Copy)]
@@ -53,6 +53,51 @@ impl AuthPolicy for ProfilePolicy {
             }
         }))
     }
+
+    fn refuse(req: &HttpRequest, failure: AuthFailure, _: Option<&Presented>) -> PascalError {
+        Self::refuse_at(req, failure)
+    }
+
+    fn admit(req: &HttpRequest, caller: &Authenticated) -> Result<(), PascalError> {
+        if matches!(caller.credential, Credential::ApiKey { .. })
+            && caller.user.kind == UserKind::ServiceAccount
+        {
+            return Err(PascalError::service_account_key(req));
+        }
+        match caller.user.standing().refusal() {
+            Some(refusal) => Err(PascalError::core(refusal, req)),
+            None => Ok(()),
+        }
+    }
+
+    fn failed(req: &HttpRequest, error: CoreError) -> PascalError {
+        PascalError::core(error, req)
+    }
+}
+
+impl ProfilePolicy {
+    fn refusal(failure: AuthFailure) -> Refusal {
+        match failure {
+            AuthFailure::Missing => Refusal::Missing,
+            AuthFailure::Expired => Refusal::ExpiredToken,
+            AuthFailure::KeyInvalid => Refusal::InvalidApiKey,
+            AuthFailure::Malformed
+            | AuthFailure::Invalid
+            | AuthFailure::UserGone
+            | AuthFailure::SessionRevoked => Refusal::InvalidToken,
+        }
+    }
+}
+
+/// The policy hooks: a valid token of a deleted user is the documented 404 envelope, a service
+/// account's API key the documented 403, every other refusal a 401 with a challenge.
+impl ProfilePolicy {
+    fn refuse_at(req: &HttpRequest, failure: AuthFailure) -> PascalError {
+        match failure {
+            AuthFailure::UserGone => PascalError::core(CoreError::not_found("user not found"), req),
+            other => PascalError::unauthorized(Self::refusal(other), req),
+        }
+    }
 }
 
 /// The authenticated caller of a profile request.
@@ -62,57 +107,15 @@ pub struct Caller {
     pub user: User,
 }
 
-async fn authenticate(req: HttpRequest) -> Result<Caller, PascalError> {
-    let presented = ProfilePolicy::presented(&req)?
-        .ok_or_else(|| PascalError::unauthorized(Refusal::Missing, &req))?;
-    let (Some(gateway), Some(tokens)) = (
-        req.app_data::<web::Data<Gateway>>(),
-        req.app_data::<web::Data<Tokens>>(),
-    ) else {
-        return Err(PascalError::core(
-            gateway_core::CoreError::internal("gateway state is not registered"),
-            &req,
-        ));
-    };
-    match &presented {
-        Presented::Token(token) => {
-            let claims = tokens.verify(token, ProfilePolicy::SURFACE).map_err(|e| {
-                let refusal = match e {
-                    TokenError::Expired => Refusal::ExpiredToken,
-                    TokenError::Invalid => Refusal::InvalidToken,
-                };
-                PascalError::unauthorized(refusal, &req)
-            })?;
-            let id: UserId = claims
-                .sub
-                .parse()
-                .map_err(|_| PascalError::unauthorized(Refusal::InvalidToken, &req))?;
-            // A deleted user is NotFound here: the documented 404 envelope.
-            let user = gateway.user(id).await.at(&req)?;
-            Ok(Caller { user })
-        }
-        Presented::ApiKey(_) => {
-            let caller = verify(gateway, tokens, ProfilePolicy::SURFACE, &presented)
-                .await
-                .map_err(|e| match e.kind() {
-                    ErrorKind::Unauthenticated => {
-                        PascalError::unauthorized(Refusal::InvalidApiKey, &req)
-                    }
-                    _ => PascalError::core(e, &req),
-                })?;
-            if caller.user.kind == UserKind::ServiceAccount {
-                return Err(PascalError::service_account_key(&req));
-            }
-            Ok(Caller { user: caller.user })
-        }
-    }
-}
-
 impl FromRequest for Caller {
     type Error = PascalError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, PascalError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        Box::pin(authenticate(req.clone()))
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate::<ProfilePolicy>(&req).await?;
+            Ok(Caller { user: caller.user })
+        })
     }
 }

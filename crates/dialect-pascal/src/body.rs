@@ -6,14 +6,10 @@
 //!
 //! Every failure goes through [`crate::error`]; nothing here answers a client directly.
 
-use std::{collections::BTreeMap, fmt};
+use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, dev::JsonBody, dev::Payload};
-use gateway_http::HttpLimits;
-use serde::{
-    Deserialize, Deserializer,
-    de::{MapAccess, Visitor},
-};
+use actix_web::{HttpRequest, dev::Payload};
+use gateway_http::body::{self, Members};
 use serde_json::Value;
 
 use crate::{
@@ -21,41 +17,16 @@ use crate::{
     wire::{Message, MessageType, Severity, TARGET, UpdateAccountProfileRequest},
 };
 
-/// A JSON object's members in document order (duplicates kept), so binding can apply "last one
-/// wins" across spellings. Any other top-level value is a data error.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JsonObject(pub Vec<(String, Value)>);
+/// A JSON object's members in document order (repeats kept), so binding can apply "last one
+/// wins" across spellings: the shared body layer's [`Members`].
+pub type JsonObject = Members;
 
-impl<'de> Deserialize<'de> for JsonObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = JsonObject;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonObject, A::Error> {
-                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4));
-                while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    members.push((key, value));
-                }
-                Ok(JsonObject(members))
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// Reads the body of `req` as a JSON object (content type, size limit, syntax).
-pub async fn read_object(
-    req: &HttpRequest,
-    mut payload: Payload,
-) -> Result<JsonObject, PascalError> {
-    let limit = HttpLimits::body_limit_of(req);
-    JsonBody::<JsonObject>::new(req, &mut payload, None, true)
-        .limit(limit)
+/// Reads the body of `req` as a JSON object (content type, size limit, caps, syntax) through the
+/// shared body layer.
+pub async fn read_object(req: &HttpRequest, payload: Payload) -> Result<JsonObject, PascalError> {
+    body::read_object(req, payload)
         .await
-        .map_err(|e| PascalError::from_json(e, req))
+        .map_err(|e| PascalError::from_body(&e, req))
 }
 
 fn wrong_type(property: &str) -> Message {
@@ -115,9 +86,10 @@ pub async fn read_update(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gateway_http::body::BodyCaps;
 
     fn object(json: &str) -> JsonObject {
-        serde_json::from_str(json).expect("a JSON object")
+        body::parse_object(json.as_bytes(), BodyCaps::default()).expect("a JSON object")
     }
 
     #[test]
@@ -160,10 +132,12 @@ mod tests {
     #[test]
     fn only_objects_are_bodies() {
         for json in ["[]", "\"x\"", "null", "42"] {
-            let error = serde_json::from_str::<JsonObject>(json).expect_err("not an object");
-            assert!(error.is_data(), "{json}: {error}");
+            let error = body::parse_object(json.as_bytes(), BodyCaps::default())
+                .expect_err("not an object");
+            assert_eq!(error, body::BodyRejection::NotAnObject, "{json}");
         }
-        let syntax = serde_json::from_str::<JsonObject>(r#"{"FirstName":"#).expect_err("truncated");
-        assert!(syntax.is_eof() || syntax.is_syntax());
+        let syntax =
+            body::parse_object(br#"{"FirstName":"#, BodyCaps::default()).expect_err("truncated");
+        assert!(matches!(syntax, body::BodyRejection::Malformed(s) if s.eof));
     }
 }

@@ -8,14 +8,13 @@ use std::collections::BTreeMap;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
-    error::JsonPayloadError,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
 };
 use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
-use gateway_http::{faults::Fault, request_id};
+use gateway_http::{body::BodyRejection, faults::Fault, request_id};
 
 use crate::{
     convert::{pascal_case, wire_field},
@@ -322,42 +321,51 @@ impl PascalError {
         Self::at(Reason::Invalid(errors), req)
     }
 
-    /// The answer to a body actix could not read: 413, 415, or a 400 envelope.
-    pub fn from_json(error: JsonPayloadError, req: &HttpRequest) -> Self {
-        let reason = match error {
-            JsonPayloadError::OverflowKnownLength { limit, .. }
-            | JsonPayloadError::Overflow { limit } => Reason::TooLarge(limit),
-            JsonPayloadError::ContentType => Reason::UnsupportedMediaType,
-            // The only data error binding can raise is a top-level value that is not an object.
-            JsonPayloadError::Deserialize(e) if e.is_data() => {
-                Reason::Invalid(vec![error_message(
-                    "InvalidType",
-                    "The request body must be a JSON object.",
-                    None,
-                    BTreeMap::new(),
-                    MessageType::Validation,
-                )])
-            }
-            JsonPayloadError::Deserialize(e) => Reason::Invalid(vec![error_message(
+    /// A body the shared body layer (or a stock extractor's safety net) refused: 413, 415, or
+    /// the 400 envelope naming what is wrong.
+    pub fn from_body(rejection: &BodyRejection, req: &HttpRequest) -> Self {
+        let invalid = |code: &str, message: &str, metadata: BTreeMap<String, Option<String>>| {
+            Reason::Invalid(vec![error_message(
+                code,
+                message,
+                None,
+                metadata,
+                MessageType::Validation,
+            )])
+        };
+        let reason = match rejection {
+            BodyRejection::TooLarge { limit } => Reason::TooLarge(*limit),
+            BodyRejection::UnsupportedMediaType { .. } => Reason::UnsupportedMediaType,
+            BodyRejection::NotAnObject => invalid(
+                "InvalidType",
+                "The request body must be a JSON object.",
+                BTreeMap::new(),
+            ),
+            BodyRejection::Malformed(syntax) => invalid(
                 "InvalidJson",
                 "The request body is not valid JSON.",
-                None,
                 BTreeMap::from([
-                    ("Line".to_owned(), Some(e.line().to_string())),
-                    ("Column".to_owned(), Some(e.column().to_string())),
+                    ("Line".to_owned(), Some(syntax.line.to_string())),
+                    ("Column".to_owned(), Some(syntax.column.to_string())),
                 ]),
-                MessageType::Validation,
-            )]),
-            other => {
-                tracing::debug!(error = %other, "account-profile request body could not be read");
-                Reason::Invalid(vec![error_message(
-                    "InvalidJson",
-                    "The request body could not be read.",
-                    None,
-                    BTreeMap::new(),
-                    MessageType::Validation,
-                )])
-            }
+            ),
+            BodyRejection::NotUtf8 => invalid(
+                "InvalidJson",
+                "The request body is not valid UTF-8.",
+                BTreeMap::new(),
+            ),
+            BodyRejection::DuplicateKey(_)
+            | BodyRejection::TooDeep { .. }
+            | BodyRejection::TooManyKeys { .. } => invalid(
+                "InvalidJson",
+                &format!("The request body is refused: {rejection}."),
+                BTreeMap::new(),
+            ),
+            BodyRejection::Unreadable => invalid(
+                "InvalidJson",
+                "The request body could not be read.",
+                BTreeMap::new(),
+            ),
         };
         Self::at(reason, req)
     }

@@ -32,29 +32,41 @@ pub mod wire;
 mod tests;
 
 use actix_web::web::ServiceConfig;
-use gateway_http::Fallback;
+use gateway_http::{
+    Dialect, SurfaceSpec,
+    dialect::{Preview, PreviewCredential},
+};
 use utoipa::OpenApi as _;
 
 pub use openapi::ApiDoc;
 
-/// Mounts this dialect's routes at the root of the listener.
-pub fn configure(cfg: &mut ServiceConfig) {
-    routes::configure(cfg);
-}
+/// This dialect in the server's registry: `account-profile` owns `/api/workspace` and below.
+pub static DIALECT: Pascal = Pascal;
 
-/// This dialect's claims on unmatched paths: `/api/workspace` and below answer a 404
-/// `ProblemDetails`.
-pub fn fallbacks() -> Vec<Fallback> {
-    vec![Fallback {
-        claims: routes::claims,
-        render: error::render_no_route,
-    }]
-}
+/// The PascalCase dialect (see [`DIALECT`]).
+#[derive(Debug)]
+pub struct Pascal;
 
-/// This dialect's OpenAPI documents, by surface name.
-pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    vec![(
-        gateway_core::Surface::AccountProfile.as_str(),
-        ApiDoc::openapi(),
-    )]
+static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
+    name: "account-profile",
+    prefixes: &[routes::PREFIX],
+    not_found: error::render_no_route,
+    preview: Some(Preview {
+        path: routes::PROFILE_PATH,
+        credential: PreviewCredential::BearerToken,
+    }),
+}];
+
+impl Dialect for Pascal {
+    fn surfaces(&self) -> &'static [SurfaceSpec] {
+        &SURFACES
+    }
+
+    fn configure(&self, cfg: &mut ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn openapi(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+        vec![("account-profile", ApiDoc::openapi())]
+    }
 }

@@ -37,7 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .app_data(
                 web::JsonConfig::default()
                     .limit(HttpLimits::default().body_limit)
-                    .error_handler(|e, req| PascalError::from_json(e, req).into()),
+                    .error_handler(|e, req| PascalError::from_body(&(&e).into(), req).into()),
             )
             .app_data(
                 web::QueryConfig::default()

@@ -1,6 +1,7 @@
 //! In-process tests of the wire shapes: the dialect mounted on an actix test service with a fresh
 //! SQLite store, every success and error body snapshotted.
 
+use gateway_http::Dialect as _;
 use std::sync::Arc;
 
 use actix_web::{
@@ -52,13 +53,10 @@ impl Harness {
     ) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>
     {
         async fn fallback(req: HttpRequest) -> HttpResponse {
-            match crate::fallbacks()
-                .into_iter()
-                .find(|f| (f.claims)(req.path()))
-            {
-                Some(f) => (f.render)(&req),
-                None => HttpResponse::NotFound().finish(),
-            }
+            static REGISTRY: gateway_http::Registry = gateway_http::Registry(&[&crate::DIALECT]);
+            REGISTRY
+                .not_found(&req)
+                .unwrap_or_else(|| HttpResponse::NotFound().finish())
         }
         test::init_service(
             App::new()
@@ -66,7 +64,7 @@ impl Harness {
                 .app_data(Data::new(self.tokens.clone()))
                 .app_data(Data::new(HttpLimits::default()))
                 .app_data(Data::new(self.faults.clone()))
-                .configure(crate::configure)
+                .configure(|cfg| crate::DIALECT.configure(cfg))
                 .default_service(web::to(fallback)),
         )
         .await

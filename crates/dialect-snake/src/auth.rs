@@ -11,7 +11,7 @@ use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use gateway_core::{Surface, User};
-use gateway_http::{Auth, AuthPolicy, Presented, auth::bearer};
+use gateway_http::{Auth, AuthPolicy, Authenticated, Presented, auth::bearer};
 
 use crate::{
     error::{PlatformError, UsersMeError},
@@ -38,6 +38,10 @@ impl AuthPolicy for PlatformAuth {
         }
         Ok(bearer(req).map(|token| Presented::Token(token.to_owned())))
     }
+
+    fn admit(_: &HttpRequest, caller: &Authenticated) -> Result<(), PlatformError> {
+        Ok(policy::platform_access(&caller.user)?)
+    }
 }
 
 /// Credential rules of the `users-me` surface.
@@ -51,6 +55,10 @@ impl AuthPolicy for UsersMeAuth {
     fn presented(req: &HttpRequest) -> Result<Option<Presented>, UsersMeError> {
         Ok(bearer(req).map(|token| Presented::Token(token.to_owned())))
     }
+
+    fn admit(_: &HttpRequest, caller: &Authenticated) -> Result<(), UsersMeError> {
+        Ok(policy::users_me_access(&caller.user)?)
+    }
 }
 
 /// The authenticated caller of the `platform` surface, whose account may use it.
@@ -63,11 +71,7 @@ impl FromRequest for PlatformCaller {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let auth = Auth::<PlatformAuth>::from_request(req, payload);
-        Box::pin(async move {
-            let user = auth.await?.caller.user;
-            policy::platform_access(&user)?;
-            Ok(Self(user))
-        })
+        Box::pin(async move { Ok(Self(auth.await?.caller.user)) })
     }
 }
 
@@ -81,10 +85,6 @@ impl FromRequest for UsersMeCaller {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let auth = Auth::<UsersMeAuth>::from_request(req, payload);
-        Box::pin(async move {
-            let user = auth.await?.caller.user;
-            policy::users_me_access(&user)?;
-            Ok(Self(user))
-        })
+        Box::pin(async move { Ok(Self(auth.await?.caller.user)) })
     }
 }

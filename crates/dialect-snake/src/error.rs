@@ -436,9 +436,9 @@ impl From<CoreError> for PlatformError {
 impl From<BodyRejection> for PlatformError {
     fn from(r: BodyRejection) -> Self {
         match r {
-            BodyRejection::UnsupportedMediaType { expected } => Self::new(
+            BodyRejection::UnsupportedMediaType { .. } => Self::new(
                 PlatformErrorType::InvalidRequest,
-                format!("Content-Type must be {expected}"),
+                "Content-Type must be application/json",
             ),
             BodyRejection::TooLarge { limit } => Self::new(
                 PlatformErrorType::PayloadTooLarge,
@@ -446,7 +446,14 @@ impl From<BodyRejection> for PlatformError {
             ),
             BodyRejection::Malformed(why) => Self::new(
                 PlatformErrorType::InvalidRequest,
-                format!("Request body is not valid JSON: {why}"),
+                format!("Request body is not valid JSON: {}", why.message),
+            ),
+            BodyRejection::NotUtf8
+            | BodyRejection::DuplicateKey(_)
+            | BodyRejection::TooDeep { .. }
+            | BodyRejection::TooManyKeys { .. } => Self::new(
+                PlatformErrorType::InvalidRequest,
+                format!("Request body is refused: {r}"),
             ),
             BodyRejection::NotAnObject => Self::validation(vec![WireIssue::not_an_object()]),
             BodyRejection::Unreadable => Self::new(
@@ -618,9 +625,9 @@ impl From<CoreError> for UsersMeError {
 impl From<BodyRejection> for UsersMeError {
     fn from(r: BodyRejection) -> Self {
         match r {
-            BodyRejection::UnsupportedMediaType { expected } => Self::new(
+            BodyRejection::UnsupportedMediaType { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("the request body must be sent as {expected}"),
+                "the request body must be sent as application/json",
             ),
             BodyRejection::TooLarge { limit } => Self::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -628,7 +635,14 @@ impl From<BodyRejection> for UsersMeError {
             ),
             BodyRejection::Malformed(why) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                format!("the request body is not valid: {why}"),
+                format!("the request body is not valid: {}", why.message),
+            ),
+            BodyRejection::NotUtf8
+            | BodyRejection::DuplicateKey(_)
+            | BodyRejection::TooDeep { .. }
+            | BodyRejection::TooManyKeys { .. } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("the request body is refused: {r}"),
             ),
             BodyRejection::NotAnObject => Self::validation(&[WireIssue::not_an_object()]),
             BodyRejection::Unreadable => {

@@ -1,61 +1,15 @@
-//! Request body extractors. They read the body limit from the gateway's `HttpLimits` at request
-//! time (so the configured `server.body_limit_bytes` holds), and turn every framework rejection
-//! (wrong content type, oversized or malformed body) into a [`BodyRejection`] that each surface's
-//! error type renders in its own envelope: no plain-text actix error reaches a client.
+//! Request body extractors over the shared body layer (`gateway_http::body`): the body limit is
+//! the gateway's `HttpLimits` at request time, parsing is linear and capped, and every rejection
+//! is a [`BodyRejection`] that each surface's error type renders in its own envelope: no
+//! plain-text actix error reaches a client.
 
 use std::{convert::Infallible, future::Future, pin::Pin};
 
-use actix_web::{
-    FromRequest, HttpRequest,
-    dev::{Payload, UrlEncoded},
-    error::{JsonPayloadError, UrlencodedError},
-};
-use gateway_http::HttpLimits;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+pub use gateway_http::body::BodyRejection;
+use gateway_http::body::{self, Syntax};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-
-/// Why a request body was refused before the handler ran.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyRejection {
-    /// The content type is not the one the endpoint reads.
-    UnsupportedMediaType {
-        /// The content type the endpoint reads.
-        expected: &'static str,
-    },
-    /// The body is larger than the configured limit.
-    TooLarge {
-        /// The limit in bytes.
-        limit: usize,
-    },
-    /// The body is not valid JSON / form data. The text names the position, never the input.
-    Malformed(String),
-    /// The body is JSON, but not a JSON object (of the expected shape).
-    NotAnObject,
-    /// The body could not be read (length header unusable, stream error).
-    Unreadable,
-}
-
-fn body_limit(req: &HttpRequest) -> usize {
-    HttpLimits::body_limit_of(req)
-}
-
-impl From<JsonPayloadError> for BodyRejection {
-    fn from(e: JsonPayloadError) -> Self {
-        match e {
-            JsonPayloadError::ContentType => Self::UnsupportedMediaType {
-                expected: "application/json",
-            },
-            JsonPayloadError::OverflowKnownLength { limit, .. }
-            | JsonPayloadError::Overflow { limit } => Self::TooLarge { limit },
-            JsonPayloadError::Deserialize(e) if e.is_data() => Self::NotAnObject,
-            // serde_json's syntax errors name what was expected and where (`EOF while parsing an
-            // object at line 1 column 13`), never the input, so they are safe to show.
-            JsonPayloadError::Deserialize(e) => Self::Malformed(e.to_string()),
-            // `Serialize` and `Payload`, and any variant a later actix adds (non-exhaustive).
-            _ => Self::Unreadable,
-        }
-    }
-}
 
 /// A JSON object body read as `T`, or why it was refused. Extraction itself never fails: the handler
 /// asks for the body with [`JsonBody::into_inner`] after the caller is authenticated, so a bad
@@ -80,17 +34,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Infallible>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body =
-            actix_web::dev::JsonBody::<Value>::new(req, payload, None, true).limit(body_limit(req));
+        let req = req.clone();
+        let payload = payload.take();
         Box::pin(async move {
-            // serde lets a JSON array fill a struct field by field; only an object is a body.
-            let parsed = match body.await.map_err(BodyRejection::from) {
-                Ok(value @ Value::Object(_)) => {
-                    serde_json::from_value(value).map_err(|_| BodyRejection::NotAnObject)
-                }
-                Ok(_) => Err(BodyRejection::NotAnObject),
-                Err(rejection) => Err(rejection),
-            };
+            let parsed = body::read_object(&req, payload).await.and_then(|members| {
+                // Only an object is a body (serde would let an array fill a struct).
+                serde_json::from_value(Value::Object(members.into_map()))
+                    .map_err(|_| BodyRejection::NotAnObject)
+            });
             Ok(JsonBody(parsed))
         })
     }
@@ -114,25 +65,40 @@ impl<T: std::fmt::Debug> std::fmt::Debug for FormBody<T> {
     }
 }
 
+/// A form that does not bind to its type: say less than serde (its text may quote the input, an
+/// API key).
+fn unparsable_form() -> BodyRejection {
+    BodyRejection::Malformed(Syntax {
+        eof: false,
+        line: 0,
+        column: 0,
+        message: "the form body cannot be parsed".into(),
+    })
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for FormBody<T> {
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Infallible>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = UrlEncoded::<T>::new(req, payload).limit(body_limit(req));
+        let req = req.clone();
+        let payload = payload.take();
         Box::pin(async move {
-            Ok(FormBody(match body.await {
-                Ok(value) => Ok(Some(value)),
-                Err(UrlencodedError::ContentType) => Ok(None),
-                Err(UrlencodedError::Overflow { limit, .. }) => {
-                    Err(BodyRejection::TooLarge { limit })
-                }
-                // serde_urlencoded's messages may quote the input (an API key): say less.
-                Err(UrlencodedError::Parse(_)) => Err(BodyRejection::Malformed(
-                    "the form body cannot be parsed".into(),
-                )),
-                Err(_) => Err(BodyRejection::Unreadable),
-            }))
+            if body::media_type(&req).as_deref() != Some("application/x-www-form-urlencoded") {
+                return Ok(FormBody(Ok(None)));
+            }
+            let parsed = async {
+                let bytes = body::read_limited(&req, payload).await?;
+                let members =
+                    body::parse_form(&bytes, body::caps_of(&req)).map_err(|e| match e {
+                        BodyRejection::NotUtf8 => unparsable_form(),
+                        other => other,
+                    })?;
+                serde_json::from_value(Value::Object(members.into_map()))
+                    .map(Some)
+                    .map_err(|_| unparsable_form())
+            };
+            Ok(FormBody(parsed.await))
         })
     }
 }

@@ -39,33 +39,54 @@ mod routes;
 pub mod wire;
 
 use actix_web::web::ServiceConfig;
-use gateway_http::Fallback;
+use gateway_http::{
+    Dialect, SurfaceSpec,
+    dialect::{Preview, PreviewCredential},
+};
 use utoipa::OpenApi;
 
-/// Mounts both surfaces' routes at the root of the listener.
-pub fn configure(cfg: &mut ServiceConfig) {
-    routes::configure(cfg);
-}
+/// This dialect in the server's registry: `platform` owns `/api/v1/user` and below, `users-me`
+/// owns `/users`, `/auth` and below; each answers unmatched paths there with its own 404.
+pub static DIALECT: Snake = Snake;
 
-/// This dialect's claims on unmatched paths: `/api/v1/user` and below for `platform`; `/users`,
-/// `/auth` and below for `users-me` (every other `/api/v1/...` belongs to the tiered dialect).
-pub fn fallbacks() -> Vec<Fallback> {
-    vec![
-        Fallback {
-            claims: routes::platform_claims,
-            render: error::platform_not_found,
-        },
-        Fallback {
-            claims: routes::users_me_claims,
-            render: error::users_me_not_found,
-        },
-    ]
-}
+/// The snake_case dialect (see [`DIALECT`]).
+#[derive(Debug)]
+pub struct Snake;
 
-/// This dialect's OpenAPI documents: `platform` and `users-me`.
-pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    vec![
-        ("platform", openapi::PlatformApi::openapi()),
-        ("users-me", openapi::UsersMeApi::openapi()),
-    ]
+static SURFACES: [SurfaceSpec; 2] = [
+    SurfaceSpec {
+        name: "platform",
+        prefixes: &[routes::PLATFORM_USER],
+        not_found: error::platform_not_found,
+        preview: Some(Preview {
+            path: routes::PLATFORM_USER,
+            credential: PreviewCredential::BearerToken,
+        }),
+    },
+    SurfaceSpec {
+        name: "users-me",
+        prefixes: &["/users", "/auth"],
+        not_found: error::users_me_not_found,
+        preview: Some(Preview {
+            path: "/users/me",
+            credential: PreviewCredential::BearerToken,
+        }),
+    },
+];
+
+impl Dialect for Snake {
+    fn surfaces(&self) -> &'static [SurfaceSpec] {
+        &SURFACES
+    }
+
+    fn configure(&self, cfg: &mut ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    fn openapi(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+        vec![
+            ("platform", openapi::PlatformApi::openapi()),
+            ("users-me", openapi::UsersMeApi::openapi()),
+        ]
+    }
 }

@@ -2,11 +2,12 @@
 //! and who may change which field through `PATCH /users/me` (ZenML Pro's `UserUpdate` rules).
 //! They only decide; the core applies the change.
 
-use gateway_core::{CoreError, ErrorKind, User, UserKind, UserPatch, UserStatus, validate};
+use gateway_core::{CoreError, ErrorKind, Standing, User, UserKind, UserPatch, validate};
 
-/// A disabled account: switched off (`is_active = false`) or banned.
+/// A disabled account: switched off (`is_active = false`) or banned (the core's
+/// [`User::standing`]).
 fn is_disabled(user: &User) -> bool {
-    !user.is_active || user.status == UserStatus::Banned
+    user.standing() != Standing::Good
 }
 
 /// `platform`: a disabled account is known but refused, 403 (spec A.11: "403 reserved for a

@@ -2,7 +2,7 @@
 //! method with its surface's 405 (with `Allow`), runs the admin-injected faults of its surface
 //! first, and reads bodies through `extract` (limits from `HttpLimits`, rejections in the
 //! surface's envelope). Unmatched paths under `/api/v1/user`, `/users` and `/auth` get the
-//! surface's 404 through [`crate::fallbacks`]; paths are exact (no trailing-slash redirects).
+//! surface's 404 through the registry ([`crate::DIALECT`]); paths are exact (no trailing-slash redirects).
 
 use actix_web::{
     HttpResponse, ResponseError,
@@ -71,36 +71,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
     );
 }
 
-/// Whether an unmatched `path` belongs to the `platform` surface: `/api/v1/user` and below.
-pub fn platform_claims(path: &str) -> bool {
-    path == PLATFORM_USER || path.starts_with("/api/v1/user/")
-}
-
-/// Whether an unmatched `path` belongs to the `users-me` surface: `/users`, `/auth` and below.
-pub fn users_me_claims(path: &str) -> bool {
-    ["/users", "/auth"].iter().any(|prefix| {
-        path == *prefix
-            || path
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/'))
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use gateway_http::Registry;
+
+    static REGISTRY: Registry = Registry(&[&crate::DIALECT]);
+
+    fn owner(path: &str) -> Option<&'static str> {
+        REGISTRY.surface_of(path).map(|s| s.name)
+    }
 
     #[test]
     fn claims_stop_at_segment_boundaries() {
-        assert!(platform_claims("/api/v1/user/"));
-        assert!(platform_claims("/api/v1/user/x/y"));
-        assert!(!platform_claims("/api/v1/users/me"));
-        assert!(!platform_claims("/api/v1/userx"));
-        assert!(users_me_claims("/users/me/"));
-        assert!(users_me_claims("/users"));
-        assert!(users_me_claims("/auth/other"));
-        assert!(!users_me_claims("/usersx"));
-        assert!(!users_me_claims("/api/v1/auth/oauth/token"));
-        assert!(!users_me_claims("/me"));
+        assert_eq!(owner("/api/v1/user/"), Some("platform"));
+        assert_eq!(owner("/api/v1/user/x/y"), Some("platform"));
+        assert_eq!(owner("/api/v1/users/me"), None);
+        assert_eq!(owner("/api/v1/userx"), None);
+        assert_eq!(owner("/users/me/"), Some("users-me"));
+        assert_eq!(owner("/users"), Some("users-me"));
+        assert_eq!(owner("/auth/other"), Some("users-me"));
+        assert_eq!(owner("/usersx"), None);
+        assert_eq!(owner("/api/v1/auth/oauth/token"), None);
+        assert_eq!(owner("/me"), None);
     }
 }

@@ -16,7 +16,7 @@ use actix_web::{
 };
 use gateway_core::{Gateway, NewUser, Surface, UserKind, UserPatch};
 use gateway_http::{
-    Fallback, HttpLimits, Tokens,
+    Dialect as _, HttpLimits, Tokens,
     faults::{FaultSpec, Faults},
 };
 use gateway_storage::DieselStore;
@@ -46,14 +46,10 @@ fn ctx() -> Ctx {
 }
 
 async fn fallback(req: HttpRequest) -> HttpResponse {
-    let path = req.path().to_owned();
-    match dialect_snake::fallbacks()
-        .iter()
-        .find(|f: &&Fallback| (f.claims)(&path))
-    {
-        Some(f) => (f.render)(&req),
-        None => HttpResponse::NotFound().finish(),
-    }
+    static REGISTRY: gateway_http::Registry = gateway_http::Registry(&[&dialect_snake::DIALECT]);
+    REGISTRY
+        .not_found(&req)
+        .unwrap_or_else(|| HttpResponse::NotFound().finish())
 }
 
 async fn service(
@@ -72,7 +68,7 @@ async fn service(
         app = app.app_data(Data::new(limits));
     }
     init_service(
-        app.configure(dialect_snake::configure)
+        app.configure(|cfg| dialect_snake::DIALECT.configure(cfg))
             .default_service(web::to(fallback)),
     )
     .await
@@ -116,7 +112,7 @@ async fn call(
 
 #[test]
 fn openapi_documents_are_stable() {
-    let docs = dialect_snake::openapi_documents();
+    let docs = dialect_snake::DIALECT.openapi();
     let names: Vec<_> = docs.iter().map(|(n, _)| *n).collect();
     assert_eq!(names, ["platform", "users-me"]);
     for (name, doc) in docs {

@@ -3,6 +3,10 @@
 //! branch and finally the user of the token. Route-level checks (allowed access types, `me`
 //! without a user) are the handlers'.
 //!
+//! The token's user must exist and be in good standing (`User::standing`); otherwise the
+//! request has no user, the vendor's path for a token whose user cannot be loaded. The token's
+//! refresh session is not consulted, as in the vendor (`decodeAccessToken` checks the JWT only).
+//!
 //! This surface does not use `gateway_http::Auth`: its credentials are a project's keys plus an
 //! optional user token, and every refusal has its own known error, so the whole check sequence
 //! lives here.
@@ -11,12 +15,12 @@ use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
-use gateway_core::{ErrorKind, Gateway, Project, ProjectKey, User, UserId};
-use gateway_http::HttpLimits;
+use gateway_core::{ErrorKind, Gateway, Project, ProjectKey, Standing, User, UserId};
 use uuid::Uuid;
 
 use crate::{
     body::{self, Body},
+    config,
     error::TieredError,
     headers,
     known::KnownError,
@@ -56,7 +60,8 @@ pub struct Caller {
     pub access_type: AccessType,
     /// The project of the request.
     pub project: Project,
-    /// The user of the access token, if one was given and the user still exists.
+    /// The user of the access token, if one was given and the user still exists and is in
+    /// good standing.
     pub user: Option<User>,
 }
 
@@ -154,6 +159,7 @@ pub async fn parse(
             Some(verify_token(
                 &key,
                 token,
+                &config::base_url(req),
                 &project_id,
                 allow_anonymous,
                 allow_restricted,
@@ -208,16 +214,14 @@ pub async fn parse(
         return Err(KnownError::branch_does_not_exist(&branch_id).into());
     }
 
-    // The user of the token; a deleted user is simply no user.
+    // The user of the token; a deleted user is simply no user, and so is a user who is not in
+    // good standing (the core rule; the vendor has no banned state, so such a user is treated
+    // like one that cannot be loaded).
     let user = match &claims {
         None => None,
         Some(c) => match c.sub.parse::<UserId>() {
             Err(_) => None,
-            Ok(id) => match gateway.user(id).await {
-                Ok(user) => Some(user),
-                Err(e) if e.kind() == ErrorKind::NotFound => None,
-                Err(e) => return Err(e.into()),
-            },
+            Ok(id) => load_servable(gateway, id).await?,
         },
     };
     Ok(Some(Caller {
@@ -227,16 +231,34 @@ pub async fn parse(
     }))
 }
 
-/// Verifies an access token for `project_id` (spec §4.2 step 5).
+/// The user `id` if it exists and may be served (`User::standing` is good); `None` otherwise.
+pub async fn load_servable(gateway: &Gateway, id: UserId) -> Result<Option<User>, TieredError> {
+    match gateway.user(id).await {
+        Ok(user) if user.standing() == Standing::Good => Ok(Some(user)),
+        Ok(user) => {
+            tracing::debug!(
+                user_id = %user.id,
+                standing = ?user.standing(),
+                "tiered token of a user not in good standing: no user"
+            );
+            Ok(None)
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Verifies an access token for `project_id` (spec §4.2 step 5) under the issuer base `base`.
 pub fn verify_token(
     key: &SigningKey,
     token: &str,
+    base: &str,
     project_id: &str,
     allow_anonymous: bool,
     allow_restricted: bool,
 ) -> Result<AccessClaims, TieredError> {
     let claims = key
-        .verify(token, Utc::now())
+        .verify(token, base, Utc::now())
         .map_err(|r| TieredError::Known(r.known()))?;
     if claims.project_id != project_id {
         return Err(
@@ -287,7 +309,6 @@ impl FromRequest for Smart {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let limit = HttpLimits::body_limit_of(&req);
             let (Some(gateway), Some(keys)) = (
                 req.app_data::<web::Data<Gateway>>(),
                 req.app_data::<web::Data<KeyCell>>(),
@@ -296,8 +317,7 @@ impl FromRequest for Smart {
                     "tiered dialect state is not registered",
                 )));
             };
-            let bytes = body::read(payload, limit).await?;
-            let body = body::parse(&req, bytes)?;
+            let body = body::read(&req, payload).await?;
             if let Some((platform, sdk, version)) = headers::client_version(&req) {
                 tracing::debug!(%platform, %sdk, %version, "tiered client");
             }

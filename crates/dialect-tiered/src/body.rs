@@ -1,15 +1,19 @@
 //! Request bodies as the vendor parses them (`smart-request.tsx` `parseBody`): by content type,
-//! before authentication, ignored on GET. Unknown content types, invalid JSON and invalid UTF-8
-//! are `BODY_PARSING_ERROR`s.
+//! before authentication, ignored on GET. Reading and parsing are the shared body layer's
+//! (`gateway_http::body`: linear in the body, capped in keys and depth before any work that grows
+//! with them); what stays here are the vendor's quirks: the four content types it reads, no
+//! content type meaning no body, repeated keys where the last wins (as `JSON.parse` and
+//! `Object.fromEntries` do) and its `BODY_PARSING_ERROR` texts. [`rejection`] is the one place a
+//! [`BodyRejection`] becomes an answer of this surface.
 
 use actix_web::{
     HttpRequest,
-    http::{Method, StatusCode, header},
-    web::{Bytes, BytesMut},
+    dev::Payload,
+    http::{Method, StatusCode},
+    web::Bytes,
 };
-use futures_util::StreamExt;
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::{Map, Value};
+use gateway_http::body::{self as shared, BodyCaps, BodyRejection, Json, Members};
+use serde_json::Value;
 
 use crate::{error::TieredError, known::KnownError};
 
@@ -18,15 +22,10 @@ use crate::{error::TieredError, known::KnownError};
 pub enum Body {
     /// No content type (or a GET): no body.
     Absent,
-    /// `application/json`: the value, and the keys of a top-level object in wire order.
-    Json {
-        /// The parsed value.
-        value: Value,
-        /// Top-level keys in the order they were sent (empty unless the value is an object).
-        order: Vec<String>,
-    },
-    /// `application/x-www-form-urlencoded`: fields as strings (the last of repeated names wins).
-    Form(Map<String, Value>, Vec<String>),
+    /// `application/json`.
+    Json(Json),
+    /// `application/x-www-form-urlencoded`: fields as strings, in order, repeats kept.
+    Form(Members),
     /// `text/plain`.
     Text(String),
     /// `application/octet-stream`.
@@ -34,12 +33,16 @@ pub enum Body {
 }
 
 impl Body {
-    /// The body as a JSON value (`undefined` → `None`), and the wire order of its top-level keys.
+    /// The body as a JSON value (`undefined` → `None`; an object's repeated keys: the last
+    /// wins), and the keys of a top-level object in the order they first appear.
     pub fn as_json(&self) -> (Option<Value>, Vec<String>) {
         match self {
             Self::Absent => (None, Vec::new()),
-            Self::Json { value, order } => (Some(value.clone()), order.clone()),
-            Self::Form(map, order) => (Some(Value::Object(map.clone())), order.clone()),
+            Self::Json(Json::Object(members)) | Self::Form(members) => (
+                Some(Value::Object(members.clone().into_map())),
+                members.keys(),
+            ),
+            Self::Json(Json::Other(value)) => (Some(value.clone()), Vec::new()),
             Self::Text(text) => (Some(Value::String(text.clone())), Vec::new()),
             Self::Bytes(bytes) => (
                 Some(Value::String(String::from_utf8_lossy(bytes).into_owned())),
@@ -49,142 +52,71 @@ impl Body {
     }
 }
 
-/// The keys of a top-level JSON object in wire order (values are skipped).
-struct TopLevelKeys(Vec<String>);
-
-impl<'de> Deserialize<'de> for TopLevelKeys {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Keys;
-        impl<'de> Visitor<'de> for Keys {
-            type Value = TopLevelKeys;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevelKeys, A::Error> {
-                let mut keys: Vec<String> = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
-                    map.next_value::<IgnoredAny>()?;
-                    if !keys.contains(&key) {
-                        keys.push(key);
-                    }
-                }
-                Ok(TopLevelKeys(keys))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<TopLevelKeys, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
-            fn visit_unit<E>(self) -> Result<TopLevelKeys, E> {
-                Ok(TopLevelKeys(Vec::new()))
-            }
+/// A refused body in this surface's envelope: the vendor's `BODY_PARSING_ERROR` texts for what
+/// it refuses itself, the same code with the cap for the gateway's key and depth caps, and plain
+/// text for the transport failures (413 over the body limit, 400 for a broken stream).
+pub fn rejection(r: BodyRejection) -> TieredError {
+    let parsing = |message: &str| TieredError::from(KnownError::body_parsing_error(message));
+    match r {
+        BodyRejection::TooLarge { limit } => TieredError::text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Request body is too large (limit: {limit} bytes)"),
+        ),
+        BodyRejection::Unreadable => {
+            TieredError::text(StatusCode::BAD_REQUEST, "Request body could not be read")
         }
-        d.deserialize_any(Keys)
+        BodyRejection::UnsupportedMediaType { found } => parsing(&format!(
+            "Unknown content type in request body: {}",
+            found.as_deref().unwrap_or("undefined")
+        )),
+        BodyRejection::NotUtf8 => parsing("Request body cannot be parsed as UTF-8"),
+        // Only JSON bodies are refused as malformed (the vendor's form parser accepts anything).
+        BodyRejection::Malformed(_) => parsing("Invalid JSON in request body"),
+        // Not produced here (any JSON value is read, and repeats are allowed: the last wins);
+        // named so that a new rejection is a decision here.
+        BodyRejection::NotAnObject | BodyRejection::DuplicateKey(_) => {
+            parsing("Invalid JSON in request body")
+        }
+        BodyRejection::TooManyKeys { limit } => {
+            parsing(&format!("Request body has too many keys (limit: {limit})"))
+        }
+        BodyRejection::TooDeep { limit } => parsing(&format!(
+            "Request body is nested too deeply (limit: {limit} levels)"
+        )),
     }
 }
 
-fn parsing(message: &str) -> TieredError {
-    KnownError::body_parsing_error(message).into()
-}
-
-fn utf8(bytes: &Bytes) -> Result<&str, TieredError> {
-    std::str::from_utf8(bytes).map_err(|_| parsing("Request body cannot be parsed as UTF-8"))
-}
-
-/// The media type of the request (`type/subtype`, lower case, parameters dropped), if any.
-pub fn media_type(req: &HttpRequest) -> Option<String> {
-    let raw = req.headers().get(header::CONTENT_TYPE)?;
-    let text = String::from_utf8_lossy(raw.as_bytes());
-    let media = text
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    (!media.is_empty()).then_some(media)
-}
-
-/// Parses `bytes` according to the request's content type.
-pub fn parse(req: &HttpRequest, bytes: Bytes) -> Result<Body, TieredError> {
+/// Parses `bytes` according to the request's content type, within `caps`.
+pub fn parse(req: &HttpRequest, bytes: Bytes, caps: BodyCaps) -> Result<Body, BodyRejection> {
     if req.method() == Method::GET {
         return Ok(Body::Absent);
     }
-    let Some(media) = media_type(req) else {
+    let Some(media) = shared::media_type(req) else {
         return Ok(Body::Absent);
     };
     match media.as_str() {
-        "application/json" => {
-            let text = utf8(&bytes)?;
-            let value: Value =
-                serde_json::from_str(text).map_err(|_| parsing("Invalid JSON in request body"))?;
-            let order = serde_json::from_str::<TopLevelKeys>(text)
-                .map(|k| k.0)
-                .unwrap_or_default();
-            Ok(Body::Json { value, order })
-        }
-        "application/x-www-form-urlencoded" => {
-            let text = utf8(&bytes)?;
-            let mut map = Map::new();
-            let mut order = Vec::new();
-            for (k, v) in url::form_urlencoded::parse(text.as_bytes()) {
-                let key = k.into_owned();
-                if !order.contains(&key) {
-                    order.push(key.clone());
-                }
-                map.insert(key, Value::String(v.into_owned()));
-            }
-            Ok(Body::Form(map, order))
-        }
-        "text/plain" => Ok(Body::Text(utf8(&bytes)?.to_owned())),
+        "application/json" => shared::parse_json(&bytes, caps).map(Body::Json),
+        "application/x-www-form-urlencoded" => shared::parse_form(&bytes, caps).map(Body::Form),
+        "text/plain" => std::str::from_utf8(&bytes)
+            .map(|text| Body::Text(text.to_owned()))
+            .map_err(|_| BodyRejection::NotUtf8),
         "application/octet-stream" => Ok(Body::Bytes(bytes)),
-        other => Err(parsing(&format!(
-            "Unknown content type in request body: {other}"
-        ))),
+        _ => Err(BodyRejection::UnsupportedMediaType { found: Some(media) }),
     }
 }
 
-/// Reads the whole payload, refusing more than `limit` bytes with a plain-text 413.
-pub async fn read(
-    mut payload: actix_web::dev::Payload,
-    limit: usize,
-) -> Result<Bytes, TieredError> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            TieredError::text(StatusCode::BAD_REQUEST, "Request body could not be read")
-        })?;
-        if buf.len() + chunk.len() > limit {
-            return Err(TieredError::text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Request body is too large (limit: {limit} bytes)"),
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
+/// Reads the payload (the gateway's body limit) and parses it (the registered [`BodyCaps`]).
+pub async fn read(req: &HttpRequest, payload: Payload) -> Result<Body, TieredError> {
+    let bytes = shared::read_limited(req, payload)
+        .await
+        .map_err(rejection)?;
+    parse(req, bytes, shared::caps_of(req)).map_err(rejection)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::test::TestRequest;
+    use actix_web::{http::header, test::TestRequest};
 
     fn with_type(ct: &str) -> HttpRequest {
         TestRequest::patch()
@@ -192,60 +124,167 @@ mod tests {
             .to_http_request()
     }
 
+    fn refused(ct: &str, body: &'static [u8]) -> String {
+        let r = parse(
+            &with_type(ct),
+            Bytes::from_static(body),
+            BodyCaps::default(),
+        )
+        .expect_err("refused");
+        let e = rejection(r);
+        e.known().map(|k| k.message.clone()).unwrap_or_default()
+    }
+
     #[test]
-    fn json_keeps_the_key_order() {
+    fn json_keeps_the_key_order_and_the_last_repeat_wins() {
         let body = parse(
             &with_type("application/json"),
-            Bytes::from_static(br#"{"z":1,"a":{"c":2}}"#),
+            Bytes::from_static(br#"{"z":1,"a":{"c":2},"z":3}"#),
+            BodyCaps::default(),
         )
         .unwrap();
         let (value, order) = body.as_json();
         assert_eq!(order, vec!["z".to_owned(), "a".to_owned()]);
-        assert_eq!(value.unwrap()["a"]["c"], 2);
+        let value = value.unwrap();
+        assert_eq!(value["a"]["c"], 2);
+        assert_eq!(value["z"], 3);
     }
 
     #[test]
     fn content_types_follow_the_vendor() {
         let form = parse(
             &with_type("application/x-www-form-urlencoded;charset=UTF-8"),
-            Bytes::from_static(b"refresh_token=a%2Bb&grant_type=refresh_token"),
+            Bytes::from_static(b"refresh_token=a%2Bb&grant_type=refresh_token&refresh_token=c"),
+            BodyCaps::default(),
         )
         .unwrap();
         let (value, order) = form.as_json();
-        assert_eq!(value.unwrap()["refresh_token"], "a+b");
-        assert_eq!(order[0], "refresh_token");
-        let err = parse(&with_type("application/xml"), Bytes::from_static(b"<a/>")).unwrap_err();
+        assert_eq!(value.unwrap()["refresh_token"], "c");
+        assert_eq!(order, vec!["refresh_token", "grant_type"]);
         assert_eq!(
-            err.known().map(|k| k.message.as_str()),
-            Some("Unknown content type in request body: application/xml")
+            refused("application/xml", b"<a/>"),
+            "Unknown content type in request body: application/xml"
         );
-        let err = parse(
-            &with_type("application/json"),
-            Bytes::from_static(b"{\"a\":"),
+        // `+json` types are not JSON to the vendor.
+        assert_eq!(
+            refused("application/merge-patch+json", b"{}"),
+            "Unknown content type in request body: application/merge-patch+json"
+        );
+        assert_eq!(
+            refused("application/json", b"{\"a\":"),
+            "Invalid JSON in request body"
+        );
+        assert_eq!(
+            refused("application/json", b"\xff\xfe"),
+            "Request body cannot be parsed as UTF-8"
+        );
+        assert_eq!(
+            refused("text/plain", b"\xff"),
+            "Request body cannot be parsed as UTF-8"
+        );
+        let text = parse(
+            &with_type("Text/Plain; charset=utf-8"),
+            Bytes::from_static(b"hi"),
+            BodyCaps::default(),
         )
-        .unwrap_err();
-        assert_eq!(
-            err.known().map(|k| k.message.as_str()),
-            Some("Invalid JSON in request body")
-        );
-        let err = parse(
-            &with_type("application/json"),
-            Bytes::from_static(b"\xff\xfe"),
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.known().map(|k| k.message.as_str()),
-            Some("Request body cannot be parsed as UTF-8")
-        );
+        .unwrap();
+        assert_eq!(text, Body::Text("hi".into()));
         let none = parse(
             &TestRequest::patch().to_http_request(),
             Bytes::from_static(b"x"),
+            BodyCaps::default(),
         )
         .unwrap();
         assert_eq!(none, Body::Absent);
         let get = TestRequest::get()
             .insert_header((header::CONTENT_TYPE, "application/xml"))
             .to_http_request();
-        assert_eq!(parse(&get, Bytes::new()).unwrap(), Body::Absent);
+        assert_eq!(
+            parse(&get, Bytes::new(), BodyCaps::default()).unwrap(),
+            Body::Absent
+        );
+    }
+
+    /// The issue's attack: a body of the largest allowed size with ~9,500 distinct keys is
+    /// refused once the cap is passed, as a `BODY_PARSING_ERROR` that names the cap.
+    #[test]
+    fn many_keys_and_deep_nesting_are_parsing_errors() {
+        let form: String = (0..9_500).map(|i| format!("{i:x}=&")).collect();
+        assert!(form.len() <= 64 * 1024);
+        let r = parse(
+            &with_type("application/x-www-form-urlencoded"),
+            Bytes::from(form),
+            BodyCaps::default(),
+        )
+        .unwrap_err();
+        assert_eq!(r, BodyRejection::TooManyKeys { limit: 1024 });
+        let e = rejection(r);
+        let known = e.known().expect("a known error");
+        assert_eq!(known.code, "BODY_PARSING_ERROR");
+        assert_eq!(
+            known.message,
+            "Request body has too many keys (limit: 1024)"
+        );
+
+        let json = format!(
+            "{{{}}}",
+            (0..2_000)
+                .map(|i| format!("\"{i:x}\":0"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let r = parse(
+            &with_type("application/json"),
+            Bytes::from(json),
+            BodyCaps::default(),
+        )
+        .unwrap_err();
+        assert_eq!(r, BodyRejection::TooManyKeys { limit: 1024 });
+
+        let deep = format!("{}{}", "[".repeat(65), "]".repeat(65));
+        let r = parse(
+            &with_type("application/json"),
+            Bytes::from(deep),
+            BodyCaps::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            rejection(r).known().map(|k| k.message.clone()),
+            Some("Request body is nested too deeply (limit: 64 levels)".to_owned())
+        );
+
+        // The registered caps apply.
+        let small = BodyCaps {
+            max_keys: 2,
+            max_depth: 64,
+        };
+        assert!(
+            parse(
+                &with_type("application/x-www-form-urlencoded"),
+                Bytes::from_static(b"a=1&b=2"),
+                small,
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            parse(
+                &with_type("application/x-www-form-urlencoded"),
+                Bytes::from_static(b"a=1&b=2&c=3"),
+                small,
+            ),
+            Err(BodyRejection::TooManyKeys { limit: 2 })
+        );
+    }
+
+    #[test]
+    fn transport_failures_are_plain_text() {
+        let e = rejection(BodyRejection::TooLarge { limit: 10 });
+        assert_eq!(
+            e.to_string(),
+            "413 Payload Too Large Request body is too large (limit: 10 bytes)"
+        );
+        assert!(e.known().is_none());
+        let e = rejection(BodyRejection::Unreadable);
+        assert!(e.known().is_none());
     }
 }

@@ -12,11 +12,14 @@
 //! - Both header prefixes are accepted; `x-hexclave-` wins when both are present; error texts
 //!   name the `x-stack-` headers; answers carry both prefixes.
 //! - Access tokens: ES256, one gateway-wide P-256 key (kept in the shared secrets), `kid` = JWK
-//!   thumbprint, 10 minutes; `iss` is built from the request's scheme and host and verified by
-//!   its `/api/v1/projects{suffix}/{project}` tail, because one gateway answers under several
-//!   host names. Refresh tokens are core sessions bound to a project and never rotated.
+//!   thumbprint, 10 minutes; `iss` is built from the configured public base URL
+//!   ([`TieredConfig`], registered by the server; else the listener's own address, never a
+//!   request header) and compared exactly. An access token is not checked against its refresh
+//!   session (as in the vendor); its user must exist and be in good standing, or the request
+//!   has no user. Refresh tokens are core sessions bound to a project and never rotated.
 //! - Strict JSON types; media types are matched case-insensitively; query parameters are
-//!   ignored; bodies over the gateway's limit are a plain-text 413.
+//!   ignored; bodies are read and parsed by the shared body layer: over the gateway's limit a
+//!   plain-text 413, over its key or depth caps a `BODY_PARSING_ERROR`, before authentication.
 //! - `BODY_PARSING_ERROR` carries `details.message` (the SDK reads it without a guard).
 //! - Admin access (`x-stack-access-type: admin`) is always refused: the gateway issues no super
 //!   secret admin keys or admin tokens.
@@ -24,6 +27,7 @@
 
 mod auth;
 mod body;
+mod config;
 mod convert;
 mod error;
 mod handlers;
@@ -37,30 +41,47 @@ mod validate;
 mod wire;
 
 use actix_web::web::ServiceConfig;
-use gateway_http::Fallback;
+pub use config::{ConfigError, TieredConfig};
+use gateway_http::{
+    Dialect, SurfaceSpec,
+    dialect::{Preview, PreviewCredential},
+};
 
-/// Mounts this dialect's routes at the root of the listener.
-pub fn configure(cfg: &mut ServiceConfig) {
-    routes::configure(cfg);
-}
+/// This dialect in the server's registry: `users` owns `/api/v1` and below (where another
+/// surface owns a longer prefix, such as `/api/v1/user`, that one wins).
+pub static DIALECT: Tiered = Tiered;
 
-/// Mounts this dialect's admin routes (`/projects...`) inside the server's `/admin` scope.
-pub fn configure_admin(cfg: &mut ServiceConfig) {
-    routes::configure_admin(cfg);
-}
+/// The metadata-tiered dialect (see [`DIALECT`]).
+#[derive(Debug)]
+pub struct Tiered;
 
-/// This dialect's claims on unmatched paths (its own 404s): every `/api/v1/...` path except
-/// `/api/v1/user` and below.
-pub fn fallbacks() -> Vec<Fallback> {
-    vec![Fallback {
-        claims: routes::claims,
-        render: routes::render_unmatched,
-    }]
-}
+static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
+    name: "users",
+    prefixes: &["/api/v1"],
+    not_found: routes::render_unmatched,
+    preview: Some(Preview {
+        path: "/api/v1/users/{id}",
+        credential: PreviewCredential::ProjectServerKey,
+    }),
+}];
 
-/// This dialect's OpenAPI documents, by surface name: one, `users`.
-pub fn openapi_documents() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
-    vec![("users", openapi::document())]
+impl Dialect for Tiered {
+    fn surfaces(&self) -> &'static [SurfaceSpec] {
+        &SURFACES
+    }
+
+    fn configure(&self, cfg: &mut ServiceConfig) {
+        routes::configure(cfg);
+    }
+
+    /// Projects (create, list, show, settings) and minting a session, inside `/admin`.
+    fn configure_admin(&self, cfg: &mut ServiceConfig) {
+        routes::configure_admin(cfg);
+    }
+
+    fn openapi(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+        vec![("users", openapi::document())]
+    }
 }
 
 #[cfg(test)]

@@ -131,18 +131,6 @@ pub fn configure_admin(cfg: &mut ServiceConfig) {
     );
 }
 
-/// Whether an unmatched path belongs to this surface: every `/api/v1/...` path except
-/// `/api/v1/user` and below (the snake platform surface).
-pub fn claims(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix("/api/v1") else {
-        return false;
-    };
-    if !(rest.is_empty() || rest.starts_with('/')) {
-        return false;
-    }
-    !(rest == "/user" || rest.starts_with("/user/"))
-}
-
 /// The answer to an unmatched path of this surface: CORS preflights succeed, everything else is
 /// a plain-text 404, finished like every answer of this surface.
 pub fn render_unmatched(req: &HttpRequest) -> HttpResponse {

@@ -1,11 +1,14 @@
 //! Access tokens of this surface: ES256 JWTs with a `kid`, the claims of spec §4.3, `iss`
 //! `{base}/api/v1/projects/{project_id}` and `aud` the project id (`-anonymous-users`/`:anon`,
-//! `-restricted-users`/`:restricted` for those users), 10 minutes by default.
+//! `-restricted-users`/`:restricted` for those users), 10 minutes by default. `base` is the
+//! configured public base URL (`crate::config`), never a request header.
 //!
 //! The P-256 signing key is generated once and kept in the gateway's shared secrets (PKCS#8 PEM),
 //! so every instance on one database signs and verifies with the same key; it is loaded on first
-//! use by each worker. Verification checks the algorithm, `kid`, signature, `iss`/`aud` shape and
-//! expiry; anything but expiry is "unparsable" (spec §4.3 choice).
+//! use by each worker. Verification checks the algorithm, `kid`, signature, `iss` (exactly, as the
+//! vendor's `allowedIssuers`), `aud` and expiry; anything but expiry is "unparsable" (spec §4.3
+//! choice). As in the vendor (`decodeAccessToken`), a token is not checked against its refresh
+//! session: it stands until its `exp` (see `docs/dialects/tiered.md`).
 
 use std::sync::{Arc, OnceLock};
 
@@ -124,6 +127,17 @@ pub fn issuer(base: &str, project_id: &str, is_anonymous: bool, is_restricted: b
     )
 }
 
+/// The one `iss` a token with these claims may carry when verified under `base`: compared
+/// exactly, as the vendor's `allowedIssuers` does (a matching tail is not enough).
+fn expected_issuer(claims: &AccessClaims, base: &str) -> String {
+    issuer(
+        base,
+        &claims.project_id,
+        claims.is_anonymous,
+        claims.is_restricted,
+    )
+}
+
 /// The restricted reason of a user, as the vendor computes it (email verification is never
 /// required by a gateway project).
 pub fn restricted_reason(user: &User) -> Option<RestrictedReason> {
@@ -147,9 +161,9 @@ pub struct SigningKey {
     kid: String,
     x: String,
     y: String,
-    /// Tokens that verified with this key (signature, `kid`, `iss`/`aud` shape, `nbf`): a P-256
+    /// Tokens that verified with this key (signature, `kid`, `iss`/`aud`, `nbf`): a P-256
     /// verification costs several times a whole request of another surface, and a client
-    /// presents the same token on every request. A hit still checks expiry.
+    /// presents the same token on every request. A hit still checks the issuer and expiry.
     verified: VerifiedCache<AccessClaims>,
 }
 
@@ -261,21 +275,37 @@ impl SigningKey {
         }
     }
 
-    /// Verifies a presented token: ES256 with our `kid` and signature, consistent `iss`/`aud`,
-    /// not expired and not before its `nbf` (no leeway). The project is checked by the caller.
-    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenRefusal> {
-        match self.verified.lookup(token, |c| c.exp <= now.timestamp()) {
-            Some(Ok(claims)) => return Ok(claims),
-            Some(Err(claims)) => return Err(TokenRefusal::Expired(Box::new(claims))),
-            None => {}
+    /// Verifies a presented token: ES256 with our `kid` and signature, `iss` exactly the issuer
+    /// of its project and user kind under `base` (the configured public base URL), consistent
+    /// `aud`, not expired and not before its `nbf` (no leeway). The project is checked by the
+    /// caller.
+    pub fn verify(
+        &self,
+        token: &str,
+        base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, TokenRefusal> {
+        if let Some(hit) = self.verified.lookup(token, |c| c.exp <= now.timestamp()) {
+            // The cache holds what the signature proves; the issuer is checked against this
+            // request's base every time (the vendor's `allowedIssuers`, before expiry).
+            let (Ok(claims) | Err(claims)) = &hit;
+            if claims.iss != expected_issuer(claims, base) {
+                return Err(TokenRefusal::Unparsable);
+            }
+            return hit.map_err(|claims| TokenRefusal::Expired(Box::new(claims)));
         }
-        let claims = self.verify_signed(token, now)?;
+        let claims = self.verify_signed(token, base, now)?;
         self.verified.insert(token, claims.clone());
         Ok(claims)
     }
 
     /// [`SigningKey::verify`] without the cache.
-    fn verify_signed(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenRefusal> {
+    fn verify_signed(
+        &self,
+        token: &str,
+        base: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, TokenRefusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenRefusal::Unparsable)?;
         if header.alg != Algorithm::ES256 || header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(TokenRefusal::Unparsable);
@@ -293,11 +323,10 @@ impl SigningKey {
             Some((p, s)) => (p, format!(":{s}")),
             None => (claims.aud.as_str(), String::new()),
         };
-        let (iss_suffix, expected_aud_suffix) = suffixes(claims.is_anonymous, claims.is_restricted);
-        let iss_tail = format!("/api/v1/projects{iss_suffix}/{aud_project}");
+        let (_, expected_aud_suffix) = suffixes(claims.is_anonymous, claims.is_restricted);
         if aud_suffix != expected_aud_suffix
             || aud_project != claims.project_id
-            || !claims.iss.ends_with(&iss_tail)
+            || claims.iss != expected_issuer(&claims, base)
             || claims.branch_id != "main"
             || claims.is_restricted != claims.restricted_reason.is_some()
         {
@@ -333,6 +362,9 @@ impl KeyCell {
 mod tests {
     use super::*;
     use gateway_core::{MetadataTiers, UserId, UserKind, UserStatus};
+
+    /// The base URL the tokens of these tests are minted and verified under.
+    const GW: &str = "http://gw";
 
     fn user() -> User {
         let at = Utc::now();
@@ -385,7 +417,7 @@ mod tests {
     }
 
     fn token(key: &SigningKey, lifetime: Duration) -> (String, AccessClaims) {
-        let claims = SigningKey::claims("http://gw", "p-1", &user(), "rt-1", Utc::now(), lifetime);
+        let claims = SigningKey::claims(GW, "p-1", &user(), "rt-1", Utc::now(), lifetime);
         (key.sign(&claims).unwrap(), claims)
     }
 
@@ -405,12 +437,12 @@ mod tests {
         assert_eq!(claims.aud, "p-1:anon");
         assert_eq!(claims.iss, "http://gw/api/v1/projects-anonymous-users/p-1");
         let jwt = key.sign(&claims).unwrap();
-        let refused = crate::auth::verify_token(&key, &jwt, "p-1", false, false).unwrap_err();
+        let refused = crate::auth::verify_token(&key, &jwt, GW, "p-1", false, false).unwrap_err();
         assert_eq!(
             refused.to_string(),
             "401 Unauthorized ANONYMOUS_AUTHENTICATION_NOT_ALLOWED"
         );
-        assert!(crate::auth::verify_token(&key, &jwt, "p-1", true, true).is_ok());
+        assert!(crate::auth::verify_token(&key, &jwt, GW, "p-1", true, true).is_ok());
 
         let mut restricted = user();
         restricted.restricted_by_admin = true;
@@ -424,13 +456,13 @@ mod tests {
         );
         assert_eq!(claims.aud, "p-1:restricted");
         let jwt = key.sign(&claims).unwrap();
-        let refused = crate::auth::verify_token(&key, &jwt, "p-1", false, false).unwrap_err();
+        let refused = crate::auth::verify_token(&key, &jwt, GW, "p-1", false, false).unwrap_err();
         assert_eq!(
             refused.to_string(),
             "403 Forbidden RESTRICTED_USER_NOT_ALLOWED"
         );
-        assert!(crate::auth::verify_token(&key, &jwt, "p-1", false, true).is_ok());
-        let other = crate::auth::verify_token(&key, &jwt, "p-2", false, true).unwrap_err();
+        assert!(crate::auth::verify_token(&key, &jwt, GW, "p-1", false, true).is_ok());
+        let other = crate::auth::verify_token(&key, &jwt, GW, "p-2", false, true).unwrap_err();
         assert_eq!(
             other.to_string(),
             "401 Unauthorized INVALID_PROJECT_FOR_ACCESS_TOKEN"
@@ -441,7 +473,7 @@ mod tests {
     fn round_trip_and_jwks() {
         let key = SigningKey::from_pem(&generate_pem()).unwrap();
         let (jwt, claims) = token(&key, ACCESS_TOKEN_LIFETIME);
-        assert_eq!(key.verify(&jwt, Utc::now()).unwrap(), claims);
+        assert_eq!(key.verify(&jwt, GW, Utc::now()).unwrap(), claims);
         assert_eq!(claims.iss, "http://gw/api/v1/projects/p-1");
         assert_eq!(key.jwks()["keys"][0]["kid"], key.kid());
         let header = jsonwebtoken::decode_header(&jwt).unwrap();
@@ -453,14 +485,14 @@ mod tests {
         let key = SigningKey::from_pem(&generate_pem()).unwrap();
         let (expired, _) = token(&key, Duration::seconds(-5));
         assert!(matches!(
-            key.verify(&expired, Utc::now()),
+            key.verify(&expired, GW, Utc::now()),
             Err(TokenRefusal::Expired(_))
         ));
 
         let other = SigningKey::from_pem(&generate_pem()).unwrap();
         let (foreign, _) = token(&other, ACCESS_TOKEN_LIFETIME);
         assert_eq!(
-            key.verify(&foreign, Utc::now()),
+            key.verify(&foreign, GW, Utc::now()),
             Err(TokenRefusal::Unparsable)
         );
 
@@ -470,7 +502,10 @@ mod tests {
             "{}.{payload}.",
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#)
         );
-        assert_eq!(key.verify(&none, Utc::now()), Err(TokenRefusal::Unparsable));
+        assert_eq!(
+            key.verify(&none, GW, Utc::now()),
+            Err(TokenRefusal::Unparsable)
+        );
 
         // HS256 signed with the public key's text as the secret.
         let mut hs = Header::new(Algorithm::HS256);
@@ -480,11 +515,11 @@ mod tests {
             jsonwebtoken::encode(&hs, &claims, &EncodingKey::from_secret(public.as_bytes()))
                 .unwrap();
         assert_eq!(
-            key.verify(&confused, Utc::now()),
+            key.verify(&confused, GW, Utc::now()),
             Err(TokenRefusal::Unparsable)
         );
         assert_eq!(
-            key.verify("12341234", Utc::now()),
+            key.verify("12341234", GW, Utc::now()),
             Err(TokenRefusal::Unparsable)
         );
     }
@@ -493,20 +528,74 @@ mod tests {
     fn a_verified_token_is_answered_from_the_cache_until_it_expires() {
         let key = SigningKey::from_pem(&generate_pem()).unwrap();
         let (jwt, claims) = token(&key, Duration::seconds(30));
-        assert_eq!(key.verify(&jwt, Utc::now()).unwrap(), claims);
+        assert_eq!(key.verify(&jwt, GW, Utc::now()).unwrap(), claims);
         assert!(key.verified.contains(&jwt));
-        assert_eq!(key.verify(&jwt, Utc::now()).unwrap(), claims);
+        assert_eq!(key.verify(&jwt, GW, Utc::now()).unwrap(), claims);
         // Later than its `exp`, the cached token is expired (with its claims) and leaves the cache.
         let later = Utc::now() + Duration::seconds(31);
         assert!(matches!(
-            key.verify(&jwt, later),
+            key.verify(&jwt, GW, later),
             Err(TokenRefusal::Expired(c)) if *c == claims
         ));
         assert!(!key.verified.contains(&jwt));
         // Refused tokens are never kept.
         let other = SigningKey::from_pem(&generate_pem()).unwrap();
         let (foreign, _) = token(&other, ACCESS_TOKEN_LIFETIME);
-        assert!(key.verify(&foreign, Utc::now()).is_err());
+        assert!(key.verify(&foreign, GW, Utc::now()).is_err());
         assert!(!key.verified.contains(&foreign));
+    }
+
+    /// Only the exact issuer of the base is accepted: a token minted under another base (a
+    /// forwarded host, an old public URL) is unparsable even though its `/api/v1/projects/{id}`
+    /// tail is right, on the first presentation and from the cache.
+    #[test]
+    fn the_issuer_must_match_the_base_exactly() {
+        let key = SigningKey::from_pem(&generate_pem()).unwrap();
+        for base in [
+            "http://evil.example",
+            "http://evil.example/http://gw",
+            "https://gw",
+            "http://gw.evil.example",
+            "http://gw/prefix",
+        ] {
+            let claims = SigningKey::claims(
+                base,
+                "p-1",
+                &user(),
+                "rt",
+                Utc::now(),
+                ACCESS_TOKEN_LIFETIME,
+            );
+            assert!(claims.iss.ends_with("/api/v1/projects/p-1"));
+            let jwt = key.sign(&claims).unwrap();
+            assert_eq!(
+                key.verify(&jwt, GW, Utc::now()),
+                Err(TokenRefusal::Unparsable),
+                "{base}"
+            );
+            assert!(!key.verified.contains(&jwt));
+            // Accepted under its own base, then still refused under another one from the cache.
+            assert!(key.verify(&jwt, base, Utc::now()).is_ok());
+            assert!(key.verified.contains(&jwt));
+            assert_eq!(
+                key.verify(&jwt, GW, Utc::now()),
+                Err(TokenRefusal::Unparsable),
+                "{base} (cached)"
+            );
+        }
+        // An expired token of another base is unparsable, not expired (issuer first).
+        let claims = SigningKey::claims(
+            "http://evil.example",
+            "p-1",
+            &user(),
+            "rt",
+            Utc::now(),
+            Duration::seconds(-5),
+        );
+        let jwt = key.sign(&claims).unwrap();
+        assert_eq!(
+            key.verify(&jwt, GW, Utc::now()),
+            Err(TokenRefusal::Unparsable)
+        );
     }
 }

@@ -260,16 +260,14 @@ fn unknown_keys(
     known: &[&str],
     issues: &mut Issues,
 ) {
-    let mut unknown: Vec<&str> = order
+    // One pass with a set: an object may have up to the body layer's key cap.
+    let mut seen = std::collections::HashSet::with_capacity(map.len());
+    let unknown: Vec<&str> = order
         .iter()
         .map(String::as_str)
-        .filter(|k| map.contains_key(*k) && !known.contains(k))
+        .chain(map.keys().map(String::as_str))
+        .filter(|k| map.contains_key(*k) && !known.contains(k) && seen.insert(*k))
         .collect();
-    for k in map.keys() {
-        if !known.contains(&k.as_str()) && !unknown.contains(&k.as_str()) {
-            unknown.push(k);
-        }
-    }
     if !unknown.is_empty() {
         issues.push(format!(
             "{path} contains unknown properties: {}",
@@ -492,14 +490,14 @@ pub fn user_update(body: &Body, tier: Tier) -> Result<UserUpdate, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gateway_http::body::{Json, Members};
     use serde_json::json;
 
     fn body(v: Value) -> Body {
-        let order = v
-            .as_object()
-            .map(|m| m.keys().cloned().collect())
-            .unwrap_or_default();
-        Body::Json { value: v, order }
+        Body::Json(match v {
+            Value::Object(map) => Json::Object(Members(map.into_iter().collect())),
+            other => Json::Other(other),
+        })
     }
 
     #[test]
@@ -516,10 +514,10 @@ mod tests {
 
     #[test]
     fn client_tier_hides_server_fields_as_unknown() {
-        let b = Body::Json {
-            value: json!({"display_name": "Johnny Doe", "server_metadata": {"key": "value"}}),
-            order: vec!["display_name".into(), "server_metadata".into()],
-        };
+        let b = Body::Json(Json::Object(Members(vec![
+            ("display_name".into(), json!("Johnny Doe")),
+            ("server_metadata".into(), json!({"key": "value"})),
+        ])));
         assert_eq!(
             user_update(&b, Tier::Client).unwrap_err(),
             vec!["body contains unknown properties: server_metadata".to_owned()]

@@ -1,5 +1,6 @@
-//! Credential rules: password hashing (argon2id, bcrypt verified), random secrets, API key text,
-//! and the SHA-256 digests under which high-entropy secrets (API keys, refresh tokens) are stored.
+//! Credential rules: password hashing (argon2id, bcrypt verified; off the async workers through
+//! [`PasswordWork`]), random secrets, API key text, and the SHA-256 digests under which
+//! high-entropy secrets (API keys, refresh tokens) are stored.
 
 use argon2::{
     Argon2,
@@ -8,6 +9,8 @@ use argon2::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 use crate::{CoreError, FieldIssue, IssueCode, Surface};
 
@@ -54,6 +57,71 @@ pub fn verify_password(plain: &str, mcf: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Where password hashing and verification run: argon2id costs tens of milliseconds of CPU, which
+/// must not happen on the async worker threads that answer every other request (one hash there
+/// stalls every request queued on that worker). Each job goes to tokio's blocking pool behind a
+/// semaphore, so at most `limit` run at once (default: one per core) and the rest wait as cheap
+/// futures. The permit travels with the job and is released when the job ends, even when the
+/// request that asked for it was cancelled meanwhile.
+#[derive(Clone, Debug)]
+pub struct PasswordWork {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for PasswordWork {
+    fn default() -> Self {
+        Self::new(Self::default_limit())
+    }
+}
+
+impl PasswordWork {
+    /// At most `limit` jobs at once (at least one).
+    pub fn new(limit: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(limit.max(1))),
+        }
+    }
+
+    /// The number of cores this process may use (one when unknown).
+    pub fn default_limit() -> usize {
+        std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .saturating_sub(1)
+            .max(1)
+    }
+
+    /// [`hash_password`] on the blocking pool.
+    pub async fn hash(&self, plain: String) -> Result<String, CoreError> {
+        self.run(move || hash_password(&plain)).await?
+    }
+
+    /// [`verify_password`] on the blocking pool; `false` when the job could not run.
+    pub async fn verify(&self, plain: String, mcf: String) -> bool {
+        self.run(move || verify_password(&plain, &mcf))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Runs `job` on the blocking pool once a permit is free.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, CoreError> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| CoreError::internal(format!("password work is closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            job()
+        })
+        .await
+        .map_err(|e| CoreError::internal(format!("password work failed: {e}")))
+    }
 }
 
 /// `n` random bytes from the OS, URL-safe base64 without padding.
@@ -130,6 +198,43 @@ mod tests {
         assert!(check_password_hash(&h).is_ok());
         assert!(verify_password("s3cret", &h));
         assert!(!verify_password("other", &h));
+    }
+
+    #[tokio::test]
+    async fn password_work_runs_off_the_caller_and_round_trips() {
+        let work = PasswordWork::new(2);
+        let caller = std::thread::current().id();
+        let ran_on = work.run(|| std::thread::current().id()).await.unwrap();
+        assert_ne!(ran_on, caller, "the job ran on the calling thread");
+        let h = work.hash("s3cret".into()).await.unwrap();
+        assert!(work.verify("s3cret".into(), h.clone()).await);
+        assert!(!work.verify("other".into(), h).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_work_runs_at_most_limit_jobs_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let work = PasswordWork::new(2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let jobs: Vec<_> = (0..8)
+            .map(|_| {
+                let (work, running, peak) = (work.clone(), running.clone(), peak.clone());
+                tokio::spawn(async move {
+                    work.run(move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        peak.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for job in jobs {
+            job.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 2);
     }
 
     #[test]

@@ -25,8 +25,8 @@ pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
 };
 pub use model::{
-    ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership, TeamRole,
-    User, UserId, UserKind, UserStatus,
+    ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Standing, Surface, Team, TeamMembership,
+    TeamRole, User, UserId, UserKind, UserStatus,
 };
 pub use ports::{Store, StoreError, UserChanges};
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};

@@ -220,6 +220,40 @@ impl User {
     pub fn has_password(&self) -> bool {
         self.password_hash.is_some()
     }
+
+    /// The account rule every surface applies to a verified caller before serving it.
+    pub fn standing(&self) -> Standing {
+        if self.status == UserStatus::Banned {
+            Standing::Banned
+        } else if !self.is_active {
+            Standing::Inactive
+        } else {
+            Standing::Good
+        }
+    }
+}
+
+/// Whether an account may be served: one core rule, rendered by each dialect in its own
+/// envelope (see `docs/dialects/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// May be served.
+    Good,
+    /// Switched off (`is_active = false`).
+    Inactive,
+    /// Banned by an operator.
+    Banned,
+}
+
+impl Standing {
+    /// The refusal of an account that is not in good standing (`Forbidden`), if any.
+    pub fn refusal(self) -> Option<crate::CoreError> {
+        match self {
+            Self::Good => None,
+            Self::Inactive => Some(crate::CoreError::forbidden("account is disabled")),
+            Self::Banned => Some(crate::CoreError::forbidden("this account is banned")),
+        }
+    }
 }
 
 /// A team.

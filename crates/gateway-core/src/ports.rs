@@ -105,6 +105,8 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError>;
     /// Finds a session by the hash of its refresh token.
     async fn session_by_refresh_hash(&self, hash: &str) -> Result<Option<Session>, StoreError>;
+    /// Finds a session by id.
+    async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;
     /// Revokes one session; `false` when absent or revoked already.
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Revokes every session of a user; returns how many.

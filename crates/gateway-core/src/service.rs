@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, ErrorKind, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange, Store,
     UserChanges, UserPatch,
-    credentials::{self, GeneratedKey},
+    credentials::{self, GeneratedKey, PasswordWork},
     model::{
         ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
         TeamRole, User, UserId,
@@ -22,6 +22,18 @@ use crate::{
 pub fn now() -> DateTime<Utc> {
     let t = Utc::now();
     t.duration_trunc(TimeDelta::milliseconds(1)).unwrap_or(t)
+}
+
+/// `at + ttl`, or a validation error on `field` when the sum leaves chrono's range (a client's
+/// lifetime must never panic the worker: `DateTime + TimeDelta` does on overflow).
+pub fn expiry(at: DateTime<Utc>, ttl: TimeDelta, field: &str) -> Result<DateTime<Utc>, CoreError> {
+    at.checked_add_signed(ttl).ok_or_else(|| {
+        CoreError::validation(vec![FieldIssue::new(
+            field,
+            IssueCode::InvalidFormat,
+            "is too large: the expiry would be out of range",
+        )])
+    })
 }
 
 /// A refresh session as issued: the stored row and the token text, shown once.
@@ -45,12 +57,33 @@ impl std::fmt::Debug for IssuedSession {
 #[derive(Clone)]
 pub struct Gateway {
     pub(crate) store: Arc<dyn Store>,
+    /// Password hashing and verification, off the async workers (one job per core at once).
+    passwords: PasswordWork,
 }
 
 impl Gateway {
     /// A service on `store`.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self {
+            store,
+            passwords: PasswordWork::default(),
+        }
+    }
+
+    /// The same service with at most `limit` password hashes or verifications at once (the
+    /// default is one per core).
+    pub fn with_password_limit(mut self, limit: usize) -> Self {
+        self.passwords = PasswordWork::new(limit);
+        self
+    }
+
+    /// Whether `plain` is the password of `user` (argon2 or bcrypt, verified on the blocking
+    /// pool); `false` for a user without a password.
+    pub async fn verify_password(&self, user: &User, plain: &str) -> bool {
+        match &user.password_hash {
+            Some(mcf) => self.passwords.verify(plain.to_owned(), mcf.clone()).await,
+            None => false,
+        }
     }
 
     /// The store, for the core's other modules (projects).
@@ -94,16 +127,16 @@ impl Gateway {
             issues.push(i);
         }
         let email = email.map(|e| normalize_email(&e, &mut notices, &mut issues));
-        let password_hash = match password {
-            None => None,
-            Some(change) => match hash_change(change) {
-                Ok(h) => Some(h),
-                Err(e) => return Err(e),
-            },
-        };
+        if let Some(change) = &password {
+            check_change(change)?;
+        }
         if !issues.is_empty() {
             return Err(CoreError::validation(issues));
         }
+        let password_hash = match password {
+            None => None,
+            Some(change) => Some(hash_change(&self.passwords, change).await?),
+        };
         let at = now();
         let (oauth_provider, oauth_id) = oauth.unzip();
         let user = User {
@@ -336,7 +369,10 @@ impl Gateway {
         let password_hash = match patch.password.take() {
             None => None,
             Some(None) => Some(None),
-            Some(Some(change)) => Some(Some(hash_change(change)?)),
+            Some(Some(change)) => {
+                check_change(&change)?;
+                Some(Some(hash_change(&self.passwords, change).await?))
+            }
         };
         let changes = UserChanges {
             revoke_sessions: password_hash.is_some(),
@@ -484,7 +520,7 @@ impl Gateway {
             surface,
             refresh_token_hash: credentials::sha256_hex(&refresh_token),
             created_at: at,
-            expires_at: at + ttl,
+            expires_at: expiry(at, ttl, "ttl_secs")?,
         };
         self.store.insert_session(&new).await?;
         let NewSession {
@@ -534,6 +570,18 @@ impl Gateway {
         Ok((session, user))
     }
 
+    /// Whether session `id` exists, is not revoked and has not expired: an access token carrying
+    /// it is good only while this holds (its user's sign-out, password change, deletion or an
+    /// admin revocation ends it).
+    pub async fn session_is_active(&self, id: Uuid) -> Result<bool, CoreError> {
+        let now = now();
+        Ok(self
+            .store
+            .session(id)
+            .await?
+            .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
+    }
+
     /// Revokes one session.
     pub async fn revoke_session(&self, id: Uuid) -> Result<bool, CoreError> {
         Ok(self.store.revoke_session(id, now()).await?)
@@ -573,22 +621,30 @@ impl CoreError {
     }
 }
 
-fn hash_change(change: PasswordChange) -> Result<String, CoreError> {
+/// Refuses an empty plain password or an unsupported hash; cheap, so it runs before the other
+/// checks answer (as it always did) and before any hashing.
+fn check_change(change: &PasswordChange) -> Result<(), CoreError> {
     match change {
-        PasswordChange::Plain(plain) => {
-            if plain.is_empty() {
-                return Err(CoreError::validation(vec![FieldIssue::new(
-                    "password",
-                    IssueCode::Required,
-                    "must not be empty",
-                )]));
-            }
-            credentials::hash_password(&plain)
+        PasswordChange::Plain(plain) if plain.is_empty() => {
+            Err(CoreError::validation(vec![FieldIssue::new(
+                "password",
+                IssueCode::Required,
+                "must not be empty",
+            )]))
         }
+        PasswordChange::Plain(_) => Ok(()),
         PasswordChange::Hash(mcf) => {
-            credentials::check_password_hash(&mcf).map_err(|i| CoreError::validation(vec![i]))?;
-            Ok(mcf)
+            credentials::check_password_hash(mcf).map_err(|i| CoreError::validation(vec![i]))
         }
+    }
+}
+
+/// The hash to store for a checked change: argon2id of a plain password (on the blocking pool),
+/// or the given hash.
+async fn hash_change(work: &PasswordWork, change: PasswordChange) -> Result<String, CoreError> {
+    match change {
+        PasswordChange::Plain(plain) => work.hash(plain).await,
+        PasswordChange::Hash(mcf) => Ok(mcf),
     }
 }
 

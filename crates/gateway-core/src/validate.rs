@@ -128,6 +128,26 @@ pub fn country_code(value: &str) -> Result<String, FieldIssue> {
     }
 }
 
+/// Longest lifetime a client may ask for (a token, a session): ten years of 365 days.
+pub const TTL_MAX_SECS: i64 = 10 * 365 * 24 * 60 * 60;
+
+/// A lifetime in seconds sent by a client, as a duration: `1..=TTL_MAX_SECS`, or
+/// `-TTL_MAX_SECS..=TTL_MAX_SECS` when `allow_past` (a test suite asking for an already expired
+/// token). Anything else is refused before it meets a date, so `now + ttl` cannot overflow.
+pub fn ttl_secs(field: &str, secs: i64, allow_past: bool) -> Result<chrono::TimeDelta, FieldIssue> {
+    let min = if allow_past { -TTL_MAX_SECS } else { 1 };
+    if (min..=TTL_MAX_SECS).contains(&secs)
+        && let Some(ttl) = chrono::TimeDelta::try_seconds(secs)
+    {
+        return Ok(ttl);
+    }
+    Err(FieldIssue::new(
+        field,
+        IssueCode::InvalidFormat,
+        format!("must be a whole number of seconds from {min} to {TTL_MAX_SECS} (ten years)"),
+    ))
+}
+
 /// The NUL character cannot be stored: PostgreSQL refuses it in `text` and in `jsonb` strings
 /// (SQLite would keep it), so one rule holds on every backend: no NUL in any stored text, in
 /// metadata keys or string values either. Returns one issue per offending field.
@@ -168,6 +188,37 @@ pub fn nul_free(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ttls_are_bounded_to_ten_years() {
+        assert_eq!(ttl_secs("ttl", 1, false).unwrap().num_seconds(), 1);
+        assert_eq!(
+            ttl_secs("ttl", TTL_MAX_SECS, false).unwrap().num_seconds(),
+            TTL_MAX_SECS
+        );
+        assert_eq!(ttl_secs("ttl", -5, true).unwrap().num_seconds(), -5);
+        assert_eq!(
+            ttl_secs("ttl", -TTL_MAX_SECS, true).unwrap().num_seconds(),
+            -TTL_MAX_SECS
+        );
+        for bad in [
+            0,
+            -1,
+            TTL_MAX_SECS + 1,
+            9_000_000_000_000_000,
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let issue = ttl_secs("ttl", bad, false).unwrap_err();
+            assert_eq!(
+                (issue.field.as_str(), issue.code),
+                ("ttl", IssueCode::InvalidFormat)
+            );
+        }
+        for bad in [-TTL_MAX_SECS - 1, TTL_MAX_SECS + 1, i64::MAX, i64::MIN] {
+            assert!(ttl_secs("ttl", bad, true).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn nul_characters_are_refused_in_text_and_metadata() {

@@ -51,7 +51,72 @@ pub struct Authenticated {
     pub credential: Credential,
 }
 
-/// A dialect's credential rules.
+/// Why a presented credential was refused, before the dialect renders it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No credential was presented.
+    Missing,
+    /// The credential is not shaped like one this surface reads.
+    Malformed,
+    /// The access token has expired.
+    Expired,
+    /// The access token is not valid for this surface (signature, audience, issuer, shape).
+    Invalid,
+    /// The token is valid but its user no longer exists.
+    UserGone,
+    /// The token's session was revoked or has ended (sign-out, password change, revocation).
+    SessionRevoked,
+    /// The API key is unknown, revoked, expired or of another surface.
+    KeyInvalid,
+}
+
+impl AuthFailure {
+    /// A message for the client (names no credential).
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Missing => "authentication required",
+            Self::Malformed => "the credential is malformed",
+            Self::Expired => "access token has expired",
+            Self::Invalid => "access token is not valid",
+            Self::UserGone => "the user of this token no longer exists",
+            Self::SessionRevoked => "the session of this access token has ended",
+            Self::KeyInvalid => "the API key is not valid",
+        }
+    }
+
+    /// The failure as a core error of kind `Unauthenticated`.
+    pub fn into_core(self) -> CoreError {
+        CoreError::unauthenticated(self.message())
+    }
+}
+
+/// A credential check that did not yield a caller: refused, or the check itself failed (a store
+/// outage is not a refusal).
+#[derive(Debug)]
+pub enum AuthError {
+    /// The credential is refused.
+    Refused(AuthFailure),
+    /// The check could not be made.
+    Core(CoreError),
+}
+
+impl From<CoreError> for AuthError {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+impl From<AuthError> for CoreError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Refused(f) => f.into_core(),
+            AuthError::Core(e) => e,
+        }
+    }
+}
+
+/// A dialect's credential rules: where the credential lives, how a refusal looks, and which
+/// verified callers it admits.
 pub trait AuthPolicy: 'static {
     /// The dialect's error type; built from `CoreError` kinds.
     type Error: ResponseError + From<CoreError> + 'static;
@@ -59,6 +124,25 @@ pub trait AuthPolicy: 'static {
     const SURFACE: Surface;
     /// Reads the credential from the request, without I/O. `Ok(None)` when there is none.
     fn presented(req: &HttpRequest) -> Result<Option<Presented>, Self::Error>;
+    /// Renders a refused credential (default: a core `Unauthenticated` error).
+    fn refuse(
+        req: &HttpRequest,
+        failure: AuthFailure,
+        presented: Option<&Presented>,
+    ) -> Self::Error {
+        let _ = (req, presented);
+        failure.into_core().into()
+    }
+    /// Admits or refuses a verified caller (account status, kind of account). Default: admit.
+    fn admit(req: &HttpRequest, caller: &Authenticated) -> Result<(), Self::Error> {
+        let _ = (req, caller);
+        Ok(())
+    }
+    /// Renders a failure of the check itself (default: the core error as is).
+    fn failed(req: &HttpRequest, error: CoreError) -> Self::Error {
+        let _ = req;
+        error.into()
+    }
 }
 
 /// `Authorization: Bearer <value>`, if present (scheme case-insensitive).
@@ -83,33 +167,37 @@ pub fn looks_like_key(surface: Surface, value: &str) -> bool {
     gateway_core::credentials::parse_api_key(surface, value).is_some()
 }
 
-/// Verifies `presented` for `surface`: a token must be valid for the surface and its user must
-/// exist; a key must be valid, unrevoked, and of an existing user.
+/// Verifies `presented` for `surface`: a token must be valid for the surface, its session (if
+/// it names one) still active and its user existing; a key must be valid, unrevoked, and of an
+/// existing user.
 pub async fn verify(
     gateway: &Gateway,
     tokens: &Tokens,
     surface: Surface,
     presented: &Presented,
-) -> Result<Authenticated, CoreError> {
+) -> Result<Authenticated, AuthError> {
     match presented {
         Presented::Token(token) => {
             let claims = tokens.verify(token, surface).map_err(|e| match e {
-                TokenError::Expired => CoreError::unauthenticated("access token has expired"),
-                TokenError::Invalid => CoreError::unauthenticated("access token is not valid"),
+                TokenError::Expired => AuthError::Refused(AuthFailure::Expired),
+                TokenError::Invalid => AuthError::Refused(AuthFailure::Invalid),
             })?;
             let id: UserId = claims
                 .sub
                 .parse()
-                .map_err(|_| CoreError::unauthenticated("access token is not valid"))?;
+                .map_err(|_| AuthError::Refused(AuthFailure::Invalid))?;
             let user = match gateway.user(id).await {
                 Ok(user) => user,
                 Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => {
-                    return Err(CoreError::unauthenticated(
-                        "the user of this token no longer exists",
-                    ));
+                    return Err(AuthError::Refused(AuthFailure::UserGone));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
+            if let Some(sid) = claims.sid
+                && !gateway.session_is_active(sid).await?
+            {
+                return Err(AuthError::Refused(AuthFailure::SessionRevoked));
+            }
             Ok(Authenticated {
                 user,
                 credential: Credential::Token {
@@ -117,14 +205,42 @@ pub async fn verify(
                 },
             })
         }
-        Presented::ApiKey(key) => {
-            let (key, user) = gateway.authenticate_api_key(surface, key).await?;
-            Ok(Authenticated {
+        Presented::ApiKey(key) => match gateway.authenticate_api_key(surface, key).await {
+            Ok((key, user)) => Ok(Authenticated {
                 user,
                 credential: Credential::ApiKey { key_id: key.id },
-            })
-        }
+            }),
+            Err(e) if e.kind() == gateway_core::ErrorKind::Unauthenticated => {
+                Err(AuthError::Refused(AuthFailure::KeyInvalid))
+            }
+            Err(e) => Err(e.into()),
+        },
     }
+}
+
+/// Verifies the caller of `req` under policy `P`: reads the credential, verifies it, and asks
+/// the policy to admit the caller. Every dialect authenticates through this.
+pub async fn authenticate<P: AuthPolicy>(req: &HttpRequest) -> Result<Authenticated, P::Error> {
+    let presented = P::presented(req)?;
+    let Some(presented) = presented else {
+        return Err(P::refuse(req, AuthFailure::Missing, None));
+    };
+    let (Some(gateway), Some(tokens)) = (
+        req.app_data::<web::Data<Gateway>>(),
+        req.app_data::<web::Data<Tokens>>(),
+    ) else {
+        return Err(P::failed(
+            req,
+            CoreError::internal("gateway state is not registered"),
+        ));
+    };
+    let caller = match verify(gateway, tokens, P::SURFACE, &presented).await {
+        Ok(caller) => caller,
+        Err(AuthError::Refused(failure)) => return Err(P::refuse(req, failure, Some(&presented))),
+        Err(AuthError::Core(e)) => return Err(P::failed(req, e)),
+    };
+    P::admit(req, &caller)?;
+    Ok(caller)
 }
 
 /// Extracts and verifies the caller under policy `P`. A missing or bad credential is a
@@ -148,16 +264,9 @@ impl<P: AuthPolicy> FromRequest for Auth<P> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, P::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let presented = P::presented(req);
-        let gateway = req.app_data::<web::Data<Gateway>>().cloned();
-        let tokens = req.app_data::<web::Data<Tokens>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
-            let presented =
-                presented?.ok_or_else(|| CoreError::unauthenticated("authentication required"))?;
-            let (Some(gateway), Some(tokens)) = (gateway, tokens) else {
-                return Err(CoreError::internal("gateway state is not registered").into());
-            };
-            let caller = verify(&gateway, &tokens, P::SURFACE, &presented).await?;
+            let caller = authenticate::<P>(&req).await?;
             Ok(Auth {
                 caller,
                 _policy: PhantomData,

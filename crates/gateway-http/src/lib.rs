@@ -5,14 +5,17 @@
 
 pub mod admin;
 pub mod auth;
+pub mod body;
 pub mod deadline;
+pub mod dialect;
 pub mod fallback;
 pub mod faults;
 pub mod request_id;
 pub mod tokens;
 pub mod verified;
 
-pub use auth::{Auth, AuthPolicy, Authenticated, Credential, Presented};
+pub use auth::{Auth, AuthError, AuthFailure, AuthPolicy, Authenticated, Credential, Presented};
+pub use dialect::{Dialect, Registry, SurfaceSpec};
 pub use fallback::{Fallback, FallbackRender};
 pub use request_id::request_id;
 pub use tokens::{AccessClaims, FixedToken, IssuedToken, TokenError, Tokens};

@@ -4,14 +4,13 @@
 //! Its JSON is the gateway's own (core field names), not any vendor's.
 
 use actix_web::{
-    HttpRequest, HttpResponse, ResponseError,
+    HttpRequest, HttpResponse,
     http::StatusCode,
     web::{self, Data, Json, Path},
 };
-use chrono::Duration;
 use gateway_core::{
-    CoreError, ErrorKind, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserId,
-    UserKind, UserStatus,
+    CoreError, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserId, UserKind,
+    UserStatus,
 };
 use gateway_http::{
     Tokens,
@@ -23,54 +22,9 @@ use uuid::Uuid;
 
 use crate::credentials;
 
-/// An admin API error: the core error rendered as `{"error": {kind, message, issues}}`.
-#[derive(Debug)]
-pub struct AdminError(pub CoreError);
-
-impl From<CoreError> for AdminError {
-    fn from(e: CoreError) -> Self {
-        Self(e)
-    }
-}
-
-impl std::fmt::Display for AdminError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl ResponseError for AdminError {
-    fn status_code(&self) -> StatusCode {
-        match self.0.kind() {
-            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-            ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            ErrorKind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-    fn error_response(&self) -> HttpResponse {
-        let issues: Vec<_> = self
-            .0
-            .issues()
-            .iter()
-            .map(|i| json!({"field": i.field, "message": i.message}))
-            .collect();
-        HttpResponse::build(self.status_code()).json(json!({
-            "error": {"kind": self.0.kind().as_str(), "message": self.0.message(), "issues": issues}
-        }))
-    }
-}
+pub use gateway_http::admin::AdminError;
 
 type Result<T> = std::result::Result<T, AdminError>;
-
-fn check_admin(req: &HttpRequest) -> Result<()> {
-    Ok(gateway_http::admin::check(req)?)
-}
 
 /// A user as the admin API shows it (never the password hash or TOTP secret).
 #[derive(Debug, Serialize)]
@@ -220,12 +174,7 @@ impl TryFrom<CreateUser> for NewUser {
     }
 }
 
-async fn create_user(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    body: Json<CreateUser>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn create_user(gateway: Data<Gateway>, body: Json<CreateUser>) -> Result<HttpResponse> {
     let new = NewUser::try_from(body.into_inner())?;
     let user = gateway.create_user(new).await?.value;
     Ok(HttpResponse::Created().json(AdminUser::from(&user)))
@@ -237,12 +186,7 @@ struct Page {
     offset: Option<i64>,
 }
 
-async fn list_users(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    page: web::Query<Page>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn list_users(gateway: Data<Gateway>, page: web::Query<Page>) -> Result<HttpResponse> {
     let users = gateway
         .list_users(page.limit.unwrap_or(100), page.offset.unwrap_or(0))
         .await?;
@@ -254,22 +198,12 @@ fn user_id(raw: &str) -> Result<UserId> {
         .map_err(|_| CoreError::not_found("user not found").into())
 }
 
-async fn show_user(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    id: Path<String>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn show_user(gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
     let user = gateway.user(user_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(AdminUser::from(&user)))
 }
 
-async fn delete_user(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    id: Path<String>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn delete_user(gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
     gateway.delete_user(user_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -283,12 +217,10 @@ struct CreateKey {
 }
 
 async fn create_key(
-    req: HttpRequest,
     gateway: Data<Gateway>,
     id: Path<String>,
     body: Json<CreateKey>,
 ) -> Result<HttpResponse> {
-    check_admin(&req)?;
     let user = gateway.user(user_id(&id)?).await?;
     let CreateKey { surface, label } = body.into_inner();
     let surface: Surface = surface.parse().map_err(|e| bad("surface", e))?;
@@ -298,12 +230,7 @@ async fn create_key(
     })))
 }
 
-async fn revoke_key(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    id: Path<String>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn revoke_key(gateway: Data<Gateway>, id: Path<String>) -> Result<HttpResponse> {
     gateway.revoke_api_key(&id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -318,21 +245,31 @@ struct IssueTokens {
     with_keys: Option<bool>,
 }
 
+/// An optional JSON body: none (or blanks) means the defaults; anything else must parse, so a
+/// wrongly typed number (`1.5`, `1e300`, 40 digits) is refused rather than silently ignored.
+fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Result<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| bad("body", format!("invalid request body: {e}")))
+}
+
 async fn issue_tokens(
-    req: HttpRequest,
     gateway: Data<Gateway>,
     tokens: Data<Tokens>,
     id: Path<String>,
-    body: Option<Json<IssueTokens>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse> {
-    check_admin(&req)?;
     let user = gateway.user(user_id(&id)?).await?;
     let IssueTokens {
         surface,
         ttl_secs,
         with_keys,
-    } = body.map(Json::into_inner).unwrap_or_default();
-    let lifetime = ttl_secs.map(Duration::seconds);
+    } = optional_body(&body)?;
+    let lifetime = ttl_secs
+        .map(|s| gateway_core::validate::ttl_secs("ttl_secs", s, false))
+        .transpose()
+        .map_err(|i| AdminError(CoreError::validation(vec![i])))?;
     let set = match surface {
         Some(s) => {
             let surface: Surface = s.parse().map_err(|e| bad("surface", e))?;
@@ -370,12 +307,7 @@ struct CreateTeam {
     display_name: String,
 }
 
-async fn create_team(
-    req: HttpRequest,
-    gateway: Data<Gateway>,
-    body: Json<CreateTeam>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn create_team(gateway: Data<Gateway>, body: Json<CreateTeam>) -> Result<HttpResponse> {
     let team = gateway.create_team(&body.display_name).await?;
     Ok(HttpResponse::Created().json(json!({"id": team.id, "display_name": team.display_name})))
 }
@@ -389,12 +321,10 @@ struct AddMember {
 }
 
 async fn add_member(
-    req: HttpRequest,
     gateway: Data<Gateway>,
     team: Path<Uuid>,
     body: Json<AddMember>,
 ) -> Result<HttpResponse> {
-    check_admin(&req)?;
     let AddMember { user_id: raw, role } = body.into_inner();
     let user = gateway.user(user_id(&raw)?).await?;
     let role: TeamRole = role
@@ -406,29 +336,18 @@ async fn add_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn add_fault(
-    req: HttpRequest,
-    faults: Data<Faults>,
-    body: Json<FaultRuleSpec>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn add_fault(faults: Data<Faults>, body: Json<FaultRuleSpec>) -> Result<HttpResponse> {
     let rule = faults
         .add_rule(body.into_inner())
         .map_err(|e| bad("fault", e))?;
     Ok(HttpResponse::Created().json(rule))
 }
 
-async fn list_faults(req: HttpRequest, faults: Data<Faults>) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn list_faults(faults: Data<Faults>) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(faults.list()))
 }
 
-async fn remove_fault(
-    req: HttpRequest,
-    faults: Data<Faults>,
-    id: Path<Uuid>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn remove_fault(faults: Data<Faults>, id: Path<Uuid>) -> Result<HttpResponse> {
     if faults.remove(*id) {
         Ok(HttpResponse::NoContent().finish())
     } else {
@@ -436,14 +355,12 @@ async fn remove_fault(
     }
 }
 
-async fn clear_faults(req: HttpRequest, faults: Data<Faults>) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn clear_faults(faults: Data<Faults>) -> Result<HttpResponse> {
     faults.clear();
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn not_found(req: HttpRequest) -> Result<HttpResponse> {
-    check_admin(&req)?;
+async fn not_found() -> Result<HttpResponse> {
     Err(CoreError::not_found("no such admin route").into())
 }
 
@@ -479,9 +396,11 @@ fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> act
 }
 
 /// Mounts `/admin` (with the emulator's fixtures, reset, journal and views endpoints).
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut web::ServiceConfig, registry: gateway_http::Registry) {
     cfg.service(
         web::scope("/admin")
+            // The token is checked before any handler, extractor or body read.
+            .wrap(actix_web::middleware::from_fn(gateway_http::admin::guard))
             .app_data(
                 web::JsonConfig::default()
                     .limit(1 << 20)
@@ -502,7 +421,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/faults", web::delete().to(clear_faults))
             .route("/faults/{id}", web::delete().to(remove_fault))
             .configure(crate::emulator::handlers::configure_admin)
-            .configure(dialect_tiered::configure_admin)
+            .configure(|cfg| registry.configure_admin(cfg))
             .default_service(web::to(not_found)),
     );
 }

@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `migrate`, `users`, `keys`, `tokens`, `openapi`.
+//! The command line: `serve` (default), `migrate`, `users`, `keys`, `tokens`, `admin-token`,
+//! `openapi`.
 
 use std::path::PathBuf;
 
@@ -46,6 +47,9 @@ pub enum Command {
     /// Issue access tokens.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// Print the admin token in effect: the configured `admin.token`, or the one generated on
+    /// first start and kept in the database (generated now if no instance has started yet).
+    AdminToken,
     /// Print the OpenAPI document of a dialect surface.
     Openapi {
         /// Surface name; run without it to list them.
@@ -195,6 +199,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 app.base_url()
             );
             println!("  database: {}", app.state().store.describe());
+            if app.state().admin_token.is_empty() {
+                println!("  admin:    disabled (admin.enabled = false)");
+            } else if !demo {
+                println!(
+                    "  admin:    {}/admin, token: `gateway admin-token`",
+                    app.base_url()
+                );
+            }
             println!(
                 "  health:   {}/healthz   readiness: {}/readyz",
                 app.base_url(),
@@ -313,6 +325,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             print_json(&set)?;
+        }
+        Command::AdminToken => {
+            let state = startup::state(&settings).await?;
+            anyhow::ensure!(
+                !state.admin_token.is_empty(),
+                "the admin API is disabled (admin.enabled = false)"
+            );
+            println!("{}", state.admin_token);
         }
         Command::Openapi { .. } => {}
     }

@@ -71,10 +71,18 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
         "  {:<16} create a project: POST {base_url}/admin/projects, then a session:\n  {:<16} POST {base_url}/admin/projects/{{project id}}/users/{}/sessions",
         "users (tiered)", "", user.id
     );
-    println!(
-        "\ntry:  curl -H 'Authorization: Bearer <me token>' {base_url}/me\nmore: POST {base_url}/admin/users/{}/tokens with 'Authorization: Bearer <admin token from config>'\n",
-        user.id
-    );
+    if state.admin_token.is_empty() {
+        println!("\ntry:  curl -H 'Authorization: Bearer <me token>' {base_url}/me\n");
+    } else {
+        println!(
+            "  {:<16} {}   (again: `gateway admin-token`)",
+            "admin token", state.admin_token
+        );
+        println!(
+            "\ntry:  curl -H 'Authorization: Bearer <me token>' {base_url}/me\nmore: curl -X POST -H 'Authorization: Bearer <admin token>' {base_url}/admin/users/{}/tokens\n",
+            user.id
+        );
+    }
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Admin API.
     pub admin: AdminSettings,
+    /// `/metrics`.
+    pub metrics: MetricsSettings,
     /// Logging.
     pub log: LogSettings,
     /// Emulator features for test suites (fixtures, request journal).
@@ -37,6 +39,9 @@ pub struct EmulatorSettings {
     pub journal_capacity: usize,
     /// Bytes of each request and response body kept in the journal.
     pub journal_body_limit_bytes: usize,
+    /// Bytes the whole journal may hold (every entry's headers, bodies, path and query as kept,
+    /// plus a fixed overhead); the oldest entries are dropped past it.
+    pub journal_budget_bytes: usize,
 }
 
 impl Default for EmulatorSettings {
@@ -45,6 +50,7 @@ impl Default for EmulatorSettings {
             fixtures: String::new(),
             journal_capacity: 200,
             journal_body_limit_bytes: 16 * 1024,
+            journal_budget_bytes: 8 << 20,
         }
     }
 }
@@ -77,6 +83,56 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Connection wait limit.
     pub acquire_timeout_ms: u64,
+    /// SQLite `PRAGMA synchronous`.
+    pub sqlite_synchronous: SqliteSynchronous,
+    /// PostgreSQL connect timeout (libpq `connect_timeout`); 0 = none.
+    pub connect_timeout_secs: u64,
+    /// PostgreSQL `statement_timeout` of pooled connections; 0 = none.
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL TCP keepalive idle time (libpq `keepalives_idle`); 0 = the OS default.
+    pub keepalives_idle_secs: u64,
+}
+
+/// `database.sqlite_synchronous`: what a SQLite commit promises (see `config/default.toml`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    /// No fsync.
+    Off,
+    /// fsync at checkpoints (survives a process crash).
+    Normal,
+    /// fsync on every commit (survives power loss).
+    Full,
+    /// `full` plus directory syncs.
+    Extra,
+}
+
+impl From<SqliteSynchronous> for gateway_storage::SqliteSynchronous {
+    fn from(s: SqliteSynchronous) -> Self {
+        match s {
+            SqliteSynchronous::Off => Self::Off,
+            SqliteSynchronous::Normal => Self::Normal,
+            SqliteSynchronous::Full => Self::Full,
+            SqliteSynchronous::Extra => Self::Extra,
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// The pool and connection options these settings describe.
+    pub fn pool_options(&self) -> gateway_storage::PoolOptions {
+        use std::time::Duration;
+        gateway_storage::PoolOptions {
+            max_connections: self.max_connections,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            connection: gateway_storage::ConnOptions {
+                sqlite_synchronous: self.sqlite_synchronous.into(),
+                connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+                statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+                keepalives_idle: Duration::from_secs(self.keepalives_idle_secs),
+            },
+        }
+    }
 }
 
 /// `[auth]`.
@@ -89,14 +145,44 @@ pub struct AuthSettings {
     pub token_lifetime_secs: i64,
     /// HS256 secret; empty = generated and stored in the database.
     pub jwt_secret: String,
+    /// How often the background task purges old sessions.
+    pub session_purge_interval_secs: u64,
+    /// How long an expired or revoked session is kept before it is purged.
+    pub session_retention_secs: u64,
+    /// Most sessions deleted by one statement of the purge.
+    pub session_purge_batch: u32,
 }
 
 /// `[admin]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminSettings {
-    /// Bearer token of `/admin`; empty disables the admin API.
+    /// `false` disables the admin API and the console.
+    pub enabled: bool,
+    /// Bearer token of `/admin`; empty = generated on first start and stored in the database.
     pub token: String,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Bearer token of `/metrics`; empty = open.
+    pub token: String,
+    /// Refuse to start without a token.
+    pub require_token: bool,
+}
+
+/// Shortest token accepted on a listener that is not loopback.
+pub const MIN_EXPOSED_TOKEN_BYTES: usize = 32;
+
+/// Whether `host` (an IP address or `localhost`) only accepts connections from this machine.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `[log]`.
@@ -187,6 +273,40 @@ impl Settings {
                 "auth.jwt_secret must be at least 32 bytes".into(),
             ));
         }
+        if self.auth.session_purge_interval_secs == 0 || self.auth.session_purge_batch == 0 {
+            return Err(SettingsError(
+                "auth.session_purge_interval_secs and auth.session_purge_batch must be at least 1"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The listener rule: when `server.host` is not loopback, a configured admin or metrics token
+    /// must be at least [`MIN_EXPOSED_TOKEN_BYTES`] long (a generated admin token is), and
+    /// `metrics.require_token` needs a metrics token. Checked before anything is opened or bound.
+    pub fn check_listener(&self) -> Result<(), SettingsError> {
+        if self.metrics.require_token && self.metrics.token.is_empty() {
+            return Err(SettingsError(
+                "metrics.require_token is set but metrics.token is empty (set GATEWAY__METRICS__TOKEN)"
+                    .into(),
+            ));
+        }
+        if is_loopback_host(&self.server.host) {
+            return Ok(());
+        }
+        let short = |t: &str| !t.is_empty() && t.len() < MIN_EXPOSED_TOKEN_BYTES;
+        let host = &self.server.host;
+        if self.admin.enabled && short(&self.admin.token) {
+            return Err(SettingsError(format!(
+                "admin.token is shorter than {MIN_EXPOSED_TOKEN_BYTES} bytes and server.host {host} is not loopback (use a longer token, leave it empty for a generated one, or set admin.enabled = false)"
+            )));
+        }
+        if short(&self.metrics.token) {
+            return Err(SettingsError(format!(
+                "metrics.token is shorter than {MIN_EXPOSED_TOKEN_BYTES} bytes and server.host {host} is not loopback"
+            )));
+        }
         Ok(())
     }
 }
@@ -201,6 +321,74 @@ mod tests {
         assert_eq!(s.server.body_limit_bytes, 65536);
         assert_eq!(s.database.url, "sqlite://./data/gateway.db");
         assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    /// The defaults carry no usable admin secret: the token is empty (a random one is generated
+    /// and stored on first start), and no well-known token string is left in the file.
+    #[test]
+    fn the_defaults_have_no_admin_token_string() {
+        let s = Settings::defaults().unwrap();
+        assert!(s.admin.enabled);
+        assert_eq!(s.admin.token, "");
+        assert!(!DEFAULTS.contains("dev-admin-token"));
+        assert_eq!(s.metrics.token, "");
+        assert!(!s.metrics.require_token);
+        assert_eq!(s.database.sqlite_synchronous, SqliteSynchronous::Normal);
+        assert_eq!(s.database.statement_timeout_ms, 30_000);
+        assert_eq!(s.database.connect_timeout_secs, 5);
+        assert_eq!(s.auth.session_purge_interval_secs, 300);
+    }
+
+    /// `GATEWAY_ENV=production`: admin API off, commits fsynced, `/metrics` needs a token.
+    #[test]
+    fn production_disables_admin_fsyncs_and_protects_metrics() {
+        let s: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::from_str(
+                include_str!("../../../config/production.toml"),
+                FileFormat::Toml,
+            ))
+            .build()
+            .and_then(Config::try_deserialize)
+            .unwrap();
+        assert!(!s.admin.enabled);
+        assert_eq!(s.database.sqlite_synchronous, SqliteSynchronous::Full);
+        assert!(s.metrics.require_token);
+        let err = s.check_listener().unwrap_err().to_string();
+        assert!(err.contains("metrics.token"), "{err}");
+        let mut s = s;
+        s.metrics.token = "m".repeat(32);
+        s.check_listener().unwrap();
+    }
+
+    /// A listener that is not loopback refuses a configured admin or metrics token shorter than
+    /// 32 bytes; an empty (generated) admin token, a disabled admin API and loopback are fine.
+    #[test]
+    fn exposed_listeners_need_long_tokens() {
+        let mut s = Settings::defaults().unwrap();
+        s.admin.token = "short-token".into();
+        for host in ["127.0.0.1", "::1", "[::1]", "localhost", "127.0.0.2"] {
+            s.server.host = host.into();
+            s.check_listener().unwrap();
+        }
+        for host in ["0.0.0.0", "::", "192.168.1.10", "gateway.example.com"] {
+            s.server.host = host.into();
+            let err = s.check_listener().unwrap_err().to_string();
+            assert!(
+                err.contains("admin.token is shorter than 32 bytes") && err.contains(host),
+                "{err}"
+            );
+        }
+        s.admin.token = String::new();
+        s.check_listener().unwrap();
+        s.admin.token = "x".repeat(32);
+        s.check_listener().unwrap();
+        s.admin.token = "short".into();
+        s.admin.enabled = false;
+        s.check_listener().unwrap();
+        s.metrics.token = "short".into();
+        let err = s.check_listener().unwrap_err().to_string();
+        assert!(err.contains("metrics.token"), "{err}");
     }
 
     #[test]

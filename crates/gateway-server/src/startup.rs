@@ -10,9 +10,12 @@ use actix_web::{
     middleware::from_fn,
     web::{self, Data},
 };
-use gateway_core::{Gateway, credentials::random_token};
-use gateway_http::{Fallback, HttpLimits, Tokens, faults::Faults};
-use gateway_storage::{DieselStore, PoolOptions};
+use gateway_core::{
+    Gateway,
+    credentials::{constant_time_eq, random_token},
+};
+use gateway_http::{HttpLimits, Registry, Tokens, faults::Faults};
+use gateway_storage::DieselStore;
 use serde_json::json;
 use tracing_actix_web::{RequestId, TracingLogger};
 
@@ -25,6 +28,12 @@ use crate::{
 
 /// Name of the stored JWT signing secret.
 const JWT_SECRET_NAME: &str = "jwt_hs256";
+/// Name of the stored, generated admin token (used when `admin.token` is empty).
+pub const ADMIN_TOKEN_NAME: &str = "admin_token";
+/// Random bytes of a generated admin token (43 URL-safe characters).
+pub const GENERATED_TOKEN_BYTES: usize = 32;
+/// Most purge statements in one run of the session purge.
+pub const MAX_PURGE_BATCHES_PER_RUN: usize = 10;
 
 /// The shared state every request sees.
 #[derive(Clone)]
@@ -37,26 +46,34 @@ pub struct AppState {
     pub store: Arc<DieselStore>,
     /// HTTP limits.
     pub limits: HttpLimits,
-    /// Admin token.
+    /// Admin token in effect (configured or generated); empty = admin API disabled.
     pub admin_token: String,
+    /// Bearer token of `/metrics`; empty = open.
+    pub metrics_token: String,
     /// Fault injection rules.
     pub faults: Faults,
     /// Fixtures, request journal, metrics.
     pub emulator: Emulator,
+    /// The dialects served ([`dialects::REGISTRY`]; tests may mount others).
+    pub registry: Registry,
 }
 
 /// Opens the database and builds the state, without binding anything (CLI commands use this).
 pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     let url = settings.database.url.clone();
-    let options = PoolOptions {
-        max_connections: settings.database.max_connections,
-        acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms),
-    };
+    let options = settings.database.pool_options();
+    let wanted_sync = options.connection.sqlite_synchronous;
     let store = tokio::task::spawn_blocking(move || DieselStore::open(&url, &options)).await??;
-    if let Some((journal, busy, fk, _sync)) = store.sqlite_settings().await? {
+    if let Some((journal, busy, fk, sync)) = store.sqlite_settings().await? {
         anyhow::ensure!(
             journal.eq_ignore_ascii_case("wal") && busy >= 1000 && fk == 1,
             "sqlite settings were not applied (journal_mode={journal}, busy_timeout={busy}, foreign_keys={fk})"
+        );
+        anyhow::ensure!(
+            sync == wanted_sync.pragma_value(),
+            "database.sqlite_synchronous = {} was not applied: PRAGMA synchronous reads {sync}, not {}",
+            wanted_sync.as_str(),
+            wanted_sync.pragma_value()
         );
     }
     let store = Arc::new(store);
@@ -68,6 +85,7 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
     } else {
         settings.auth.jwt_secret.clone()
     };
+    let admin_token = admin_token(settings, &gateway).await?;
     let tokens = Tokens::new(
         secret.as_bytes(),
         settings.auth.issuer.clone(),
@@ -80,13 +98,109 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         limits: HttpLimits {
             body_limit: settings.server.body_limit_bytes,
         },
-        admin_token: settings.admin.token.clone(),
+        admin_token,
+        metrics_token: settings.metrics.token.clone(),
         faults: Faults::default(),
-        emulator: Emulator::new(
-            settings.emulator.journal_capacity,
-            settings.emulator.journal_body_limit_bytes,
-        )?,
+        emulator: Emulator::new(&settings.emulator, settings.server.body_limit_bytes)?,
+        registry: dialects::REGISTRY,
     })
+}
+
+/// The admin token in effect: empty when the admin API is disabled, the configured one, or the
+/// one generated on first start and kept in the database (so every instance agrees).
+pub async fn admin_token(settings: &Settings, gateway: &Gateway) -> anyhow::Result<String> {
+    Ok(if !settings.admin.enabled {
+        String::new()
+    } else if settings.admin.token.is_empty() {
+        gateway
+            .shared_secret(ADMIN_TOKEN_NAME, || random_token(GENERATED_TOKEN_BYTES))
+            .await?
+    } else {
+        settings.admin.token.clone()
+    })
+}
+
+/// `GET /metrics`: open when `metrics.token` is empty, else `Authorization: Bearer <token>`.
+async fn metrics(req: HttpRequest, state: Data<AppState>) -> HttpResponse {
+    let expected = state.metrics_token.as_str();
+    if !expected.is_empty()
+        && !gateway_http::auth::bearer(&req).is_some_and(|given| constant_time_eq(given, expected))
+    {
+        return HttpResponse::Unauthorized()
+            .insert_header(("www-authenticate", "Bearer realm=\"metrics\""))
+            .json(
+                json!({"error": {"kind": "unauthenticated", "message": "metrics token required"}}),
+            );
+    }
+    emulator::handlers::metrics(state).await
+}
+
+/// How the background task purges old sessions.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPurge {
+    /// Time between runs.
+    pub interval: Duration,
+    /// Expired or revoked sessions are kept this long.
+    pub retention: Duration,
+    /// Most rows per statement.
+    pub batch: u32,
+}
+
+impl SessionPurge {
+    /// From `[auth]`.
+    pub fn from_settings(settings: &Settings) -> Self {
+        Self {
+            interval: Duration::from_secs(settings.auth.session_purge_interval_secs.max(1)),
+            retention: Duration::from_secs(settings.auth.session_retention_secs),
+            batch: settings.auth.session_purge_batch.max(1),
+        }
+    }
+
+    /// One run: deletes sessions expired or revoked more than `retention` ago, `batch` rows per
+    /// statement, until a statement deletes fewer or [`MAX_PURGE_BATCHES_PER_RUN`] ran; returns
+    /// how many went.
+    pub async fn run_once(&self, store: &DieselStore) -> Result<usize, gateway_core::StoreError> {
+        let retention = chrono::Duration::from_std(self.retention)
+            .unwrap_or_else(|_| chrono::Duration::days(36500));
+        let cutoff = chrono::Utc::now() - retention;
+        let mut total = 0;
+        for _ in 0..MAX_PURGE_BATCHES_PER_RUN {
+            let n = store.purge_sessions(cutoff, i64::from(self.batch)).await?;
+            total += n;
+            if n < usize::try_from(self.batch).unwrap_or(usize::MAX) {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Runs [`Self::run_once`] every `interval` (the first run one interval after the start),
+    /// forever; failures are logged and the next run tries again.
+    pub async fn run_forever(self, store: Arc<DieselStore>) {
+        let start = tokio::time::Instant::now() + self.interval;
+        let mut ticks = tokio::time::interval_at(start, self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match self.run_once(&store).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sessions = n, "purged old sessions"),
+                Err(e) => tracing::warn!(error = %e, "session purge failed; retrying next run"),
+            }
+        }
+    }
+}
+
+/// Logs what a pooled connection reads back (SQLite durability, PostgreSQL statement timeout):
+/// the server logs it at start; CLI commands stay quiet (their stdout is data).
+async fn log_database_settings(store: &DieselStore) -> anyhow::Result<()> {
+    if let Some((journal, _, _, sync)) = store.sqlite_settings().await? {
+        tracing::info!(journal_mode = %journal, synchronous = sync, "sqlite durability");
+    }
+    if let Some(pg) = store.postgres_settings().await? {
+        tracing::info!(statement_timeout = %pg.statement_timeout, "postgres session settings");
+    }
+    Ok(())
 }
 
 async fn healthz() -> HttpResponse {
@@ -104,13 +218,11 @@ async fn readyz(gateway: Data<Gateway>) -> HttpResponse {
     }
 }
 
-async fn default_service(req: HttpRequest, fallbacks: Data<Vec<Fallback>>) -> HttpResponse {
-    let path = req.path().to_owned();
-    match fallbacks.iter().find(|f| (f.claims)(&path)) {
-        Some(f) => (f.render)(&req),
-        None => HttpResponse::NotFound()
-            .json(json!({"error": {"kind": "not_found", "message": "no route matches this path"}})),
-    }
+async fn default_service(req: HttpRequest, registry: Data<Registry>) -> HttpResponse {
+    registry.not_found(&req).unwrap_or_else(|| {
+        HttpResponse::NotFound()
+            .json(json!({"error": {"kind": "not_found", "message": "no route matches this path"}}))
+    })
 }
 
 /// Mounts everything on an app: health, metrics, console, admin, dialects, fallback.
@@ -122,15 +234,15 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
         .app_data(Data::new(gateway_http::admin::AdminToken(
             state.admin_token.clone(),
         )))
-        .app_data(Data::new(dialects::fallbacks()))
+        .app_data(Data::new(state.registry))
         .app_data(Data::new(state.emulator.clone()))
         .app_data(Data::new(state.clone()))
         .route("/healthz", web::get().to(healthz))
         .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(emulator::handlers::metrics))
+        .route("/metrics", web::get().to(metrics))
         .configure(emulator::console::configure)
-        .configure(admin::configure)
-        .configure(dialects::configure)
+        .configure(|cfg| admin::configure(cfg, state.registry))
+        .configure(|cfg| dialects::configure(cfg, state.registry))
         .default_service(web::to(default_service));
 }
 
@@ -140,13 +252,18 @@ pub struct Application {
     host: String,
     server: Server,
     state: AppState,
+    purge: SessionPurge,
 }
 
 impl Application {
     /// Opens the database, loads `emulator.fixtures` when set, binds `host:port` (port 0 = any)
     /// and builds the server.
+    /// Refuses (before opening anything) a listener that is not loopback with a short admin or
+    /// metrics token ([`Settings::check_listener`]).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        settings.check_listener()?;
         let state = state(settings).await?;
+        log_database_settings(&state.store).await?;
         if !settings.emulator.fixtures.is_empty() {
             fixtures::load_file(&state, std::path::Path::new(&settings.emulator.fixtures)).await?;
         }
@@ -155,6 +272,7 @@ impl Application {
 
     /// Binds and builds the server on an existing state.
     pub fn build_with_state(settings: &Settings, state: AppState) -> anyhow::Result<Self> {
+        settings.check_listener()?;
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
@@ -200,6 +318,7 @@ impl Application {
             host: settings.server.host.clone(),
             server,
             state,
+            purge: SessionPurge::from_settings(settings),
         })
     }
 
@@ -218,9 +337,13 @@ impl Application {
         &self.state
     }
 
-    /// Runs until stopped (SIGINT/SIGTERM stop it gracefully).
+    /// Runs until stopped (SIGINT/SIGTERM stop it gracefully), with the session purge running
+    /// in the background meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let purge = tokio::spawn(self.purge.run_forever(self.state.store.clone()));
+        let result = self.server.await;
+        purge.abort();
+        result
     }
 }
 

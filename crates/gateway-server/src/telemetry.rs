@@ -1,6 +1,9 @@
 //! Logging: tracing subscriber (pretty or JSON) and the root span of every request. The span
 //! records the path without its query string, so tokens passed as `?access_token=` never reach
-//! the logs.
+//! the logs. Levels follow who has to act: a client error (4xx, e.g. a missing token) is the
+//! client's problem and logs at INFO (its detail at DEBUG); only a server error (5xx) logs at
+//! ERROR. tracing-actix-web's own error event (WARN for every 4xx) is off: its
+//! `emit_event_on_error` feature is not enabled in the workspace manifest.
 
 use std::{io::IsTerminal as _, time::Instant};
 
@@ -78,18 +81,131 @@ impl RootSpanBuilder for GatewayRootSpan {
                     .get::<Started>()
                     .map(|s| s.0.elapsed().as_secs_f64() * 1000.0)
                     .unwrap_or_default();
+                let error = response.response().error();
                 if status >= 500 {
-                    let error = response
-                        .response()
-                        .error()
-                        .map(|e| e.to_string())
-                        .unwrap_or_default();
+                    let error = error.map(|e| e.to_string()).unwrap_or_default();
                     tracing::error!(status, elapsed_ms, %error, "request failed");
                 } else {
+                    if let Some(error) = error {
+                        tracing::debug!(status, error = %error, "client error");
+                    }
                     tracing::info!(status, elapsed_ms, "request finished");
                 }
             }
-            Err(error) => tracing::error!(%error, "request failed"),
+            // An error that did not become a response in the service: the status its response
+            // will have decides the level.
+            Err(error) => {
+                let status = error.error_response().status().as_u16();
+                span.record("status", status);
+                if status >= 500 {
+                    tracing::error!(status, %error, "request failed");
+                } else {
+                    tracing::debug!(status, %error, "client error");
+                    tracing::info!(status, "request finished");
+                }
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::{App, HttpResponse, error, test, web};
+    use tracing::Level;
+    use tracing_actix_web::TracingLogger;
+    use tracing_subscriber::layer::Context;
+
+    use super::*;
+
+    /// Collects the level and message of every event.
+    #[derive(Clone, Default)]
+    struct Events(Arc<Mutex<Vec<(Level, String)>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
+        fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
+            struct Message(String);
+            impl tracing::field::Visit for Message {
+                fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                    if f.name() == "message" {
+                        self.0 = format!("{v:?}");
+                    }
+                }
+            }
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push((*event.metadata().level(), message.0));
+        }
+    }
+
+    async fn status_of(path: &str, events: &Events) -> u16 {
+        let subscriber = tracing_subscriber::registry().with(events.clone());
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(
+            App::new()
+                .wrap(TracingLogger::<GatewayRootSpan>::new())
+                .route(
+                    "/401",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(error::ErrorUnauthorized("token required"))
+                    }),
+                )
+                .route(
+                    "/404",
+                    web::get().to(|| async { HttpResponse::NotFound().finish() }),
+                )
+                .route(
+                    "/500",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(error::ErrorInternalServerError("database gone"))
+                    }),
+                ),
+        )
+        .await;
+        let res = test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        res.status().as_u16()
+    }
+
+    fn levels(events: &Events) -> Vec<(Level, String)> {
+        events
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// A client error (401, 404) logs nothing above INFO; a server error (500) logs at ERROR.
+    #[actix_web::test]
+    async fn client_errors_log_at_most_info_and_server_errors_at_error() {
+        for path in ["/401", "/404"] {
+            let events = Events::default();
+            assert_eq!(status_of(path, &events).await.to_string(), &path[1..]);
+            let events = levels(&events);
+            assert!(
+                events.iter().all(|(level, _)| *level >= Level::INFO),
+                "{path}: {events:?}"
+            );
+            assert!(
+                events
+                    .iter()
+                    .any(|(level, m)| *level == Level::INFO && m == "request finished"),
+                "{path}: {events:?}"
+            );
+        }
+        let events = Events::default();
+        assert_eq!(status_of("/500", &events).await, 500);
+        let events = levels(&events);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|(level, _)| *level == Level::ERROR)
+                .count(),
+            1,
+            "{events:?}"
+        );
     }
 }

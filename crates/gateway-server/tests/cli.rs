@@ -162,3 +162,169 @@ fn serve_refuses_a_bad_fixture_file_with_its_path_and_line() {
     let out = gateway(dir.path(), &["serve", "--fixtures", "missing.yaml"], &env);
     fails_with(&out, "cannot read fixtures missing.yaml");
 }
+
+/// Starts `gateway serve ...`, collects its stdout until a line contains `until` (or it exits,
+/// or 60 s pass), then kills it.
+fn serve_until(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)], until: &str) -> String {
+    use std::io::BufRead as _;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gateway"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("GATEWAY_ENV")
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start the gateway binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut out = String::new();
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) => {
+                out.push_str(&line);
+                out.push('\n');
+                if line.contains(until) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    out
+}
+
+/// No built-in admin secret: on a fresh database `gateway admin-token` generates a random token
+/// (32 bytes, URL-safe) and stores it; later runs and restarts show the same one, `serve --demo`
+/// (`make run`) prints it, and it is refused nowhere it should work.
+#[test]
+fn the_generated_admin_token_persists_and_is_shown_by_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("GATEWAY__DATABASE__URL", "sqlite://./data/admin.db"),
+        ("GATEWAY__SERVER__PORT", "0"),
+    ];
+    let out = gateway(dir.path(), &["admin-token"], &env);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.len(), 43, "{token}");
+    assert!(
+        token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{token}"
+    );
+    assert_ne!(token, "dev-admin-token");
+
+    let again = gateway(dir.path(), &["admin-token"], &env);
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), token);
+
+    let banner = serve_until(dir.path(), &["serve", "--demo"], &env, "admin token");
+    assert!(banner.contains("gateway listening on"), "{banner}");
+    let line = banner
+        .lines()
+        .find(|l| l.contains("admin token"))
+        .unwrap_or_else(|| panic!("no admin token line in:\n{banner}"));
+    assert!(line.contains(&token), "{line}");
+
+    // A configured token wins; a disabled admin API has none to show.
+    let configured = [
+        env[0],
+        (
+            "GATEWAY__ADMIN__TOKEN",
+            "configured-admin-token-of-32-bytes!",
+        ),
+    ];
+    let out = gateway(dir.path(), &["admin-token"], &configured);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "configured-admin-token-of-32-bytes!"
+    );
+    let out = gateway(
+        dir.path(),
+        &["admin-token"],
+        &[env[0], ("GATEWAY__ADMIN__ENABLED", "false")],
+    );
+    fails_with(&out, "the admin API is disabled");
+}
+
+/// A listener that is not loopback with a configured admin token shorter than 32 bytes is
+/// refused before anything is opened (exit 1, one line naming the setting).
+#[test]
+fn an_exposed_listener_with_a_short_admin_token_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        ("GATEWAY__DATABASE__URL", "sqlite://./data/exposed.db"),
+        ("GATEWAY__SERVER__HOST", "0.0.0.0"),
+        ("GATEWAY__SERVER__PORT", "0"),
+        ("GATEWAY__ADMIN__TOKEN", "dev-admin-token"),
+    ];
+    let out = gateway(dir.path(), &["serve"], &env);
+    fails_with(&out, "admin.token is shorter than 32 bytes");
+    assert!(
+        !dir.path().join("data").exists(),
+        "refused before the database was created"
+    );
+    let out = gateway(
+        dir.path(),
+        &["serve"],
+        &[
+            env[0],
+            env[1],
+            env[2],
+            ("GATEWAY__METRICS__TOKEN", "short-metrics"),
+        ],
+    );
+    fails_with(&out, "metrics.token is shorter than 32 bytes");
+}
+
+/// A database password (in the userinfo, as `?password=`, or in a URL of an unknown scheme) is
+/// never printed in an error.
+#[test]
+fn database_passwords_never_reach_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, needle) in [
+        (
+            "postgres://postgres:hunter2-secret@127.0.0.1:1/x",
+            "cannot connect to postgres",
+        ),
+        (
+            "postgres://postgres@127.0.0.1:1/x?sslmode=disable&password=hunter2-secret",
+            "cannot connect to postgres postgres://postgres@127.0.0.1:1/x?sslmode=disable",
+        ),
+        (
+            "mysql://root:hunter2-secret@db.example.com/app",
+            "neither sqlite://PATH nor postgres://",
+        ),
+        (
+            "root:hunter2-secret@db.example.com/app",
+            "neither sqlite://PATH nor postgres://",
+        ),
+    ] {
+        let out = gateway(dir.path(), &["migrate"], &[("GATEWAY__DATABASE__URL", url)]);
+        fails_with(&out, needle);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains("hunter2"), "{url}: {all}");
+    }
+}

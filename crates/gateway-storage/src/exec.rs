@@ -42,9 +42,9 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread for `target`; its connection is opened on the first write (and
-    /// again after a failure that broke it).
-    pub(crate) fn spawn(target: DbTarget) -> std::io::Result<Self> {
+    /// Starts the writer thread for `target`; its connection is opened with `options` on the
+    /// first write (and again after a failure that broke it).
+    pub(crate) fn spawn(target: DbTarget, options: conn::ConnOptions) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -59,7 +59,7 @@ impl Writer {
                         }
                     }
                     if connection.is_none() {
-                        match conn::establish(&target) {
+                        match conn::establish_with(&target, &options, true) {
                             Ok(c) => connection = Some(c),
                             Err(e) => {
                                 let e = e.to_string();
@@ -273,6 +273,7 @@ mod tests {
         let options = PoolOptions {
             max_connections: 1,
             acquire_timeout: std::time::Duration::from_millis(200),
+            ..PoolOptions::default()
         };
         let store = DieselStore::open(&url, &options).unwrap();
         let (held, release) = std::sync::mpsc::channel::<()>();

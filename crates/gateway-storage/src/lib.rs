@@ -28,6 +28,8 @@ macro_rules! on_backend {
 pub mod conn;
 pub mod error;
 mod exec;
+mod identities;
+mod maintenance;
 mod projects;
 mod queries;
 mod rows;
@@ -39,8 +41,11 @@ use diesel::{Connection, connection::SimpleConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use gateway_core::StoreError;
 
-pub use conn::{AnyConnection, DbTarget, Manager, PING_IF_IDLE_FOR, Pooled};
+pub use conn::{
+    AnyConnection, ConnOptions, DbTarget, Manager, PING_IF_IDLE_FOR, Pooled, SqliteSynchronous,
+};
 use error::Failure;
+pub use maintenance::PostgresSettings;
 
 #[cfg(feature = "sqlite")]
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -54,6 +59,8 @@ pub struct PoolOptions {
     pub max_connections: u32,
     /// How long a request waits for a connection before the store reports `Unavailable`.
     pub acquire_timeout: Duration,
+    /// How each connection is opened (SQLite durability, PostgreSQL timeouts and keepalive).
+    pub connection: ConnOptions,
 }
 
 impl Default for PoolOptions {
@@ -61,6 +68,7 @@ impl Default for PoolOptions {
         Self {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(5),
+            connection: ConnOptions::default(),
         }
     }
 }
@@ -91,6 +99,9 @@ pub enum OpenError {
     /// Migrations failed (corrupt or locked file, permissions, incompatible schema).
     #[error("cannot migrate {0}: {1}")]
     Migrate(String, String),
+    /// The SQLite files cannot be made private (mode 0600).
+    #[error("cannot set mode 0600 on {0}: {1}")]
+    Permissions(String, std::io::Error),
 }
 
 /// The diesel implementation of `gateway_core::Store`.
@@ -128,6 +139,13 @@ fn one_line(s: impl ToString) -> String {
 /// Runs the pending migrations of `target` on one direct connection, and switches SQLite to WAL.
 /// On PostgreSQL an advisory lock serialises instances that start together.
 pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
+    migrate_with(target, &ConnOptions::default())
+}
+
+/// [`migrate`] with a connection opened with `options` (without a statement timeout). A new SQLite
+/// file is created 0600, and once WAL mode has created the `-wal` and `-shm` files, all three are
+/// set to 0600 (an existing file readable by others is tightened, with a warning).
+pub fn migrate_with(target: &DbTarget, options: &ConnOptions) -> Result<(), OpenError> {
     let what = target.describe();
     if let DbTarget::Sqlite(path) = target
         && let Some(dir) = path.parent()
@@ -135,8 +153,13 @@ pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
     {
         std::fs::create_dir_all(dir).map_err(|e| OpenError::Directory(what.clone(), e))?;
     }
-    let mut conn =
-        conn::establish(target).map_err(|e| OpenError::Connect(what.clone(), one_line(e)))?;
+    let mut conn = conn::establish_with(target, options, false).map_err(|e| {
+        let message = match target {
+            DbTarget::Postgres(url) => conn::scrub_password(url, &one_line(e)),
+            DbTarget::Sqlite(_) => one_line(e),
+        };
+        OpenError::Connect(what.clone(), message)
+    })?;
     let migrate_err = |e: &dyn std::fmt::Display| OpenError::Migrate(what.clone(), one_line(e));
     match &mut conn {
         #[cfg(feature = "sqlite")]
@@ -145,6 +168,13 @@ pub fn migrate(target: &DbTarget) -> Result<(), OpenError> {
                 .map_err(|e| migrate_err(&e))?;
             c.run_pending_migrations(SQLITE_MIGRATIONS)
                 .map_err(|e| migrate_err(&e))?;
+            if let DbTarget::Sqlite(path) = target {
+                let changed = conn::secure_sqlite_files(path)
+                    .map_err(|e| OpenError::Permissions(what.clone(), e))?;
+                for file in changed {
+                    tracing::warn!(file = %file.display(), "database file was readable by others; set to mode 0600");
+                }
+            }
         }
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
@@ -171,7 +201,10 @@ pub fn pool(target: &DbTarget, options: &PoolOptions) -> r2d2::Pool<Manager> {
         .min_idle(Some(0))
         .connection_timeout(options.acquire_timeout)
         .test_on_check_out(!target.is_sqlite())
-        .build_unchecked(Manager::new(target.clone()))
+        .build_unchecked(Manager::with_options(
+            target.clone(),
+            options.connection.clone(),
+        ))
 }
 
 impl DieselStore {
@@ -179,11 +212,11 @@ impl DieselStore {
     /// directory), runs the migrations, and builds the pool.
     pub fn open(url: &str, options: &PoolOptions) -> Result<Self, OpenError> {
         let target = DbTarget::from_url(url)?;
-        migrate(&target)?;
+        migrate_with(&target, &options.connection)?;
         let pool = pool(&target, options);
         let writer = match &target {
             DbTarget::Sqlite(_) => Some(
-                exec::Writer::spawn(target.clone())
+                exec::Writer::spawn(target.clone(), options.connection.clone())
                     .map_err(|e| OpenError::Connect(target.describe(), e.to_string()))?,
             ),
             DbTarget::Postgres(_) => None,

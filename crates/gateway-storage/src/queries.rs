@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     AnyConnection, DieselStore,
     error::Failure,
+    identities,
     rows::{
         self, ApiKeyRow, IdempotencyRow, MembershipRow, SessionRow, TeamRow, UserRow, json_text,
         naive,
@@ -217,10 +218,13 @@ impl Store for DieselStore {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         let row = UserRow::from(user);
         self.run(move |conn| {
-            diesel::insert_into(users::table)
-                .values(&row)
-                .execute(conn)?;
-            Ok(())
+            transaction(conn, |conn| {
+                identities::check(conn, &row.id, Some(&row.username), row.email.as_deref())?;
+                diesel::insert_into(users::table)
+                    .values(&row)
+                    .execute(conn)?;
+                Ok(())
+            })
         })
         .await
     }
@@ -234,7 +238,7 @@ impl Store for DieselStore {
         let username = username.to_owned();
         self.read(move |conn| {
             let row = users::table
-                .filter(users::username.eq(username))
+                .filter(identities::lower(users::username).eq(identities::lower(username)))
                 .select(UserRow::as_select())
                 .get_result(conn)
                 .optional()?;
@@ -270,6 +274,12 @@ impl Store for DieselStore {
         let id = id.to_string();
         self.run(move |conn| {
             transaction(conn, |conn| {
+                identities::check(
+                    conn,
+                    &id,
+                    changeset.username.as_deref(),
+                    changeset.email.as_ref().and_then(Option::as_deref),
+                )?;
                 let target = users::table.filter(users::id.eq(&id));
                 let bump = users::version.eq(users::version + 1);
                 let updated = match expected {
@@ -404,6 +414,18 @@ impl Store for DieselStore {
         self.read(move |conn| {
             let row = sessions::table
                 .filter(sessions::refresh_token_hash.eq(hash))
+                .select(SessionRow::as_select())
+                .get_result(conn)
+                .optional()?;
+            Ok(row.map(Session::try_from).transpose()?)
+        })
+        .await
+    }
+
+    async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        self.read(move |conn| {
+            let row = sessions::table
+                .filter(sessions::id.eq(id.to_string()))
                 .select(SessionRow::as_select())
                 .get_result(conn)
                 .optional()?;

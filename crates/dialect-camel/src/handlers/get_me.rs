@@ -5,7 +5,7 @@ use gateway_core::Gateway;
 use gateway_http::Auth;
 
 use crate::{
-    auth::{CamelAuth, ensure_not_banned},
+    auth::CamelAuth,
     convert::Profile,
     error::CamelError,
     idempotency::JsonReply,
@@ -33,7 +33,6 @@ pub async fn get_me(
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, CamelError> {
     let user = auth.caller.user;
-    ensure_not_banned(&user)?;
     let active_sessions = gateway.active_sessions(user.id).await?;
     let body = User::from(Profile {
         user: &user,

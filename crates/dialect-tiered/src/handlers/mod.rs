@@ -85,10 +85,21 @@ pub async fn write(
         .map_err(|e| TieredError::from_core(e, &ctx))
 }
 
-/// `scheme://host` of this request, the base of the tokens' `iss`.
-pub fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// Resumes a refresh session of `project_id` for the refresh grants: the vendor's
+/// `generateAccessTokenFromRefreshTokenIfValid` mints nothing for a user it cannot load, and a
+/// user who is not in good standing is treated the same (`REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`).
+pub async fn resume(
+    gateway: &Gateway,
+    project_id: uuid::Uuid,
+    refresh_token: &str,
+) -> Result<(gateway_core::Session, User), TieredError> {
+    let (session, user) = gateway
+        .resume_project_session(project_id, gateway_core::Surface::Users, refresh_token)
+        .await?;
+    if user.standing() != gateway_core::Standing::Good {
+        return Err(KnownError::refresh_token_not_found_or_expired().into());
+    }
+    Ok((session, user))
 }
 
 /// Mints an access token for `user` in `project_id` from refresh session `session_id`.
@@ -106,7 +117,7 @@ pub async fn mint(
     let key = keys.get(gateway).await?;
     let now = gateway_core::service::now();
     let claims = crate::tokens::SigningKey::claims(
-        &base_url(req),
+        &crate::config::base_url(req),
         project_id,
         user,
         session_id,

@@ -8,13 +8,13 @@ use actix_web::{
     http::{StatusCode, header},
     web::Data,
 };
-use gateway_core::{Gateway, Surface};
+use gateway_core::Gateway;
 use serde_json::{Map, Value, json};
 
 use crate::{
     auth::{KeyFailure, Smart, check_publishable_key, find_project},
     error::TieredError,
-    handlers::{mint, schema_error},
+    handlers::{mint, resume, schema_error},
     known::KnownError,
     respond,
     tokens::ACCESS_TOKEN_LIFETIME,
@@ -155,9 +155,7 @@ pub async fn oauth_token(
     else {
         return Ok(invalid_request("Missing parameter: `refresh_token`"));
     };
-    let (session, user) = gateway
-        .resume_project_session(project.id, Surface::Users, refresh_token)
-        .await?;
+    let (session, user) = resume(&gateway, project.id, refresh_token).await?;
     let (access_token, _) = mint(
         &req,
         &gateway,

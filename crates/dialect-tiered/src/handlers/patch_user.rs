@@ -1,5 +1,7 @@
 //! `PATCH /api/v1/users/{user_id}`: updates any user, for server and admin callers (server
-//! field set; answers the server read object).
+//! field set; answers the server read object). A user who is not in good standing
+//! (`User::standing`: banned or inactive) is not written: the core refusal, rendered as this
+//! surface's 403 text (the vendor has no banned state; reads and deletion by id still work).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::Gateway;
@@ -21,7 +23,7 @@ use crate::{
     request_body = crate::wire::UserUpdate,
     responses(
         (status = 200, description = "The updated user (server read object).", body = crate::wire::UserRead),
-        (status = "4XX", description = "Known errors are pretty-printed `{code, details?, error}` JSON with `x-stack-known-error`; the vendor's plain-text errors (and 404/405/413) are `text/plain`. Codes: the authentication errors, `INSUFFICIENT_ACCESS_TYPE`, `SCHEMA_ERROR`, `BODY_PARSING_ERROR`, `USER_NOT_FOUND`, `TEAM_MEMBERSHIP_NOT_FOUND`, `USER_EMAIL_ALREADY_EXISTS`; plain-text rule violations.", content((crate::openapi::KnownErrorBody = "application/json"), (String = "text/plain"))),
+        (status = "4XX", description = "Known errors are pretty-printed `{code, details?, error}` JSON with `x-stack-known-error`; the vendor's plain-text errors (and 404/405/413) are `text/plain`. Codes: the authentication errors, `INSUFFICIENT_ACCESS_TYPE`, `SCHEMA_ERROR`, `BODY_PARSING_ERROR`, `USER_NOT_FOUND`, `TEAM_MEMBERSHIP_NOT_FOUND`, `USER_EMAIL_ALREADY_EXISTS`; plain-text rule violations, and 403 `Forbidden` for a user who is banned or inactive.", content((crate::openapi::KnownErrorBody = "application/json"), (String = "text/plain"))),
         (status = "5XX", description = "An unexpected failure: plain text ending with the request id.", content((String = "text/plain"))),
     )
 )]
@@ -42,6 +44,9 @@ pub async fn patch_user(
     };
     convert::check_password_fields(&update)?;
     let current = gateway.user(id).await?;
+    if let Some(refusal) = current.standing().refusal() {
+        return Err(refusal.into());
+    }
     let user = write(&req, &gateway, &current, update).await?;
     let view = read(&gateway, &user, Tier::Server).await?;
     Ok(respond::json(&req, StatusCode::OK, &view))

@@ -3,12 +3,12 @@
 //! higher caller of its project.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{Gateway, Surface};
+use gateway_core::Gateway;
 
 use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
-    handlers::{mint, schema_error},
+    handlers::{mint, resume, schema_error},
     headers, respond,
     tokens::ACCESS_TOKEN_LIFETIME,
     wire::RefreshResponse,
@@ -38,9 +38,7 @@ pub async fn refresh_session(
             &["headers.x-stack-refresh-token must be defined".to_owned()],
         ));
     };
-    let (session, user) = gateway
-        .resume_project_session(caller.project.id, Surface::Users, &refresh_token)
-        .await?;
+    let (session, user) = resume(&gateway, caller.project.id, &refresh_token).await?;
     let (access_token, _) = mint(
         &req,
         &gateway,

@@ -16,15 +16,11 @@ use super::{
     PREVIEW_HEADER,
     fixtures::{self, Format},
     metrics,
-    surfaces::{PREVIEWS, PreviewCredential},
+    surfaces::{PreviewCredential, previews},
 };
 use crate::{AppState, admin::AdminError};
 
 type Result<T> = std::result::Result<T, AdminError>;
-
-fn check_admin(req: &HttpRequest) -> Result<()> {
-    Ok(gateway_http::admin::check(req)?)
-}
 
 fn invalid(field: &str, message: impl Into<String>) -> AdminError {
     CoreError::validation(vec![FieldIssue::new(
@@ -53,7 +49,6 @@ pub async fn load_fixtures(
     query: Query<FixturesQuery>,
     body: Bytes,
 ) -> Result<HttpResponse> {
-    check_admin(&req)?;
     let name = query
         .into_inner()
         .name
@@ -105,8 +100,7 @@ pub async fn load_fixtures(
 }
 
 /// `GET /admin/fixtures`: what the loaded fixtures wrote.
-pub async fn show_fixtures(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse> {
-    check_admin(&req)?;
+pub async fn show_fixtures(state: Data<AppState>) -> Result<HttpResponse> {
     match fixtures::current(&state).await {
         Some(summary) => Ok(HttpResponse::Ok().json(summary)),
         None => Err(CoreError::not_found("no fixtures are loaded").into()),
@@ -114,8 +108,7 @@ pub async fn show_fixtures(req: HttpRequest, state: Data<AppState>) -> Result<Ht
 }
 
 /// `POST /admin/reset`: back to the loaded fixtures (or empty); journal cleared.
-pub async fn reset(req: HttpRequest, state: Data<AppState>) -> Result<HttpResponse> {
-    check_admin(&req)?;
+pub async fn reset(state: Data<AppState>) -> Result<HttpResponse> {
     fixtures::reset(&state).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -142,12 +135,7 @@ fn surface_filter(raw: Option<&str>) -> Result<Option<&'static str>> {
 }
 
 /// `GET /admin/journal?surface=&limit=&since=`: the newest entries first.
-pub async fn journal(
-    req: HttpRequest,
-    state: Data<AppState>,
-    query: Query<JournalQuery>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+pub async fn journal(state: Data<AppState>, query: Query<JournalQuery>) -> Result<HttpResponse> {
     let JournalQuery {
         surface,
         limit,
@@ -171,11 +159,9 @@ pub struct ClearQuery {
 
 /// `DELETE /admin/journal?surface=`.
 pub async fn clear_journal(
-    req: HttpRequest,
     state: Data<AppState>,
     query: Query<ClearQuery>,
 ) -> Result<HttpResponse> {
-    check_admin(&req)?;
     let surface = surface_filter(query.surface.as_deref())?;
     state.emulator.journal.clear(surface);
     Ok(HttpResponse::NoContent().finish())
@@ -192,13 +178,11 @@ struct SurfaceInfo {
 
 /// `GET /admin/surfaces`: each surface with its OpenAPI document and Swagger UI, when the
 /// dialect publishes one.
-pub async fn surfaces(req: HttpRequest) -> Result<HttpResponse> {
-    check_admin(&req)?;
+pub async fn surfaces() -> Result<HttpResponse> {
     let documents = crate::dialects::openapi_names();
-    let list: Vec<SurfaceInfo> = PREVIEWS
-        .iter()
-        .map(|p| {
-            let name = p.surface.as_str();
+    let list: Vec<SurfaceInfo> = previews()
+        .map(|(surface, p)| {
+            let name = surface.as_str();
             let published = documents.contains(&name);
             SurfaceInfo {
                 surface: name,
@@ -226,12 +210,7 @@ struct View {
 /// own endpoint over loopback with a short-lived credential (sessionless gateway token; for the
 /// tiered surface, server access with a project loaded from fixtures). These reads are not
 /// journaled; fault rules apply to them as to any request.
-pub async fn views(
-    req: HttpRequest,
-    state: Data<AppState>,
-    id: Path<String>,
-) -> Result<HttpResponse> {
-    check_admin(&req)?;
+pub async fn views(state: Data<AppState>, id: Path<String>) -> Result<HttpResponse> {
     let id: UserId = id
         .parse()
         .map_err(|_| CoreError::not_found("user not found"))?;
@@ -245,8 +224,8 @@ pub async fn views(
         .build()
         .map_err(CoreError::internal)?;
     let project = fixtures::project_server_key(&state).await;
-    let mut out = Vec::with_capacity(PREVIEWS.len());
-    for p in PREVIEWS {
+    let mut out = Vec::new();
+    for (surface, p) in previews() {
         let path = p.path.replace("{id}", &user.id.to_string());
         let mut request = client
             .get(format!("{base}{path}"))
@@ -256,7 +235,7 @@ pub async fn views(
             PreviewCredential::BearerToken => {
                 let token = state.tokens.issue(
                     user.id,
-                    p.surface,
+                    surface,
                     None,
                     Some(chrono::Duration::seconds(60)),
                 )?;
@@ -271,7 +250,7 @@ pub async fn views(
                 }
                 None => {
                     out.push(View {
-                        surface: p.surface.as_str(),
+                        surface: surface.as_str(),
                         method: "GET",
                         path,
                         status: None,
@@ -290,7 +269,7 @@ pub async fn views(
                 let text = res.text().await.unwrap_or_default();
                 let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
                 View {
-                    surface: p.surface.as_str(),
+                    surface: surface.as_str(),
                     method: "GET",
                     path,
                     status: Some(status),
@@ -299,7 +278,7 @@ pub async fn views(
                 }
             }
             Err(e) => View {
-                surface: p.surface.as_str(),
+                surface: surface.as_str(),
                 method: "GET",
                 path,
                 status: None,
@@ -321,6 +300,10 @@ pub async fn views(
 
 /// `GET /metrics`: the Prometheus text exposition (no credential, like most exporters).
 pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+    state
+        .emulator
+        .metrics
+        .journal_bytes(state.emulator.journal.bytes());
     let text = state.emulator.metrics.render(
         state.store.pool_usage(),
         state.faults.list().len(),

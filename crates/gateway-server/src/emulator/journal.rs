@@ -2,14 +2,23 @@
 //! query, headers, bodies up to a size limit, status, timing, the fault rule that fired), kept
 //! in memory so a test can check what its client sent. Secrets never leave it: credential
 //! headers, cookies, secret-looking query parameters and password-like body fields are replaced
-//! by `[redacted]` in every entry it hands out.
+//! by `[redacted]`, and a body that cannot be redacted (unknown or no content type, binary, JSON
+//! that does not parse) keeps only its length and SHA-256.
 //!
-//! The request path only captures (header maps and body bytes are reference-counted, so a capture
-//! is a few pointer copies); parsing, redacting and formatting happen when `/admin/journal` is
-//! read, for the entries read. Doing that work on every request cost about 14% of a GET
-//! (docs/benchmarks.md).
+//! Bounded by bytes as well as by entries: a capture copies what it keeps into owned values, each
+//! capped ([`MAX_HEADER_VALUE`], [`MAX_HEADERS`], [`MAX_HEADER_BYTES`], [`MAX_PATH`],
+//! [`MAX_QUERY`], the body limit), so an entry never pins the request's read buffer; every entry's
+//! size is accounted ([`Captured::bytes`]) and the oldest entries are dropped past the byte budget
+//! (`emulator.journal_budget_bytes`).
+//!
+//! The request path copies, redacts headers and the query, and keeps a body of at most the limit
+//! as received; parsing and redacting such a body and formatting the entry happen when
+//! `/admin/journal` is read, for the entries read (doing that on every request cost about 14% of
+//! a GET, docs/benchmarks.md). A body over the limit is redacted from the whole body when
+//! captured, then cut, so no raw prefix of it is kept.
 
 use std::{
+    borrow::Cow,
     collections::{BTreeMap, HashMap, VecDeque},
     pin::Pin,
     sync::{Arc, Mutex, PoisonError},
@@ -27,24 +36,62 @@ use actix_web::{
 };
 use chrono::{DateTime, Utc};
 use gateway_http::faults::FaultFired;
-use regex::Regex;
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use tracing_actix_web::RequestId;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
+/// Bytes kept of one header value; a longer value is cut and ends in `...[N bytes]`.
+pub const MAX_HEADER_VALUE: usize = 2048;
+/// Bytes kept of one header name.
+pub const MAX_HEADER_NAME: usize = 128;
+/// Headers kept of one request or response; the others are counted in `headers_omitted`.
+pub const MAX_HEADERS: usize = 64;
+/// Header bytes (names and values, as kept) of one request or response.
+pub const MAX_HEADER_BYTES: usize = 8 * 1024;
+/// Bytes kept of the path.
+pub const MAX_PATH: usize = 2048;
+/// Bytes kept of the (redacted) query string.
+pub const MAX_QUERY: usize = 2048;
+/// Bytes kept of the method and of the content type.
+const MAX_METHOD: usize = 32;
+const MAX_CONTENT_TYPE: usize = 256;
+/// Parts of a multipart body parsed; a body with more keeps only its length and hash.
+const MAX_PARTS: usize = 64;
+/// What an entry costs beyond its own size: its `Arc`, its queue slot, allocator headers.
+const ENTRY_OVERHEAD: usize = 64;
 
 /// Whether a header carries a credential or a session: `Authorization`, `Proxy-Authorization`,
-/// cookies, `X-API-Key` and any `x-*-key`, `x-*-token` or `*secret*` header.
+/// cookies, `X-API-Key`, `Api-Key`, and any header whose name ends in `key` or contains `token`,
+/// `secret`, `password`, `passwd`, `auth`, `cookie`, `session` or `credential` (`X-Stack-*` and
+/// `X-Hexclave-*` keys and tokens, `X-Stack-Auth`), except `WWW-Authenticate` and CORS headers.
 pub fn is_secret_header(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "authorization" | "proxy-authorization" | "cookie" | "set-cookie" | "x-api-key"
-    ) || (name.starts_with("x-") && (name.ends_with("-key") || name.ends_with("-token")))
-        || name.contains("secret")
-        || name.contains("password")
+    let lower;
+    let name = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        lower = name.to_ascii_lowercase();
+        lower.as_str()
+    } else {
+        name
+    };
+    if name == "www-authenticate" || name.starts_with("access-control-") {
+        return false;
+    }
+    name.ends_with("key")
+        || name == super::PREVIEW_HEADER
+        || [
+            "token",
+            "secret",
+            "password",
+            "passwd",
+            "auth",
+            "cookie",
+            "session",
+            "credential",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
 }
 
 /// Whether a query parameter or body field holds a secret: its name (case and `_`/`-` ignored)
@@ -72,8 +119,8 @@ pub fn is_secret_field(name: &str) -> bool {
         || n == "pwd"
 }
 
-/// Redacts the values of secret parameters in a query string or form body, keeping the rest as
-/// sent.
+/// Redacts the values of secret parameters in a query string or form body (names are
+/// percent-decoded before they are matched), keeping the rest as sent.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
@@ -133,108 +180,484 @@ pub fn redact_json(value: &mut Value) {
     }
 }
 
-static JSON_PAIR: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
-    #[expect(
-        clippy::expect_used,
-        reason = "a constant pattern covered by the unit tests"
-    )]
-    Regex::new(r#""((?:[^"\\]|\\.)*)"(\s*:\s*)"((?:[^"\\]|\\.)*)("|$)"#).expect("valid pattern")
-});
+/// Most nested arrays and objects walked (`serde_json`'s own recursion limit); a deeper document
+/// is not redacted (it keeps only its length and hash).
+const MAX_JSON_DEPTH: usize = 128;
 
-/// Redacts `"secret_field": "value"` pairs in JSON text that does not parse (cut at the size
-/// limit): every string value after a secret-looking name, even an unterminated one.
-pub fn redact_json_text(text: &str) -> String {
-    JSON_PAIR
-        .replace_all(text, |c: &regex::Captures<'_>| {
-            let name = c.get(1).map_or("", |m| m.as_str());
-            let whole = c.get(0).map_or("", |m| m.as_str());
-            if is_secret_field(name) {
-                let sep = c.get(2).map_or("", |m| m.as_str());
-                let close = c.get(4).map_or("", |m| m.as_str());
-                format!("\"{name}\"{sep}\"{REDACTED}{close}")
-            } else {
-                whole.to_owned()
-            }
-        })
-        .into_owned()
+/// Walks a JSON text that `serde_json` accepted and notes the span of every secret field's value.
+/// Field names are decoded (`"pass\u0077ord"` is `password`) before they are matched.
+struct JsonSpans<'a> {
+    text: &'a str,
+    spans: Vec<(usize, usize)>,
 }
 
-/// A body as the journal keeps it: at most `limit` bytes, redacted by content type.
+impl JsonSpans<'_> {
+    fn at(&self, i: usize) -> Option<u8> {
+        self.text.as_bytes().get(i).copied()
+    }
+
+    fn ws(&self, mut i: usize) -> usize {
+        while matches!(self.at(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    }
+
+    /// The end of the string that opens at `i`.
+    fn string_end(&self, mut i: usize) -> usize {
+        i += 1;
+        while let Some(b) = self.at(i) {
+            match b {
+                b'\\' => i += 2,
+                b'"' => return i + 1,
+                _ => i += 1,
+            }
+        }
+        i
+    }
+
+    /// The end of the value at `i`, without looking inside.
+    fn value_end(&self, i: usize) -> usize {
+        match self.at(i) {
+            Some(b'"') => self.string_end(i),
+            Some(b'{' | b'[') => {
+                let (mut i, mut depth) = (i, 0usize);
+                while let Some(b) = self.at(i) {
+                    match b {
+                        b'"' => {
+                            i = self.string_end(i);
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                return i + 1;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i
+            }
+            _ => {
+                let mut i = i;
+                while self.at(i).is_some_and(|b| {
+                    !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+                }) {
+                    i += 1;
+                }
+                i
+            }
+        }
+    }
+
+    /// Walks the value at `i`; returns its end, `None` past [`MAX_JSON_DEPTH`].
+    fn walk(&mut self, i: usize, depth: usize) -> Option<usize> {
+        let mut i = self.ws(i);
+        if depth > MAX_JSON_DEPTH {
+            return None;
+        }
+        match self.at(i) {
+            Some(b'{') => {
+                i = self.ws(i + 1);
+                if self.at(i) == Some(b'}') {
+                    return Some(i + 1);
+                }
+                loop {
+                    let key_end = self.string_end(i);
+                    let secret = self
+                        .text
+                        .get(i..key_end)
+                        .and_then(|k| serde_json::from_str::<Cow<'_, str>>(k).ok())
+                        .is_some_and(|k| is_secret_field(&k));
+                    i = self.ws(key_end);
+                    i = self.ws(i + 1);
+                    let null = self
+                        .text
+                        .get(i..)
+                        .is_some_and(|rest| rest.starts_with("null"));
+                    let end = if secret && !null {
+                        let end = self.value_end(i);
+                        self.spans.push((i, end));
+                        end
+                    } else {
+                        self.walk(i, depth + 1)?
+                    };
+                    i = self.ws(end);
+                    match self.at(i) {
+                        Some(b',') => i = self.ws(i + 1),
+                        _ => return Some(i + 1),
+                    }
+                }
+            }
+            Some(b'[') => {
+                i = self.ws(i + 1);
+                if self.at(i) == Some(b']') {
+                    return Some(i + 1);
+                }
+                loop {
+                    let end = self.walk(i, depth + 1)?;
+                    i = self.ws(end);
+                    match self.at(i) {
+                        Some(b',') => i += 1,
+                        _ => return Some(i + 1),
+                    }
+                }
+            }
+            _ => Some(self.value_end(i)),
+        }
+    }
+}
+
+/// The JSON text with the value of every secret field (at any depth, names decoded) replaced by
+/// `"[redacted]"`, the rest kept as sent (order, spacing, escapes); `None` when it is not JSON or
+/// nests deeper than [`MAX_JSON_DEPTH`].
+pub fn redact_json_text(text: &str) -> Option<String> {
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
+    let mut walker = JsonSpans {
+        text,
+        spans: Vec::new(),
+    };
+    walker.walk(0, 0)?;
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (start, end) in walker.spans {
+        out.push_str(text.get(from..start)?);
+        out.push('"');
+        out.push_str(REDACTED);
+        out.push('"');
+        from = end;
+    }
+    out.push_str(text.get(from..)?);
+    Some(out)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `key=value; key="quoted; value"` parameters (after the first `;`-separated item), names in
+/// lower case, quotes and backslash escapes removed.
+fn header_params(value: &str) -> Vec<(String, String)> {
+    let mut items = Vec::new();
+    let (mut current, mut quoted, mut escaped) = (String::new(), false, false);
+    for c in value.chars() {
+        match c {
+            _ if escaped => {
+                current.push(c);
+                escaped = false;
+            }
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            ';' if !quoted => items.push(std::mem::take(&mut current)),
+            _ => current.push(c),
+        }
+    }
+    items.push(current);
+    items
+        .into_iter()
+        .skip(1)
+        .filter_map(|item| {
+            let (k, v) = item.split_once('=')?;
+            Some((k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// `<N bytes, sha256 ...>`: what stands for content that is not kept.
+fn digest_note(content: &[u8]) -> String {
+    format!("<{} bytes, sha256 {}>", content.len(), sha256_hex(content))
+}
+
+/// One part of a multipart body: its field name (`name`, or `name*` percent-decoded) decides.
+fn redact_part(head: &str, content: &[u8]) -> String {
+    let mut name = None;
+    let mut file = false;
+    let mut part_type = None;
+    for line in head.split("\r\n") {
+        let Some((header, value)) = line.split_once(':') else {
+            continue;
+        };
+        let header = header.trim();
+        if header.eq_ignore_ascii_case("content-type") {
+            part_type = Some(value.trim().to_owned());
+        } else if header.eq_ignore_ascii_case("content-disposition") {
+            for (k, v) in header_params(value) {
+                match k.as_str() {
+                    "name" => name = Some(v),
+                    "name*" => name = Some(url_decode(v.rsplit("''").next().unwrap_or(&v))),
+                    "filename" | "filename*" => file = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let Some(name) = name else {
+        return digest_note(content);
+    };
+    if is_secret_field(&name) {
+        return REDACTED.to_owned();
+    }
+    match part_type {
+        Some(ct) if !ct.to_ascii_lowercase().starts_with("multipart/") => {
+            redact(content, &ct).unwrap_or_else(|_| digest_note(content))
+        }
+        Some(_) => digest_note(content),
+        None if file => digest_note(content),
+        None => match std::str::from_utf8(content) {
+            Ok(text) if text.trim_start().starts_with(['{', '[']) => {
+                redact_json_text(text).unwrap_or_else(|| text.to_owned())
+            }
+            Ok(text) => text.to_owned(),
+            Err(_) => digest_note(content),
+        },
+    }
+}
+
+/// A `multipart/form-data` body with the value of every secret field replaced by `[redacted]`,
+/// file and binary parts by their length and hash, the rest kept; `None` when it does not parse
+/// (no boundary, a malformed part, more than [`MAX_PARTS`] parts). Preamble and epilogue are
+/// dropped.
+fn redact_multipart(body: &[u8], content_type: &str) -> Option<String> {
+    let boundary = header_params(content_type)
+        .into_iter()
+        .find(|(k, _)| k == "boundary")
+        .map(|(_, v)| v)
+        .filter(|b| !b.is_empty() && b.len() <= 200)?;
+    let delimiter = format!("--{boundary}");
+    let next_delimiter = format!("\r\n{delimiter}");
+    let mut pos = find(body, delimiter.as_bytes())? + delimiter.len();
+    let mut out = String::new();
+    for _ in 0..=MAX_PARTS {
+        let rest = body.get(pos..)?;
+        out.push_str(&delimiter);
+        if rest.starts_with(b"--") {
+            out.push_str("--");
+            return Some(out);
+        }
+        let rest = rest.strip_prefix(b"\r\n")?;
+        let head_len = find(rest, b"\r\n\r\n")?;
+        let head = std::str::from_utf8(rest.get(..head_len)?).ok()?;
+        let content = rest.get(head_len + 4..)?;
+        let content_len = find(content, next_delimiter.as_bytes())?;
+        let content = content.get(..content_len)?;
+        out.push_str("\r\n");
+        for line in head.split("\r\n") {
+            match line.split_once(':') {
+                Some((h, _)) if is_secret_header(h.trim()) => {
+                    out.push_str(h);
+                    out.push_str(": ");
+                    out.push_str(REDACTED);
+                }
+                _ => out.push_str(line),
+            }
+            out.push_str("\r\n");
+        }
+        out.push_str("\r\n");
+        out.push_str(&redact_part(head, content));
+        out.push_str("\r\n");
+        pos = body.len() - rest.len() + head_len + 4 + content_len + next_delimiter.len();
+    }
+    None
+}
+
+/// Why a body's text is not kept (its length and hash are).
+pub mod omitted {
+    /// Not UTF-8 and not multipart.
+    pub const BINARY: &str = "binary";
+    /// Declared JSON but does not parse.
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// `multipart/form-data` that does not parse.
+    pub const UNPARSED_MULTIPART: &str = "unparsed_multipart";
+    /// Not JSON, not a form, not multipart (or no content type at all).
+    pub const UNKNOWN_CONTENT_TYPE: &str = "unknown_content_type";
+    /// Larger than the bytes read to redact a body (the server's body limit): neither text nor
+    /// hash.
+    pub const TOO_LARGE: &str = "too_large";
+}
+
+/// The body as text with its secrets redacted, or why it cannot be: JSON (whatever the declared
+/// type) by field, forms by parameter, multipart by field; anything else is refused.
+fn redact(body: &[u8], content_type: &str) -> Result<String, &'static str> {
+    let ct = content_type.trim().to_ascii_lowercase();
+    let essence = ct.split(';').next().unwrap_or_default().trim();
+    if essence == "multipart/form-data" {
+        return redact_multipart(body, content_type).ok_or(omitted::UNPARSED_MULTIPART);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| omitted::BINARY)?;
+    let declared_json = essence.ends_with("json") || essence.contains("+json");
+    if declared_json || text.trim_start().starts_with(['{', '[']) {
+        match redact_json_text(text) {
+            Some(redacted) => return Ok(redacted),
+            None if declared_json => return Err(omitted::INVALID_JSON),
+            None => {}
+        }
+    }
+    if essence == "application/x-www-form-urlencoded" {
+        return Ok(redact_query(text));
+    }
+    Err(omitted::UNKNOWN_CONTENT_TYPE)
+}
+
+/// `text` cut to at most `max` bytes at a character boundary.
+fn cut_str(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.get(..end).unwrap_or_default()
+}
+
+/// The first `max` bytes of `bytes` as owned text (lossy), ending in `...[N bytes]` when cut.
+fn capped_text(bytes: &[u8], max: usize) -> Box<str> {
+    if bytes.len() <= max {
+        return String::from_utf8_lossy(bytes).into();
+    }
+    let head = String::from_utf8_lossy(bytes.get(..max).unwrap_or_default());
+    format!("{}...[{} bytes]", cut_str(&head, max), bytes.len()).into()
+}
+
+/// A body as the journal shows it.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct RecordedBody {
-    /// The (redacted) text; `None` when empty or not text.
+    /// The redacted text, at most the body limit when the body was longer; `None` when empty or
+    /// not kept (see `omitted`).
     pub text: Option<String>,
-    /// Bytes seen (at least; a request body is read only up to the limit).
+    /// Bytes of the body (at least: a body longer than the server's body limit is not read to its
+    /// end).
     pub bytes: usize,
-    /// Whether the text was cut at the limit.
+    /// Whether the body was longer than the body limit.
     pub truncated: bool,
+    /// SHA-256 (hex) of the whole body when its text is not kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Why the text is not kept: one of [`omitted`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub omitted: Option<&'static str>,
 }
 
-/// Keeps the first `limit` bytes of `raw` (at a character boundary) and redacts them according
-/// to `content_type`: JSON fields, form fields, or kept as is for other text.
-pub fn record_body(raw: &[u8], total: usize, limit: usize, content_type: &str) -> RecordedBody {
-    if raw.is_empty() {
-        return RecordedBody {
-            text: None,
-            bytes: total,
-            truncated: false,
-        };
+impl RecordedBody {
+    fn heap_bytes(&self) -> usize {
+        self.text.as_ref().map_or(0, String::capacity)
+            + self.sha256.as_ref().map_or(0, String::capacity)
     }
-    let truncated = total > limit || raw.len() > limit;
-    let kept = &raw[..raw.len().min(limit)];
-    let text = match std::str::from_utf8(kept) {
-        Ok(t) => t.to_owned(),
-        Err(e) if truncated && e.error_len().is_none() => {
-            String::from_utf8_lossy(&kept[..e.valid_up_to()]).into_owned()
-        }
-        Err(_) => {
-            return RecordedBody {
-                text: Some(format!("<{total} bytes of binary data>")),
-                bytes: total,
-                truncated,
+}
+
+/// Redacts a whole body according to `content_type` (see [`redact`]) and cuts the result at
+/// `limit` bytes when the body is longer than that; a body that cannot be redacted keeps only its
+/// length and SHA-256.
+pub fn record_body(body: &[u8], limit: usize, content_type: &str) -> RecordedBody {
+    let bytes = body.len();
+    let truncated = bytes > limit;
+    if body.is_empty() {
+        return RecordedBody::default();
+    }
+    match redact(body, content_type) {
+        Ok(text) => {
+            let text = if truncated {
+                cut_str(&text, limit).to_owned()
+            } else {
+                text
             };
-        }
-    };
-    let ct = content_type.to_ascii_lowercase();
-    let text =
-        if ct.contains("json") || (ct.is_empty() && text.trim_start().starts_with(['{', '['])) {
-            match serde_json::from_str::<Value>(&text) {
-                Ok(mut v) => {
-                    redact_json(&mut v);
-                    v.to_string()
-                }
-                Err(_) => redact_json_text(&text),
+            RecordedBody {
+                text: Some(text),
+                bytes,
+                truncated,
+                sha256: None,
+                omitted: None,
             }
-        } else if ct.starts_with("application/x-www-form-urlencoded") {
-            redact_query(&text)
-        } else {
-            text
-        };
-    RecordedBody {
-        text: Some(text),
-        bytes: total,
-        truncated,
+        }
+        Err(why) => RecordedBody {
+            text: None,
+            bytes,
+            truncated,
+            sha256: Some(sha256_hex(body)),
+            omitted: Some(why),
+        },
     }
 }
 
-/// Headers with secrets redacted, by lower-case name (repeated headers joined with `, `).
-pub fn record_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let name = name.as_str().to_ascii_lowercase();
-        let value = if is_secret_header(&name) {
-            REDACTED.to_owned()
-        } else {
-            String::from_utf8_lossy(value.as_bytes()).into_owned()
+/// Headers as the journal keeps them: owned copies, secrets already redacted, each value cut at
+/// [`MAX_HEADER_VALUE`], at most [`MAX_HEADERS`] of them and [`MAX_HEADER_BYTES`] in all.
+#[derive(Debug, Clone, Default)]
+pub struct CapturedHeaders {
+    /// Lower-case name and value, in the order received.
+    pub list: Vec<(Box<str>, Box<str>)>,
+    /// Headers left out past the caps.
+    pub omitted: usize,
+}
+
+impl CapturedHeaders {
+    /// Copies (and redacts) what the caps allow of `headers`.
+    pub fn capture(headers: &HeaderMap) -> Self {
+        let mut out = Self {
+            list: Vec::with_capacity(headers.len().min(MAX_HEADERS)),
+            omitted: 0,
         };
-        out.entry(name)
-            .and_modify(|v| {
-                v.push_str(", ");
-                v.push_str(&value);
-            })
-            .or_insert(value);
+        let mut used = 0;
+        for (name, value) in headers {
+            let full = name.as_str();
+            let name = cut_str(full, MAX_HEADER_NAME);
+            let value: Box<str> = if is_secret_header(full) {
+                REDACTED.into()
+            } else {
+                capped_text(value.as_bytes(), MAX_HEADER_VALUE)
+            };
+            let cost = name.len() + value.len();
+            if out.list.len() >= MAX_HEADERS || used + cost > MAX_HEADER_BYTES {
+                out.omitted += 1;
+                continue;
+            }
+            used += cost;
+            out.list.push((name.into(), value));
+        }
+        out
     }
-    out
+
+    fn heap_bytes(&self) -> usize {
+        self.list.capacity() * std::mem::size_of::<(Box<str>, Box<str>)>()
+            + self
+                .list
+                .iter()
+                .map(|(n, v)| n.len() + v.len())
+                .sum::<usize>()
+    }
+
+    /// By name (repeated headers joined with `, `).
+    pub fn render(&self) -> BTreeMap<String, String> {
+        let mut out: BTreeMap<String, String> = BTreeMap::new();
+        for (name, value) in &self.list {
+            out.entry(name.to_string())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(value);
+                })
+                .or_insert_with(|| value.to_string());
+        }
+        out
+    }
+}
+
+/// Headers with secrets redacted, by lower-case name (repeated headers joined with `, `), within
+/// the journal's caps.
+pub fn record_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
+    CapturedHeaders::capture(headers).render()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The request side of an entry.
@@ -242,12 +665,15 @@ pub fn record_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
 pub struct RecordedRequest {
     /// HTTP method.
     pub method: String,
-    /// Path without the query.
+    /// Path without the query (at most [`MAX_PATH`] bytes).
     pub path: String,
-    /// Query string, secrets redacted; `None` when there is none.
+    /// Query string, secrets redacted (at most [`MAX_QUERY`] bytes); `None` when there is none.
     pub query: Option<String>,
     /// Headers, secrets redacted.
     pub headers: BTreeMap<String, String>,
+    /// Headers left out past the journal's caps.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub headers_omitted: usize,
     /// Body.
     pub body: RecordedBody,
 }
@@ -259,6 +685,9 @@ pub struct RecordedResponse {
     pub status: Option<u16>,
     /// Headers, secrets redacted.
     pub headers: BTreeMap<String, String>,
+    /// Headers left out past the journal's caps.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub headers_omitted: usize,
     /// Body.
     pub body: RecordedBody,
     /// The connection was closed without an answer (injected fault) or the body failed.
@@ -290,45 +719,139 @@ pub struct Entry {
     pub fault: Option<FaultFired>,
 }
 
-/// A body as captured on the request path: its first bytes (up to the journal's body limit),
-/// unprocessed.
+/// A body as the journal keeps it.
 #[derive(Debug, Clone, Default)]
-pub struct CapturedBody {
-    /// The first bytes.
-    pub head: Bytes,
-    /// Bytes seen.
-    pub total: usize,
-    /// More bytes were seen than kept.
-    pub truncated: bool,
+pub enum CapturedBody {
+    /// No body.
+    #[default]
+    Empty,
+    /// The whole body, at most the body limit, as received: redacted when read.
+    Whole(Box<[u8]>),
+    /// A body longer than the body limit: redacted from the whole body, then cut, when captured.
+    Cut(RecordedBody),
 }
 
-/// The request side of a capture.
+impl CapturedBody {
+    /// Captures a body of `total` bytes of which `seen` were read (all of them when `complete`):
+    /// kept as is up to `limit`, else redacted and cut now (or, when not read to its end, only
+    /// counted).
+    pub fn capture(
+        seen: &[u8],
+        total: usize,
+        complete: bool,
+        limit: usize,
+        content_type: &str,
+    ) -> Self {
+        if seen.is_empty() && total == 0 {
+            Self::Empty
+        } else if complete && seen.len() <= limit {
+            Self::Whole(seen.into())
+        } else if complete {
+            Self::Cut(record_body(seen, limit, content_type))
+        } else {
+            Self::Cut(RecordedBody {
+                text: None,
+                bytes: total.max(seen.len()),
+                truncated: true,
+                sha256: None,
+                omitted: Some(omitted::TOO_LARGE),
+            })
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Empty => 0,
+            Self::Whole(raw) => raw.len(),
+            Self::Cut(recorded) => recorded.heap_bytes(),
+        }
+    }
+
+    fn render(&self, limit: usize, content_type: &str) -> RecordedBody {
+        match self {
+            Self::Empty => RecordedBody::default(),
+            Self::Whole(raw) => record_body(raw, limit.max(raw.len()), content_type),
+            Self::Cut(recorded) => recorded.clone(),
+        }
+    }
+}
+
+/// The request side of a capture: owned, capped copies.
 #[derive(Debug, Clone)]
 pub struct CapturedRequest {
-    /// HTTP method.
-    pub method: Method,
-    /// Path and query.
-    pub uri: Uri,
-    /// Headers as received.
-    pub headers: HeaderMap,
+    /// HTTP method (at most 32 bytes).
+    pub method: Box<str>,
+    /// Path (at most [`MAX_PATH`] bytes).
+    pub path: Box<str>,
+    /// Query, redacted, then cut at [`MAX_QUERY`] bytes.
+    pub query: Option<Box<str>>,
+    /// Headers, redacted.
+    pub headers: CapturedHeaders,
+    /// The content type (at most 256 bytes), to redact the body when it is read.
+    pub content_type: Box<str>,
     /// Body.
     pub body: CapturedBody,
 }
 
+impl CapturedRequest {
+    /// Copies what the journal keeps of a request head; `body` is captured by the caller.
+    pub fn capture(method: &Method, uri: &Uri, headers: &HeaderMap, body: CapturedBody) -> Self {
+        Self {
+            method: cut_str(method.as_str(), MAX_METHOD).into(),
+            path: cut_str(uri.path(), MAX_PATH).into(),
+            query: uri
+                .query()
+                .filter(|q| !q.is_empty())
+                .map(|q| cut_str(&redact_query(q), MAX_QUERY).into()),
+            headers: CapturedHeaders::capture(headers),
+            content_type: cut_str(content_type(headers), MAX_CONTENT_TYPE).into(),
+            body,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.method.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, |q| q.len())
+            + self.headers.heap_bytes()
+            + self.content_type.len()
+            + self.body.heap_bytes()
+    }
+}
+
 /// The response side of a capture.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct CapturedResponse {
     /// Status; `None` when the connection was dropped.
     pub status: Option<u16>,
-    /// Headers as sent.
-    pub headers: HeaderMap,
+    /// Headers, redacted.
+    pub headers: CapturedHeaders,
+    /// The content type (at most 256 bytes).
+    pub content_type: Box<str>,
     /// Body.
     pub body: CapturedBody,
     /// The connection was closed without an answer (injected fault) or the body failed.
     pub dropped: bool,
 }
 
-/// What the journal stores of one exchange; rendered (and redacted) into an [`Entry`] when read.
+impl CapturedResponse {
+    /// Copies what the journal keeps of a response head; the body is captured as it is sent.
+    pub fn capture(status: Option<u16>, headers: &HeaderMap, dropped: bool) -> Self {
+        Self {
+            status,
+            headers: CapturedHeaders::capture(headers),
+            content_type: cut_str(content_type(headers), MAX_CONTENT_TYPE).into(),
+            body: CapturedBody::Empty,
+            dropped,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.headers.heap_bytes() + self.content_type.len() + self.body.heap_bytes()
+    }
+}
+
+/// What the journal stores of one exchange; rendered into an [`Entry`] when read.
 #[derive(Debug, Clone)]
 pub struct Captured {
     /// Sequence number, assigned by [`Journal::record`].
@@ -360,13 +883,17 @@ fn content_type(headers: &HeaderMap) -> &str {
         .unwrap_or_default()
 }
 
-fn render_body(body: &CapturedBody, limit: usize, headers: &HeaderMap) -> RecordedBody {
-    let mut out = record_body(&body.head, body.total, limit, content_type(headers));
-    out.truncated |= body.truncated;
-    out
-}
-
 impl Captured {
+    /// The memory the entry holds, as the journal's budget counts it: its own size, every owned
+    /// string and body, and a fixed overhead.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + ENTRY_OVERHEAD
+            + self.route.as_ref().map_or(0, String::capacity)
+            + self.request.heap_bytes()
+            + self.response.heap_bytes()
+    }
+
     /// The entry as `/admin/journal` shows it: secrets redacted, bodies cut at `body_limit`.
     pub fn render(&self, body_limit: usize) -> Entry {
         let Self {
@@ -381,7 +908,6 @@ impl Captured {
             response,
             fault,
         } = self;
-        let query = request.uri.query().filter(|q| !q.is_empty());
         Entry {
             id: *id,
             surface,
@@ -392,15 +918,17 @@ impl Captured {
             total_ms: *total_ms,
             request: RecordedRequest {
                 method: request.method.to_string(),
-                path: request.uri.path().to_owned(),
-                query: query.map(redact_query),
-                headers: record_headers(&request.headers),
-                body: render_body(&request.body, body_limit, &request.headers),
+                path: request.path.to_string(),
+                query: request.query.as_ref().map(ToString::to_string),
+                headers: request.headers.render(),
+                headers_omitted: request.headers.omitted,
+                body: request.body.render(body_limit, &request.content_type),
             },
             response: RecordedResponse {
                 status: response.status,
-                headers: record_headers(&response.headers),
-                body: render_body(&response.body, body_limit, &response.headers),
+                headers: response.headers.render(),
+                headers_omitted: response.headers.omitted,
+                body: response.body.render(body_limit, &response.content_type),
                 dropped: response.dropped,
             },
             fault: fault.clone(),
@@ -408,44 +936,105 @@ impl Captured {
     }
 }
 
+/// The journal's bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalLimits {
+    /// Entries kept per surface; 0 turns the journal off.
+    pub capacity: usize,
+    /// Bytes kept of each body.
+    pub body_limit: usize,
+    /// Bytes ([`Captured::bytes`]) kept in all; the oldest entries go first past it.
+    pub budget_bytes: usize,
+    /// Bytes of a body read to redact it whole before it is cut (the server's body limit: a
+    /// longer body is refused anyway); at least `body_limit`.
+    pub read_limit: usize,
+}
+
+impl Default for JournalLimits {
+    fn default() -> Self {
+        Self {
+            capacity: 200,
+            body_limit: 16 * 1024,
+            budget_bytes: 8 << 20,
+            read_limit: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Stored {
+    entry: Arc<Captured>,
+    bytes: usize,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
-    by_surface: HashMap<&'static str, VecDeque<Captured>>,
+    bytes: usize,
+    by_surface: HashMap<&'static str, VecDeque<Stored>>,
+}
+
+impl Inner {
+    /// Drops the oldest entry of all surfaces; `false` when there is none.
+    fn evict_oldest(&mut self) -> bool {
+        let oldest = self
+            .by_surface
+            .values_mut()
+            .filter_map(|q| Some((q.front()?.entry.id, q)))
+            .min_by_key(|(id, _)| *id)
+            .and_then(|(_, q)| q.pop_front());
+        match oldest {
+            Some(old) => {
+                self.bytes -= old.bytes;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// The journal, shared by every worker.
 #[derive(Debug, Clone)]
 pub struct Journal {
     inner: Arc<Mutex<Inner>>,
-    capacity: usize,
-    body_limit: usize,
+    limits: JournalLimits,
 }
 
 impl Journal {
-    /// A journal keeping `capacity` entries per surface (0 = off) and `body_limit` bytes of
-    /// each body.
-    pub fn new(capacity: usize, body_limit: usize) -> Self {
+    /// A journal within `limits`.
+    pub fn new(limits: JournalLimits) -> Self {
         Self {
             inner: Arc::default(),
-            capacity,
-            body_limit,
+            limits: JournalLimits {
+                read_limit: limits.read_limit.max(limits.body_limit),
+                ..limits
+            },
         }
     }
 
     /// Whether requests are recorded at all.
     pub fn enabled(&self) -> bool {
-        self.capacity > 0
+        self.limits.capacity > 0
     }
 
     /// Bytes kept of each body.
     pub fn body_limit(&self) -> usize {
-        self.body_limit
+        self.limits.body_limit
+    }
+
+    /// Bytes of a body read to redact it before it is cut.
+    pub fn read_limit(&self) -> usize {
+        self.limits.read_limit
     }
 
     /// Entries kept per surface.
     pub fn capacity(&self) -> usize {
-        self.capacity
+        self.limits.capacity
+    }
+
+    /// The bounds.
+    pub fn limits(&self) -> JournalLimits {
+        self.limits
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -453,38 +1042,52 @@ impl Journal {
     }
 
     /// Stores a capture (its id is assigned here), dropping the oldest of its surface past the
-    /// capacity.
+    /// capacity and the oldest of all past the byte budget. A capture larger than the whole
+    /// budget is not kept.
     pub fn record(&self, mut entry: Captured) {
         if !self.enabled() {
             return;
         }
+        let bytes = entry.bytes();
         let mut inner = self.lock();
         inner.next_id += 1;
         entry.id = inner.next_id;
-        let queue = inner.by_surface.entry(entry.surface).or_default();
-        queue.push_back(entry);
-        while queue.len() > self.capacity {
-            queue.pop_front();
+        if bytes > self.limits.budget_bytes {
+            return;
         }
+        let queue = inner.by_surface.entry(entry.surface).or_default();
+        queue.push_back(Stored {
+            entry: Arc::new(entry),
+            bytes,
+        });
+        let mut freed = 0;
+        while queue.len() > self.limits.capacity {
+            freed += queue.pop_front().map_or(0, |old| old.bytes);
+        }
+        inner.bytes = inner.bytes + bytes - freed;
+        while inner.bytes > self.limits.budget_bytes && inner.evict_oldest() {}
     }
 
     /// The newest entries first: of one surface or all, only those after `since` (an entry id),
     /// at most `limit`.
     pub fn query(&self, surface: Option<&str>, since: Option<u64>, limit: usize) -> Vec<Entry> {
-        let mut selected: Vec<Captured> = {
+        let mut selected: Vec<Arc<Captured>> = {
             let inner = self.lock();
             inner
                 .by_surface
                 .iter()
                 .filter(|(s, _)| surface.is_none_or(|want| want == **s))
                 .flat_map(|(_, q)| q.iter())
-                .filter(|e| since.is_none_or(|id| e.id > id))
-                .cloned()
+                .filter(|s| since.is_none_or(|id| s.entry.id > id))
+                .map(|s| Arc::clone(&s.entry))
                 .collect()
         };
         selected.sort_by_key(|e| std::cmp::Reverse(e.id));
         selected.truncate(limit);
-        selected.iter().map(|c| c.render(self.body_limit)).collect()
+        selected
+            .iter()
+            .map(|c| c.render(self.limits.body_limit))
+            .collect()
     }
 
     /// Removes the entries of one surface, or all.
@@ -492,15 +1095,27 @@ impl Journal {
         let mut inner = self.lock();
         match surface {
             Some(s) => {
-                inner.by_surface.remove(s);
+                let freed: usize = inner
+                    .by_surface
+                    .remove(s)
+                    .map_or(0, |q| q.iter().map(|e| e.bytes).sum());
+                inner.bytes -= freed;
             }
-            None => inner.by_surface.clear(),
+            None => {
+                inner.by_surface.clear();
+                inner.bytes = 0;
+            }
         }
     }
 
     /// Entries currently kept.
     pub fn len(&self) -> usize {
         self.lock().by_surface.values().map(VecDeque::len).sum()
+    }
+
+    /// Bytes currently kept, as [`Captured::bytes`] counts them (at most the budget).
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
     }
 
     /// Whether no entry is kept.
@@ -517,8 +1132,9 @@ pub struct Pending {
     pub started: Instant,
 }
 
-/// A response body that keeps a copy of its first bytes and records the entry when it ends, fails
-/// or is dropped (a client that goes away still leaves an entry).
+/// A response body that keeps a copy of its first bytes (up to the journal's read limit, so a
+/// body over the body limit is redacted whole before it is cut) and records the entry when it
+/// ends, fails or is dropped (a client that goes away still leaves an entry).
 pub struct Recorder {
     inner: BoxBody,
     captured: BytesMut,
@@ -546,12 +1162,14 @@ impl Recorder {
             return;
         };
         entry.total_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let head = std::mem::take(&mut self.captured).freeze();
-        entry.response.body = CapturedBody {
-            truncated: self.total > head.len(),
-            head,
-            total: self.total,
-        };
+        let captured = std::mem::take(&mut self.captured);
+        entry.response.body = CapturedBody::capture(
+            &captured,
+            self.total,
+            self.total <= captured.len(),
+            self.journal.body_limit(),
+            &entry.response.content_type,
+        );
         if self.failed {
             entry.response.dropped = true;
         }
@@ -573,7 +1191,7 @@ impl MessageBody for Recorder {
         let this = self.get_mut();
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let limit = this.journal.body_limit();
+                let limit = this.journal.read_limit();
                 if this.captured.len() < limit {
                     let take = chunk.len().min(limit - this.captured.len());
                     this.captured.extend_from_slice(&chunk[..take]);
@@ -614,10 +1232,18 @@ mod tests {
             "Cookie",
             "set-cookie",
             "X-API-Key",
+            "api-key",
             "x-stack-access-token",
+            "x-stack-refresh-token",
             "x-stack-secret-server-key",
+            "x-stack-publishable-client-key",
+            "x-stack-super-secret-admin-key",
+            "x-stack-admin-access-token",
+            "x-stack-auth",
             "x-hexclave-refresh-token",
             "x-client-secret",
+            "x-session-id",
+            "x-gateway-console-preview",
         ] {
             assert!(is_secret_header(name), "{name}");
         }
@@ -626,6 +1252,10 @@ mod tests {
             "user-agent",
             "x-request-id",
             "x-stack-project-id",
+            "x-stack-access-type",
+            "x-stack-known-error",
+            "www-authenticate",
+            "access-control-allow-credentials",
             "accept",
         ] {
             assert!(!is_secret_header(name), "{name}");
@@ -646,6 +1276,46 @@ mod tests {
         let out = record_headers(&headers);
         assert_eq!(out["authorization"], REDACTED);
         assert_eq!(out["accept"], "a/b, c/d");
+    }
+
+    #[test]
+    fn headers_are_copied_within_their_caps() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            HeaderName::from_static("x-huge"),
+            HeaderValue::from_str(&"v".repeat(100_000)).unwrap(),
+        );
+        let long_name = format!("x-{}-token", "n".repeat(300));
+        headers.insert(
+            HeaderName::from_bytes(long_name.as_bytes()).unwrap(),
+            HeaderValue::from_static("secret-value"),
+        );
+        let rendered = CapturedHeaders::capture(&headers).render();
+        let value = &rendered["x-huge"];
+        assert!(value.len() <= MAX_HEADER_VALUE + 32, "{}", value.len());
+        assert!(value.ends_with("...[100000 bytes]"), "{value}");
+        assert_eq!(
+            rendered[&long_name[..MAX_HEADER_NAME]],
+            REDACTED,
+            "matched on the whole name, kept cut"
+        );
+
+        // At most MAX_HEADERS headers and MAX_HEADER_BYTES bytes; the rest are counted.
+        for (count, len) in [(100, 1), (40, MAX_HEADER_VALUE)] {
+            let mut headers = HeaderMap::new();
+            for i in 0..count {
+                headers.insert(
+                    HeaderName::from_bytes(format!("x-filler-{i}").as_bytes()).unwrap(),
+                    HeaderValue::from_str(&"f".repeat(len)).unwrap(),
+                );
+            }
+            let kept = CapturedHeaders::capture(&headers);
+            let total: usize = kept.list.iter().map(|(n, v)| n.len() + v.len()).sum();
+            assert!(kept.list.len() <= MAX_HEADERS, "{}", kept.list.len());
+            assert!(total <= MAX_HEADER_BYTES, "{total}");
+            assert!(kept.omitted > 0);
+            assert_eq!(kept.list.len() + kept.omitted, count);
+        }
     }
 
     #[test]
@@ -671,68 +1341,178 @@ mod tests {
             "keyboard": "qwerty",
             "password_hash": null
         });
+        let text = v.to_string();
         redact_json(&mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({
-                "username": "ada",
-                "password": REDACTED,
-                "nested": {"currentPassword": REDACTED, "NewPassword": REDACTED, "list": [{"client_secret": REDACTED}]},
-                "access_token": REDACTED,
-                "publishable_client_key": REDACTED,
-                "keyboard": "qwerty",
-                "password_hash": null
-            })
-        );
+        let expected = serde_json::json!({
+            "username": "ada",
+            "password": REDACTED,
+            "nested": {"currentPassword": REDACTED, "NewPassword": REDACTED, "list": [{"client_secret": REDACTED}]},
+            "access_token": REDACTED,
+            "publishable_client_key": REDACTED,
+            "keyboard": "qwerty",
+            "password_hash": null
+        });
+        assert_eq!(v, expected);
+        let redacted: Value = serde_json::from_str(&redact_json_text(&text).unwrap()).unwrap();
+        assert_eq!(redacted, expected);
     }
 
     #[test]
-    fn cut_json_is_redacted_as_text() {
-        let text = r#"{"username":"ada","password":"hunter2","token":"abc"#;
+    fn json_text_is_redacted_as_sent_with_names_decoded() {
+        let text = r#" { "a" : "x\"y", "pass\u0077ord" : {"deep": ["s", 1]}, "Secret":"s\"t" ,"b":[1, {"api_key" :7}], "token": null } "#;
         assert_eq!(
-            redact_json_text(text),
-            r#"{"username":"ada","password":"[redacted]","token":"[redacted]"#
+            redact_json_text(text).unwrap(),
+            r#" { "a" : "x\"y", "pass\u0077ord" : "[redacted]", "Secret":"[redacted]" ,"b":[1, {"api_key" :"[redacted]"}], "token": null } "#
         );
-        let text = r#"{"a": "x\"y", "Secret" : "s\"t", "b": 1}"#;
-        assert_eq!(
-            redact_json_text(text),
-            r#"{"a": "x\"y", "Secret" : "[redacted]", "b": 1}"#
+        assert_eq!(redact_json_text("[]").unwrap(), "[]");
+        assert_eq!(redact_json_text("{}").unwrap(), "{}");
+        assert_eq!(redact_json_text("12").unwrap(), "12");
+        assert_eq!(redact_json_text(r#"{"password":"x""#), None, "cut JSON");
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(redact_json_text(&deep).is_none(), "over the depth limit");
+        let ok = format!(
+            "{}{}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
         );
+        assert!(redact_json_text(&ok).is_some(), "at the depth limit");
     }
 
     #[test]
-    fn bodies_are_cut_at_the_limit_and_redacted_by_type() {
-        let body = br#"{"username":"ada","password":"hunter2"}"#;
-        let rec = record_body(body, body.len(), 1024, "application/json");
+    fn bodies_are_redacted_by_content_or_kept_as_a_hash() {
+        let json = br#"{"username":"ada","password":"hunter2"}"#;
+        let rec = record_body(json, 1024, "application/json");
         assert_eq!(
             rec.text.as_deref(),
-            Some(r#"{"password":"[redacted]","username":"ada"}"#)
+            Some(r#"{"username":"ada","password":"[redacted]"}"#)
         );
         assert!(!rec.truncated);
-
-        let rec = record_body(body, body.len(), 32, "application/json");
-        assert!(rec.truncated);
-        assert_eq!(
-            rec.text.as_deref(),
-            Some(r#"{"username":"ada","password":"[redacted]"#)
-        );
+        for ct in [
+            "text/plain",
+            "",
+            "application/octet-stream",
+            "text/html; charset=utf-8",
+        ] {
+            let rec = record_body(json, 1024, ct);
+            assert_eq!(
+                rec.text.as_deref(),
+                Some(r#"{"username":"ada","password":"[redacted]"}"#),
+                "JSON sent as {ct:?}"
+            );
+        }
 
         let form = b"grant_type=password&username=ada&password=hunter2";
-        let rec = record_body(form, form.len(), 1024, "application/x-www-form-urlencoded");
+        let rec = record_body(form, 1024, "application/x-www-form-urlencoded");
         assert_eq!(
             rec.text.as_deref(),
             Some("grant_type=password&username=ada&password=[redacted]")
         );
+        for ct in ["", "text/plain", "application/xml"] {
+            let rec = record_body(form, 1024, ct);
+            assert_eq!(rec.text, None, "{ct:?}");
+            assert_eq!(rec.omitted, Some(omitted::UNKNOWN_CONTENT_TYPE));
+            assert_eq!(rec.bytes, form.len());
+            assert_eq!(rec.sha256.as_deref(), Some(sha256_hex(form).as_str()));
+            assert_eq!(rec.sha256.as_ref().map(String::len), Some(64));
+        }
+        let rec = record_body(br#"{"password":"hunter2""#, 1024, "application/json");
+        assert_eq!((rec.text, rec.omitted), (None, Some(omitted::INVALID_JSON)));
+        let rec = record_body(&[0xff, 0x00, 0xfe], 1024, "application/octet-stream");
+        assert_eq!((rec.text, rec.omitted), (None, Some(omitted::BINARY)));
+        assert_eq!(record_body(b"", 10, ""), RecordedBody::default());
+    }
 
-        let rec = record_body("héllo".as_bytes(), 6, 2, "text/plain");
-        assert_eq!(
-            rec.text.as_deref(),
-            Some("h"),
-            "cut at a character boundary"
+    #[test]
+    fn bodies_over_the_limit_are_redacted_whole_then_cut() {
+        let body = format!(
+            r#"{{"pass\u0077ord": "hunter2-hunter2", "bio": "{}"}}"#,
+            "é".repeat(100)
         );
-        let rec = record_body(&[0xff, 0x00, 0xfe], 3, 1024, "application/octet-stream");
-        assert_eq!(rec.text.as_deref(), Some("<3 bytes of binary data>"));
-        assert_eq!(record_body(b"", 0, 10, "").text, None);
+        let rec = record_body(body.as_bytes(), 40, "application/json");
+        assert!(rec.truncated);
+        assert_eq!(rec.bytes, body.len());
+        let text = rec.text.unwrap();
+        assert!(text.len() <= 40);
+        assert!(
+            text.starts_with(r#"{"pass\u0077ord": "[redacted]""#),
+            "{text}"
+        );
+        let rec = record_body(body.as_bytes(), 40, "text/plain");
+        assert!(!rec.text.unwrap().contains("hunter2"));
+
+        let form = format!("bio={}&password=hunter2", "b".repeat(50));
+        let rec = record_body(form.as_bytes(), 60, "application/x-www-form-urlencoded");
+        assert!(!rec.text.unwrap().contains("hunter2"));
+
+        // A cut body of unknown type keeps the hash of the whole body, never a prefix.
+        let captured = CapturedBody::capture(form.as_bytes(), form.len(), true, 8, "");
+        let CapturedBody::Cut(rec) = captured else {
+            panic!("{captured:?}")
+        };
+        assert_eq!(rec.text, None);
+        assert_eq!(
+            rec.sha256.as_deref(),
+            Some(sha256_hex(form.as_bytes()).as_str())
+        );
+        // A body not read to its end keeps only its length.
+        let captured = CapturedBody::capture(b"password=hun", 5000, false, 8, "");
+        let CapturedBody::Cut(rec) = captured else {
+            panic!("{captured:?}")
+        };
+        assert_eq!(
+            (rec.text, rec.sha256, rec.bytes, rec.omitted),
+            (None, None, 5000, Some(omitted::TOO_LARGE))
+        );
+    }
+
+    #[test]
+    fn multipart_fields_are_parsed_and_secret_ones_redacted() {
+        let ct = "multipart/form-data; boundary=\"b0und\"";
+        let body = "preamble\r\n--b0und\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAda\r\n\
+                    --b0und\r\nContent-Disposition: form-data; name=\"api;key\"\r\n\r\nk-1\r\n\
+                    --b0und\r\ncontent-disposition: form-data; name*=utf-8''pass%77ord\r\n\r\npw-1\r\n\
+                    --b0und\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{\"token\": \"t-1\", \"a\": 1}\r\n\
+                    --b0und\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.env\"\r\nContent-Type: application/octet-stream\r\n\r\nSECRET=s-1\r\n\
+                    --b0und\r\nContent-Disposition: form-data; name=\"note\"\r\nX-Api-Key: h-1\r\n\r\nhi\r\n\
+                    --b0und--\r\nepilogue";
+        let rec = record_body(body.as_bytes(), 4096, ct);
+        let text = rec.text.unwrap();
+        for secret in ["k-1", "pw-1", "t-1", "s-1", "h-1", "preamble", "epilogue"] {
+            assert!(!text.contains(secret), "{secret}: {text}");
+        }
+        assert!(text.starts_with(
+            "--b0und\r\nContent-Disposition: form-data; name=\"display_name\"\r\n\r\nAda\r\n--b0und\r\n"
+        ));
+        assert!(text.contains("\r\n\r\n[redacted]\r\n--b0und"), "{text}");
+        assert!(
+            text.contains(r#"{"token": "[redacted]", "a": 1}"#),
+            "{text}"
+        );
+        assert!(text.contains("<10 bytes, sha256 "), "{text}");
+        assert!(
+            text.contains("X-Api-Key: [redacted]\r\n\r\nhi\r\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("--b0und--"), "{text}");
+
+        for (ct, body) in [
+            ("multipart/form-data", "--x\r\n\r\nv\r\n--x--"),
+            (
+                "multipart/form-data; boundary=x",
+                "--x\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\npw-2",
+            ),
+            ("multipart/form-data; boundary=y", "password=pw-2"),
+        ] {
+            let rec = record_body(body.as_bytes(), 4096, ct);
+            assert_eq!(rec.text, None, "{body}");
+            assert_eq!(rec.omitted, Some(omitted::UNPARSED_MULTIPART));
+        }
+        let many: String = (0..=MAX_PARTS)
+            .map(|i| format!("--x\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n"))
+            .collect::<String>()
+            + "--x--";
+        let rec = record_body(many.as_bytes(), 1 << 20, "multipart/form-data; boundary=x");
+        assert_eq!(rec.omitted, Some(omitted::UNPARSED_MULTIPART));
     }
 
     fn entry(surface: &'static str) -> Captured {
@@ -744,45 +1524,52 @@ mod tests {
             started_at: Utc::now(),
             duration_ms: 0.0,
             total_ms: 0.0,
-            request: CapturedRequest {
-                method: Method::GET,
-                uri: Uri::from_static("/me"),
-                headers: HeaderMap::new(),
-                body: CapturedBody::default(),
-            },
-            response: CapturedResponse {
-                status: Some(200),
-                headers: HeaderMap::new(),
-                body: CapturedBody::default(),
-                dropped: false,
-            },
+            request: CapturedRequest::capture(
+                &Method::GET,
+                &Uri::from_static("/me"),
+                &HeaderMap::new(),
+                CapturedBody::Empty,
+            ),
+            response: CapturedResponse::capture(Some(200), &HeaderMap::new(), false),
             fault: None,
         }
     }
 
+    fn limits(capacity: usize, body_limit: usize) -> JournalLimits {
+        JournalLimits {
+            capacity,
+            body_limit,
+            ..JournalLimits::default()
+        }
+    }
+
     #[test]
-    fn captures_are_redacted_when_read() {
-        let journal = Journal::new(5, 16);
-        let mut captured = entry("me");
-        captured.request.method = Method::POST;
-        captured.request.uri = Uri::from_static("/me?access_token=abc&page=2");
-        captured.request.headers.insert(
+    fn captures_are_redacted_and_owned() {
+        let journal = Journal::new(limits(5, 16));
+        let mut headers = HeaderMap::new();
+        headers.insert(
             HeaderName::from_static("authorization"),
             HeaderValue::from_static("Bearer abc"),
         );
-        captured
-            .request
-            .headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let body = br#"{"password":"hunter2"}"#;
-        captured.request.body = CapturedBody {
-            head: Bytes::from_static(&body[..16]),
-            total: body.len(),
-            truncated: true,
-        };
-        captured.response.headers.insert(
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let body = br#"{"password":"hunter2","bio":"long enough"}"#;
+        let mut captured = entry("me");
+        captured.request = CapturedRequest::capture(
+            &Method::POST,
+            &Uri::from_static("/me?access_token=abc&page=2"),
+            &headers,
+            CapturedBody::capture(body, body.len(), true, 16, "application/json"),
+        );
+        let mut response_headers = HeaderMap::new();
+        response_headers.insert(
             HeaderName::from_static("set-cookie"),
             HeaderValue::from_static("s=1"),
+        );
+        captured.response = CapturedResponse::capture(Some(200), &response_headers, false);
+        let stored = format!("{captured:?}");
+        assert!(
+            !stored.contains("abc") && !stored.contains("hunter2"),
+            "secrets are redacted when captured: {stored}"
         );
         journal.record(captured);
         let [entry] = journal.query(None, None, 10).try_into().unwrap();
@@ -795,7 +1582,8 @@ mod tests {
         assert_eq!(entry.request.headers["authorization"], REDACTED);
         assert_eq!(
             entry.request.body.text.as_deref(),
-            Some(r#"{"password":"[redacted]"#)
+            Some(r#"{"password":"[re"#),
+            "redacted whole, then cut at the limit"
         );
         assert!(entry.request.body.truncated);
         assert_eq!(entry.request.body.bytes, body.len());
@@ -807,7 +1595,7 @@ mod tests {
 
     #[test]
     fn the_journal_keeps_the_last_n_per_surface_newest_first() {
-        let journal = Journal::new(2, 100);
+        let journal = Journal::new(limits(2, 100));
         for s in ["me", "me", "me", "platform"] {
             journal.record(entry(s));
         }
@@ -825,12 +1613,75 @@ mod tests {
             .map(|e| e.id)
             .collect();
         assert_eq!(ids, [4]);
+        assert_eq!(journal.bytes(), 3 * entry("me").bytes());
         journal.clear(Some("me"));
         assert_eq!(journal.len(), 1);
+        assert_eq!(journal.bytes(), entry("me").bytes());
         journal.clear(None);
         assert!(journal.is_empty());
-        let off = Journal::new(0, 100);
+        assert_eq!(journal.bytes(), 0);
+        let off = Journal::new(limits(0, 100));
         off.record(entry("me"));
         assert!(off.is_empty());
+    }
+
+    #[test]
+    fn accounted_bytes_never_exceed_the_budget() {
+        let budget = 256 * 1024;
+        let journal = Journal::new(JournalLimits {
+            capacity: 200,
+            body_limit: 16 * 1024,
+            budget_bytes: budget,
+            read_limit: 64 * 1024,
+        });
+        let surfaces = ["me", "platform", "users", "users-me", "account-profile"];
+        let mut seed = 7u64;
+        let mut recorded = 0usize;
+        for i in 0..2000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let size = usize::try_from(seed >> 48).unwrap() % (40 * 1024);
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                HeaderName::from_static("x-filler"),
+                HeaderValue::from_str(&"h".repeat(size)).unwrap(),
+            );
+            let body = vec![b'b'; size];
+            let mut e = entry(surfaces[i % surfaces.len()]);
+            e.request = CapturedRequest::capture(
+                &Method::PUT,
+                &Uri::from_static("/me"),
+                &headers,
+                CapturedBody::capture(&body, size, true, 16 * 1024, "text/plain"),
+            );
+            let bytes = e.bytes();
+            assert!(bytes < 64 * 1024, "an entry is capped: {bytes}");
+            recorded += bytes;
+            journal.record(e);
+            assert!(journal.bytes() <= budget, "{} > {budget}", journal.bytes());
+        }
+        assert!(recorded > 10 * budget);
+        // What is kept is exactly what is accounted, and the newest entries are the ones kept.
+        let kept = journal.query(None, None, 10_000);
+        assert!(!kept.is_empty() && kept[0].id == 2000);
+        assert!(
+            kept.windows(2).all(|w| w[0].id == w[1].id + 1),
+            "oldest evicted first"
+        );
+        let inner = journal.lock();
+        let sum: usize = inner
+            .by_surface
+            .values()
+            .flatten()
+            .map(|s| s.entry.bytes())
+            .sum();
+        assert_eq!(sum, inner.bytes);
+        drop(inner);
+        // A budget smaller than one entry keeps nothing.
+        let tiny = Journal::new(JournalLimits {
+            budget_bytes: 100,
+            ..JournalLimits::default()
+        });
+        tiny.record(entry("me"));
+        assert!(tiny.is_empty() && tiny.bytes() == 0);
     }
 }

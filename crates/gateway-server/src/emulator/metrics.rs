@@ -27,6 +27,7 @@ pub struct Metrics {
     faults_fired: IntCounterVec,
     fault_rules: IntGauge,
     journal_entries: IntGauge,
+    journal_bytes: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -107,7 +108,12 @@ impl Metrics {
         registry.register(Box::new(pool_max.clone()))?;
         registry.register(Box::new(faults_fired.clone()))?;
         registry.register(Box::new(fault_rules.clone()))?;
+        let journal_bytes = IntGauge::new(
+            "gateway_journal_bytes",
+            "Bytes currently held by the request journal (at most emulator.journal_budget_bytes).",
+        )?;
         registry.register(Box::new(journal_entries.clone()))?;
+        registry.register(Box::new(journal_bytes.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -117,6 +123,7 @@ impl Metrics {
             faults_fired,
             fault_rules,
             journal_entries,
+            journal_bytes,
         })
     }
 
@@ -137,6 +144,12 @@ impl Metrics {
         self.faults_fired
             .with_label_values(&[surface, effect, &status])
             .inc();
+    }
+
+    /// Sets the journal's byte gauge (read at scrape time, before [`Metrics::render`]).
+    pub fn journal_bytes(&self, bytes: usize) {
+        self.journal_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
     }
 
     /// The text exposition, after refreshing the gauges read at scrape time.

@@ -21,7 +21,7 @@ use actix_web::{
     Error, HttpMessage,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
-    http::header::{CONTENT_LENGTH, HeaderMap, TRANSFER_ENCODING},
+    http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, TRANSFER_ENCODING},
     middleware::Next,
     web::{self, Bytes, BytesMut},
 };
@@ -31,7 +31,8 @@ use tracing_actix_web::RequestId;
 
 use self::{
     journal::{
-        Captured, CapturedBody, CapturedRequest, CapturedResponse, Journal, Pending, Recorder,
+        Captured, CapturedBody, CapturedRequest, CapturedResponse, Journal, JournalLimits, Pending,
+        Recorder,
     },
     metrics::{DROPPED_STATUS, Metrics, NO_SURFACE, Observation, UNMATCHED_ROUTE},
 };
@@ -71,10 +72,19 @@ pub struct PreviewTarget {
 pub const PREVIEW_HEADER: &str = "x-gateway-console-preview";
 
 impl Emulator {
-    /// A fresh emulator state.
-    pub fn new(journal_capacity: usize, journal_body_limit: usize) -> anyhow::Result<Self> {
+    /// A fresh emulator state; `request_body_limit` is the server's (a journaled body is read up
+    /// to it, so one over the journal's body limit is redacted whole before it is cut).
+    pub fn new(
+        settings: &crate::settings::EmulatorSettings,
+        request_body_limit: usize,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
-            journal: Journal::new(journal_capacity, journal_body_limit),
+            journal: Journal::new(JournalLimits {
+                capacity: settings.journal_capacity,
+                body_limit: settings.journal_body_limit_bytes,
+                budget_bytes: settings.journal_budget_bytes,
+                read_limit: request_body_limit,
+            }),
             metrics: Metrics::new()?,
             fixtures: Arc::default(),
             preview: Arc::new(PreviewTarget {
@@ -154,27 +164,34 @@ pub async fn observe(
     let journaled = surface.is_some() && emulator.journal.enabled() && !preview;
     let captured_request = if journaled {
         let body = if has_body(req.headers()) {
-            let limit = emulator.journal.body_limit();
-            let (head, truncated) = peek_body(&mut req, limit).await;
+            let read_limit = emulator.journal.read_limit();
+            let (head, truncated) = peek_body(&mut req, read_limit).await;
             let total = req
                 .headers()
                 .get(CONTENT_LENGTH)
                 .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
                 .unwrap_or(head.len());
-            CapturedBody {
-                head: head.slice(..head.len().min(limit)),
+            let content_type = req
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            CapturedBody::capture(
+                &head[..head.len().min(read_limit)],
                 total,
-                truncated,
-            }
+                !truncated,
+                emulator.journal.body_limit(),
+                content_type,
+            )
         } else {
             CapturedBody::default()
         };
-        Some(CapturedRequest {
-            method: req.method().clone(),
-            uri: req.uri().clone(),
-            headers: req.headers().clone(),
+        Some(CapturedRequest::capture(
+            req.method(),
+            req.uri(),
+            req.headers(),
             body,
-        })
+        ))
     } else {
         None
     };
@@ -233,15 +250,10 @@ pub async fn observe(
         duration_ms: seconds * 1000.0,
         total_ms: 0.0,
         request,
-        response: CapturedResponse {
-            status: (!dropped).then_some(status),
-            headers: if dropped {
-                HeaderMap::new()
-            } else {
-                res.headers().clone()
-            },
-            body: CapturedBody::default(),
-            dropped,
+        response: if dropped {
+            CapturedResponse::capture(None, &HeaderMap::new(), true)
+        } else {
+            CapturedResponse::capture(Some(status), res.headers(), false)
         },
         fault: fired,
     };

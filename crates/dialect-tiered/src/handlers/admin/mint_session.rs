@@ -1,17 +1,18 @@
 //! `POST /admin/projects/{id}/users/{user_id}/sessions`: opens a refresh session of the user in
 //! the project and mints an access token from it, for test suites and local use. The optional
-//! `access_token_ttl_secs` may be negative to get an already expired token.
+//! `access_token_ttl_secs` may be negative to get an already expired token; both lifetimes are
+//! bounded to ten years (`gateway_core::validate::ttl_secs`).
 
 use actix_web::{
     HttpRequest, HttpResponse,
-    web::{Data, Json},
+    web::{Bytes, Data},
 };
 use chrono::Duration;
-use gateway_core::{CoreError, FieldIssue, Gateway, IssueCode, Surface, UserId};
+use gateway_core::{CoreError, FieldIssue, Gateway, IssueCode, Surface, UserId, validate};
 
 use crate::{
     handlers::{
-        admin::{AdminError, check, path_uuid},
+        admin::{AdminError, path_uuid},
         mint,
     },
     tokens::ACCESS_TOKEN_LIFETIME,
@@ -25,28 +26,42 @@ const REFRESH_LIFETIME: Duration = Duration::days(365);
 pub async fn mint_session(
     req: HttpRequest,
     gateway: Data<Gateway>,
-    body: Option<Json<MintSession>>,
+    body: Bytes,
 ) -> Result<HttpResponse, AdminError> {
-    check(&req)?;
     let project_id = path_uuid(&req, "id", "project")?;
     let user_id = UserId(path_uuid(&req, "user_id", "user")?);
     let MintSession {
         access_token_ttl_secs,
         refresh_token_ttl_secs,
-    } = body.map(Json::into_inner).unwrap_or_default();
-    let refresh_ttl = match refresh_token_ttl_secs {
-        None => REFRESH_LIFETIME,
-        Some(s) if s > 0 => Duration::seconds(s),
-        Some(_) => {
-            return Err(CoreError::validation(vec![FieldIssue::new(
-                "refresh_token_ttl_secs",
+    } = if body.iter().all(u8::is_ascii_whitespace) {
+        // No body: every default.
+        MintSession::default()
+    } else {
+        // A wrongly typed number (`1.5`, `1e300`, 40 digits) is refused, never ignored.
+        serde_json::from_slice(&body).map_err(|e| {
+            CoreError::validation(vec![FieldIssue::new(
+                "body",
                 IssueCode::InvalidFormat,
-                "must be a positive number of seconds",
+                format!("invalid request body: {e}"),
             )])
-            .into());
-        }
+        })?
     };
-    let access_ttl = access_token_ttl_secs.map_or(ACCESS_TOKEN_LIFETIME, Duration::seconds);
+    // Client numbers are bounded before they meet a date (`now + ttl` panics on overflow):
+    // refresh 1 s..10 years; access -10..10 years (negative: an already expired token).
+    let refresh_ttl = refresh_token_ttl_secs.map_or(Ok(REFRESH_LIFETIME), |s| {
+        validate::ttl_secs("refresh_token_ttl_secs", s, false)
+    });
+    let access_ttl = access_token_ttl_secs.map_or(Ok(ACCESS_TOKEN_LIFETIME), |s| {
+        validate::ttl_secs("access_token_ttl_secs", s, true)
+    });
+    let issues: Vec<FieldIssue> = [refresh_ttl.as_ref().err(), access_ttl.as_ref().err()]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let (Ok(refresh_ttl), Ok(access_ttl)) = (refresh_ttl, access_ttl) else {
+        return Err(CoreError::validation(issues).into());
+    };
     let issued = gateway
         .open_project_session(project_id, user_id, Surface::Users, refresh_ttl)
         .await?;

@@ -5,7 +5,7 @@ use gateway_core::Gateway;
 
 use crate::{
     convert::project_view,
-    handlers::admin::{AdminError, check, path_uuid},
+    handlers::admin::{AdminError, path_uuid},
 };
 
 /// Shows a project.
@@ -13,7 +13,6 @@ pub async fn show_project(
     req: HttpRequest,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, AdminError> {
-    check(&req)?;
     let project = gateway.project(path_uuid(&req, "id", "project")?).await?;
     Ok(HttpResponse::Ok().json(project_view(&project, None)))
 }

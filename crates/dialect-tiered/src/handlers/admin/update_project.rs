@@ -9,7 +9,7 @@ use gateway_core::{Gateway, ProjectPatch};
 
 use crate::{
     convert::project_view,
-    handlers::admin::{AdminError, check, path_uuid},
+    handlers::admin::{AdminError, path_uuid},
     wire::UpdateProject,
 };
 
@@ -19,7 +19,6 @@ pub async fn update_project(
     gateway: Data<Gateway>,
     body: Json<UpdateProject>,
 ) -> Result<HttpResponse, AdminError> {
-    check(&req)?;
     let id = path_uuid(&req, "id", "project")?;
     let UpdateProject {
         display_name,
