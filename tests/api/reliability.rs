@@ -2,11 +2,11 @@
 //! lost updates and uniqueness races across instances, durability across `kill -9`, database
 //! faults, token and credential attacks, request boundaries, and the tiered client/server wall.
 //!
-//! Every test finds the surfaces that are mounted at run time (`/openapi/<surface>.json` present
-//! with at least one path) and covers each of them; a surface that is not there yet is skipped
-//! with a printed notice, so a dialect is picked up as soon as it lands. What each surface expects
-//! (where its credential goes, its error envelopes, its writable fields) lives in [`Kind`], taken
-//! from `shared/specs/`.
+//! The surfaces covered are those of the server's dialect registry
+//! (`gateway_server::dialects::REGISTRY`): every registered surface must have its entry in
+//! [`Kind`] (where its credential goes, its error envelopes, its writable fields, taken from
+//! `shared/specs/`), serve its OpenAPI document with the routes the suite drives, and answer on
+//! them. Anything less fails the test that asked; nothing is skipped.
 //!
 //! Bounded by default (`make test`); `RELIABILITY_LONG=1` (set by `make fuzz` / `make chaos`)
 //! runs the long versions, and the `RELIABILITY_*` variables documented in `docs/reliability.md`
@@ -31,8 +31,9 @@ use std::{
 };
 
 use anyhow::{Context, bail};
+use gateway_server::dialects::REGISTRY;
 use gateway_tests::{ADMIN_TOKEN, TestApp, TestDb};
-use reqwest::{Method, RequestBuilder, header::HeaderMap};
+use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
@@ -59,51 +60,7 @@ pub struct Gw {
     pub client: reqwest::Client,
 }
 
-/// A response, read whole.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    /// Status code.
-    pub status: u16,
-    /// Headers.
-    pub headers: HeaderMap,
-    /// Body as text (lossy).
-    pub text: String,
-}
-
-impl Answer {
-    /// The body as JSON, `Null` when it is not JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or(Value::Null)
-    }
-
-    /// A header value, `""` when absent.
-    pub fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// `STATUS content-type body` for messages (body cut at 600 characters).
-    pub fn describe(&self) -> String {
-        let cut: String = self.text.chars().take(600).collect();
-        format!("{} [{}] {cut}", self.status, self.header("content-type"))
-    }
-}
-
-/// Sends a request and reads the whole answer.
-pub async fn send(rb: RequestBuilder) -> anyhow::Result<Answer> {
-    let res = rb.send().await?;
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = res.bytes().await?;
-    Ok(Answer {
-        status,
-        headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-    })
-}
+pub use gateway_tests::http::{Answer, send};
 
 /// Texts that must never reach a client: library and driver names, Rust error debris.
 const LEAK_MARKERS: [&str; 30] = [
@@ -367,25 +324,80 @@ impl Gw {
         })
     }
 
-    /// The surfaces mounted on this gateway: those whose OpenAPI document is served with at least
-    /// one path. Prints a notice for each missing one.
+    /// Every surface of the registry, mounted on this gateway: its OpenAPI document is served with
+    /// every route the suite drives on it, and its read route answers (an unauthenticated read is
+    /// refused, not a 404 or a 5xx). An error names every surface that falls short.
     pub async fn surfaces(&self) -> anyhow::Result<Vec<Surface>> {
         let mut found = Vec::new();
-        for kind in Kind::ALL {
-            let a = send(self.req(Method::GET, &format!("/openapi/{}.json", kind.name()))).await?;
+        let mut problems = Vec::new();
+        for kind in registered_kinds()? {
+            let name = kind.name();
+            let a = send(self.req(Method::GET, &format!("/openapi/{name}.json"))).await?;
             let doc = a.json();
-            let paths = doc["paths"].as_object().map(|p| p.len()).unwrap_or(0);
-            if a.status != 200 || paths == 0 {
-                println!(
-                    "NOTICE: surface {} is not mounted yet (no OpenAPI paths): skipped",
-                    kind.name()
-                );
+            if a.status != 200 || doc["paths"].as_object().is_none_or(|p| p.is_empty()) {
+                problems.push(format!(
+                    "surface {name} is registered but /openapi/{name}.json has no paths: {}",
+                    a.describe()
+                ));
                 continue;
             }
-            found.push(Surface { kind, doc });
+            let surface = Surface { kind, doc };
+            let missing = surface.missing_routes();
+            if !missing.is_empty() {
+                problems.push(format!(
+                    "surface {name} does not document the routes the suite drives: {}",
+                    missing.join(", ")
+                ));
+                continue;
+            }
+            let probe = send(self.req(Method::GET, kind.read_path())).await?;
+            if probe.status == 404 || probe.status >= 500 {
+                problems.push(format!(
+                    "surface {name} does not answer on GET {}: {}",
+                    kind.read_path(),
+                    probe.describe()
+                ));
+                continue;
+            }
+            found.push(surface);
         }
+        anyhow::ensure!(
+            problems.is_empty(),
+            "registered surfaces are not served:\n{}",
+            problems.join("\n")
+        );
         Ok(found)
     }
+}
+
+/// The surfaces the suite covers: every surface of `gateway_server::dialects::REGISTRY`, in
+/// registration order, each with its [`Kind`]. An error when the registry has a surface with no
+/// entry in [`Kind`] (the suite does not know how to drive it), a [`Kind`] names a surface the
+/// registry does not have, or the registry has none.
+pub fn registered_kinds() -> anyhow::Result<Vec<Kind>> {
+    let names: Vec<&str> = REGISTRY.surfaces().map(|s| s.name).collect();
+    let unknown: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| Kind::from_name(n).is_none())
+        .collect();
+    anyhow::ensure!(
+        unknown.is_empty(),
+        "registered surface(s) {unknown:?} have no entry in the reliability suite's `Kind` table \
+         (tests/api/reliability.rs): add one, with its routes, envelopes and fields"
+    );
+    let unregistered: Vec<&str> = Kind::ALL
+        .iter()
+        .map(|k| k.name())
+        .filter(|n| !names.contains(n))
+        .collect();
+    anyhow::ensure!(
+        unregistered.is_empty(),
+        "`Kind` names surface(s) {unregistered:?} that the registry does not have (registered: \
+         {names:?})"
+    );
+    anyhow::ensure!(!names.is_empty(), "the dialect registry has no surface");
+    Ok(names.into_iter().filter_map(Kind::from_name).collect())
 }
 
 /// A mounted surface and its OpenAPI document.
@@ -405,26 +417,15 @@ impl Surface {
             .is_some()
     }
 
-    /// Whether the document has every route the suite uses for this surface; prints a notice
-    /// when not.
-    pub fn ready(&self) -> bool {
-        let missing: Vec<_> = self
-            .kind
+    /// The routes the suite drives on this surface that its document does not have
+    /// (`METHOD path`).
+    pub fn missing_routes(&self) -> Vec<String> {
+        self.kind
             .routes()
             .iter()
             .filter(|(m, p)| !self.has(m, p))
             .map(|(m, p)| format!("{m} {p}"))
-            .collect();
-        if missing.is_empty() {
-            true
-        } else {
-            println!(
-                "NOTICE: surface {} does not document {} yet: skipped",
-                self.kind.name(),
-                missing.join(", ")
-            );
-            false
-        }
+            .collect()
     }
 }
 
@@ -504,6 +505,11 @@ impl Kind {
         Kind::Me,
         Kind::Users,
     ];
+
+    /// The `Kind` of the surface named `name`, if the suite has one.
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
 
     /// The surface name.
     pub fn name(self) -> &'static str {
@@ -852,14 +858,10 @@ pub async fn creds_for(
     Ok(all)
 }
 
-/// The ready surfaces of `gw` and, when tiered is among them, a project for it.
+/// Every registered surface of `gw` (see [`Gw::surfaces`]; an error when one is not served) and,
+/// when tiered is among them, a project for it.
 pub async fn ready_surfaces(gw: &Gw, tag: &str) -> anyhow::Result<(Vec<Surface>, Option<Project>)> {
-    let surfaces: Vec<_> = gw
-        .surfaces()
-        .await?
-        .into_iter()
-        .filter(Surface::ready)
-        .collect();
+    let surfaces = gw.surfaces().await?;
     let project = if surfaces.iter().any(|s| s.kind == Kind::Users) {
         Some(
             gw.create_project(&format!("reliability {tag}"), true)
@@ -869,6 +871,22 @@ pub async fn ready_surfaces(gw: &Gw, tag: &str) -> anyhow::Result<(Vec<Surface>,
         None
     };
     Ok((surfaces, project))
+}
+
+/// The suite covers exactly the registry's surfaces, and each of them is served and answers.
+#[tokio::test]
+async fn the_suite_covers_every_registered_surface() {
+    let app = gateway_tests::spawn_app().await;
+    let surfaces = Gw::of(&app)
+        .surfaces()
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let covered: Vec<&str> = surfaces.iter().map(|s| s.kind.name()).collect();
+    assert_eq!(
+        covered,
+        gateway_server::dialects::openapi_names(),
+        "the suite covers every registered surface, in registration order"
+    );
 }
 
 /// Another instance of the deployment of `db`: the same database URL, its own pool, listener

@@ -442,17 +442,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_distinct_code_and_an_error_status() {
-        let kinds = [
-            ErrorKind::Unauthenticated,
-            ErrorKind::Forbidden,
-            ErrorKind::NotFound,
-            ErrorKind::Validation,
-            ErrorKind::Conflict,
-            ErrorKind::PreconditionFailed,
-            ErrorKind::RateLimited,
-            ErrorKind::Unavailable,
-            ErrorKind::Internal,
-        ];
+        let kinds = ErrorKind::ALL;
         let mut codes: Vec<_> = kinds.iter().map(|k| kind_row(*k).2).collect();
         for kind in kinds {
             let (status, _, _) = kind_row(kind);

@@ -1,9 +1,7 @@
 //! The OpenAPI document of the `me` surface, served at `/openapi/me.json`.
 
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use gateway_http::openapi::{Scheme, Schemes};
+use utoipa::OpenApi;
 
 use crate::{
     handlers,
@@ -32,37 +30,28 @@ use crate::{
         ErrorBody,
         ErrorDetail
     )),
-    modifiers(&Security),
+    modifiers(&SECURITY),
     tags((name = "Current user", description = "Make updates to the user to which the login token was issued."))
 )]
 pub struct ApiDoc;
 
 /// The two credential schemes.
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some(
-                        "`Authorization: Bearer <token>`: a login token issued by the gateway for the `me` surface, or a `bird_` API key.",
-                    ))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "accessKey",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "Authorization",
-                "`Authorization: AccessKey <key>` with a `bird_` API key issued by the gateway.",
-            ))),
-        );
-    }
-}
+const SECURITY: Schemes = Schemes(&[
+    (
+        "bearer",
+        Scheme::Bearer {
+            format: None,
+            description: "`Authorization: Bearer <token>`: a login token issued by the gateway for the `me` surface, or a `bird_` API key.",
+        },
+    ),
+    (
+        "accessKey",
+        Scheme::Header {
+            name: "Authorization",
+            description: "`Authorization: AccessKey <key>` with a `bird_` API key issued by the gateway.",
+        },
+    ),
+]);
 
 /// The document as served.
 pub fn document() -> utoipa::openapi::OpenApi {

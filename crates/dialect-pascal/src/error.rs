@@ -603,17 +603,7 @@ pub fn render_fault(req: &HttpRequest, fault: &Fault) -> HttpResponse {
 mod tests {
     use super::*;
 
-    const ALL_KINDS: [ErrorKind; 9] = [
-        ErrorKind::Unauthenticated,
-        ErrorKind::Forbidden,
-        ErrorKind::NotFound,
-        ErrorKind::Validation,
-        ErrorKind::Conflict,
-        ErrorKind::PreconditionFailed,
-        ErrorKind::RateLimited,
-        ErrorKind::Unavailable,
-        ErrorKind::Internal,
-    ];
+    const ALL_KINDS: [ErrorKind; 9] = ErrorKind::ALL;
 
     #[test]
     fn content_errors_use_the_envelope_and_access_errors_problem_details() {

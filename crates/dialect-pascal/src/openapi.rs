@@ -2,10 +2,8 @@
 //! the two documented operations, the result envelope, `ProblemDetails`, and the two ways to
 //! present a token (Bearer header, `access_token` query parameter).
 
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use gateway_http::openapi::{Scheme, Schemes};
+use utoipa::OpenApi;
 
 use crate::{
     handlers::{get_profile, put_profile},
@@ -15,33 +13,24 @@ use crate::{
     },
 };
 
-struct Security;
-
-impl Modify for Security {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "Bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some(
-                        "Authorization: Bearer <token>. Wins over access_token when both are sent.",
-                    ))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "access_token",
-            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
-                "access_token",
-                "Optional access token for clients that cannot set Authorization headers. Prefer \
+/// The two credential schemes.
+const SECURITY: Schemes = Schemes(&[
+    (
+        "Bearer",
+        Scheme::Bearer {
+            format: Some("JWT"),
+            description: "Authorization: Bearer <token>. Wins over access_token when both are sent.",
+        },
+    ),
+    (
+        "access_token",
+        Scheme::Query {
+            name: "access_token",
+            description: "Optional access token for clients that cannot set Authorization headers. Prefer \
                  Authorization: Bearer <token> when possible.",
-            ))),
-        );
-    }
-}
+        },
+    ),
+]);
 
 /// The account-profile OpenAPI document.
 #[derive(OpenApi)]
@@ -64,7 +53,7 @@ impl Modify for Security {
         MessageType,
         Severity
     )),
-    modifiers(&Security),
+    modifiers(&SECURITY),
     tags((name = "AccountProfile", description = "The authenticated workspace user's profile."))
 )]
 pub struct ApiDoc;

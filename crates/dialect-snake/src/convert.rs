@@ -152,7 +152,43 @@ impl TryFrom<ChangeUsername> for UserPatch {
             Sent::Value(username) => {
                 return Ok(UserPatch {
                     username: Some(username),
-                    ..UserPatch::default()
+                    // Not written by this surface: every other field, named so that a new
+                    // field does not compile here until this dialect decides about it.
+                    email: None,
+                    email_verified: None,
+                    email_auth_enabled: None,
+                    password: None,
+                    password_expired: None,
+                    totp_secret: None,
+                    is_active: None,
+                    is_superuser: None,
+                    is_platform_admin: None,
+                    is_onboarded: None,
+                    email_opt_in: None,
+                    is_anonymous: None,
+                    restricted_by_admin: None,
+                    restricted_by_admin_reason: None,
+                    restricted_by_admin_private_details: None,
+                    otp_auth_enabled: None,
+                    passkey_auth_enabled: None,
+                    first_name: None,
+                    last_name: None,
+                    display_name: None,
+                    bio: None,
+                    avatar_url: None,
+                    locale: None,
+                    timezone: None,
+                    phone_number: None,
+                    company: None,
+                    job_title: None,
+                    status: None,
+                    country_code: None,
+                    risk_scores: None,
+                    client_metadata: None,
+                    client_read_only_metadata: None,
+                    server_metadata: None,
+                    selected_team_id: None,
+                    expected_version: None,
                 });
             }
             Sent::Absent => WireIssue::missing("username"),
@@ -323,7 +359,32 @@ impl TryFrom<UserUpdate> for UserPatch {
             company: company.into_value().map(Some),
             job_title: job_title.into_value().map(Some),
             client_metadata: metadata.into_value().map(|m| Some(Value::Object(m))),
-            ..UserPatch::default()
+            // Not written by this surface: every other field, named so that a new
+            // field does not compile here until this dialect decides about it.
+            email_verified: None,
+            email_auth_enabled: None,
+            totp_secret: None,
+            is_platform_admin: None,
+            email_opt_in: None,
+            is_anonymous: None,
+            restricted_by_admin: None,
+            restricted_by_admin_reason: None,
+            restricted_by_admin_private_details: None,
+            otp_auth_enabled: None,
+            passkey_auth_enabled: None,
+            first_name: None,
+            last_name: None,
+            bio: None,
+            locale: None,
+            timezone: None,
+            phone_number: None,
+            status: None,
+            country_code: None,
+            risk_scores: None,
+            client_read_only_metadata: None,
+            server_metadata: None,
+            selected_team_id: None,
+            expected_version: None,
         })
     }
 }

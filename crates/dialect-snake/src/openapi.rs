@@ -1,10 +1,8 @@
 //! The two OpenAPI documents of this dialect, served at `/openapi/platform.json` and
 //! `/openapi/users-me.json`.
 
-use utoipa::{
-    Modify, OpenApi,
-    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
-};
+use gateway_http::openapi::{Scheme, Schemes};
+use utoipa::OpenApi;
 
 use crate::{
     handlers,
@@ -30,35 +28,28 @@ use crate::{
         platform::ErrorEnvelope,
         platform::ErrorItem
     )),
-    modifiers(&PlatformSecurity),
+    modifiers(&PLATFORM_SECURITY),
     tags((name = "user", description = "The current user"))
 )]
 pub struct PlatformApi;
 
-struct PlatformSecurity;
-
-impl Modify for PlatformSecurity {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "X-API-Key",
-                "A platform API key (`dn_...`); checked before `Authorization`.",
-            ))),
-        );
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .description(Some("A platform access token issued by the gateway."))
-                    .build(),
-            ),
-        );
-    }
-}
+/// The platform credential schemes.
+const PLATFORM_SECURITY: Schemes = Schemes(&[
+    (
+        "api_key",
+        Scheme::Header {
+            name: "X-API-Key",
+            description: "A platform API key (`dn_...`); checked before `Authorization`.",
+        },
+    ),
+    (
+        "bearer",
+        Scheme::Bearer {
+            format: Some("JWT"),
+            description: "A platform access token issued by the gateway.",
+        },
+    ),
+]);
 
 /// `users-me` (ZenML Pro): API-key login and the current user.
 #[derive(OpenApi)]
@@ -77,7 +68,7 @@ impl Modify for PlatformSecurity {
         users_me::UserUpdate,
         users_me::ErrorDetail
     )),
-    modifiers(&UsersMeSecurity),
+    modifiers(&USERS_ME_SECURITY),
     tags(
         (name = "auth", description = "API-key login"),
         (name = "users", description = "The current user")
@@ -85,19 +76,11 @@ impl Modify for PlatformSecurity {
 )]
 pub struct UsersMeApi;
 
-struct UsersMeSecurity;
-
-impl Modify for UsersMeSecurity {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The `access_token` of `POST /auth/login`."))
-                    .build(),
-            ),
-        );
-    }
-}
+/// The users-me credential scheme.
+const USERS_ME_SECURITY: Schemes = Schemes(&[(
+    "bearer",
+    Scheme::Bearer {
+        format: None,
+        description: "The `access_token` of `POST /auth/login`.",
+    },
+)]);

@@ -273,17 +273,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_rendering() {
-        for kind in [
-            ErrorKind::Unauthenticated,
-            ErrorKind::Forbidden,
-            ErrorKind::NotFound,
-            ErrorKind::Validation,
-            ErrorKind::Conflict,
-            ErrorKind::PreconditionFailed,
-            ErrorKind::RateLimited,
-            ErrorKind::Unavailable,
-            ErrorKind::Internal,
-        ] {
+        for kind in ErrorKind::ALL {
             let (status, _) = kind_table(kind);
             assert!(
                 status.is_client_error() || status.is_server_error(),

@@ -27,6 +27,19 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, so a dialect's table test can cover them all.
+    pub const ALL: [ErrorKind; 9] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Validation,
+        Self::Conflict,
+        Self::PreconditionFailed,
+        Self::RateLimited,
+        Self::Unavailable,
+        Self::Internal,
+    ];
+
     /// A lower-case name, stable across releases (used in logs and tests).
     pub fn as_str(self) -> &'static str {
         match self {

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod dialect;
 pub mod fallback;
 pub mod faults;
+pub mod openapi;
 pub mod request_id;
 pub mod tokens;
 pub mod verified;

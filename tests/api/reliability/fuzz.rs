@@ -11,7 +11,7 @@ use anyhow::Context;
 use gateway_tests::{sdk::repo_root, spawn_app};
 use serde_json::{Value, json};
 
-use super::{Creds, Gw, Kind, knob, record_figures};
+use super::{Creds, Gw, Kind, knob, record_figures, registered_kinds};
 
 /// Installs schemathesis once per test binary; returns the venv interpreter.
 fn fuzz_python() -> anyhow::Result<std::path::PathBuf> {
@@ -100,14 +100,12 @@ fn passes(kind: Kind, c: &Creds) -> Vec<Pass> {
 async fn fuzz_surface(kind: Kind) {
     let app = spawn_app().await;
     let gw = Gw::of(&app);
-    let surfaces = gw.surfaces().await.expect("list surfaces");
-    if !surfaces.iter().any(|s| s.kind == kind) {
-        println!(
-            "NOTICE: fuzz_{}: surface not mounted yet: skipped",
-            kind.name().replace('-', "_")
-        );
-        return;
-    }
+    let surfaces = gw.surfaces().await.unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        surfaces.iter().any(|s| s.kind == kind),
+        "fuzz_{}: the surface is not registered",
+        kind.name().replace('-', "_")
+    );
     let python = fuzz_python().expect("install schemathesis");
     let min_requests = knob("RELIABILITY_FUZZ_REQUESTS", 1000, 10_000);
     let max_examples = knob("RELIABILITY_FUZZ_EXAMPLES", 300, 1000);
@@ -212,27 +210,39 @@ async fn fuzz_surface(kind: Kind) {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_platform_conforms_to_its_openapi_document() {
-    fuzz_surface(Kind::Platform).await;
+/// One fuzz test per surface, and [`FUZZED`], the surfaces that have one.
+macro_rules! fuzz_tests {
+    ($($name:ident: $kind:expr),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                fuzz_surface($kind).await;
+            }
+        )+
+
+        /// The surfaces with a fuzz test.
+        const FUZZED: &[Kind] = &[$($kind),+];
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_users_me_conforms_to_its_openapi_document() {
-    fuzz_surface(Kind::UsersMe).await;
+fuzz_tests! {
+    fuzz_platform_conforms_to_its_openapi_document: Kind::Platform,
+    fuzz_users_me_conforms_to_its_openapi_document: Kind::UsersMe,
+    fuzz_account_profile_conforms_to_its_openapi_document: Kind::AccountProfile,
+    fuzz_me_conforms_to_its_openapi_document: Kind::Me,
+    fuzz_users_conforms_to_its_openapi_document: Kind::Users,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_account_profile_conforms_to_its_openapi_document() {
-    fuzz_surface(Kind::AccountProfile).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_me_conforms_to_its_openapi_document() {
-    fuzz_surface(Kind::Me).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_users_conforms_to_its_openapi_document() {
-    fuzz_surface(Kind::Users).await;
+#[test]
+fn every_registered_surface_has_a_fuzz_test() {
+    let missing: Vec<&str> = registered_kinds()
+        .unwrap_or_else(|e| panic!("{e:#}"))
+        .into_iter()
+        .filter(|k| !FUZZED.contains(k))
+        .map(Kind::name)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "registered surfaces without a fuzz test (add them to `fuzz_tests!`): {missing:?}"
+    );
 }

@@ -81,15 +81,7 @@ struct RunFigures {
 async fn concurrent_patches(gws: &[Gw], backend: &str) -> RunFigures {
     let (surfaces, project) = ready_surfaces(&gws[0], &format!("lost {backend}"))
         .await
-        .expect("surfaces");
-    if surfaces.is_empty() {
-        println!("NOTICE: no write surface is mounted yet: lost-update test skipped on {backend}");
-        return RunFigures {
-            clients: 0,
-            writes: 0,
-            fields: 0,
-        };
-    }
+        .unwrap_or_else(|e| panic!("{backend}: {e:#}"));
     let user = gws[0].create_user("lost_updates").await.expect("user");
     let creds = creds_for(&gws[0], &surfaces, &user, project.as_ref())
         .await
@@ -321,17 +313,15 @@ async fn races(gws: &[Gw], backend: &str) -> (usize, Vec<String>) {
     let (surfaces, project): (Vec<Surface>, Option<Project>) =
         ready_surfaces(&gws[0], &format!("race {backend}"))
             .await
-            .expect("surfaces");
+            .unwrap_or_else(|e| panic!("{backend}: {e:#}"));
     let writers: Vec<_> = surfaces
         .iter()
         .filter(|s| !s.kind.identities().is_empty())
         .collect();
-    if writers.is_empty() {
-        println!(
-            "NOTICE: no surface can change a username or email yet: race skipped on {backend}"
-        );
-        return (0, Vec::new());
-    }
+    assert!(
+        !writers.is_empty(),
+        "{backend}: no registered surface can change a username or email (`Kind::identities`)"
+    );
     let a = gws[0].create_user("racer_a").await.expect("user");
     let b = gws[0].create_user("racer_b").await.expect("user");
     let rounds = knob("RELIABILITY_RACES", 4, 40) as usize;

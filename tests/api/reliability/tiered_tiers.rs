@@ -34,11 +34,14 @@ fn client(
 async fn tiered_clients_never_read_or_write_server_only_data() {
     let app = spawn_app().await;
     let gw = Gw::of(&app);
-    let (surfaces, project) = ready_surfaces(&gw, "tiers").await.expect("surfaces");
-    let (Some(project), true) = (project, surfaces.iter().any(|s| s.kind == Kind::Users)) else {
-        println!("NOTICE: the tiered surface is not mounted yet: tiered wall test skipped");
-        return;
-    };
+    let (surfaces, project) = ready_surfaces(&gw, "tiers")
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        surfaces.iter().any(|s| s.kind == Kind::Users),
+        "the tiered surface `users` is not registered"
+    );
+    let project = project.expect("a project for the tiered surface");
     let user = gw.create_user("tiered_wall").await.expect("user");
     let c = gw
         .creds(Kind::Users, &user, Some(&project))

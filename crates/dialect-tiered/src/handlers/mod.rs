@@ -1,5 +1,6 @@
 //! One thin file per endpoint, plus the few helpers they share: the route heading of
-//! `SCHEMA_ERROR`s, the `{user_id}` parameter, and loading the read object of a user.
+//! `SCHEMA_ERROR`s, the `{user_id}` parameter, loading the read object of a user, resuming a
+//! refresh session and minting an access token.
 
 pub mod admin;
 pub mod delete_me;
