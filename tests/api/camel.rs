@@ -11,7 +11,11 @@ use anyhow::Context;
 use chrono::{DateTime, Duration};
 use gateway_core::{Surface, UserId};
 use gateway_http::Tokens;
-use gateway_tests::{TestApp, TestDb, sdk, spawn_app, spawn_app_on, spawn_with, test_settings};
+use gateway_tests::{
+    TestApp, TestDb,
+    http::{Answer, fetch},
+    sdk, spawn_app, spawn_app_on, spawn_with, test_settings,
+};
 use insta::{assert_json_snapshot, dynamic_redaction, internals::Redaction};
 use reqwest::{Method, RequestBuilder, header};
 use serde_json::{Value, json};
@@ -21,37 +25,32 @@ const JSON_UTF8: &str = "application/json; charset=utf-8";
 /// `alg: none` JWT header, base64url: `{"alg":"none","typ":"JWT"}`.
 const ALG_NONE_HEADER: &str = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";
 
-/// An answer: status, headers, body text.
-struct Answer {
-    status: u16,
-    headers: header::HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("{} body is not JSON ({e}): {}", self.status, self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
+/// The camel envelope checks on an [`Answer`].
+trait CamelAnswer {
     /// A 200 `User`: JSON with the dialect's content type; returns the body.
-    fn user(&self) -> Value {
-        assert_eq!(self.status, 200, "{}", self.text);
-        assert_eq!(self.header("content-type"), Some(JSON_UTF8));
-        assert!(self.header("x-request-id").is_some_and(|id| !id.is_empty()));
-        self.json()
-    }
-
+    fn user(&self) -> Value;
     /// An error in the camel envelope with this status, `type` and `code`: JSON with the
     /// dialect's content type, `X-Request-Id` equal to `request_id`. Returns the body.
+    fn error(&self, status: u16, kind: &str, code: &str) -> Value;
+    /// A 422 whose details name exactly `params`, in this order.
+    fn invalid(&self, params: &[&str]) -> Value;
+}
+
+impl CamelAnswer for Answer {
+    fn user(&self) -> Value {
+        assert_eq!(self.status, 200, "{}", self.text);
+        assert_eq!(self.header_opt("content-type"), Some(JSON_UTF8));
+        assert!(
+            self.header_opt("x-request-id")
+                .is_some_and(|id| !id.is_empty())
+        );
+        self.expect_json()
+    }
+
     fn error(&self, status: u16, kind: &str, code: &str) -> Value {
         assert_eq!(self.status, status, "{}", self.text);
-        assert_eq!(self.header("content-type"), Some(JSON_UTF8));
-        let body = self.json();
+        assert_eq!(self.header_opt("content-type"), Some(JSON_UTF8));
+        let body = self.expect_json();
         assert_eq!(body["type"], kind, "{body}");
         assert_eq!(body["code"], code, "{body}");
         let id = body["request_id"].as_str().expect("request_id");
@@ -59,14 +58,13 @@ impl Answer {
             uuid::Uuid::parse_str(id).is_ok_and(|u| !u.is_nil()),
             "request_id {id}"
         );
-        assert_eq!(self.header("x-request-id"), Some(id));
+        assert_eq!(self.header_opt("x-request-id"), Some(id));
         if status == 401 {
-            assert_eq!(self.header("www-authenticate"), Some("Bearer"));
+            assert_eq!(self.header_opt("www-authenticate"), Some("Bearer"));
         }
         body
     }
 
-    /// A 422 whose details name exactly `params`, in this order.
     fn invalid(&self, params: &[&str]) -> Value {
         let body = self.error(422, "validation_error", "ValidationFailed");
         assert_eq!(body["message"], "Request validation failed");
@@ -78,18 +76,6 @@ impl Answer {
             .collect();
         assert_eq!(got, params, "{body}");
         body
-    }
-}
-
-async fn send(request: RequestBuilder) -> Answer {
-    let res = request.send().await.expect("send request");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.expect("read body");
-    Answer {
-        status,
-        headers,
-        text,
     }
 }
 
@@ -126,11 +112,11 @@ fn bearer(token: &str) -> String {
 }
 
 async fn get_me(app: &TestApp, token: &str) -> Answer {
-    send(me(app, Method::GET, Some(&bearer(token)))).await
+    fetch(me(app, Method::GET, Some(&bearer(token)))).await
 }
 
 async fn patch_me(app: &TestApp, token: &str, body: &Value) -> Answer {
-    send(me(app, Method::PATCH, Some(&bearer(token))).json(body)).await
+    fetch(me(app, Method::PATCH, Some(&bearer(token))).json(body)).await
 }
 
 async fn version(app: &TestApp, id: &str) -> i64 {
@@ -206,7 +192,7 @@ async fn s02_get_me_with_access_key() {
     let by_token = get_me(&app, &jane.token).await.user();
     for scheme in ["AccessKey", "accesskey", "Bearer"] {
         let value = format!("{scheme} {}", jane.key);
-        let body = send(me(&app, Method::GET, Some(&value))).await.user();
+        let body = fetch(me(&app, Method::GET, Some(&value))).await.user();
         assert_eq!(body["id"], jane.id, "{scheme}");
         assert_eq!(body["emails"], by_token["emails"]);
     }
@@ -216,7 +202,7 @@ async fn s02_get_me_with_access_key() {
 #[tokio::test]
 async fn s03_no_authorization_is_401() {
     let app = spawn_app().await;
-    let answer = send(me(&app, Method::GET, None)).await;
+    let answer = fetch(me(&app, Method::GET, None)).await;
     let body = answer.error(401, "auth_error", "Unauthorized");
     assert_eq!(body["message"], "unauthorized request");
     assert!(body.get("details").is_none());
@@ -279,7 +265,7 @@ async fn s04_bad_credentials_are_401() {
         ("garbage", "Bearer not-a-token".to_owned()),
     ];
     for (name, value) in cases {
-        let body = send(me(&app, Method::GET, Some(&value))).await.error(
+        let body = fetch(me(&app, Method::GET, Some(&value))).await.error(
             401,
             "auth_error",
             "Unauthorized",
@@ -416,16 +402,16 @@ async fn s09_framework_rejections() {
             .header(header::CONTENT_TYPE, content_type)
             .body(body)
     };
-    let body = send(raw("application/json", r#"{"name":"#.to_owned()))
+    let body = fetch(raw("application/json", r#"{"name":"#.to_owned()))
         .await
         .error(400, "bad_request_error", "InvalidJson");
     snap!("s09_invalid_json", body);
-    let body = send(raw("text/plain", r#"{"name":"x"}"#.to_owned()))
+    let body = fetch(raw("text/plain", r#"{"name":"x"}"#.to_owned()))
         .await
         .error(415, "bad_request_error", "UnsupportedMediaType");
     snap!("s09_text_plain", body);
     let big = json!({"bio": "b".repeat(64 * 1024)}).to_string();
-    let body = send(raw("application/json", big)).await.error(
+    let body = fetch(raw("application/json", big)).await.error(
         413,
         "payload_too_large_error",
         "PayloadTooLarge",
@@ -473,20 +459,20 @@ async fn s11_idempotency_key_across_instances() {
                 .json(&body)
         };
         let body = json!({"name": "Jane", "bio": "once"});
-        let a = send(request(&first, body.clone())).await;
+        let a = fetch(request(&first, body.clone())).await;
         a.user();
-        assert!(a.header("idempotent-replayed").is_none());
+        assert!(a.header_opt("idempotent-replayed").is_none());
         let written = version(&first, &jane.id).await;
 
-        let b = send(request(&second, body.clone())).await;
+        let b = fetch(request(&second, body.clone())).await;
         b.user();
         assert_eq!(b.text, a.text, "the stored answer, byte for byte");
-        assert_eq!(b.header("idempotent-replayed"), Some("true"));
-        let again = send(request(&first, body)).await;
+        assert_eq!(b.header_opt("idempotent-replayed"), Some("true"));
+        let again = fetch(request(&first, body)).await;
         assert_eq!(again.text, a.text);
         assert_eq!(version(&first, &jane.id).await, written, "one write");
 
-        let conflict = send(request(&second, json!({"name": "Other"}))).await;
+        let conflict = fetch(request(&second, json!({"name": "Other"}))).await;
         let err = conflict.error(409, "conflict_error", "IdempotencyKeyReused");
         snap!("s11_key_reused", err);
         assert_eq!(get_me(&first, &jane.token).await.user()["name"], "Jane");
@@ -508,17 +494,17 @@ async fn s12_wrong_method_and_unknown_route() {
     let jane = caller(&app, "jane").await;
     for method in [Method::PUT, Method::POST] {
         let answer =
-            send(me(&app, method.clone(), Some(&bearer(&jane.token))).json(&json!({"name": "x"})))
+            fetch(me(&app, method.clone(), Some(&bearer(&jane.token))).json(&json!({"name": "x"})))
                 .await;
         let body = answer.error(405, "bad_request_error", "MethodNotAllowed");
         assert_eq!(
-            answer.header("allow"),
+            answer.header_opt("allow"),
             Some("GET, PATCH, DELETE"),
             "{method}"
         );
         snap!(format!("s12_{}", method.as_str().to_lowercase()), body);
     }
-    let answer = send(
+    let answer = fetch(
         app.client
             .get(app.url("/me/emails"))
             .bearer_auth(&jane.token),
@@ -601,10 +587,10 @@ async fn s13_delete_me_refuses_every_credential_afterwards() {
     };
     let platform_key = platform.api_key.expect("platform key");
     // Every credential works before.
-    assert_eq!(send(pascal_get()).await.status, 200);
-    assert_eq!(send(platform_get(&platform_key)).await.status, 200);
-    assert_eq!(send(tiered_me(&app, &tiered)).await.status, 200);
-    send(me(
+    assert_eq!(fetch(pascal_get()).await.status, 200);
+    assert_eq!(fetch(platform_get(&platform_key)).await.status, 200);
+    assert_eq!(fetch(tiered_me(&app, &tiered)).await.status, 200);
+    fetch(me(
         &app,
         Method::GET,
         Some(&format!("AccessKey {}", jane.key)),
@@ -612,30 +598,30 @@ async fn s13_delete_me_refuses_every_credential_afterwards() {
     .await
     .user();
 
-    let deleted = send(me(&app, Method::DELETE, Some(&bearer(&jane.token)))).await;
+    let deleted = fetch(me(&app, Method::DELETE, Some(&bearer(&jane.token)))).await;
     assert_eq!(deleted.status, 202, "{}", deleted.text);
     assert_eq!(deleted.text, "");
-    assert!(deleted.header("content-type").is_none());
+    assert!(deleted.header_opt("content-type").is_none());
 
     get_me(&app, &jane.token)
         .await
         .error(401, "auth_error", "Unauthorized");
-    send(me(
+    fetch(me(
         &app,
         Method::GET,
         Some(&format!("AccessKey {}", jane.key)),
     ))
     .await
     .error(401, "auth_error", "Unauthorized");
-    send(me(&app, Method::DELETE, Some(&bearer(&jane.token))))
+    fetch(me(&app, Method::DELETE, Some(&bearer(&jane.token))))
         .await
         .error(401, "auth_error", "Unauthorized");
     // Each dialect refuses in its own way (pascal documents a 404 for a token whose user is
     // gone); what matters here is that none of them answers.
-    assert_eq!(send(platform_get(&platform_key)).await.status, 401);
+    assert_eq!(fetch(platform_get(&platform_key)).await.status, 401);
     for (dialect, answer) in [
-        ("pascal", send(pascal_get()).await),
-        ("tiered", send(tiered_me(&app, &tiered)).await),
+        ("pascal", fetch(pascal_get()).await),
+        ("tiered", fetch(tiered_me(&app, &tiered)).await),
     ] {
         assert!(
             (400..500).contains(&answer.status),
@@ -760,14 +746,14 @@ async fn s15_bird_sdk_retries_injected_503() -> anyhow::Result<()> {
     let key = lines[1]["idempotency_key"]
         .as_str()
         .context("idempotency key")?;
-    let replay = send(
+    let replay = fetch(
         me(&app, Method::PATCH, Some(&bearer(&jane.token)))
             .header("idempotency-key", key)
             .json(&json!({"name": "Jane Retried"})),
     )
     .await;
     assert_eq!(replay.user()["name"], "Jane Retried");
-    assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    assert_eq!(replay.header_opt("idempotent-replayed"), Some("true"));
     assert_eq!(version(&app, &jane.id).await, before + 1);
 
     let rules: Value = app
@@ -801,17 +787,17 @@ async fn s16_name_is_shared_with_other_dialects() {
         .await
         .user();
 
-    let tiered_user = send(tiered_me(&app, &tiered)).await;
+    let tiered_user = fetch(tiered_me(&app, &tiered)).await;
     assert_eq!(tiered_user.status, 200, "{}", tiered_user.text);
-    assert_eq!(tiered_user.json()["display_name"], "Jane Q");
-    let snake_user = send(
+    assert_eq!(tiered_user.expect_json()["display_name"], "Jane Q");
+    let snake_user = fetch(
         app.client
             .get(app.url("/api/v1/user"))
             .header("x-api-key", platform.api_key.expect("key")),
     )
     .await;
     assert_eq!(snake_user.status, 200, "{}", snake_user.text);
-    assert_eq!(snake_user.json()["full_name"], "Jane Q");
+    assert_eq!(snake_user.expect_json()["full_name"], "Jane Q");
     let id: UserId = jane.id.parse().expect("user id");
     let core = app.state.gateway.user(id).await.expect("core user");
     assert_eq!(core.display_name.as_deref(), Some("Jane Q"));
@@ -821,9 +807,9 @@ async fn s16_name_is_shared_with_other_dialects() {
 #[tokio::test]
 async fn openapi_document_is_served() {
     let app = spawn_app().await;
-    let res = send(app.client.get(app.url("/openapi/me.json"))).await;
+    let res = fetch(app.client.get(app.url("/openapi/me.json"))).await;
     assert_eq!(res.status, 200);
-    let doc = res.json();
+    let doc = res.expect_json();
     assert!(doc["paths"]["/me"]["patch"].is_object());
     assert_eq!(
         doc["components"]["securitySchemes"]["accessKey"]["name"],

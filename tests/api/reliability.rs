@@ -27,6 +27,7 @@ mod tokens;
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
+    sync::OnceLock,
     time::Duration,
 };
 
@@ -899,73 +900,92 @@ pub async fn another_instance(db: &TestDb) -> anyhow::Result<Gw> {
     Ok(gw)
 }
 
-/// The newest modification time of the sources the binary is built from (`crates/`, the
-/// workspace manifest and lock, `config/default.toml`, which is embedded).
-fn newest_source(repo: &Path) -> Option<std::time::SystemTime> {
-    fn walk(dir: &Path, newest: &mut Option<std::time::SystemTime>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                walk(&path, newest);
-            } else if path
-                .extension()
-                .is_some_and(|x| x == "rs" || x == "toml" || x == "sql")
-                && let Ok(t) = e.metadata().and_then(|m| m.modified())
-            {
-                *newest = (*newest).max(Some(t));
-            }
-        }
+/// Where the profile of this test executable puts its outputs, and the `cargo build` arguments
+/// that build the `gateway` binary there. Cargo runs integration tests from
+/// `<target-dir>[/<triple>]/<profile-dir>/deps/`; `<profile-dir>` is `debug` for the `dev` and
+/// `test` profiles, `release` for `release` and `bench`, else the profile's own name.
+fn gateway_build() -> anyhow::Result<(PathBuf, Vec<String>)> {
+    let exe = std::env::current_exe().context("locate the test executable")?;
+    let deps = exe
+        .parent()
+        .filter(|d| d.ends_with("deps"))
+        .with_context(|| {
+            format!(
+                "{} is not in a cargo `deps` directory: cannot tell which profile to build the \
+             gateway with",
+                exe.display()
+            )
+        })?;
+    let profile_dir = deps.parent().context("the profile directory")?;
+    let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+        Some("debug") => "dev",
+        Some(name) => name,
+        None => bail!("odd profile directory {}", profile_dir.display()),
+    };
+    let above = profile_dir.parent().context("the target directory")?;
+    // `CACHEDIR.TAG` marks the root of a cargo target directory.
+    let (target_dir, triple) = if above.join("CACHEDIR.TAG").is_file() {
+        (above, None)
+    } else {
+        let target_dir = above
+            .parent()
+            .filter(|t| t.join("CACHEDIR.TAG").is_file())
+            .with_context(|| format!("no cargo target directory above {}", above.display()))?;
+        (target_dir, above.file_name().and_then(|n| n.to_str()))
+    };
+    let mut args: Vec<String> = [
+        "build",
+        "-p",
+        "gateway-server",
+        "--bin",
+        "gateway",
+        "--profile",
+        profile,
+    ]
+    .map(str::to_owned)
+    .into();
+    args.extend(["--target-dir".to_owned(), target_dir.display().to_string()]);
+    if let Some(triple) = triple {
+        args.extend(["--target".to_owned(), triple.to_owned()]);
     }
-    let mut newest = None;
-    walk(&repo.join("crates"), &mut newest);
-    for f in ["Cargo.toml", "Cargo.lock", "config/default.toml"] {
-        if let Ok(t) = std::fs::metadata(repo.join(f)).and_then(|m| m.modified()) {
-            newest = newest.max(Some(t));
-        }
-    }
-    newest
+    Ok((profile_dir.join("gateway"), args))
 }
 
-/// The `gateway` binary: `$CARGO_TARGET_DIR/debug/gateway` or `<repo>/target/debug/gateway`,
-/// built with `cargo build -p gateway-server --bin gateway` when missing. `make test` (the whole
-/// workspace) rebuilds it whenever its sources change; `cargo test -p gateway-tests` alone does
-/// not, so a binary older than its sources gets a printed notice (building it from inside the
-/// test would fight the outer build over shared artifacts).
+/// The `gateway` binary of the current sources: built once per test run with
+/// `cargo build -p gateway-server --bin gateway` (the cargo that built the tests, the same
+/// profile, target directory and target), so `cargo test` alone never runs a stale binary. When
+/// the outer build already made it (`make test` builds the whole workspace), this is a no-op
+/// check; a failed build fails every test that needs the binary.
 pub fn gateway_binary() -> anyhow::Result<PathBuf> {
-    let repo = gateway_tests::sdk::repo_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo.join("target"));
-    let target = if target.is_absolute() {
-        target
-    } else {
-        repo.join(target)
-    };
-    let bin = target.join("debug").join("gateway");
-    let built = std::fs::metadata(&bin).and_then(|m| m.modified()).ok();
-    if let (Some(b), Some(src)) = (built, newest_source(&repo))
-        && src > b
-    {
-        println!(
-            "NOTICE: {} is older than its sources; run `cargo build -p gateway-server --bin gateway` (or `make test`) to test the current code",
-            bin.display()
-        );
-    }
-    if built.is_none() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "-p", "gateway-server", "--bin", "gateway"])
-            .current_dir(&repo)
-            .status()
-            .context("run cargo build")?;
-        anyhow::ensure!(
-            status.success() && bin.is_file(),
-            "cargo build -p gateway-server --bin gateway failed"
-        );
-    }
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| build_gateway().map_err(|e| format!("{e:#}")))
+        .clone()
+        .map_err(anyhow::Error::msg)
+}
+
+fn build_gateway() -> anyhow::Result<PathBuf> {
+    let (bin, args) = gateway_build()?;
+    let cargo = env!("CARGO");
+    let out = std::process::Command::new(cargo)
+        .args(&args)
+        .current_dir(gateway_tests::sdk::repo_root())
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("run {cargo}"))?;
+    anyhow::ensure!(
+        out.status.success(),
+        "`cargo {}` failed ({}):\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    anyhow::ensure!(
+        bin.is_file(),
+        "`cargo {}` succeeded but {} is not there",
+        args.join(" "),
+        bin.display()
+    );
     Ok(bin)
 }
 
@@ -1037,6 +1057,18 @@ impl Binary {
             gw: Gw::at(base),
             _config_dir: config_dir,
         })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> anyhow::Result<u16> {
+        let port = self
+            .gw
+            .base
+            .rsplit(':')
+            .next()
+            .context("port of the base URL")?;
+        port.parse()
+            .with_context(|| format!("port of {}", self.gw.base))
     }
 
     /// Resident memory of the process, in KiB.

@@ -6,18 +6,21 @@ use std::sync::Arc;
 
 use diesel::RunQueryDsl as _;
 
+use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use gateway_core::{
-    ErrorKind, Gateway, NewUser, PasswordChange, Store, Surface, TeamRole, UserPatch, UserStatus,
+    ErrorKind, Gateway, MetadataTiers, NewUser, PasswordChange, Store, Surface, TeamRole, User,
+    UserId, UserKind, UserPatch, UserStatus,
 };
 use gateway_storage::{DieselStore, PoolOptions};
 use gateway_tests::TestDb;
 use serde_json::json;
+use uuid::Uuid;
 
 struct Backend {
     store: Arc<DieselStore>,
     gateway: Gateway,
     name: &'static str,
-    _db: TestDb,
+    db: TestDb,
 }
 
 fn backends() -> Vec<Backend> {
@@ -34,7 +37,7 @@ fn backends() -> Vec<Backend> {
                 gateway: Gateway::new(store.clone()),
                 store,
                 name: db.backend(),
-                _db: db,
+                db,
             }
         })
         .collect()
@@ -47,51 +50,355 @@ async fn user(g: &Gateway, name: &str) -> gateway_core::User {
     g.create_user(new).await.expect("create user").value
 }
 
+/// Lists every field of [`User`] once: the destructure in `user_diff` and [`USER_FIELDS`] are
+/// generated from the list, so a field added to `User` does not compile until it is named here,
+/// and once named it is compared.
+macro_rules! user_fields {
+    ($($field:ident),+ $(,)?) => {
+        /// Every field of `User`, by name.
+        const USER_FIELDS: &[&str] = &[$(stringify!($field)),+];
+
+        /// The fields in which `got` differs from `want`, each with both values.
+        fn user_diff(got: &User, want: &User) -> Vec<(&'static str, String)> {
+            let User { $($field),+ } = got;
+            let mut out = Vec::new();
+            $(
+                if *$field != want.$field {
+                    out.push((
+                        stringify!($field),
+                        format!("{:?} != {:?}", $field, want.$field),
+                    ));
+                }
+            )+
+            out
+        }
+    };
+}
+
+user_fields!(
+    id,
+    username,
+    email,
+    email_verified,
+    email_auth_enabled,
+    password_hash,
+    password_expired,
+    totp_secret,
+    oauth_provider,
+    oauth_id,
+    kind,
+    organization_id,
+    is_active,
+    is_superuser,
+    is_platform_admin,
+    is_onboarded,
+    email_opt_in,
+    is_anonymous,
+    restricted_by_admin,
+    restricted_by_admin_reason,
+    restricted_by_admin_private_details,
+    otp_auth_enabled,
+    passkey_auth_enabled,
+    first_name,
+    last_name,
+    display_name,
+    bio,
+    avatar_url,
+    locale,
+    timezone,
+    phone_number,
+    company,
+    job_title,
+    status,
+    country_code,
+    risk_sign_up_bot,
+    risk_sign_up_free_trial_abuse,
+    metadata,
+    selected_team_id,
+    created_at,
+    updated_at,
+    signed_up_at,
+    last_active_at,
+    version,
+);
+
+/// Asserts that `got` equals `want` in every field (naming each one that does not).
+fn assert_user(got: &User, want: &User, context: &str) {
+    let diff = user_diff(got, want);
+    assert!(
+        diff.is_empty(),
+        "{context}: fields read back differ from what was written:\n{}",
+        diff.iter()
+            .map(|(f, d)| format!("  {f}: read {d}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// The names of the fields in which `a` and `b` differ.
+fn differing(a: &User, b: &User) -> Vec<&'static str> {
+    user_diff(a, b).into_iter().map(|(f, _)| f).collect()
+}
+
+/// A time with millisecond precision (what every backend stores).
+fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, s)
+        .single()
+        .expect("valid time")
+        + TimeDelta::milliseconds(ms)
+}
+
+/// A password hash in bcrypt's Modular Crypt Format (`$2b$04$` + 53 characters of its alphabet).
+fn bcrypt_like(fill: char) -> String {
+    format!("$2b$04${}", fill.to_string().repeat(53))
+}
+
+/// Every field of the core `User` written with a value that is not what a new account gets, and
+/// read back field by field; then every field of `UserPatch` applied with yet other values and
+/// read back field by field, through another connection pool. The `User` and `UserPatch` literals
+/// below have no `..`, and the comparison destructures `User` exhaustively ([`user_fields!`]):
+/// a new field fails to compile here until the round trip covers it.
 #[tokio::test]
 async fn users_round_trip_with_every_field() {
     for b in backends() {
         let g = &b.gateway;
-        let u = user(g, "alice").await;
-        assert_eq!(g.user(u.id).await.unwrap(), u, "{}", b.name);
+        let ctx = |step: &str| format!("{}: {step}", b.name);
+        // A second pool on the same database: what is read back comes from the database, not from
+        // a connection that just wrote it.
+        let reader = Gateway::new(Arc::new(
+            DieselStore::open(&b.db.url(), &PoolOptions::default()).expect("open a second store"),
+        ));
+        let team_a = g.create_team("Round trip A").await.unwrap();
+        let team_b = g.create_team("Round trip B").await.unwrap();
+        let fresh = user(g, "fresh_default").await;
+
+        // 1. Insert: every field set, none to what a new account gets.
+        let written = User {
+            id: UserId::new(),
+            username: "alice_rt".into(),
+            email: Some("alice.rt@example.com".into()),
+            email_verified: true,
+            email_auth_enabled: false,
+            password_hash: Some(bcrypt_like('a')),
+            password_expired: Some(true),
+            totp_secret: Some("T1RQLVNFQ1JFVC0x".into()),
+            oauth_provider: Some("github".into()),
+            oauth_id: Some("gh-1234567".into()),
+            kind: UserKind::ServiceAccount,
+            organization_id: Some(Uuid::new_v4()),
+            is_active: false,
+            is_superuser: true,
+            is_platform_admin: true,
+            is_onboarded: true,
+            email_opt_in: true,
+            is_anonymous: true,
+            restricted_by_admin: true,
+            restricted_by_admin_reason: Some("Chargeback".into()),
+            restricted_by_admin_private_details: Some("Case #42: card reported stolen".into()),
+            otp_auth_enabled: false,
+            passkey_auth_enabled: true,
+            first_name: Some("Zoë".into()),
+            last_name: Some("Ångström".into()),
+            display_name: Some("Zoë Ångström 東京".into()),
+            bio: Some("line one\nline two, with 'quotes' and \"doubles\"".into()),
+            avatar_url: Some("https://example.com/a/zoe.png?size=64".into()),
+            locale: Some("fr-FR".into()),
+            timezone: Some("Europe/Amsterdam".into()),
+            phone_number: Some("+31201234567".into()),
+            company: Some("Wonderland B.V.".into()),
+            job_title: Some("Explorer".into()),
+            status: UserStatus::Banned,
+            country_code: Some("BE".into()),
+            risk_sign_up_bot: 17,
+            risk_sign_up_free_trial_abuse: 42,
+            metadata: MetadataTiers {
+                client: Some(json!({"theme": "dark", "n": [1, 2.5, null], "ü": {"deep": true}})),
+                client_read_only: Some(json!(["x", 1, false])),
+                server: Some(json!({"secret": true, "score": -3})),
+            },
+            selected_team_id: Some(team_a.id),
+            created_at: at(2021, 3, 4, 5, 6, 7, 123),
+            updated_at: at(2022, 4, 5, 6, 7, 8, 456),
+            signed_up_at: at(2021, 3, 4, 5, 6, 9, 789),
+            last_active_at: at(2023, 5, 6, 7, 8, 9, 12),
+            version: 7,
+        };
+        let same_as_new: Vec<_> = USER_FIELDS
+            .iter()
+            .filter(|f| !differing(&written, &fresh).contains(f))
+            .collect();
+        assert!(
+            same_as_new.is_empty(),
+            "the test writes what a new account already has in {same_as_new:?}"
+        );
+        b.store.insert_user(&written).await.unwrap();
+        assert_user(
+            &reader.user(written.id).await.unwrap(),
+            &written,
+            &ctx("insert"),
+        );
+        assert_user(
+            &g.user_by_username("alice_rt").await.unwrap(),
+            &written,
+            &ctx("insert, by username"),
+        );
+
+        // 2. Patch: every field of `UserPatch`, each to a new value.
+        g.add_member(team_b.id, written.id, TeamRole::Member)
+            .await
+            .unwrap();
+        let before = gateway_core::service::now();
         let patch = UserPatch {
+            username: Some("alice_rt2".into()),
+            email: Some(Some("Alice.RT2@Example.COM".into())),
+            email_verified: Some(false),
+            email_auth_enabled: Some(true),
+            password: Some(Some(PasswordChange::Hash(bcrypt_like('b')))),
+            password_expired: Some(Some(false)),
+            totp_secret: Some(Some("T1RQLVNFQ1JFVC0y".into())),
+            is_active: Some(true),
+            is_superuser: Some(false),
+            is_platform_admin: Some(false),
+            is_onboarded: Some(false),
+            email_opt_in: Some(false),
+            is_anonymous: Some(false),
+            // `false` would clear the reason and the details (step 3).
+            restricted_by_admin: Some(true),
+            restricted_by_admin_reason: Some(Some("Fraud review".into())),
+            restricted_by_admin_private_details: Some(Some("Case #43".into())),
+            otp_auth_enabled: Some(true),
+            passkey_auth_enabled: Some(false),
             first_name: Some(Some("Alice".into())),
             last_name: Some(Some("Liddell".into())),
             display_name: Some(Some("Alice L".into())),
             bio: Some(Some("curious".into())),
             avatar_url: Some(Some("https://example.com/a.png".into())),
             locale: Some(Some("en-us".into())),
-            timezone: Some(Some("Europe/Amsterdam".into())),
-            phone_number: Some(Some("+31201234567".into())),
-            company: Some(Some("Wonderland".into())),
-            job_title: Some(Some("Explorer".into())),
+            timezone: Some(Some("Asia/Tokyo".into())),
+            phone_number: Some(Some("+81312345678".into())),
+            company: Some(Some("Looking Glass Ltd".into())),
+            job_title: Some(Some("Queen".into())),
             status: Some(UserStatus::Active),
             country_code: Some(Some(" nl ".into())),
             risk_scores: Some((3, 4)),
             client_metadata: Some(Some(json!({"a": 1}))),
-            client_read_only_metadata: Some(Some(json!(["x"]))),
-            server_metadata: Some(Some(json!({"secret": true}))),
-            totp_secret: Some(Some("ZXhhbXBsZQ==".into())),
-            is_onboarded: Some(true),
-            ..UserPatch::default()
+            client_read_only_metadata: Some(Some(json!(["y"]))),
+            server_metadata: Some(Some(json!({"secret": false}))),
+            selected_team_id: Some(Some(team_b.id)),
+            expected_version: Some(written.version),
         };
-        let out = g.update_user(u.id, patch).await.unwrap();
-        let v = out.value;
-        assert_eq!(v.locale.as_deref(), Some("en-US"), "{}", b.name);
-        assert_eq!(v.country_code.as_deref(), Some("NL"));
-        assert_eq!(v.metadata.server, Some(json!({"secret": true})));
-        assert_eq!(v.version, u.version + 1);
-        assert!(v.updated_at >= u.updated_at);
+        let out = g.update_user(written.id, patch).await.unwrap();
+        let after = gateway_core::service::now();
+        let got = reader.user(written.id).await.unwrap();
         assert!(
-            out.notices.iter().any(|n| n.field == "locale"),
-            "locale normalisation is reported"
+            (before..=after).contains(&got.updated_at),
+            "{}: updated_at {} is the time of the patch",
+            b.name,
+            got.updated_at
         );
+        let patched = User {
+            username: "alice_rt2".into(),
+            email: Some("alice.rt2@example.com".into()),
+            email_verified: false,
+            email_auth_enabled: true,
+            password_hash: Some(bcrypt_like('b')),
+            password_expired: Some(false),
+            totp_secret: Some("T1RQLVNFQ1JFVC0y".into()),
+            is_active: true,
+            is_superuser: false,
+            is_platform_admin: false,
+            is_onboarded: false,
+            email_opt_in: false,
+            is_anonymous: false,
+            restricted_by_admin_reason: Some("Fraud review".into()),
+            restricted_by_admin_private_details: Some("Case #43".into()),
+            otp_auth_enabled: true,
+            passkey_auth_enabled: false,
+            first_name: Some("Alice".into()),
+            last_name: Some("Liddell".into()),
+            display_name: Some("Alice L".into()),
+            bio: Some("curious".into()),
+            avatar_url: Some("https://example.com/a.png".into()),
+            locale: Some("en-US".into()),
+            timezone: Some("Asia/Tokyo".into()),
+            phone_number: Some("+81312345678".into()),
+            company: Some("Looking Glass Ltd".into()),
+            job_title: Some("Queen".into()),
+            status: UserStatus::Active,
+            country_code: Some("NL".into()),
+            risk_sign_up_bot: 3,
+            risk_sign_up_free_trial_abuse: 4,
+            metadata: MetadataTiers {
+                client: Some(json!({"a": 1})),
+                client_read_only: Some(json!(["y"])),
+                server: Some(json!({"secret": false})),
+            },
+            selected_team_id: Some(team_b.id),
+            updated_at: got.updated_at,
+            version: written.version + 1,
+            ..written.clone()
+        };
+        // What a patch cannot change: identity, account kind and ownership, and the times
+        // other than `updated_at`. The restriction flag stays set (see above).
+        let unchanged: Vec<_> = USER_FIELDS
+            .iter()
+            .copied()
+            .filter(|f| !differing(&patched, &written).contains(f))
+            .collect();
         assert_eq!(
-            g.user(u.id).await.unwrap(),
-            v,
-            "{}: re-read equals the returned row",
+            unchanged,
+            [
+                "id",
+                "oauth_provider",
+                "oauth_id",
+                "kind",
+                "organization_id",
+                "restricted_by_admin",
+                "created_at",
+                "signed_up_at",
+                "last_active_at",
+            ],
+            "the patch changes every other field"
+        );
+        assert_user(&got, &patched, &ctx("patch"));
+        assert_user(&out.value, &patched, &ctx("patch, returned"));
+        assert_user(
+            &reader.user_by_username("alice_rt2").await.unwrap(),
+            &patched,
+            &ctx("patch, by username"),
+        );
+        let notices: Vec<_> = out.notices.iter().map(|n| n.field.as_str()).collect();
+        assert!(
+            ["email", "locale"].iter().all(|f| notices.contains(f)),
+            "{}: normalisations are reported: {notices:?}",
             b.name
         );
-        assert_eq!(g.user_by_username("alice").await.unwrap().id, u.id);
+
+        // 3. Lifting the restriction clears its reason and details.
+        let lifted = g
+            .update_user(
+                written.id,
+                UserPatch {
+                    restricted_by_admin: Some(false),
+                    ..UserPatch::default()
+                },
+            )
+            .await
+            .unwrap()
+            .value;
+        let got = reader.user(written.id).await.unwrap();
+        assert_user(
+            &got,
+            &User {
+                restricted_by_admin: false,
+                restricted_by_admin_reason: None,
+                restricted_by_admin_private_details: None,
+                updated_at: lifted.updated_at,
+                version: patched.version + 1,
+                ..patched.clone()
+            },
+            &ctx("lift the restriction"),
+        );
         println!("users_round_trip_with_every_field ran on {}", b.name);
     }
 }

@@ -317,7 +317,7 @@ impl FromRequest for Smart {
                     "tiered dialect state is not registered",
                 )));
             };
-            let body = body::read(&req, payload).await?;
+            let body = body::read_and_parse(&req, payload).await?;
             if let Some((platform, sdk, version)) = headers::client_version(&req) {
                 tracing::debug!(%platform, %sdk, %version, "tiered client");
             }

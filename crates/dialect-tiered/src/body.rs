@@ -106,7 +106,7 @@ pub fn parse(req: &HttpRequest, bytes: Bytes, caps: BodyCaps) -> Result<Body, Bo
 }
 
 /// Reads the payload (the gateway's body limit) and parses it (the registered [`BodyCaps`]).
-pub async fn read(req: &HttpRequest, payload: Payload) -> Result<Body, TieredError> {
+pub async fn read_and_parse(req: &HttpRequest, payload: Payload) -> Result<Body, TieredError> {
     let bytes = shared::read_limited(req, payload)
         .await
         .map_err(rejection)?;

@@ -57,7 +57,8 @@ impl std::fmt::Debug for IssuedSession {
 #[derive(Clone)]
 pub struct Gateway {
     pub(crate) store: Arc<dyn Store>,
-    /// Password hashing and verification, off the async workers (one job per core at once).
+    /// Password hashing and verification, off the async workers (at most one job per core but
+    /// one at once).
     passwords: PasswordWork,
 }
 
@@ -71,7 +72,7 @@ impl Gateway {
     }
 
     /// The same service with at most `limit` password hashes or verifications at once (the
-    /// default is one per core).
+    /// default is [`PasswordWork::default_limit`]: one per core but one).
     pub fn with_password_limit(mut self, limit: usize) -> Self {
         self.passwords = PasswordWork::new(limit);
         self

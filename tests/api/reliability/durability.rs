@@ -1,6 +1,7 @@
 //! Durability: the real `gateway` binary under a write load (admin user creations plus field
-//! writes through every mounted dialect), killed with SIGKILL mid-load, restarted on the same
-//! database: every acknowledged write is there (a created user exists; a field holds its last
+//! writes through every registered dialect), killed with SIGKILL mid-load, restarted on the same
+//! database and address (as a deployment restarts; the tiered issuer is derived from the
+//! listener's address): every acknowledged write is there (a created user exists; a field holds its last
 //! acknowledged value or the value of the one write that was in flight at the kill), and the
 //! credentials issued before the crash still work. SQLite and PostgreSQL;
 //! `RELIABILITY_KILLS` crash cycles (1 bounded, 5 long).
@@ -94,6 +95,23 @@ async fn load(
     all
 }
 
+/// Starts the binary again on `port` (the port of the killed process), retrying while the
+/// port is not free yet.
+async fn restart(url: &str, port: u16) -> Binary {
+    let settings = [("GATEWAY__SERVER__PORT", port.to_string())];
+    let mut tries = 0;
+    loop {
+        match Binary::start(url, &settings).await {
+            Ok(bin) => return bin,
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("restart the gateway binary on port {port}: {e:#}"),
+        }
+    }
+}
+
 async fn crash_cycles(db: &TestDb) -> serde_json::Value {
     let url = db.url();
     let backend = db.backend();
@@ -102,6 +120,7 @@ async fn crash_cycles(db: &TestDb) -> serde_json::Value {
     let mut bin = Binary::start(&url, &[])
         .await
         .expect("start the gateway binary");
+    let port = bin.port().expect("port of the gateway binary");
     let (surfaces, project) = ready_surfaces(&bin.gw, &format!("durability {backend}"))
         .await
         .expect("surfaces");
@@ -130,9 +149,7 @@ async fn crash_cycles(db: &TestDb) -> serde_json::Value {
             "{backend}: no write was acknowledged before the kill"
         );
 
-        bin = Binary::start(&url, &[])
-            .await
-            .expect("restart the gateway binary");
+        bin = restart(&url, port).await;
         let gw = &bin.gw;
         let mut missing = Vec::new();
         for id in &log.created {

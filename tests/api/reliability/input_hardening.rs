@@ -246,7 +246,7 @@ fn percentile(samples: &mut [Duration], p: usize) -> Duration {
 async fn password_hashing_does_not_stall_other_requests() {
     const CLIENTS: usize = 8;
     const PROBES: usize = 100;
-    const ROUNDS: usize = 3;
+    const ROUNDS: usize = 5;
     let app = spawn_app().await;
     let gw = Gw::of(&app);
     let project = gw.create_project("hashing", false).await.unwrap();
