@@ -893,11 +893,23 @@ async fn the_suite_covers_every_registered_surface() {
 /// Another instance of the deployment of `db`: the same database URL, its own pool, listener
 /// and state (the database stays owned by the caller).
 pub async fn another_instance(db: &TestDb) -> anyhow::Result<Gw> {
-    let settings = gateway_tests::test_settings(db)?;
+    let settings = deployment_settings(db)?;
     let app = gateway_server::Application::build(&settings).await?;
     let gw = Gw::at(format!("http://127.0.0.1:{}", app.port()));
     tokio::spawn(app.run_until_stopped());
     Ok(gw)
+}
+
+/// The address clients reach a test deployment of several instances at: like a real deployment
+/// behind one URL, its instances share `server.public_base_url` (the tiered surface's token
+/// issuer), so a token minted by one is accepted by the others.
+pub const DEPLOYMENT_URL: &str = "http://gateway.test";
+
+/// Test settings for an instance of the deployment at [`DEPLOYMENT_URL`] on `db`.
+pub fn deployment_settings(db: &TestDb) -> anyhow::Result<gateway_server::Settings> {
+    let mut settings = gateway_tests::test_settings(db)?;
+    settings.server.public_base_url = DEPLOYMENT_URL.into();
+    Ok(settings)
 }
 
 /// Where the profile of this test executable puts its outputs, and the `cargo build` arguments
@@ -1057,18 +1069,6 @@ impl Binary {
             gw: Gw::at(base),
             _config_dir: config_dir,
         })
-    }
-
-    /// The port it listens on.
-    pub fn port(&self) -> anyhow::Result<u16> {
-        let port = self
-            .gw
-            .base
-            .rsplit(':')
-            .next()
-            .context("port of the base URL")?;
-        port.parse()
-            .with_context(|| format!("port of {}", self.gw.base))
     }
 
     /// Resident memory of the process, in KiB.

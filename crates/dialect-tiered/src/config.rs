@@ -65,10 +65,14 @@ fn listener_base(req: &HttpRequest) -> String {
     format!("{scheme}://{}", config.host())
 }
 
-/// The base of `iss` for `req`: the registered [`TieredConfig`], else the listener's address.
+/// The base of `iss` for `req`: the registered [`TieredConfig`], else the gateway's
+/// [`gateway_http::PublicBaseUrl`] (the same on every instance), else the listener's address.
 pub fn base_url(req: &HttpRequest) -> String {
-    match req.app_data::<web::Data<TieredConfig>>() {
-        Some(config) => config.base_url(req),
+    if let Some(config) = req.app_data::<web::Data<TieredConfig>>() {
+        return config.base_url(req);
+    }
+    match req.app_data::<web::Data<gateway_http::PublicBaseUrl>>() {
+        Some(public) => public.as_str().to_owned(),
         None => listener_base(req),
     }
 }

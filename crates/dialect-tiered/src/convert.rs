@@ -278,7 +278,25 @@ pub fn to_patch(update: UserUpdate, current: &User) -> Result<UserPatch, TieredE
         restricted_by_admin_private_details: details,
         country_code,
         risk_scores: risk_scores.map(|r| (r.sign_up.bot, r.sign_up.free_trial_abuse)),
-        ..UserPatch::default()
+        // Not written by this surface: every other field, named so that a new
+        // field does not compile here until this dialect decides about it.
+        username: None,
+        password_expired: None,
+        is_active: None,
+        is_superuser: None,
+        is_platform_admin: None,
+        is_onboarded: None,
+        email_opt_in: None,
+        first_name: None,
+        last_name: None,
+        bio: None,
+        locale: None,
+        timezone: None,
+        phone_number: None,
+        company: None,
+        job_title: None,
+        status: None,
+        expected_version: None,
     })
 }
 

@@ -296,7 +296,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }) => {
             let state = startup::state(&settings).await?;
             let user = find_user(&state, &user).await?;
-            let lifetime = ttl_secs.map(chrono::Duration::seconds);
+            let lifetime = ttl_secs
+                .map(|secs| gateway_core::validate::ttl_secs("--ttl-secs", secs, false))
+                .transpose()
+                .map_err(|issue| anyhow::anyhow!("{}: {}", issue.field, issue.message))?;
             let set = match surface {
                 Some(s) => {
                     let surface: Surface = s.parse().map_err(anyhow::Error::msg)?;

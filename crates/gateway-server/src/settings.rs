@@ -71,6 +71,10 @@ pub struct ServerSettings {
     pub client_request_timeout_ms: u64,
     /// Grace period on SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// The URL clients reach the gateway at (the issuer base of URL-named tokens); empty = the
+    /// configured listener, `http://{host}:{port}`.
+    #[serde(default)]
+    pub public_base_url: String,
 }
 
 /// `[database]`.

@@ -14,7 +14,7 @@ use gateway_core::{
     Gateway,
     credentials::{constant_time_eq, random_token},
 };
-use gateway_http::{HttpLimits, Registry, Tokens, faults::Faults};
+use gateway_http::{HttpLimits, PublicBaseUrl, Registry, Tokens, faults::Faults};
 use gateway_storage::DieselStore;
 use serde_json::json;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -56,6 +56,38 @@ pub struct AppState {
     pub emulator: Emulator,
     /// The dialects served ([`dialects::REGISTRY`]; tests may mount others).
     pub registry: Registry,
+    /// The URL clients reach the gateway at: `server.public_base_url`, else the configured
+    /// listener; `None` until bound when the configured port is 0 (any free port).
+    pub public_base_url: Option<PublicBaseUrl>,
+}
+
+/// `server.public_base_url`, else `http://{server.host}:{port}` with the configured port (not a
+/// request's `Host`), so every instance sharing the configuration agrees. With port 0 the bound
+/// port is used (`bound`); `None` while it is not known yet.
+fn public_base_url(
+    settings: &Settings,
+    bound: Option<u16>,
+) -> anyhow::Result<Option<PublicBaseUrl>> {
+    let configured = settings.server.public_base_url.trim();
+    let raw = if configured.is_empty() {
+        let port = match (settings.server.port, bound) {
+            (0, None) => return Ok(None),
+            (0, Some(port)) => port,
+            (port, _) => port,
+        };
+        let host = &settings.server.host;
+        let host = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.clone()
+        };
+        format!("http://{host}:{port}")
+    } else {
+        configured.to_owned()
+    };
+    PublicBaseUrl::new(&raw)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("server.public_base_url {e}: {raw}"))
 }
 
 /// Opens the database and builds the state, without binding anything (CLI commands use this).
@@ -103,6 +135,7 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         faults: Faults::default(),
         emulator: Emulator::new(&settings.emulator, settings.server.body_limit_bytes)?,
         registry: dialects::REGISTRY,
+        public_base_url: public_base_url(settings, None)?,
     })
 }
 
@@ -227,6 +260,9 @@ async fn default_service(req: HttpRequest, registry: Data<Registry>) -> HttpResp
 
 /// Mounts everything on an app: health, metrics, console, admin, dialects, fallback.
 pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
+    if let Some(url) = &state.public_base_url {
+        cfg.app_data(Data::new(url.clone()));
+    }
     cfg.app_data(Data::new(state.gateway.clone()))
         .app_data(Data::new(state.tokens.clone()))
         .app_data(Data::new(state.limits))
@@ -271,13 +307,16 @@ impl Application {
     }
 
     /// Binds and builds the server on an existing state.
-    pub fn build_with_state(settings: &Settings, state: AppState) -> anyhow::Result<Self> {
+    pub fn build_with_state(settings: &Settings, mut state: AppState) -> anyhow::Result<Self> {
         settings.check_listener()?;
         let address = format!("{}:{}", settings.server.host, settings.server.port);
         let listener = TcpListener::bind(&address)
             .map_err(|e| anyhow::anyhow!("cannot listen on {address}: {e}"))?;
         let local = listener.local_addr()?;
         let port = local.port();
+        if state.public_base_url.is_none() {
+            state.public_base_url = public_base_url(settings, Some(port))?;
+        }
         let loopback = match local.ip() {
             ip if ip.is_unspecified() && ip.is_ipv6() => "[::1]".to_owned(),
             ip if ip.is_unspecified() => "127.0.0.1".to_owned(),

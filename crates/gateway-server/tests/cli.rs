@@ -121,6 +121,15 @@ fn users_keys_and_tokens_from_the_command_line() {
     let out = gateway(dir.path(), &["tokens", "issue", "--user", "cli-user"], &env);
     let set: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(set.as_array().unwrap().len(), 5);
+    // Extreme lifetimes are refused with one line, never a panic (issue 15 item 6).
+    for ttl in ["9223372036854775807", "0", "9000000000000000"] {
+        let out = gateway(
+            dir.path(),
+            &["tokens", "issue", "--user", "cli-user", "--ttl-secs", ttl],
+            &env,
+        );
+        fails_with(&out, "--ttl-secs");
+    }
 
     let out = gateway(
         dir.path(),

@@ -1,9 +1,9 @@
 //! Durability: the real `gateway` binary under a write load (admin user creations plus field
 //! writes through every registered dialect), killed with SIGKILL mid-load, restarted on the same
-//! database and address (as a deployment restarts; the tiered issuer is derived from the
-//! listener's address): every acknowledged write is there (a created user exists; a field holds its last
-//! acknowledged value or the value of the one write that was in flight at the kill), and the
-//! credentials issued before the crash still work. SQLite and PostgreSQL;
+//! database with the same settings and address (as a deployment restarts; the tiered issuer is
+//! derived from the listener): every acknowledged write is there (a created user exists; a field
+//! holds its last acknowledged value or the value of the one write that was in flight at the
+//! kill), and the credentials issued before the crash still work. SQLite and PostgreSQL;
 //! `RELIABILITY_KILLS` crash cycles (1 bounded, 5 long).
 
 use std::{
@@ -95,21 +95,37 @@ async fn load(
     all
 }
 
-/// Starts the binary again on `port` (the port of the killed process), retrying while the
-/// port is not free yet.
-async fn restart(url: &str, port: u16) -> Binary {
+/// Starts the binary configured to listen on `port`, retrying while the port is not free (yet).
+async fn start_on(url: &str, port: u16, tries: usize) -> anyhow::Result<Binary> {
     let settings = [("GATEWAY__SERVER__PORT", port.to_string())];
-    let mut tries = 0;
+    let mut left = tries;
     loop {
         match Binary::start(url, &settings).await {
-            Ok(bin) => return bin,
-            Err(_) if tries < 50 => {
-                tries += 1;
+            Err(_) if left > 1 => {
+                left -= 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => panic!("restart the gateway binary on port {port}: {e:#}"),
+            done => return done,
         }
     }
+}
+
+/// Starts the binary on a port that was free a moment ago, configured with that port (not 0), so
+/// that a restart with the same settings is the same deployment: same configuration, same
+/// address, the same issuer base for the tiered surface's tokens.
+async fn start_fixed(url: &str) -> (Binary, u16) {
+    let mut last = None;
+    for _ in 0..10 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        match start_on(url, port, 1).await {
+            Ok(bin) => return (bin, port),
+            Err(e) => last = Some(e),
+        }
+    }
+    panic!("start the gateway binary: {:#}", last.expect("an error"));
 }
 
 async fn crash_cycles(db: &TestDb) -> serde_json::Value {
@@ -117,10 +133,7 @@ async fn crash_cycles(db: &TestDb) -> serde_json::Value {
     let backend = db.backend();
     let kills = knob("RELIABILITY_KILLS", 1, 5) as usize;
     let load_ms = knob("RELIABILITY_DURABILITY_MS", 2500, 15_000);
-    let mut bin = Binary::start(&url, &[])
-        .await
-        .expect("start the gateway binary");
-    let port = bin.port().expect("port of the gateway binary");
+    let (mut bin, port) = start_fixed(&url).await;
     let (surfaces, project) = ready_surfaces(&bin.gw, &format!("durability {backend}"))
         .await
         .expect("surfaces");
@@ -149,7 +162,9 @@ async fn crash_cycles(db: &TestDb) -> serde_json::Value {
             "{backend}: no write was acknowledged before the kill"
         );
 
-        bin = restart(&url, port).await;
+        bin = start_on(&url, port, 50)
+            .await
+            .unwrap_or_else(|e| panic!("restart the gateway binary on port {port}: {e:#}"));
         let gw = &bin.gw;
         let mut missing = Vec::new();
         for id in &log.created {

@@ -11,13 +11,13 @@
 
 use std::{sync::Arc, time::Instant};
 
-use gateway_tests::{TestDb, spawn_app_on};
+use gateway_tests::{TestDb, spawn_with};
 use serde_json::json;
 use tokio::sync::Barrier;
 
 use super::{
-    Creds, Field, Gw, Identity, Kind, Project, Surface, another_instance, creds_for, knob,
-    ready_surfaces, record_figures, send,
+    Creds, Field, Gw, Identity, Kind, Project, Surface, another_instance, creds_for,
+    deployment_settings, knob, ready_surfaces, record_figures, send,
 };
 
 #[derive(Debug, Clone)]
@@ -228,7 +228,8 @@ async fn concurrent_http_patches_of_disjoint_fields_lose_nothing() {
         } else {
             None
         };
-        let app = spawn_app_on(db).await.expect("start gateway");
+        let settings = deployment_settings(&db).expect("settings");
+        let app = spawn_with(db, settings).await.expect("start gateway");
         gws.push(Gw::of(&app));
         gws.extend(second);
         let f = concurrent_patches(&gws, backend).await;
@@ -388,7 +389,8 @@ async fn a_username_or_email_race_has_exactly_one_winner_per_dialect() {
         } else {
             None
         };
-        let app = spawn_app_on(db).await.expect("start gateway");
+        let settings = deployment_settings(&db).expect("settings");
+        let app = spawn_with(db, settings).await.expect("start gateway");
         let mut gws = vec![Gw::of(&app)];
         gws.extend(second);
         let (n, f) = races(&gws, backend).await;

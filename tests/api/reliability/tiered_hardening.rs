@@ -533,3 +533,37 @@ async fn tiered_users_not_in_good_standing_are_not_served() {
         .expect("grant");
     assert_eq!(grant.status, 200, "{}", grant.describe());
 }
+
+/// `server.public_base_url` is the issuer base of every tiered token, whatever address the
+/// request came in on (the lost-update suite runs two instances sharing it).
+#[tokio::test]
+async fn the_configured_public_base_url_is_the_issuer_of_every_instance() {
+    let db = gateway_tests::TestDb::sqlite();
+    let mut settings = gateway_tests::test_settings(&db).expect("settings");
+    settings.server.public_base_url = "https://Auth.Example.com/".into();
+    let app = gateway_tests::spawn_with(db, settings)
+        .await
+        .expect("start");
+    let (gw, project, _user, minted) = setup(&app, "public-base").await;
+    let expected = format!("https://auth.example.com/api/v1/projects/{}", project.id);
+    assert_eq!(payload(&minted.access)["iss"], expected.as_str());
+    let a = send(client(
+        &gw,
+        Method::GET,
+        "/api/v1/users/me",
+        &project,
+        &minted.access,
+    ))
+    .await
+    .expect("read");
+    assert_eq!(a.status, 200, "{}", a.describe());
+    let a = send(refresh_grant(&gw, &project, &minted.refresh))
+        .await
+        .expect("refresh");
+    assert_eq!(a.status, 200, "{}", a.describe());
+    let access = a.json()["access_token"]
+        .as_str()
+        .expect("access")
+        .to_owned();
+    assert_eq!(payload(&access)["iss"], expected.as_str());
+}
