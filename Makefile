@@ -11,10 +11,12 @@ run: deps
 build: deps
 	$(CARGO) build --locked --workspace --all-targets
 
-## Every test: unit, storage contract (SQLite always, PostgreSQL when GATEWAY_TEST_POSTGRES_URL
-## is set), end-to-end over HTTP, vendor SDKs (installed by scripts/ at pinned versions).
-test: deps check-boundaries
-	$(CARGO) test --locked --workspace --all-targets
+## Every test: unit, storage contract (SQLite and PostgreSQL: a local server is started when none
+## answers, GATEWAY_TEST_POSTGRES_URL picks another), end-to-end over HTTP, vendor SDKs (installed
+## by scripts/ at pinned versions).
+test: deps postgres check-boundaries
+	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} \
+	  $(CARGO) test --locked --workspace --all-targets
 
 ## Formatting, clippy with warnings denied, crate boundaries.
 lint: fmt clippy check-boundaries
