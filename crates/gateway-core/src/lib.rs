@@ -17,6 +17,7 @@ pub mod model;
 pub mod ports;
 pub mod project;
 pub mod service;
+pub mod session_cache;
 pub mod validate;
 
 pub use command::{NewUser, PasswordChange, UserPatch};

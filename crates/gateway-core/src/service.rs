@@ -14,6 +14,7 @@ use crate::{
         ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
         TeamRole, User, UserId,
     },
+    session_cache::SessionCache,
     validate,
 };
 
@@ -57,6 +58,8 @@ impl std::fmt::Debug for IssuedSession {
 #[derive(Clone)]
 pub struct Gateway {
     pub(crate) store: Arc<dyn Store>,
+    /// Sessions recently seen active (access-token checks).
+    sessions: SessionCache,
     /// Password hashing and verification, off the async workers (at most one job per core but
     /// one at once).
     passwords: PasswordWork,
@@ -67,6 +70,7 @@ impl Gateway {
     pub fn new(store: Arc<dyn Store>) -> Self {
         Self {
             store,
+            sessions: SessionCache::default(),
             passwords: PasswordWork::default(),
         }
     }
@@ -381,11 +385,11 @@ impl Gateway {
             patch,
             at: now(),
         };
-        let user = self
-            .store
-            .update_user(id, &changes)
-            .await?
-            .ok_or_else(|| CoreError::not_found("user not found"))?;
+        let updated = self.store.update_user(id, &changes).await;
+        if changes.revoke_sessions {
+            self.sessions.forget_user(id);
+        }
+        let user = updated?.ok_or_else(|| CoreError::not_found("user not found"))?;
         Ok(Outcome {
             value: user,
             notices,
@@ -395,7 +399,9 @@ impl Gateway {
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
     /// credential of the user is refused afterwards.
     pub async fn delete_user(&self, id: UserId) -> Result<(), CoreError> {
-        if self.store.delete_user(id).await? {
+        let deleted = self.store.delete_user(id).await;
+        self.sessions.forget_user(id);
+        if deleted? {
             Ok(())
         } else {
             Err(CoreError::not_found("user not found"))
@@ -574,23 +580,40 @@ impl Gateway {
     /// Whether session `id` exists, is not revoked and has not expired: an access token carrying
     /// it is good only while this holds (its user's sign-out, password change, deletion or an
     /// admin revocation ends it).
+    ///
+    /// A session seen active within `session_cache::TRUST` is not read again; revocations
+    /// through this instance take effect at once, through another within that bound.
     pub async fn session_is_active(&self, id: Uuid) -> Result<bool, CoreError> {
+        let seen_at = std::time::Instant::now();
+        if self.sessions.fresh(id, seen_at) {
+            return Ok(true);
+        }
         let now = now();
-        Ok(self
-            .store
-            .session(id)
-            .await?
-            .is_some_and(|s| s.revoked_at.is_none() && s.expires_at > now))
+        match self.store.session(id).await? {
+            Some(s) if s.revoked_at.is_none() && s.expires_at > now => {
+                self.sessions.remember(id, s.user_id, seen_at);
+                Ok(true)
+            }
+            _ => {
+                self.sessions.forget(id);
+                Ok(false)
+            }
+        }
     }
 
     /// Revokes one session.
     pub async fn revoke_session(&self, id: Uuid) -> Result<bool, CoreError> {
-        Ok(self.store.revoke_session(id, now()).await?)
+        self.sessions.forget(id);
+        let revoked = self.store.revoke_session(id, now()).await?;
+        self.sessions.forget(id);
+        Ok(revoked)
     }
 
     /// Revokes every session of a user.
     pub async fn revoke_sessions(&self, user_id: UserId) -> Result<u64, CoreError> {
-        Ok(self.store.revoke_sessions(user_id, now()).await?)
+        let revoked = self.store.revoke_sessions(user_id, now()).await?;
+        self.sessions.forget_user(user_id);
+        Ok(revoked)
     }
 
     /// The number of the user's unrevoked, unexpired sessions.
