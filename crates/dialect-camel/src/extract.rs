@@ -17,12 +17,7 @@ use crate::error::CamelError;
 pub struct JsonValue(pub Value);
 
 async fn read_json(req: HttpRequest, payload: Payload) -> Result<Value, BodyRejection> {
-    let media = body::media_type(&req);
-    if !media.as_deref().is_some_and(body::is_json) {
-        return Err(BodyRejection::UnsupportedMediaType { found: media });
-    }
-    let bytes = body::read_limited(&req, payload).await?;
-    Ok(body::parse_json(&bytes, body::caps_of(&req))?.into_value())
+    Ok(body::read_json(&req, payload).await?.into_value())
 }
 
 impl FromRequest for JsonValue {

@@ -54,8 +54,13 @@ impl AuthPolicy for ProfilePolicy {
         }))
     }
 
+    /// A valid token of a deleted user is the documented 404 envelope; every other refusal a
+    /// 401 with a challenge.
     fn refuse(req: &HttpRequest, failure: AuthFailure, _: Option<&Presented>) -> PascalError {
-        Self::refuse_at(req, failure)
+        match failure {
+            AuthFailure::UserGone => PascalError::core(CoreError::not_found("user not found"), req),
+            other => PascalError::unauthorized(Self::refusal(other), req),
+        }
     }
 
     fn admit(req: &HttpRequest, caller: &Authenticated) -> Result<(), PascalError> {
@@ -85,17 +90,6 @@ impl ProfilePolicy {
             | AuthFailure::Invalid
             | AuthFailure::UserGone
             | AuthFailure::SessionRevoked => Refusal::InvalidToken,
-        }
-    }
-}
-
-/// The policy hooks: a valid token of a deleted user is the documented 404 envelope, a service
-/// account's API key the documented 403, every other refusal a 401 with a challenge.
-impl ProfilePolicy {
-    fn refuse_at(req: &HttpRequest, failure: AuthFailure) -> PascalError {
-        match failure {
-            AuthFailure::UserGone => PascalError::core(CoreError::not_found("user not found"), req),
-            other => PascalError::unauthorized(Self::refusal(other), req),
         }
     }
 }

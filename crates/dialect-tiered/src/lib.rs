@@ -13,7 +13,7 @@
 //!   name the `x-stack-` headers; answers carry both prefixes.
 //! - Access tokens: ES256, one gateway-wide P-256 key (kept in the shared secrets), `kid` = JWK
 //!   thumbprint, 10 minutes; `iss` is built from the configured public base URL
-//!   ([`TieredConfig`], registered by the server; else the listener's own address, never a
+//!   ([`gateway_http::PublicBaseUrl`], registered by the server; else the listener's own address, never a
 //!   request header) and compared exactly. An access token is not checked against its refresh
 //!   session (as in the vendor); its user must exist and be in good standing, or the request
 //!   has no user. Refresh tokens are core sessions bound to a project and never rotated.
@@ -41,7 +41,6 @@ mod validate;
 mod wire;
 
 use actix_web::web::ServiceConfig;
-pub use config::{ConfigError, TieredConfig};
 use gateway_http::{
     Dialect, SurfaceSpec,
     dialect::{Preview, PreviewCredential},

@@ -368,15 +368,23 @@ pub fn parse_object(bytes: &[u8], caps: BodyCaps) -> Result<Members, BodyRejecti
     }
 }
 
-/// Reads a JSON object body of `req`: a JSON content type (else 415-class
+/// Reads a JSON body of `req`: a JSON content type (else 415-class
 /// [`BodyRejection::UnsupportedMediaType`]), the configured limit and the registered caps.
-pub async fn read_object(req: &HttpRequest, payload: Payload) -> Result<Members, BodyRejection> {
+pub async fn read_json(req: &HttpRequest, payload: Payload) -> Result<Json, BodyRejection> {
     let media = media_type(req);
     if !media.as_deref().is_some_and(is_json) {
         return Err(BodyRejection::UnsupportedMediaType { found: media });
     }
     let bytes = read_limited(req, payload).await?;
-    parse_object(&bytes, caps_of(req))
+    parse_json(&bytes, caps_of(req))
+}
+
+/// [`read_json`] of a body that must be a JSON object ([`BodyRejection::NotAnObject`] otherwise).
+pub async fn read_object(req: &HttpRequest, payload: Payload) -> Result<Members, BodyRejection> {
+    match read_json(req, payload).await? {
+        Json::Object(members) => Ok(members),
+        Json::Other(_) => Err(BodyRejection::NotAnObject),
+    }
 }
 
 /// The caps registered as `web::Data<BodyCaps>`, else the defaults.

@@ -30,6 +30,8 @@ mod tests {
     fn public_base_urls_are_checked_and_normalised() {
         let url = PublicBaseUrl::new("HTTPS://Auth.Example.com:443/").expect("valid");
         assert_eq!(url.as_str(), "https://auth.example.com");
+        let url = PublicBaseUrl::new("http://gw.internal:8080/stack/").expect("valid");
+        assert_eq!(url.as_str(), "http://gw.internal:8080/stack");
         for bad in [
             "auth.example.com",
             "ftp://x",
