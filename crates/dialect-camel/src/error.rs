@@ -6,28 +6,27 @@
 //! The body is a bare object, `{"type", "code", "message", "request_id", "details"?}`, which the
 //! Bird SDK reads fully; `details` appears on validation errors only. `X-Request-Id` carries the
 //! same id as `request_id`, `WWW-Authenticate: Bearer` goes with 401, `Retry-After` with 429 and
-//! 503, `Allow` with 405.
+//! 503, `Allow` with 405 (set by `gateway_http::resource` from the methods `/me` answers). The
+//! kit's renderers ([`SurfaceError`]) re-render every error with the request id.
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
     http::{
-        StatusCode,
+        Method, StatusCode,
         header::{self, HeaderValue},
     },
 };
 use gateway_core::{CoreError, ErrorKind};
-use gateway_http::body::BodyRejection;
+use gateway_http::{
+    SurfaceError,
+    body::BodyRejection,
+    faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
+};
 
 use crate::wire::{ErrorBody, ErrorDetail};
 
 /// The `Content-Type` of every JSON body of this dialect.
 pub const JSON_UTF8: &str = "application/json; charset=utf-8";
-
-/// The methods `/me` answers, for `Allow`.
-pub const ALLOWED_METHODS: &str = "GET, PATCH, DELETE";
-
-/// `Retry-After` seconds when the cause gives none (core rate limits and outages).
-const DEFAULT_RETRY_AFTER: u32 = 1;
 
 /// The (status, `type`, `code`) of every core error kind. The match is exhaustive: a new kind
 /// does not compile until this dialect decides how to show it.
@@ -280,9 +279,6 @@ impl CamelError {
         if self.status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if self.status == StatusCode::METHOD_NOT_ALLOWED {
-            res.insert_header((header::ALLOW, ALLOWED_METHODS));
-        }
         if let Some(seconds) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
@@ -298,7 +294,7 @@ fn retry_default(status: StatusCode) -> Option<u32> {
         status,
         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
     )
-    .then_some(DEFAULT_RETRY_AFTER)
+    .then_some(DEFAULT_RETRY_AFTER_SECS)
 }
 
 impl From<CoreError> for CamelError {
@@ -359,9 +355,34 @@ impl ResponseError for CamelError {
         self.status
     }
 
-    /// Without the request; [`crate::routes`] re-renders it with the request id.
+    /// Without the request; the resource helper re-renders it with the request id
+    /// ([`SurfaceError::render`]).
     fn error_response(&self) -> HttpResponse {
         self.render(None)
+    }
+}
+
+impl SurfaceError for CamelError {
+    /// The fault's status (503 when the rule names none) in this envelope.
+    fn fault(req: &HttpRequest, fault: &Fault) -> HttpResponse {
+        let status = fault.status.unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        Self::fault(status, &fault.message, fault.retry_after).render(Some(req))
+    }
+
+    fn method_not_allowed(req: &HttpRequest, _: &[Method]) -> HttpResponse {
+        Self::method_not_allowed().render(Some(req))
+    }
+
+    fn not_found(req: &HttpRequest) -> HttpResponse {
+        Self::route_not_found().render(Some(req))
+    }
+
+    fn render(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        Some(CamelError::render(self, Some(req)))
+    }
+
+    fn rejection(req: &HttpRequest, error: &actix_web::Error) -> HttpResponse {
+        Self::from_status(error.as_response_error().status_code(), error).render(Some(req))
     }
 }
 

@@ -33,7 +33,7 @@ pub mod openapi;
 pub mod routes;
 pub mod wire;
 
-use actix_web::{HttpRequest, HttpResponse, web::ServiceConfig};
+use actix_web::web::ServiceConfig;
 use gateway_http::{
     Dialect, SurfaceSpec,
     dialect::{Preview, PreviewCredential},
@@ -49,19 +49,14 @@ pub static DIALECT: Camel = Camel;
 #[derive(Debug)]
 pub struct Camel;
 
-fn render_not_found(req: &HttpRequest) -> HttpResponse {
-    error::CamelError::route_not_found().render(Some(req))
-}
-
-static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
-    name: "me",
-    prefixes: &[ME_PATH],
-    not_found: render_not_found,
-    preview: Some(Preview {
+/// `me`, rendered by [`error::CamelError`].
+const SURFACE: SurfaceSpec =
+    SurfaceSpec::new::<error::CamelError>("me", &[ME_PATH]).with_preview(Preview {
         path: ME_PATH,
         credential: PreviewCredential::BearerToken,
-    }),
-}];
+    });
+
+static SURFACES: [SurfaceSpec; 1] = [SURFACE];
 
 impl Dialect for Camel {
     fn surfaces(&self) -> &'static [SurfaceSpec] {

@@ -2,28 +2,29 @@
 //! result envelope (400, 404); problems with access or protocol with RFC 7807 `ProblemDetails`
 //! (401, 403, 404 for unknown routes, 405, 413, 415, 429, 5xx). [`kind_table`] maps every core
 //! [`ErrorKind`] to its status and body in one exhaustive match; [`issue_code`] does the same for
-//! field issues, and [`garde_issue`] maps garde paths (Rust field names) to wire names.
+//! field issues, and [`garde_issue`] maps garde paths (Rust field names) to wire names. The
+//! kit's renderers ([`SurfaceError`]: faults, 405, 404, framework rejections) are at the end.
 
 use std::collections::BTreeMap;
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
+    error::{JsonPayloadError, PathError, QueryPayloadError},
     http::{
-        StatusCode,
+        Method, StatusCode,
         header::{self, HeaderValue},
     },
 };
 use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
-use gateway_http::{body::BodyRejection, faults::Fault, request_id};
+use gateway_http::{
+    SurfaceError, body::BodyRejection, dialect::rejection_as_fault, faults::Fault, request_id,
+};
 
 use crate::{
     convert::{pascal_case, wire_field},
     envelope::{failure, json_response},
     wire::{EMAIL_MAX, Message, MessageType, NAME_MAX, ProblemDetails, Severity, TARGET},
 };
-
-/// The methods the profile resource answers (the `Allow` header of a 405).
-pub const ALLOWED_METHODS: &str = "GET, PUT";
 
 /// How a core error kind is answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,8 +246,8 @@ enum Reason {
     ServiceAccountKey,
     /// 400 envelope with these errors (JSON syntax, types, dialect limits).
     Invalid(Vec<Message>),
-    /// 405.
-    MethodNotAllowed(String),
+    /// 405: the method, and the methods the resource answers.
+    MethodNotAllowed(String, Vec<Method>),
     /// 404 for a path under `/api/workspace/` that no route matches.
     NoRoute,
     /// 413.
@@ -285,9 +286,12 @@ impl PascalError {
         Self::at(Reason::ServiceAccountKey, req)
     }
 
-    /// 405 for the method of `req`.
-    pub fn method_not_allowed(req: &HttpRequest) -> Self {
-        Self::at(Reason::MethodNotAllowed(req.method().to_string()), req)
+    /// 405 for the method of `req`, on a resource that answers `allowed`.
+    pub fn method_not_allowed(req: &HttpRequest, allowed: &[Method]) -> Self {
+        Self::at(
+            Reason::MethodNotAllowed(req.method().to_string(), allowed.to_vec()),
+            req,
+        )
     }
 
     /// 404 `ProblemDetails` for an unknown path this dialect claims.
@@ -321,8 +325,8 @@ impl PascalError {
         Self::at(Reason::Invalid(errors), req)
     }
 
-    /// A body the shared body layer (or a stock extractor's safety net) refused: 413, 415, or
-    /// the 400 envelope naming what is wrong.
+    /// A body the shared body layer (or a stock extractor) refused: 413, 415, or the 400
+    /// envelope naming what is wrong.
     pub fn from_body(rejection: &BodyRejection, req: &HttpRequest) -> Self {
         let invalid = |code: &str, message: &str, metadata: BTreeMap<String, Option<String>>| {
             Reason::Invalid(vec![error_message(
@@ -415,7 +419,7 @@ impl std::fmt::Display for PascalError {
             Reason::Unauthorized(r) => write!(f, "unauthenticated: {r:?}"),
             Reason::ServiceAccountKey => f.write_str("forbidden: service account API key"),
             Reason::Invalid(errors) => write!(f, "invalid request: {} error(s)", errors.len()),
-            Reason::MethodNotAllowed(m) => write!(f, "method {m} not allowed"),
+            Reason::MethodNotAllowed(m, _) => write!(f, "method {m} not allowed"),
             Reason::NoRoute => f.write_str("no route"),
             Reason::TooLarge(limit) => write!(f, "body over {limit} bytes"),
             Reason::UnsupportedMediaType => f.write_str("unsupported media type"),
@@ -507,7 +511,7 @@ impl ResponseError for PascalError {
             Reason::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Reason::ServiceAccountKey => StatusCode::FORBIDDEN,
             Reason::Invalid(_) => StatusCode::BAD_REQUEST,
-            Reason::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Reason::MethodNotAllowed(..) => StatusCode::METHOD_NOT_ALLOWED,
             Reason::NoRoute => StatusCode::NOT_FOUND,
             Reason::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Reason::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -540,15 +544,14 @@ impl ResponseError for PascalError {
                 )]),
             ),
             Reason::Invalid(errors) => json_response(status, &failure(errors.clone())),
-            Reason::MethodNotAllowed(method) => {
-                let mut res = problem(
-                    status,
-                    &format!("The {method} method is not allowed here; use GET or PUT."),
-                    context,
-                );
-                set_header(&mut res, header::ALLOW, ALLOWED_METHODS);
-                res
-            }
+            Reason::MethodNotAllowed(method, allowed) => problem(
+                status,
+                &format!(
+                    "The {method} method is not allowed here; use {}.",
+                    alternatives(allowed)
+                ),
+                context,
+            ),
             Reason::NoRoute => problem(status, "No resource matches this path.", context),
             Reason::TooLarge(limit) => problem(
                 status,
@@ -564,39 +567,72 @@ impl ResponseError for PascalError {
     }
 }
 
-/// The 404 for paths under `/api/workspace/` that no route matches (the server's fallback).
-pub fn render_no_route(req: &HttpRequest) -> HttpResponse {
-    PascalError::no_route(req).error_response()
+/// `GET or PUT`, `GET, PATCH or DELETE`: the methods a client may use instead.
+fn alternatives(allowed: &[Method]) -> String {
+    match allowed.split_last() {
+        None => "another method".to_owned(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => {
+            let rest: Vec<&str> = rest.iter().map(Method::as_str).collect();
+            format!("{} or {last}", rest.join(", "))
+        }
+    }
 }
 
-/// An injected fault (admin API) in this dialect's shapes: the envelope for 400 and 404,
-/// `ProblemDetails` otherwise, with `Retry-After` when the rule sets it.
-pub fn render_fault(req: &HttpRequest, fault: &Fault) -> HttpResponse {
-    let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let envelope = |code: &str| {
-        json_response(
-            status,
-            &failure(vec![error_message(
-                code,
-                fault.message.clone(),
-                None,
-                BTreeMap::new(),
-                MessageType::System,
-            )]),
-        )
-    };
-    let mut res = match status {
-        StatusCode::BAD_REQUEST => envelope("BadRequest"),
-        StatusCode::NOT_FOUND => envelope("NotFound"),
-        _ => problem(status, &fault.message, &Context::of(req)),
-    };
-    if status == StatusCode::UNAUTHORIZED {
-        set_header(&mut res, header::WWW_AUTHENTICATE, "Bearer");
+impl SurfaceError for PascalError {
+    /// The envelope for 400 and 404, `ProblemDetails` otherwise, with `Retry-After` when the
+    /// rule sets it.
+    fn fault(req: &HttpRequest, fault: &Fault) -> HttpResponse {
+        let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let envelope = |code: &str| {
+            json_response(
+                status,
+                &failure(vec![error_message(
+                    code,
+                    fault.message.clone(),
+                    None,
+                    BTreeMap::new(),
+                    MessageType::System,
+                )]),
+            )
+        };
+        let mut res = match status {
+            StatusCode::BAD_REQUEST => envelope("BadRequest"),
+            StatusCode::NOT_FOUND => envelope("NotFound"),
+            _ => problem(status, &fault.message, &Context::of(req)),
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            set_header(&mut res, header::WWW_AUTHENTICATE, "Bearer");
+        }
+        if let Some(seconds) = fault.retry_after {
+            set_header(&mut res, header::RETRY_AFTER, &seconds.to_string());
+        }
+        res
     }
-    if let Some(seconds) = fault.retry_after {
-        set_header(&mut res, header::RETRY_AFTER, &seconds.to_string());
+
+    fn method_not_allowed(req: &HttpRequest, allowed: &[Method]) -> HttpResponse {
+        Self::method_not_allowed(req, allowed).error_response()
     }
-    res
+
+    /// `ProblemDetails` for paths under `/api/workspace/` that no route matches.
+    fn not_found(req: &HttpRequest) -> HttpResponse {
+        Self::no_route(req).error_response()
+    }
+
+    /// A stock extractor's rejection as ASP.NET model binding answers it (the body's 413, 415 or
+    /// 400 envelope; a query string or path that does not bind, 400); any other by its status.
+    fn rejection(req: &HttpRequest, error: &actix_web::Error) -> HttpResponse {
+        let refused = if let Some(json) = error.as_error::<JsonPayloadError>() {
+            Self::from_body(&json.into(), req)
+        } else if error.as_error::<QueryPayloadError>().is_some() {
+            Self::unreadable("query string", req)
+        } else if error.as_error::<PathError>().is_some() {
+            Self::unreadable("path", req)
+        } else {
+            return rejection_as_fault::<Self>(req, error);
+        };
+        refused.error_response()
+    }
 }
 
 #[cfg(test)]

@@ -47,15 +47,16 @@ pub static DIALECT: Pascal = Pascal;
 #[derive(Debug)]
 pub struct Pascal;
 
-static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
-    name: "account-profile",
-    prefixes: &[routes::PREFIX],
-    not_found: error::render_no_route,
-    preview: Some(Preview {
-        path: routes::PROFILE_PATH,
-        credential: PreviewCredential::BearerToken,
-    }),
-}];
+/// `account-profile`, rendered by [`error::PascalError`].
+const SURFACE: SurfaceSpec =
+    SurfaceSpec::new::<error::PascalError>("account-profile", &[routes::PREFIX]).with_preview(
+        Preview {
+            path: routes::PROFILE_PATH,
+            credential: PreviewCredential::BearerToken,
+        },
+    );
+
+static SURFACES: [SurfaceSpec; 1] = [SURFACE];
 
 impl Dialect for Pascal {
     fn surfaces(&self) -> &'static [SurfaceSpec] {

@@ -9,14 +9,18 @@
 //! Field issues are translated from core field names ([`platform_field`], [`users_me_field`]) and
 //! garde paths ([`garde_issues`]) to wire names here. This module also renders the framework
 //! rejections ([`BodyRejection`]), unmatched paths (404), wrong methods (405) and admin-injected
-//! faults in each surface's envelope. Internal error text is logged, never rendered.
+//! faults in each surface's envelope ([`SurfaceError`], applied by `gateway_http::resource`).
+//! Internal error text is logged, never rendered.
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
-    http::{StatusCode, header},
+    http::{Method, StatusCode, header},
 };
 use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
-use gateway_http::faults::Fault;
+use gateway_http::{
+    SurfaceError,
+    faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
+};
 
 use crate::{
     extract::BodyRejection,
@@ -25,10 +29,6 @@ use crate::{
         users_me::ErrorDetail,
     },
 };
-
-/// `Retry-After` seconds on a 429 whose cause gives none. The gateway has no rate limiter of its
-/// own; its 429s come from fault injection, where a test suite wants to retry soon.
-pub const DEFAULT_RETRY_AFTER_SECS: u32 = 1;
 
 /// The JSON type a request field must have, for type errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -328,7 +328,6 @@ pub struct PlatformError {
     detail: String,
     errors: Option<Vec<WireIssue>>,
     retry_after: Option<u32>,
-    allow: Option<&'static str>,
 }
 
 impl PlatformError {
@@ -340,7 +339,6 @@ impl PlatformError {
             detail: detail.into(),
             errors: None,
             retry_after: (kind == PlatformErrorType::RateLimit).then_some(DEFAULT_RETRY_AFTER_SECS),
-            allow: None,
         }
     }
 
@@ -364,17 +362,6 @@ impl PlatformError {
             ..Self::new(
                 PlatformErrorType::Validation,
                 format!("Validation error: {summary}"),
-            )
-        }
-    }
-
-    /// A 405 naming the allowed methods.
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self {
-            allow: Some(allow),
-            ..Self::new(
-                PlatformErrorType::MethodNotAllowed,
-                PlatformErrorType::MethodNotAllowed.label(),
             )
         }
     }
@@ -474,35 +461,35 @@ impl ResponseError for PlatformError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = self.allow {
-            res.insert_header((header::ALLOW, allow));
-        }
         res.json(self.envelope())
     }
 }
 
-/// The `platform` 404 for unmatched paths it claims.
-pub fn platform_not_found(_: &HttpRequest) -> HttpResponse {
-    PlatformError::new(
-        PlatformErrorType::NotFound,
-        PlatformErrorType::NotFound.label(),
-    )
-    .error_response()
-}
-
-/// An injected fault in the `platform` envelope: the fault's status and message, the type of that
-/// status, and `Retry-After` on 429 (and whenever the rule gives one).
-pub fn platform_fault(_: &HttpRequest, fault: &Fault) -> HttpResponse {
-    let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let kind = PlatformErrorType::from_status(status);
-    let default_retry =
-        (status == StatusCode::TOO_MANY_REQUESTS).then_some(DEFAULT_RETRY_AFTER_SECS);
-    PlatformError {
-        status,
-        retry_after: fault.retry_after.or(default_retry),
-        ..PlatformError::new(kind, fault.message.clone())
+impl SurfaceError for PlatformError {
+    /// The fault's status and message, the type of that status, and `Retry-After` on 429 (and
+    /// whenever the rule gives one).
+    fn fault(_: &HttpRequest, fault: &Fault) -> HttpResponse {
+        let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let kind = PlatformErrorType::from_status(status);
+        let default_retry =
+            (status == StatusCode::TOO_MANY_REQUESTS).then_some(DEFAULT_RETRY_AFTER_SECS);
+        PlatformError {
+            status,
+            retry_after: fault.retry_after.or(default_retry),
+            ..PlatformError::new(kind, fault.message.clone())
+        }
+        .error_response()
     }
-    .error_response()
+
+    fn method_not_allowed(_: &HttpRequest, _: &[Method]) -> HttpResponse {
+        let kind = PlatformErrorType::MethodNotAllowed;
+        PlatformError::new(kind, kind.label()).error_response()
+    }
+
+    fn not_found(_: &HttpRequest) -> HttpResponse {
+        let kind = PlatformErrorType::NotFound;
+        PlatformError::new(kind, kind.label()).error_response()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -547,7 +534,6 @@ pub struct UsersMeError {
     class: &'static str,
     message: String,
     retry_after: Option<u32>,
-    allow: Option<&'static str>,
 }
 
 impl UsersMeError {
@@ -559,7 +545,6 @@ impl UsersMeError {
             message: message.into(),
             retry_after: (status == StatusCode::TOO_MANY_REQUESTS)
                 .then_some(DEFAULT_RETRY_AFTER_SECS),
-            allow: None,
         }
     }
 
@@ -571,14 +556,6 @@ impl UsersMeError {
             .collect::<Vec<_>>()
             .join("; ");
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, summary)
-    }
-
-    /// A 405 naming the allowed methods.
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        Self {
-            allow: Some(allow),
-            ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
-        }
     }
 
     /// The exception class this error carries.
@@ -665,30 +642,32 @@ impl ResponseError for UsersMeError {
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
-        if let Some(allow) = self.allow {
-            res.insert_header((header::ALLOW, allow));
-        }
         res.json(ErrorDetail {
             detail: [self.class.to_owned(), self.message.clone()],
         })
     }
 }
 
-/// The `users-me` 404 for unmatched paths it claims.
-pub fn users_me_not_found(_: &HttpRequest) -> HttpResponse {
-    UsersMeError::new(StatusCode::NOT_FOUND, "Not Found").error_response()
-}
-
-/// An injected fault in the `users-me` envelope: the fault's status and message, the class the
-/// client registers for that status, and `Retry-After` on 429 (and whenever the rule gives one).
-pub fn users_me_fault(_: &HttpRequest, fault: &Fault) -> HttpResponse {
-    let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let base = UsersMeError::new(status, fault.message.clone());
-    UsersMeError {
-        retry_after: fault.retry_after.or(base.retry_after),
-        ..base
+impl SurfaceError for UsersMeError {
+    /// The fault's status and message, the class the client registers for that status, and
+    /// `Retry-After` on 429 (and whenever the rule gives one).
+    fn fault(_: &HttpRequest, fault: &Fault) -> HttpResponse {
+        let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let base = UsersMeError::new(status, fault.message.clone());
+        UsersMeError {
+            retry_after: fault.retry_after.or(base.retry_after),
+            ..base
+        }
+        .error_response()
     }
-    .error_response()
+
+    fn method_not_allowed(_: &HttpRequest, _: &[Method]) -> HttpResponse {
+        UsersMeError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed").error_response()
+    }
+
+    fn not_found(_: &HttpRequest) -> HttpResponse {
+        UsersMeError::new(StatusCode::NOT_FOUND, "Not Found").error_response()
+    }
 }
 
 #[cfg(test)]

@@ -53,26 +53,25 @@ pub static DIALECT: Snake = Snake;
 #[derive(Debug)]
 pub struct Snake;
 
-static SURFACES: [SurfaceSpec; 2] = [
-    SurfaceSpec {
-        name: "platform",
-        prefixes: &[routes::PLATFORM_USER],
-        not_found: error::platform_not_found,
-        preview: Some(Preview {
+/// `platform`, rendered by [`error::PlatformError`].
+const PLATFORM_SURFACE: SurfaceSpec =
+    SurfaceSpec::new::<error::PlatformError>("platform", &[routes::PLATFORM_USER]).with_preview(
+        Preview {
             path: routes::PLATFORM_USER,
             credential: PreviewCredential::BearerToken,
-        }),
-    },
-    SurfaceSpec {
-        name: "users-me",
-        prefixes: &["/users", "/auth"],
-        not_found: error::users_me_not_found,
-        preview: Some(Preview {
-            path: "/users/me",
+        },
+    );
+
+/// `users-me`, rendered by [`error::UsersMeError`].
+const USERS_ME_SURFACE: SurfaceSpec =
+    SurfaceSpec::new::<error::UsersMeError>("users-me", &["/users", "/auth"]).with_preview(
+        Preview {
+            path: routes::USERS_ME,
             credential: PreviewCredential::BearerToken,
-        }),
-    },
-];
+        },
+    );
+
+static SURFACES: [SurfaceSpec; 2] = [PLATFORM_SURFACE, USERS_ME_SURFACE];
 
 impl Dialect for Snake {
     fn surfaces(&self) -> &'static [SurfaceSpec] {

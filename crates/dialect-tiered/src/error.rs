@@ -1,14 +1,19 @@
 //! Every error this surface answers with: known errors (pretty-printed JSON + the known-error
-//! headers), the vendor's plain-text `StatusError`s, and the one table that maps each core
-//! [`ErrorKind`] to a status and a wire rendering. Internal details never reach clients.
+//! headers), the vendor's plain-text `StatusError`s, the one table that maps each core
+//! [`ErrorKind`] to a status and a wire rendering, and the kit's renderers ([`SurfaceError`]:
+//! injected faults, 405, 404). Internal details never reach clients.
 
 use actix_web::{
-    HttpResponse, ResponseError,
-    http::{StatusCode, header},
+    HttpRequest, HttpResponse, ResponseError,
+    http::{Method, StatusCode, header},
 };
 use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
+use gateway_http::{
+    SurfaceError,
+    faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
+};
 
-use crate::known::KnownError;
+use crate::{known::KnownError, respond};
 
 /// Marks a 500 answer so the response middleware adds the request id to its text.
 #[derive(Debug, Clone, Copy)]
@@ -241,7 +246,7 @@ impl ResponseError for TieredError {
                 let mut res = text_response(status, INTERNAL_TEXT.to_owned());
                 if status == StatusCode::SERVICE_UNAVAILABLE {
                     res.headers_mut()
-                        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+                        .insert(header::RETRY_AFTER, DEFAULT_RETRY_AFTER_SECS.into());
                 }
                 res.extensions_mut().insert(InternalErrorMarker);
                 res
@@ -265,6 +270,37 @@ pub fn text_response(status: StatusCode, message: String) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "text/plain; charset=utf-8"))
         .body(message)
+}
+
+impl SurfaceError for TieredError {
+    /// The vendor's plain-text `StatusError`, with `Retry-After` if the rule gives one.
+    fn fault(_: &HttpRequest, fault: &Fault) -> HttpResponse {
+        let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = text_response(status, fault.message.clone());
+        if let Some(secs) = fault.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, secs.into());
+        }
+        res
+    }
+
+    /// Plain text (spec §7.2).
+    fn method_not_allowed(_: &HttpRequest, _: &[Method]) -> HttpResponse {
+        text_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed".to_owned(),
+        )
+    }
+
+    /// CORS preflights succeed, everything else is a plain-text 404 (spec §11 choice), finished
+    /// like every answer of this surface.
+    fn not_found(req: &HttpRequest) -> HttpResponse {
+        let res = if req.method() == Method::OPTIONS {
+            respond::preflight()
+        } else {
+            text_response(StatusCode::NOT_FOUND, "Not found".to_owned())
+        };
+        respond::finish(req, res)
+    }
 }
 
 #[cfg(test)]

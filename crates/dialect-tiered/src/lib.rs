@@ -54,15 +54,14 @@ pub static DIALECT: Tiered = Tiered;
 #[derive(Debug)]
 pub struct Tiered;
 
-static SURFACES: [SurfaceSpec; 1] = [SurfaceSpec {
-    name: "users",
-    prefixes: &["/api/v1"],
-    not_found: routes::render_unmatched,
-    preview: Some(Preview {
+/// `users`, rendered by [`error::TieredError`].
+const SURFACE: SurfaceSpec = SurfaceSpec::new::<error::TieredError>("users", &["/api/v1"])
+    .with_preview(Preview {
         path: "/api/v1/users/{id}",
         credential: PreviewCredential::ProjectServerKey,
-    }),
-}];
+    });
+
+static SURFACES: [SurfaceSpec; 1] = [SURFACE];
 
 impl Dialect for Tiered {
     fn surfaces(&self) -> &'static [SurfaceSpec] {

@@ -1,114 +1,66 @@
 //! The route table of this surface, mounted at the root of the listener: `/health`,
-//! `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/projects/...`, each scope wrapped with the
-//! fault-injection and response middlewares, with a plain-text 405 per resource and a
-//! plain-text 404 per scope. Plus the admin routes mounted inside the server's `/admin` scope.
+//! `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/projects/...`. Each resource is mounted
+//! with `gateway_http::resource` (this surface's faults, a plain-text 405 with `Allow`); each
+//! scope finishes every answer as the vendor does ([`respond::decorate`]: CORS preflights,
+//! request ids, the override-error-status rewrite), and leaves unmatched paths to the server's
+//! fallback, which answers the surface's plain-text 404 ([`crate::DIALECT`]). Plus the admin
+//! routes mounted inside the server's `/admin` scope.
 
 use actix_web::{
-    HttpRequest, HttpResponse,
-    http::StatusCode,
+    guard,
     middleware::from_fn,
     web::{self, ServiceConfig},
 };
-use gateway_core::Surface;
-use gateway_http::faults::{self, Fault};
+use gateway_http::resource;
 
 use crate::{
-    error::{TieredError, text_response},
+    SURFACE,
     handlers::{self, admin},
     respond,
     tokens::KeyCell,
 };
 
-/// Plain-text 404 for unknown routes of this surface (spec §11 choice).
-pub async fn not_found() -> HttpResponse {
-    text_response(StatusCode::NOT_FOUND, "Not found".to_owned())
-}
-
-/// Plain-text 405 for known routes with another method (spec §7.2).
-pub async fn method_not_allowed() -> Result<HttpResponse, TieredError> {
-    Err(TieredError::text(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-    ))
-}
-
-/// An injected fault, as the vendor's plain-text `StatusError` (with `Retry-After` if given).
-pub fn render_fault(_req: &HttpRequest, fault: &Fault) -> HttpResponse {
-    let status = fault.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut res = text_response(status, fault.message.clone());
-    if let Some(secs) = fault.retry_after
-        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&secs.to_string())
-    {
-        res.headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, value);
-    }
-    res
-}
-
 /// Mounts the vendor routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(web::Data::new(KeyCell::default()));
     cfg.service(
-        web::resource("/health")
-            .wrap(from_fn(|req, next| {
-                faults::apply(Surface::Users, render_fault, req, next)
-            }))
+        web::scope("/health")
+            // `/health` itself only: the paths below it are no route of this surface.
+            .guard(guard::fn_guard(|ctx| ctx.head().uri.path() == "/health"))
             .wrap(from_fn(respond::decorate))
-            .route(web::get().to(handlers::health::health))
-            .default_service(web::to(method_not_allowed)),
+            .service(resource(&SURFACE, "").get(handlers::health::health)),
     );
     cfg.service(
         web::scope("/api/v1/users")
-            .wrap(from_fn(|req, next| {
-                faults::apply(Surface::Users, render_fault, req, next)
-            }))
             .wrap(from_fn(respond::decorate))
             .service(
-                web::resource("/me")
-                    .route(web::get().to(handlers::get_me::get_me))
-                    .route(web::patch().to(handlers::patch_me::patch_me))
-                    .route(web::delete().to(handlers::delete_me::delete_me))
-                    .default_service(web::to(method_not_allowed)),
+                resource(&SURFACE, "/me")
+                    .get(handlers::get_me::get_me)
+                    .patch(handlers::patch_me::patch_me)
+                    .delete(handlers::delete_me::delete_me),
             )
             .service(
-                web::resource("/{user_id}")
-                    .route(web::get().to(handlers::get_user::get_user))
-                    .route(web::patch().to(handlers::patch_user::patch_user))
-                    .route(web::delete().to(handlers::delete_user::delete_user))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .default_service(web::to(not_found)),
+                resource(&SURFACE, "/{user_id}")
+                    .get(handlers::get_user::get_user)
+                    .patch(handlers::patch_user::patch_user)
+                    .delete(handlers::delete_user::delete_user),
+            ),
     );
     cfg.service(
         web::scope("/api/v1/auth")
-            .wrap(from_fn(|req, next| {
-                faults::apply(Surface::Users, render_fault, req, next)
-            }))
             .wrap(from_fn(respond::decorate))
+            .service(resource(&SURFACE, "/oauth/token").post(handlers::oauth_token::oauth_token))
             .service(
-                web::resource("/oauth/token")
-                    .route(web::post().to(handlers::oauth_token::oauth_token))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .service(
-                web::resource("/sessions/current/refresh")
-                    .route(web::post().to(handlers::refresh_session::refresh_session))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .default_service(web::to(not_found)),
+                resource(&SURFACE, "/sessions/current/refresh")
+                    .post(handlers::refresh_session::refresh_session),
+            ),
     );
     cfg.service(
         web::scope("/api/v1/projects")
-            .wrap(from_fn(|req, next| {
-                faults::apply(Surface::Users, render_fault, req, next)
-            }))
             .wrap(from_fn(respond::decorate))
             .service(
-                web::resource("/{project_id}/.well-known/jwks.json")
-                    .route(web::get().to(handlers::jwks::jwks))
-                    .default_service(web::to(method_not_allowed)),
-            )
-            .default_service(web::to(not_found)),
+                resource(&SURFACE, "/{project_id}/.well-known/jwks.json").get(handlers::jwks::jwks),
+            ),
     );
 }
 
@@ -129,15 +81,4 @@ pub fn configure_admin(cfg: &mut ServiceConfig) {
         web::resource("/projects/{id}/users/{user_id}/sessions")
             .route(web::post().to(admin::mint_session::mint_session)),
     );
-}
-
-/// The answer to an unmatched path of this surface: CORS preflights succeed, everything else is
-/// a plain-text 404, finished like every answer of this surface.
-pub fn render_unmatched(req: &HttpRequest) -> HttpResponse {
-    let res = if req.method() == actix_web::http::Method::OPTIONS {
-        respond::preflight()
-    } else {
-        text_response(StatusCode::NOT_FOUND, "Not found".to_owned())
-    };
-    respond::finish(req, res)
 }

@@ -16,8 +16,6 @@ use gateway_core::{Gateway, NewProject, NewUser, UserStatus};
 use gateway_http::{HttpLimits, admin::AdminToken};
 use serde_json::{Value, json};
 
-use crate::routes;
-
 const ADMIN: &str = "in-process-admin";
 
 async fn app() -> (
@@ -46,7 +44,7 @@ async fn app() -> (
             )
             .default_service(web::to(|req: actix_web::HttpRequest| async move {
                 assert!(claims(req.path()));
-                routes::render_unmatched(&req)
+                <crate::error::TieredError as gateway_http::SurfaceError>::not_found(&req)
             })),
     )
     .await;

@@ -3,11 +3,25 @@
 //! unmatched-path 404s, OpenAPI documents and Swagger, which surface a path belongs to, console
 //! previews, the test suites' list of surfaces) derives from the registry; nothing else lists
 //! them.
+//!
+//! A surface's answers that are not its handlers' (injected faults, 405s, 404s, framework
+//! rejections) are rendered by its error type through [`SurfaceError`]; [`SurfaceSpec::new`]
+//! takes them from there, and [`crate::resource`] applies them to every resource.
 
-use actix_web::{HttpRequest, HttpResponse, web::ServiceConfig};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, http::Method, web::ServiceConfig};
 use utoipa::openapi::OpenApi;
 
-use crate::FallbackRender;
+use crate::faults::{Fault, FaultRender};
+
+/// Renders a surface's 404 for a path no route matched.
+pub type NotFoundRender = fn(&HttpRequest) -> HttpResponse;
+
+/// Renders a surface's 405; the methods are those the resource answers, in registration order
+/// (the resource helper adds them as `Allow`).
+pub type MethodNotAllowedRender = fn(&HttpRequest, &[Method]) -> HttpResponse;
+
+/// Re-renders an error that left a resource of the surface (`None`: the response stands).
+pub type ErrorRender = fn(&HttpRequest, &actix_web::Error) -> Option<HttpResponse>;
 
 /// How the console reads a user through a surface (its "current user" read).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,19 +42,108 @@ pub enum PreviewCredential {
     ProjectServerKey,
 }
 
-/// One surface of a dialect: its name, the path prefixes it owns, its 404 and its preview.
+/// One surface of a dialect: its name, the path prefixes it owns, its renderers and its preview.
+/// Built with [`SurfaceSpec::new`] from the surface's error type.
 #[derive(Debug, Clone, Copy)]
 pub struct SurfaceSpec {
     /// The surface name (`gateway_core::Surface::as_str` for the gateway's surfaces); also the
-    /// name of its OpenAPI document, `/openapi/<name>.json`.
+    /// name of its OpenAPI document, `/openapi/<name>.json`, and of its fault rules.
     pub name: &'static str,
     /// Path prefixes the surface owns, on segment boundaries. When prefixes of two surfaces
     /// nest (`/api/v1` and `/api/v1/user`), the longest one that matches wins.
     pub prefixes: &'static [&'static str],
     /// The 404 for an unmatched path under one of the prefixes, in the surface's envelope.
-    pub not_found: FallbackRender,
+    pub not_found: NotFoundRender,
+    /// The 405 for a method a resource does not answer.
+    pub method_not_allowed: MethodNotAllowedRender,
+    /// An injected fault's status, in the surface's envelope.
+    pub fault: FaultRender,
+    /// Errors that leave a resource, re-rendered for the request.
+    pub rerender: ErrorRender,
     /// The console's read of a user through this surface, if it has one.
     pub preview: Option<Preview>,
+}
+
+impl SurfaceSpec {
+    /// The surface `name`, owning `prefixes`, rendered by its error type `E`; no preview.
+    pub const fn new<E: SurfaceError>(
+        name: &'static str,
+        prefixes: &'static [&'static str],
+    ) -> Self {
+        Self {
+            name,
+            prefixes,
+            not_found: E::not_found,
+            method_not_allowed: E::method_not_allowed,
+            fault: E::fault,
+            rerender: rerender::<E>,
+            preview: None,
+        }
+    }
+
+    /// With the console's read of a user through this surface.
+    pub const fn with_preview(self, preview: Preview) -> Self {
+        Self {
+            preview: Some(preview),
+            ..self
+        }
+    }
+}
+
+/// The error type of a surface, rendering what the kit answers for the surface, in its envelope.
+/// A dialect supplies these renderers and nothing else; [`crate::resource`] applies them.
+pub trait SurfaceError: ResponseError + Sized + 'static {
+    /// An injected fault: its status (`fault.status`, else the surface's choice), message and
+    /// `Retry-After` (`fault.retry_after`, else the surface's default).
+    fn fault(req: &HttpRequest, fault: &Fault) -> HttpResponse;
+
+    /// The 405 for a method the resource does not answer; `allowed` are the methods it does (the
+    /// resource helper sets `Allow` from them).
+    fn method_not_allowed(req: &HttpRequest, allowed: &[Method]) -> HttpResponse;
+
+    /// The 404 for a path under the surface's prefixes that no route matches.
+    fn not_found(req: &HttpRequest) -> HttpResponse;
+
+    /// This error, answered to `req`, when its `error_response` lacks something only the
+    /// request has (a request id, a path); `None` (the default): the response stands.
+    fn render(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        let _ = req;
+        None
+    }
+
+    /// An error of another type that left a resource (a framework rejection): by default its
+    /// status rendered like an injected fault, with the status's reason as message (the cause of
+    /// a 5xx is logged, never sent).
+    fn rejection(req: &HttpRequest, error: &actix_web::Error) -> HttpResponse {
+        rejection_as_fault::<Self>(req, error)
+    }
+}
+
+/// The default [`SurfaceError::rejection`]: the error's status rendered like an injected fault,
+/// with the status's reason as message; the cause of a 5xx is logged, never sent.
+pub fn rejection_as_fault<E: SurfaceError>(
+    req: &HttpRequest,
+    error: &actix_web::Error,
+) -> HttpResponse {
+    let status = error.as_response_error().status_code();
+    if status.is_server_error() {
+        tracing::error!(%error, "framework error");
+    }
+    let fault = Fault {
+        status: Some(status),
+        retry_after: None,
+        message: status.canonical_reason().unwrap_or("Error").to_owned(),
+        latency: std::time::Duration::ZERO,
+    };
+    E::fault(req, &fault)
+}
+
+/// [`SurfaceError::render`] for the surface's own errors, [`SurfaceError::rejection`] for others.
+fn rerender<E: SurfaceError>(req: &HttpRequest, error: &actix_web::Error) -> Option<HttpResponse> {
+    match error.as_error::<E>() {
+        Some(own) => own.render(req),
+        None => Some(E::rejection(req, error)),
+    }
 }
 
 /// A wire dialect: one crate, one value implementing this, one line in the server's registry.
@@ -125,24 +228,30 @@ impl Registry {
 mod tests {
     use super::*;
 
-    fn nothing(_: &HttpRequest) -> HttpResponse {
-        HttpResponse::NotFound().finish()
+    #[derive(Debug)]
+    struct Bare;
+    impl std::fmt::Display for Bare {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("bare")
+        }
+    }
+    impl ResponseError for Bare {}
+    impl SurfaceError for Bare {
+        fn fault(_: &HttpRequest, _: &Fault) -> HttpResponse {
+            HttpResponse::ServiceUnavailable().finish()
+        }
+        fn method_not_allowed(_: &HttpRequest, _: &[Method]) -> HttpResponse {
+            HttpResponse::MethodNotAllowed().finish()
+        }
+        fn not_found(_: &HttpRequest) -> HttpResponse {
+            HttpResponse::NotFound().finish()
+        }
     }
 
     struct Two;
     static SPECS: [SurfaceSpec; 2] = [
-        SurfaceSpec {
-            name: "narrow",
-            prefixes: &["/api/v1/user"],
-            not_found: nothing,
-            preview: None,
-        },
-        SurfaceSpec {
-            name: "wide",
-            prefixes: &["/api/v1", "/other"],
-            not_found: nothing,
-            preview: None,
-        },
+        SurfaceSpec::new::<Bare>("narrow", &["/api/v1/user"]),
+        SurfaceSpec::new::<Bare>("wide", &["/api/v1", "/other"]),
     ];
     impl Dialect for Two {
         fn surfaces(&self) -> &'static [SurfaceSpec] {

@@ -10,11 +10,9 @@ use std::{
 };
 
 use actix_web::{
-    Error, HttpMessage, HttpRequest, HttpResponse,
-    body::{EitherBody, MessageBody},
+    HttpMessage, HttpRequest, HttpResponse,
     dev::{ServiceRequest, ServiceResponse},
     http::StatusCode,
-    middleware::Next,
     web,
 };
 use gateway_core::{Gateway, Surface};
@@ -113,6 +111,11 @@ impl From<FaultSpec> for FaultRuleSpec {
 /// Longest added latency, in milliseconds.
 pub const MAX_LATENCY_MS: u64 = 60_000;
 
+/// `Retry-After` seconds on a 429 or 503 whose cause gives none (a rule without `retry_after`, a
+/// core rate limit or outage). The gateway has no rate limiter of its own; its 429s come from
+/// fault injection, where a test suite wants to retry soon.
+pub const DEFAULT_RETRY_AFTER_SECS: u32 = 1;
+
 impl FaultRuleSpec {
     /// Checks the rule and builds it (with a fresh id) without storing it: refuses an unknown
     /// surface, a status outside 400-599, a bad probability, a status together with a dropped
@@ -210,10 +213,8 @@ pub struct FaultRule {
 }
 
 impl FaultRule {
-    fn matches(&self, surface: Surface, method: &str, path: &str) -> bool {
-        self.surface
-            .as_deref()
-            .is_none_or(|s| s == surface.as_str())
+    fn matches(&self, surface: &str, method: &str, path: &str) -> bool {
+        self.surface.as_deref().is_none_or(|s| s == surface)
             && self.method.as_deref().is_none_or(|m| m == method)
             && self.path.as_deref().is_none_or(|p| path.starts_with(p))
             && self.remaining != Some(0)
@@ -314,18 +315,12 @@ impl Faults {
         self.lock().clear();
     }
 
-    /// Whether a rule with a user filter could fire for this request (so the caller must be
-    /// resolved before [`Faults::fire`]).
-    pub fn needs_caller(&self, surface: Surface, method: &str, path: &str) -> bool {
+    /// Whether a rule with a user filter could fire for this request of `surface` (by name), so
+    /// the caller must be resolved before [`Faults::fire`].
+    pub fn needs_caller(&self, surface: &str, method: &str, path: &str) -> bool {
         self.lock()
             .iter()
             .any(|r| r.user.is_some() && r.matches(surface, method, path))
-    }
-
-    /// The first matching rule that fires for this request, counting the firing.
-    pub fn take(&self, surface: Surface, method: &str, path: &str) -> Option<Fault> {
-        self.fire(surface, method, path, None)
-            .map(|(fault, _, _)| fault)
     }
 
     /// The first matching rule that fires for this request (rules with a user filter match only
@@ -333,7 +328,7 @@ impl Faults {
     /// whether to drop the connection.
     pub fn fire(
         &self,
-        surface: Surface,
+        surface: &'static str,
         method: &str,
         path: &str,
         caller: Option<&Caller>,
@@ -354,7 +349,7 @@ impl Faults {
         let status = rule.status.and_then(|s| StatusCode::from_u16(s).ok());
         let fired = FaultFired {
             rule: rule.id,
-            surface: surface.as_str(),
+            surface,
             effect: rule.effect(),
             status: rule.status,
         };
@@ -415,23 +410,27 @@ fn unverified_subject(token: &str) -> Option<String> {
     claims.get("sub")?.as_str().map(str::to_owned)
 }
 
-/// Resolves who is calling `surface`: an API key or an access token of that surface (verified,
-/// user loaded), else the unverified `sub` of a JWT (which only decides whether a fault fires).
-pub async fn resolve_caller(req: &HttpRequest, surface: Surface) -> Option<Caller> {
+/// Resolves who is calling `surface` (by name): an API key or a gateway access token of that
+/// surface (verified, user loaded), else the unverified `sub` of a JWT (which only decides whether
+/// a fault fires).
+pub async fn resolve_caller(req: &HttpRequest, surface: &str) -> Option<Caller> {
     let gateway = req.app_data::<web::Data<Gateway>>()?.clone();
     let tokens = req.app_data::<web::Data<Tokens>>()?.clone();
     let candidates = credential_candidates(req);
-    for c in &candidates {
-        let presented = if crate::auth::looks_like_key(surface, c) {
-            Presented::ApiKey(c.clone())
-        } else {
-            Presented::Token(c.clone())
-        };
-        if let Ok(found) = crate::auth::verify(&gateway, &tokens, surface, &presented).await {
-            return Some(Caller {
-                id: found.user.id.to_string(),
-                username: Some(found.user.username),
-            });
+    // Only the gateway's own surfaces have credentials to verify.
+    if let Ok(surface) = surface.parse::<Surface>() {
+        for c in &candidates {
+            let presented = if crate::auth::looks_like_key(surface, c) {
+                Presented::ApiKey(c.clone())
+            } else {
+                Presented::Token(c.clone())
+            };
+            if let Ok(found) = crate::auth::verify(&gateway, &tokens, surface, &presented).await {
+                return Some(Caller {
+                    id: found.user.id.to_string(),
+                    username: Some(found.user.username),
+                });
+            }
         }
     }
     let id = candidates.iter().find_map(|c| unverified_subject(c))?;
@@ -445,35 +444,27 @@ pub async fn resolve_caller(req: &HttpRequest, surface: Surface) -> Option<Calle
 /// Renders a fault's status in a dialect's envelope.
 pub type FaultRender = fn(&HttpRequest, &Fault) -> HttpResponse;
 
-/// Applies the fault rules of `surface` before the dialect's handler runs. Use with
-/// `actix_web::middleware::from_fn(move |req, next| faults::apply(Surface::X, render, req, next))`.
-/// A fired rule is recorded in the request's extensions as [`FaultFired`].
-pub async fn apply<B: MessageBody + 'static>(
-    surface: Surface,
+/// Runs the fault rules of `surface` (by name) for `req` before its handler: waits a fired
+/// rule's latency, then answers for it (`render` of the rule's status, or a dropped connection)
+/// or hands the request back to be served. A fired rule is recorded in the request's extensions
+/// as [`FaultFired`]. The resource helper ([`crate::resource`]) calls this for every resource.
+pub async fn intercept(
+    surface: &'static str,
     render: FaultRender,
     req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, Error> {
+) -> Result<ServiceRequest, ServiceResponse> {
     let Some(faults) = req.app_data::<web::Data<Faults>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+        return Ok(req);
     };
-    let method = req.method().as_str().to_owned();
-    let path = req.path().to_owned();
-    let caller = if faults.needs_caller(surface, &method, &path) {
+    let caller = if faults.needs_caller(surface, req.method().as_str(), req.path()) {
         resolve_caller(req.request(), surface).await
     } else {
         None
     };
     let Some((fault, fired, drop_connection)) =
-        faults.fire(surface, &method, &path, caller.as_ref())
+        faults.fire(surface, req.method().as_str(), req.path(), caller.as_ref())
     else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+        return Ok(req);
     };
     req.extensions_mut().insert(fired);
     if !fault.latency.is_zero() {
@@ -481,18 +472,15 @@ pub async fn apply<B: MessageBody + 'static>(
     }
     if drop_connection {
         let (http_req, _) = req.into_parts();
-        return Ok(ServiceResponse::new(http_req, dropped_connection()).map_into_right_body());
+        return Err(ServiceResponse::new(http_req, dropped_connection()));
     }
     match fault.status {
         Some(_) => {
             let (http_req, _) = req.into_parts();
             let res = render(&http_req, &fault);
-            Ok(ServiceResponse::new(http_req, res).map_into_right_body())
+            Err(ServiceResponse::new(http_req, res))
         }
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
+        None => Ok(req),
     }
 }
 

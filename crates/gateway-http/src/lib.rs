@@ -1,5 +1,6 @@
-//! actix-web glue shared by every dialect: access tokens, the credential extractor, request ids,
-//! and the helpers each dialect uses to answer framework rejections in its own envelope.
+//! actix-web glue shared by every dialect (the dialect kit): the dialect contract and registry,
+//! the resource helper that applies faults, 405s and error rendering once for every surface,
+//! the body layer, the credential verifier, access tokens, request ids and the admin guard.
 //!
 //! Depends on `gateway-core` only; never on storage or on a dialect.
 
@@ -8,17 +9,17 @@ pub mod auth;
 pub mod body;
 pub mod deadline;
 pub mod dialect;
-pub mod fallback;
 pub mod faults;
 pub mod openapi;
 pub mod request_id;
+pub mod resource;
 pub mod tokens;
 pub mod verified;
 
 pub use auth::{Auth, AuthError, AuthFailure, AuthPolicy, Authenticated, Credential, Presented};
-pub use dialect::{Dialect, Registry, SurfaceSpec};
-pub use fallback::{Fallback, FallbackRender};
+pub use dialect::{Dialect, Registry, SurfaceError, SurfaceSpec};
 pub use request_id::request_id;
+pub use resource::resource;
 pub use tokens::{AccessClaims, FixedToken, IssuedToken, TokenError, Tokens};
 pub use verified::VerifiedCache;
 
