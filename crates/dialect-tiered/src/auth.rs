@@ -1,21 +1,22 @@
 //! Who is calling: the vendor's `parseAuth` (spec §4.2), in its order. Body parsing comes first
-//! (as in `createSmartRequest`), then the access type, project id, access token, project, keys,
-//! branch and finally the user of the token. Route-level checks (allowed access types, `me`
+//! (as in `createSmartRequest`), then the project headers (access type, project id), the access
+//! token, the project, its keys and the branch. Route-level checks (allowed access types, `me`
 //! without a user) are the handlers'.
 //!
-//! The token's user must exist and be in good standing (`User::standing`); otherwise the
-//! request has no user, the vendor's path for a token whose user cannot be loaded. The token's
-//! refresh session is not consulted, as in the vendor (`decodeAccessToken` checks the JWT only).
-//!
-//! This surface does not use `gateway_http::Auth`: its credentials are a project's keys plus an
-//! optional user token, and every refusal has its own known error, so the whole check sequence
-//! lives here.
+//! The user credential goes through the shared verifier (`gateway_http::auth::identify`) under
+//! [`TieredAuth`]: the token is read from the `access-token` header, verified as this vendor's
+//! ES256 token of the request's project with its anonymous and restricted rules
+//! ([`verify_token`]), and its user loaded. A token whose user is gone, or not in good standing
+//! (`User::standing`), leaves the request without a user: the vendor's path for a token whose
+//! user cannot be loaded. The token's refresh session is not consulted, as in the vendor
+//! (`decodeAccessToken` checks the JWT only).
 
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use chrono::Utc;
-use gateway_core::{ErrorKind, Gateway, Project, ProjectKey, Standing, User, UserId};
+use gateway_core::{ErrorKind, Gateway, Project, ProjectKey, Standing, Surface, User, UserId};
+use gateway_http::{AuthFailure, AuthPolicy, Presented, Refusal, TokenSubject, auth::identify};
 use uuid::Uuid;
 
 use crate::{
@@ -113,139 +114,190 @@ pub async fn find_project(gateway: &Gateway, raw: &str) -> Result<Option<Project
     }
 }
 
-/// Runs the vendor's check sequence. `Ok(None)`: no access type, an anonymous request.
-pub async fn parse(
-    req: &HttpRequest,
-    gateway: &Gateway,
-    keys: &KeyCell,
-) -> Result<Option<Caller>, TieredError> {
-    let project_id = headers::get(req, "project-id");
-    let branch_id = headers::get(req, "branch-id").unwrap_or_else(|| "main".to_owned());
-    let access_type = headers::get(req, "access-type");
-    let publishable = headers::get(req, "publishable-client-key");
-    let secret = headers::get(req, "secret-server-key");
-    let super_secret = headers::get(req, "super-secret-admin-key");
-    let admin_token = headers::get(req, "admin-access-token");
-    let access_token = headers::get(req, "access-token");
-    let allow_anonymous = headers::is_true(req, "allow-anonymous-user");
-    let allow_restricted = allow_anonymous || headers::is_true(req, "allow-restricted-user");
+/// The credential rules of this surface in the shared verifier.
+#[derive(Debug)]
+pub struct TieredAuth;
 
-    // 1-4: header combinations.
-    let key_or_token = publishable.is_some()
-        || secret.is_some()
-        || super_secret.is_some()
-        || admin_token.is_some();
-    let Some(access_type) = access_type else {
-        if key_or_token {
-            return Err(KnownError::project_key_without_access_type().into());
-        }
-        return Ok(None);
-    };
-    let access_type = match access_type.as_str() {
-        "client" => AccessType::Client,
-        "server" => AccessType::Server,
-        "admin" => AccessType::Admin,
-        other => return Err(KnownError::invalid_access_type(other).into()),
-    };
-    let Some(project_id) = project_id else {
-        return Err(KnownError::access_type_without_project_id(access_type.as_str()).into());
-    };
+impl AuthPolicy for TieredAuth {
+    type Error = TieredError;
+    const SURFACE: Surface = Surface::Users;
 
-    // 5: the access token, verified before the project is looked up.
-    let claims = match &access_token {
-        None => None,
-        Some(token) => {
-            let key = keys.get(gateway).await?;
-            Some(verify_token(
-                &key,
-                token,
-                &config::base_url(req),
-                &project_id,
-                allow_anonymous,
-                allow_restricted,
-            )?)
-        }
-    };
-
-    // 6: the project.
-    let Some(project) = find_project(gateway, &project_id).await? else {
-        return Err(KnownError::current_project_not_found(&project_id).into());
-    };
-    let pid = project.id.to_string();
-
-    // 7: the keys of the access type.
-    if admin_token.is_some() {
-        return Err(KnownError::unparsable_admin_access_token().into());
+    /// The user's access token: `x-hexclave-access-token` / `x-stack-access-token`.
+    fn presented(req: &HttpRequest) -> Result<Option<Presented>, TieredError> {
+        Ok(headers::get(req, "access-token").map(Presented::Token))
     }
-    match access_type {
-        AccessType::Client => match publishable.as_deref() {
-            None if project.require_publishable_client_key => {
-                return Err(KnownError::publishable_client_key_required(&pid).into());
+
+    /// Step 5: the vendor's token of the request's project ([`verify_token`]), before the
+    /// project is looked up.
+    async fn verify_token(
+        req: &HttpRequest,
+        token: &str,
+    ) -> Result<TokenSubject, Refusal<TieredError>> {
+        let (Some(gateway), Some(keys)) = (
+            req.app_data::<web::Data<Gateway>>(),
+            req.app_data::<web::Data<KeyCell>>(),
+        ) else {
+            return Err(Refusal::Answer(unregistered()));
+        };
+        let key = keys
+            .get(gateway)
+            .await
+            .map_err(|e| Refusal::Answer(e.into()))?;
+        let allow_anonymous = headers::is_true(req, "allow-anonymous-user");
+        let claims = verify_token(
+            &key,
+            token,
+            &config::base_url(req),
+            &headers::get(req, "project-id").unwrap_or_default(),
+            allow_anonymous,
+            allow_anonymous || headers::is_true(req, "allow-restricted-user"),
+        )
+        .map_err(Refusal::Answer)?;
+        // A token naming no user id names no user that can be loaded.
+        let user = claims
+            .sub
+            .parse::<UserId>()
+            .map_err(|_| AuthFailure::UserGone)?;
+        Ok(TokenSubject {
+            user,
+            session: None,
+        })
+    }
+
+    /// The only refusal the verifier can still make here concerns the token itself.
+    fn refuse(_: &HttpRequest, _: AuthFailure, _: Option<&Presented>) -> TieredError {
+        KnownError::unparsable_access_token().into()
+    }
+
+    /// A token whose user cannot be loaded is a request without a user.
+    fn anonymous(failure: AuthFailure) -> bool {
+        failure == AuthFailure::UserGone
+    }
+}
+
+fn unregistered() -> TieredError {
+    TieredError::Internal(gateway_core::CoreError::internal(
+        "tiered dialect state is not registered",
+    ))
+}
+
+/// The project headers (spec §4.2 steps 1-4): the access type and the project id, when the
+/// request has an access type.
+#[derive(Debug)]
+struct Scope {
+    access_type: AccessType,
+    project_id: String,
+}
+
+impl Scope {
+    /// Steps 1-4. `Ok(None)`: no access type, an anonymous request.
+    fn of(req: &HttpRequest) -> Result<Option<Self>, TieredError> {
+        const KEYS_AND_TOKENS: [&str; 4] = [
+            "publishable-client-key",
+            "secret-server-key",
+            "super-secret-admin-key",
+            "admin-access-token",
+        ];
+        let key_or_token = KEYS_AND_TOKENS
+            .into_iter()
+            .any(|name| headers::get(req, name).is_some());
+        let Some(access_type) = headers::get(req, "access-type") else {
+            if key_or_token {
+                return Err(KnownError::project_key_without_access_type().into());
             }
-            None => {}
-            Some(key) => match check_publishable_key(&project, key) {
-                Ok(()) => {}
-                Err(KeyFailure::Required) => {
+            return Ok(None);
+        };
+        let access_type = match access_type.as_str() {
+            "client" => AccessType::Client,
+            "server" => AccessType::Server,
+            "admin" => AccessType::Admin,
+            other => return Err(KnownError::invalid_access_type(other).into()),
+        };
+        let Some(project_id) = headers::get(req, "project-id") else {
+            return Err(KnownError::access_type_without_project_id(access_type.as_str()).into());
+        };
+        Ok(Some(Self {
+            access_type,
+            project_id,
+        }))
+    }
+
+    /// Steps 6-8: the project, the keys of the access type, the branch.
+    async fn project(&self, req: &HttpRequest, gateway: &Gateway) -> Result<Project, TieredError> {
+        let Some(project) = find_project(gateway, &self.project_id).await? else {
+            return Err(KnownError::current_project_not_found(&self.project_id).into());
+        };
+        let pid = project.id.to_string();
+        if headers::get(req, "admin-access-token").is_some() {
+            return Err(KnownError::unparsable_admin_access_token().into());
+        }
+        match self.access_type {
+            AccessType::Client => match headers::get(req, "publishable-client-key").as_deref() {
+                None if project.require_publishable_client_key => {
                     return Err(KnownError::publishable_client_key_required(&pid).into());
                 }
-                Err(KeyFailure::Invalid) => {
-                    return Err(KnownError::invalid_publishable_client_key(&pid).into());
-                }
+                None => {}
+                Some(key) => match check_publishable_key(&project, key) {
+                    Ok(()) => {}
+                    Err(KeyFailure::Required) => {
+                        return Err(KnownError::publishable_client_key_required(&pid).into());
+                    }
+                    Err(KeyFailure::Invalid) => {
+                        return Err(KnownError::invalid_publishable_client_key(&pid).into());
+                    }
+                },
             },
-        },
-        AccessType::Server => match secret.as_deref() {
-            None => return Err(KnownError::server_authentication_required().into()),
-            Some(key) if !project.accepts(ProjectKey::SecretServer, key) => {
-                return Err(KnownError::invalid_secret_server_key(&pid).into());
+            AccessType::Server => match headers::get(req, "secret-server-key").as_deref() {
+                None => return Err(KnownError::server_authentication_required().into()),
+                Some(key) if !project.accepts(ProjectKey::SecretServer, key) => {
+                    return Err(KnownError::invalid_secret_server_key(&pid).into());
+                }
+                Some(_) => {}
+            },
+            AccessType::Admin => {
+                return Err(match headers::get(req, "super-secret-admin-key") {
+                    None => KnownError::admin_authentication_required(),
+                    Some(_) => KnownError::invalid_super_secret_admin_key(&pid),
+                }
+                .into());
             }
-            Some(_) => {}
-        },
-        AccessType::Admin => {
-            return Err(match super_secret {
-                None => KnownError::admin_authentication_required(),
-                Some(_) => KnownError::invalid_super_secret_admin_key(&pid),
-            }
-            .into());
         }
+        // Only after the keys, so branches cannot be probed without them.
+        let branch_id = headers::get(req, "branch-id").unwrap_or_else(|| "main".to_owned());
+        if branch_id != "main" {
+            return Err(KnownError::branch_does_not_exist(&branch_id).into());
+        }
+        Ok(project)
     }
+}
 
-    // 8: the branch (only after the keys, so branches cannot be probed without them).
-    if branch_id != "main" {
-        return Err(KnownError::branch_does_not_exist(&branch_id).into());
-    }
-
-    // The user of the token; a deleted user is simply no user, and so is a user who is not in
-    // good standing (the core rule; the vendor has no banned state, so such a user is treated
-    // like one that cannot be loaded).
-    let user = match &claims {
-        None => None,
-        Some(c) => match c.sub.parse::<UserId>() {
-            Err(_) => None,
-            Ok(id) => load_servable(gateway, id).await?,
-        },
+/// Runs the vendor's check sequence. `Ok(None)`: no access type, an anonymous request.
+pub async fn parse(req: &HttpRequest, gateway: &Gateway) -> Result<Option<Caller>, TieredError> {
+    let Some(scope) = Scope::of(req)? else {
+        return Ok(None);
     };
+    // Step 5 (and the token's user, which only ever yields a user or none).
+    let identified = identify::<TieredAuth>(req).await?;
+    let project = scope.project(req, gateway).await?;
     Ok(Some(Caller {
-        access_type,
+        access_type: scope.access_type,
         project,
-        user,
+        user: identified.and_then(|caller| servable(caller.user)),
     }))
 }
 
-/// The user `id` if it exists and may be served (`User::standing` is good); `None` otherwise.
-pub async fn load_servable(gateway: &Gateway, id: UserId) -> Result<Option<User>, TieredError> {
-    match gateway.user(id).await {
-        Ok(user) if user.standing() == Standing::Good => Ok(Some(user)),
-        Ok(user) => {
-            tracing::debug!(
-                user_id = %user.id,
-                standing = ?user.standing(),
-                "tiered token of a user not in good standing: no user"
-            );
-            Ok(None)
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e.into()),
+/// The user, if it may be served: a user not in good standing is treated like one that cannot
+/// be loaded (the core rule; the vendor has no banned state).
+fn servable(user: User) -> Option<User> {
+    if user.standing() == Standing::Good {
+        return Some(user);
     }
+    tracing::debug!(
+        user_id = %user.id,
+        standing = ?user.standing(),
+        "tiered token of a user not in good standing: no user"
+    );
+    None
 }
 
 /// Verifies an access token for `project_id` (spec §4.2 step 5) under the issuer base `base`.
@@ -309,19 +361,14 @@ impl FromRequest for Smart {
         let req = req.clone();
         let payload = payload.take();
         Box::pin(async move {
-            let (Some(gateway), Some(keys)) = (
-                req.app_data::<web::Data<Gateway>>(),
-                req.app_data::<web::Data<KeyCell>>(),
-            ) else {
-                return Err(TieredError::Internal(gateway_core::CoreError::internal(
-                    "tiered dialect state is not registered",
-                )));
+            let Some(gateway) = req.app_data::<web::Data<Gateway>>() else {
+                return Err(unregistered());
             };
             let body = body::read_and_parse(&req, payload).await?;
             if let Some((platform, sdk, version)) = headers::client_version(&req) {
                 tracing::debug!(%platform, %sdk, %version, "tiered client");
             }
-            let auth = parse(&req, gateway, keys).await?;
+            let auth = parse(&req, gateway).await?;
             Ok(Smart { body, auth })
         })
     }

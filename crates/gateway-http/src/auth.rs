@@ -1,5 +1,7 @@
-//! The credential extractor. A dialect says where its credential lives and how errors look (an
-//! [`AuthPolicy`]); [`Auth<P>`] verifies the credential against the core and yields the user.
+//! The credential verifier and extractor. A dialect says where its credential lives, how its
+//! access tokens verify, how refusals look and whom it admits (an [`AuthPolicy`]);
+//! [`authenticate`] (and the [`Auth<P>`] extractor) verifies a required credential against the
+//! core and yields the user, [`identify`] an optional one.
 
 use std::{future::Future, marker::PhantomData, pin::Pin};
 
@@ -115,8 +117,33 @@ impl From<AuthError> for CoreError {
     }
 }
 
-/// A dialect's credential rules: where the credential lives, how a refusal looks, and which
-/// verified callers it admits.
+/// The subject of a verified access token: whose it is, and the session it stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The user the token names.
+    pub user: UserId,
+    /// The session that must still be active for the token to be good (`None`: none is checked).
+    pub session: Option<Uuid>,
+}
+
+/// Why a policy hook stopped a credential check: a typed refusal, rendered by
+/// [`AuthPolicy::refuse`], or an answer the policy rendered itself (a vendor's own error).
+#[derive(Debug)]
+pub enum Refusal<E> {
+    /// A typed refusal.
+    Failure(AuthFailure),
+    /// The policy's own answer.
+    Answer(E),
+}
+
+impl<E> From<AuthFailure> for Refusal<E> {
+    fn from(failure: AuthFailure) -> Self {
+        Self::Failure(failure)
+    }
+}
+
+/// A dialect's credential rules: where the credential lives, how its access tokens verify, how a
+/// refusal looks, and which verified callers it admits.
 pub trait AuthPolicy: 'static {
     /// The dialect's error type; built from `CoreError` kinds.
     type Error: ResponseError + From<CoreError> + 'static;
@@ -124,6 +151,22 @@ pub trait AuthPolicy: 'static {
     const SURFACE: Surface;
     /// Reads the credential from the request, without I/O. `Ok(None)` when there is none.
     fn presented(req: &HttpRequest) -> Result<Option<Presented>, Self::Error>;
+    /// Verifies an access token presented to this surface and names its subject. Default: a
+    /// gateway access token of [`Self::SURFACE`] ([`Tokens::verify`]: HS256, audience, issuer,
+    /// expiry), whose `sid` names the session that must be active. A dialect whose tokens are its
+    /// vendor's verifies them here, with the vendor's rules on their claims.
+    fn verify_token(
+        req: &HttpRequest,
+        token: &str,
+    ) -> impl Future<Output = Result<TokenSubject, Refusal<Self::Error>>> {
+        std::future::ready(match req.app_data::<web::Data<Tokens>>() {
+            Some(tokens) => gateway_subject(tokens, Self::SURFACE, token).map_err(Refusal::Failure),
+            None => Err(Refusal::Answer(Self::failed(
+                req,
+                CoreError::internal("token state is not registered"),
+            ))),
+        })
+    }
     /// Renders a refused credential (default: a core `Unauthenticated` error).
     fn refuse(
         req: &HttpRequest,
@@ -142,6 +185,13 @@ pub trait AuthPolicy: 'static {
     fn failed(req: &HttpRequest, error: CoreError) -> Self::Error {
         let _ = req;
         error.into()
+    }
+    /// Under [`identify`] (an optional credential): whether this refusal leaves the request
+    /// without a caller instead of refusing it, for vendors that serve a credential whose user
+    /// cannot be loaded as an anonymous request. Default: never.
+    fn anonymous(failure: AuthFailure) -> bool {
+        let _ = failure;
+        false
     }
 }
 
@@ -167,9 +217,67 @@ pub fn looks_like_key(surface: Surface, value: &str) -> bool {
     gateway_core::credentials::parse_api_key(surface, value).is_some()
 }
 
-/// Verifies `presented` for `surface`: a token must be valid for the surface, its session (if
-/// it names one) still active and its user existing; a key must be valid, unrevoked, and of an
-/// existing user.
+/// The subject of a gateway access token of `surface` ([`Tokens::verify`]).
+pub fn gateway_subject(
+    tokens: &Tokens,
+    surface: Surface,
+    token: &str,
+) -> Result<TokenSubject, AuthFailure> {
+    let claims = tokens.verify(token, surface).map_err(|e| match e {
+        TokenError::Expired => AuthFailure::Expired,
+        TokenError::Invalid => AuthFailure::Invalid,
+    })?;
+    let user = claims.sub.parse().map_err(|_| AuthFailure::Invalid)?;
+    Ok(TokenSubject {
+        user,
+        session: claims.sid,
+    })
+}
+
+/// The caller a verified token subject names: its user must exist, and the session it names (if
+/// any) must still be active.
+pub async fn load(gateway: &Gateway, subject: TokenSubject) -> Result<Authenticated, AuthError> {
+    let user = match gateway.user(subject.user).await {
+        Ok(user) => user,
+        Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => {
+            return Err(AuthError::Refused(AuthFailure::UserGone));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(sid) = subject.session
+        && !gateway.session_is_active(sid).await?
+    {
+        return Err(AuthError::Refused(AuthFailure::SessionRevoked));
+    }
+    Ok(Authenticated {
+        user,
+        credential: Credential::Token {
+            session: subject.session,
+        },
+    })
+}
+
+/// The caller an API key of `surface` names: valid, unrevoked, of an existing user.
+async fn api_key(
+    gateway: &Gateway,
+    surface: Surface,
+    key: &str,
+) -> Result<Authenticated, AuthError> {
+    match gateway.authenticate_api_key(surface, key).await {
+        Ok((key, user)) => Ok(Authenticated {
+            user,
+            credential: Credential::ApiKey { key_id: key.id },
+        }),
+        Err(e) if e.kind() == gateway_core::ErrorKind::Unauthenticated => {
+            Err(AuthError::Refused(AuthFailure::KeyInvalid))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Verifies `presented` for `surface` with the gateway's own tokens: a token must be valid for
+/// the surface, its session (if it names one) still active and its user existing; a key must be
+/// valid, unrevoked, and of an existing user.
 pub async fn verify(
     gateway: &Gateway,
     tokens: &Tokens,
@@ -178,69 +286,79 @@ pub async fn verify(
 ) -> Result<Authenticated, AuthError> {
     match presented {
         Presented::Token(token) => {
-            let claims = tokens.verify(token, surface).map_err(|e| match e {
-                TokenError::Expired => AuthError::Refused(AuthFailure::Expired),
-                TokenError::Invalid => AuthError::Refused(AuthFailure::Invalid),
-            })?;
-            let id: UserId = claims
-                .sub
-                .parse()
-                .map_err(|_| AuthError::Refused(AuthFailure::Invalid))?;
-            let user = match gateway.user(id).await {
-                Ok(user) => user,
-                Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => {
-                    return Err(AuthError::Refused(AuthFailure::UserGone));
-                }
-                Err(e) => return Err(e.into()),
-            };
-            if let Some(sid) = claims.sid
-                && !gateway.session_is_active(sid).await?
-            {
-                return Err(AuthError::Refused(AuthFailure::SessionRevoked));
-            }
-            Ok(Authenticated {
-                user,
-                credential: Credential::Token {
-                    session: claims.sid,
-                },
-            })
+            let subject = gateway_subject(tokens, surface, token).map_err(AuthError::Refused)?;
+            load(gateway, subject).await
         }
-        Presented::ApiKey(key) => match gateway.authenticate_api_key(surface, key).await {
-            Ok((key, user)) => Ok(Authenticated {
-                user,
-                credential: Credential::ApiKey { key_id: key.id },
-            }),
-            Err(e) if e.kind() == gateway_core::ErrorKind::Unauthenticated => {
-                Err(AuthError::Refused(AuthFailure::KeyInvalid))
-            }
-            Err(e) => Err(e.into()),
-        },
+        Presented::ApiKey(key) => api_key(gateway, surface, key).await,
     }
 }
 
-/// Verifies the caller of `req` under policy `P`: reads the credential, verifies it, and asks
-/// the policy to admit the caller. Every dialect authenticates through this.
-pub async fn authenticate<P: AuthPolicy>(req: &HttpRequest) -> Result<Authenticated, P::Error> {
-    let presented = P::presented(req)?;
-    let Some(presented) = presented else {
-        return Err(P::refuse(req, AuthFailure::Missing, None));
-    };
-    let (Some(gateway), Some(tokens)) = (
-        req.app_data::<web::Data<Gateway>>(),
-        req.app_data::<web::Data<Tokens>>(),
-    ) else {
-        return Err(P::failed(
+/// Verifies `presented` under policy `P` (tokens through [`AuthPolicy::verify_token`]), without
+/// admitting the caller.
+async fn check<P: AuthPolicy>(
+    req: &HttpRequest,
+    presented: &Presented,
+) -> Result<Authenticated, Refusal<P::Error>> {
+    let Some(gateway) = req.app_data::<web::Data<Gateway>>() else {
+        return Err(Refusal::Answer(P::failed(
             req,
             CoreError::internal("gateway state is not registered"),
-        ));
+        )));
     };
-    let caller = match verify(gateway, tokens, P::SURFACE, &presented).await {
-        Ok(caller) => caller,
-        Err(AuthError::Refused(failure)) => return Err(P::refuse(req, failure, Some(&presented))),
-        Err(AuthError::Core(e)) => return Err(P::failed(req, e)),
+    let found = match presented {
+        Presented::Token(token) => {
+            let subject = P::verify_token(req, token).await?;
+            load(gateway, subject).await
+        }
+        Presented::ApiKey(key) => api_key(gateway, P::SURFACE, key).await,
     };
+    found.map_err(|e| match e {
+        AuthError::Refused(failure) => Refusal::Failure(failure),
+        AuthError::Core(e) => Refusal::Answer(P::failed(req, e)),
+    })
+}
+
+/// A refusal as policy `P` answers it.
+fn answer<P: AuthPolicy>(
+    req: &HttpRequest,
+    refusal: Refusal<P::Error>,
+    presented: &Presented,
+) -> P::Error {
+    match refusal {
+        Refusal::Failure(failure) => P::refuse(req, failure, Some(presented)),
+        Refusal::Answer(e) => e,
+    }
+}
+
+/// Verifies the caller of `req` under policy `P`: reads the credential (required), verifies it,
+/// and asks the policy to admit the caller. Every dialect authenticates through this or
+/// [`identify`].
+pub async fn authenticate<P: AuthPolicy>(req: &HttpRequest) -> Result<Authenticated, P::Error> {
+    let Some(presented) = P::presented(req)? else {
+        return Err(P::refuse(req, AuthFailure::Missing, None));
+    };
+    let caller = check::<P>(req, &presented)
+        .await
+        .map_err(|r| answer::<P>(req, r, &presented))?;
     P::admit(req, &caller)?;
     Ok(caller)
+}
+
+/// The caller of `req` under policy `P`, for routes where the credential is optional: `None`
+/// when the request presents none, or when the policy treats the refusal as no caller
+/// ([`AuthPolicy::anonymous`]); otherwise as [`authenticate`].
+pub async fn identify<P: AuthPolicy>(req: &HttpRequest) -> Result<Option<Authenticated>, P::Error> {
+    let Some(presented) = P::presented(req)? else {
+        return Ok(None);
+    };
+    match check::<P>(req, &presented).await {
+        Ok(caller) => {
+            P::admit(req, &caller)?;
+            Ok(Some(caller))
+        }
+        Err(Refusal::Failure(failure)) if P::anonymous(failure) => Ok(None),
+        Err(refusal) => Err(answer::<P>(req, refusal, &presented)),
+    }
 }
 
 /// Extracts and verifies the caller under policy `P`. A missing or bad credential is a

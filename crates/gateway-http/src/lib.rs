@@ -16,7 +16,10 @@ pub mod resource;
 pub mod tokens;
 pub mod verified;
 
-pub use auth::{Auth, AuthError, AuthFailure, AuthPolicy, Authenticated, Credential, Presented};
+pub use auth::{
+    Auth, AuthError, AuthFailure, AuthPolicy, Authenticated, Credential, Presented, Refusal,
+    TokenSubject,
+};
 pub use dialect::{Dialect, Registry, SurfaceError, SurfaceSpec};
 pub use request_id::request_id;
 pub use resource::resource;
