@@ -6,7 +6,11 @@
 use std::time::Duration;
 
 use base64::Engine as _;
-use gateway_tests::{TestApp, TestDb, sdk, spawn_app, spawn_app_on};
+use gateway_tests::{
+    TestApp, TestDb,
+    http::{Answer, fetch},
+    sdk, spawn_app, spawn_app_on,
+};
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
@@ -33,38 +37,30 @@ struct Fixture {
     session: Session,
 }
 
-/// An answer, read once.
-struct Answer {
-    status: u16,
-    headers: HeaderMap,
-    text: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
+/// The tiered surface's two error shapes, asserted on a shared [`Answer`].
+trait TieredAnswer {
     /// Asserts a known error: status, both headers equal to the body's code, pretty-printed
     /// JSON; returns the body.
+    fn known(&self, status: u16, code: &str) -> Value;
+    /// Asserts a plain-text error and returns its text.
+    fn text_error(&self, status: u16) -> &str;
+}
+
+impl TieredAnswer for Answer {
     fn known(&self, status: u16, code: &str) -> Value {
         assert_eq!(self.status, status, "status of {}", self.text);
         assert_eq!(
-            self.header("x-stack-known-error"),
+            self.header_opt("x-stack-known-error"),
             Some(code),
             "{}",
             self.text
         );
-        assert_eq!(self.header("x-hexclave-known-error"), Some(code));
+        assert_eq!(self.header_opt("x-hexclave-known-error"), Some(code));
         assert_eq!(
-            self.header("content-type"),
+            self.header_opt("content-type"),
             Some("application/json; charset=utf-8")
         );
-        let body = self.json();
+        let body = self.expect_json();
         assert_eq!(body["code"], code);
         assert!(
             self.text.starts_with(
@@ -80,14 +76,13 @@ impl Answer {
         body
     }
 
-    /// Asserts a plain-text error and returns its text.
     fn text_error(&self, status: u16) -> &str {
         assert_eq!(self.status, status, "{}", self.text);
         assert_eq!(
-            self.header("content-type"),
+            self.header_opt("content-type"),
             Some("text/plain; charset=utf-8")
         );
-        assert!(self.header("x-stack-known-error").is_none());
+        assert!(self.header_opt("x-stack-known-error").is_none());
         &self.text
     }
 }
@@ -108,22 +103,10 @@ impl Set for RequestBuilder {
     }
 }
 
-async fn send(rb: RequestBuilder) -> Answer {
-    let res = rb.send().await.expect("request");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let text = res.text().await.expect("body");
-    Answer {
-        status,
-        headers,
-        text,
-    }
-}
-
 async fn create_project(app: &TestApp, body: Value) -> Project {
-    let res = send(app.admin(Method::POST, "/projects").json(&body)).await;
+    let res = fetch(app.admin(Method::POST, "/projects").json(&body)).await;
     assert_eq!(res.status, 201, "{}", res.text);
-    let v = res.json();
+    let v = res.expect_json();
     Project {
         id: v["id"].as_str().unwrap().to_owned(),
         pck: v["publishable_client_key"].as_str().unwrap().to_owned(),
@@ -132,7 +115,7 @@ async fn create_project(app: &TestApp, body: Value) -> Project {
 }
 
 async fn mint(app: &TestApp, project: &str, user: &str, body: Value) -> Session {
-    let res = send(
+    let res = fetch(
         app.admin(
             Method::POST,
             &format!("/projects/{project}/users/{user}/sessions"),
@@ -141,7 +124,7 @@ async fn mint(app: &TestApp, project: &str, user: &str, body: Value) -> Session 
     )
     .await;
     assert_eq!(res.status, 201, "{}", res.text);
-    let v = res.json();
+    let v = res.expect_json();
     Session {
         access: v["access_token"].as_str().unwrap().to_owned(),
         refresh: v["refresh_token"].as_str().unwrap().to_owned(),
@@ -290,7 +273,7 @@ async fn sdk_client_scenario() {
         out.contains(r#""step":"client-refresh-token-revoked-after-delete","ok":true"#),
         "{out}"
     );
-    let gone = send(f.app.admin(Method::GET, &format!("/users/{}", f.user_id))).await;
+    let gone = fetch(f.app.admin(Method::GET, &format!("/users/{}", f.user_id))).await;
     assert_eq!(gone.status, 404);
 }
 
@@ -314,7 +297,7 @@ async fn sdk_server_scenario() {
     env.push(("SECRET_SERVER_KEY", f.project.ssk.clone()));
     env.push(("UNKNOWN_USER_ID", uuid::Uuid::new_v4().to_string()));
     run_sdk("server", env).await;
-    let user = send(f.server(Method::GET, &f.me())).await.json();
+    let user = fetch(f.server(Method::GET, &f.me())).await.expect_json();
     assert_eq!(user["primary_email_verified"], true);
     assert_eq!(user["server_metadata"]["tier"], "server");
 }
@@ -430,15 +413,15 @@ fn assert_schema_error(a: &Answer, route: &str, lines: &[&str]) {
 }
 
 async fn create_team(app: &TestApp, name: &str, member: Option<&str>) -> String {
-    let res = send(
+    let res = fetch(
         app.admin(Method::POST, "/teams")
             .json(&json!({"display_name": name})),
     )
     .await;
     assert_eq!(res.status, 201, "{}", res.text);
-    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let id = res.expect_json()["id"].as_str().unwrap().to_owned();
     if let Some(user) = member {
-        let res = send(
+        let res = fetch(
             app.admin(Method::POST, &format!("/teams/{id}/members"))
                 .json(&json!({"user_id": user})),
         )
@@ -466,7 +449,7 @@ fn token_form(f: &Fixture, refresh: &str, secret: &str) -> RequestBuilder {
 #[tokio::test]
 async fn s01_no_headers_is_access_type_required() {
     let f = fixture().await;
-    let a = send(f.bare(Method::GET, "/api/v1/users/me")).await;
+    let a = fetch(f.bare(Method::GET, "/api/v1/users/me")).await;
     let body = a.known(400, "ACCESS_TYPE_REQUIRED");
     assert_eq!(
         body["error"],
@@ -481,30 +464,30 @@ async fn s01_no_headers_is_access_type_required() {
 async fn s02_header_combinations_are_checked_in_order() {
     let f = fixture().await;
     let path = "/api/v1/users/me";
-    let key_only = send(
+    let key_only = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-project-id", &f.project.id)
             .set("x-stack-publishable-client-key", &f.project.pck),
     )
     .await;
-    let browser = send(
+    let browser = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "browser")
             .set("x-stack-project-id", &f.project.id),
     )
     .await;
-    let no_project = send(
+    let no_project = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "client"),
     )
     .await;
-    let unknown_project = send(
+    let unknown_project = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "client")
             .set("x-stack-project-id", "4f6e0d0e-7e0b-4a59-a8f9-2f1d2b6f0c11"),
     )
     .await;
-    let dev_branch = send(f.client(Method::GET, path).set("x-stack-branch-id", "dev")).await;
+    let dev_branch = fetch(f.client(Method::GET, path).set("x-stack-branch-id", "dev")).await;
     let bodies = json!({
         "key_without_access_type": key_only.known(400, "PROJECT_KEY_WITHOUT_ACCESS_TYPE"),
         "invalid_access_type": browser.known(400, "INVALID_ACCESS_TYPE"),
@@ -533,28 +516,28 @@ async fn s02_header_combinations_are_checked_in_order() {
 async fn s03_project_keys_are_checked() {
     let f = fixture().await;
     let path = "/api/v1/users/me";
-    let bad_pck = send(
+    let bad_pck = fetch(
         f.client(Method::GET, path)
             .set("x-stack-publishable-client-key", "pck_wrong"),
     )
     .await;
-    let no_ssk = send(
+    let no_ssk = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "server")
             .set("x-stack-project-id", &f.project.id),
     )
     .await;
-    let bad_ssk = send(
+    let bad_ssk = fetch(
         f.server(Method::GET, &f.me())
             .set("x-stack-secret-server-key", "ssk_wrong"),
     )
     .await;
-    let client_key_for_server = send(
+    let client_key_for_server = fetch(
         f.server(Method::GET, &f.me())
             .set("x-stack-secret-server-key", &f.project.pck),
     )
     .await;
-    let admin = send(
+    let admin = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "admin")
             .set("x-stack-project-id", &f.project.id),
@@ -565,21 +548,21 @@ async fn s03_project_keys_are_checked() {
     client_key_for_server.known(401, "INVALID_SECRET_SERVER_KEY");
 
     // A project that requires the key refuses keyless clients.
-    let res = send(
+    let res = fetch(
         f.app
             .admin(Method::PATCH, &format!("/projects/{}", f.project.id))
             .json(&json!({"require_publishable_client_key": true})),
     )
     .await;
-    assert_eq!(res.json()["require_publishable_client_key"], true);
-    let keyless = send(
+    assert_eq!(res.expect_json()["require_publishable_client_key"], true);
+    let keyless = fetch(
         f.bare(Method::GET, path)
             .set("x-stack-access-type", "client")
             .set("x-stack-project-id", &f.project.id)
             .set("x-stack-access-token", &f.session.access),
     )
     .await;
-    let sentinel = send(
+    let sentinel = fetch(
         f.client(Method::GET, path)
             .set("x-stack-publishable-client-key", "__stack_public_client__"),
     )
@@ -601,7 +584,7 @@ async fn s03_project_keys_are_checked() {
 #[tokio::test]
 async fn s04_client_without_token_has_no_user() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.bare(Method::GET, "/api/v1/users/me")
             .set("x-stack-access-type", "client")
             .set("x-stack-project-id", &f.project.id)
@@ -628,13 +611,13 @@ async fn s05_bad_tokens_are_unparsable() {
         b64.encode(br#"{"alg":"none","typ":"JWT"}"#),
         parts[1]
     );
-    let jwks = send(f.bare(
+    let jwks = fetch(f.bare(
         Method::GET,
         &format!("/api/v1/projects/{}/.well-known/jwks.json", f.project.id),
     ))
     .await;
     assert_eq!(jwks.status, 200, "{}", jwks.text);
-    let jwk = jwks.json()["keys"][0].clone();
+    let jwk = jwks.expect_json()["keys"][0].clone();
     let mut hs_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
     hs_header.kid = jwk["kid"].as_str().map(str::to_owned);
     let confused = jsonwebtoken::encode(
@@ -649,7 +632,7 @@ async fn s05_bad_tokens_are_unparsable() {
         alg_none.as_str(),
         confused.as_str(),
     ] {
-        let a = send(
+        let a = fetch(
             f.client(Method::GET, "/api/v1/users/me")
                 .set("x-stack-access-token", token),
         )
@@ -663,12 +646,12 @@ async fn s05_bad_tokens_are_unparsable() {
     }
     snap!(
         "s05_unparsable",
-        send(
+        fetch(
             f.client(Method::GET, "/api/v1/users/me")
                 .set("x-stack-access-token", "12341234")
         )
         .await
-        .json()
+        .expect_json()
     );
 }
 
@@ -684,7 +667,7 @@ async fn s06_expired_and_foreign_tokens() {
         json!({"access_token_ttl_secs": -60}),
     )
     .await;
-    let a = send(
+    let a = fetch(
         f.client(Method::GET, "/api/v1/users/me")
             .set("x-stack-access-token", &expired.access),
     )
@@ -713,7 +696,7 @@ async fn s06_expired_and_foreign_tokens() {
 
     let second = create_project(&f.app, json!({"display_name": "Other"})).await;
     let foreign = mint(&f.app, &second.id, &f.user_id, json!({})).await;
-    let b = send(
+    let b = fetch(
         f.client(Method::GET, "/api/v1/users/me")
             .set("x-stack-access-token", &foreign.access),
     )
@@ -734,18 +717,18 @@ async fn s06_expired_and_foreign_tokens() {
 #[tokio::test]
 async fn s07_client_read_has_the_client_keys() {
     let f = fixture().await;
-    let a = send(f.client(Method::GET, "/api/v1/users/me")).await;
+    let a = fetch(f.client(Method::GET, "/api/v1/users/me")).await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.header("cache-control"), Some("no-store, max-age=0"));
-    let id = a.header("x-stack-request-id").unwrap();
-    assert_eq!(a.header("x-hexclave-request-id"), Some(id));
+    assert_eq!(a.header_opt("cache-control"), Some("no-store, max-age=0"));
+    let id = a.header_opt("x-stack-request-id").unwrap();
+    assert_eq!(a.header_opt("x-hexclave-request-id"), Some(id));
     assert!(!a.text.contains('\n'), "success JSON is compact");
-    let user = a.json();
+    let user = a.expect_json();
     assert_eq!(keys(&user), CLIENT_KEYS.to_vec());
     assert_eq!(user["id"], f.user_id.as_str());
     assert_eq!(user["primary_email"], f.email.as_str());
     // Browsers get indented JSON.
-    let pretty = send(
+    let pretty = fetch(
         f.client(Method::GET, "/api/v1/users/me")
             .set("accept", "text/html"),
     )
@@ -759,19 +742,19 @@ async fn s07_client_read_has_the_client_keys() {
 async fn s08_server_read_has_the_server_keys_and_team_view() {
     let f = fixture().await;
     let team = create_team(&f.app, "Jane's Team", Some(&f.user_id)).await;
-    let set = send(
+    let set = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"selected_team_id": team})),
     )
     .await;
     assert_eq!(set.status, 200, "{}", set.text);
-    let a = send(
+    let a = fetch(
         f.server(Method::GET, "/api/v1/users/me")
             .set("x-stack-access-token", &f.session.access),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    let user = a.json();
+    let user = a.expect_json();
     assert_eq!(keys(&user), server_keys());
     assert_eq!(user["selected_team_id"], team.as_str());
     assert_eq!(
@@ -790,7 +773,9 @@ async fn s08_server_read_has_the_server_keys_and_team_view() {
         user["risk_scores"],
         json!({"sign_up": {"bot": 0, "free_trial_abuse": 0}})
     );
-    let client = send(f.client(Method::GET, "/api/v1/users/me")).await.json();
+    let client = fetch(f.client(Method::GET, "/api/v1/users/me"))
+        .await
+        .expect_json();
     assert_eq!(
         keys(&client["selected_team"]),
         [
@@ -808,43 +793,43 @@ async fn s08_server_read_has_the_server_keys_and_team_view() {
 #[tokio::test]
 async fn s09_client_patch_display_name_and_client_metadata() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"display_name": "John Doe"})),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    let user = a.json();
+    let user = a.expect_json();
     assert_eq!(keys(&user), CLIENT_KEYS.to_vec());
     assert_eq!(user["display_name"], "John Doe");
-    let b = send(
+    let b = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"client_metadata": {"key": "value"}})),
     )
     .await;
     assert_eq!(b.status, 200, "{}", b.text);
-    assert_eq!(b.json()["client_metadata"], json!({"key": "value"}));
-    assert_eq!(b.json()["display_name"], "John Doe");
-    snap!("s09_client_patch", b.json());
+    assert_eq!(b.expect_json()["client_metadata"], json!({"key": "value"}));
+    assert_eq!(b.expect_json()["display_name"], "John Doe");
+    snap!("s09_client_patch", b.expect_json());
 }
 
 // Scenario 10: an empty display name is stored and returned as null.
 #[tokio::test]
 async fn s10_empty_display_name_is_null() {
     let f = fixture().await;
-    send(
+    fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"display_name": "Someone"})),
     )
     .await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"display_name": ""})),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.json()["display_name"], Value::Null);
-    let read = send(f.server(Method::GET, &f.me())).await.json();
+    assert_eq!(a.expect_json()["display_name"], Value::Null);
+    let read = fetch(f.server(Method::GET, &f.me())).await.expect_json();
     assert_eq!(read["display_name"], Value::Null);
 }
 
@@ -853,7 +838,7 @@ async fn s10_empty_display_name_is_null() {
 #[tokio::test]
 async fn s11_client_server_metadata_is_an_unknown_property() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"display_name": "Johnny Doe", "server_metadata": {"key": "value"}})),
     )
@@ -863,8 +848,8 @@ async fn s11_client_server_metadata_is_an_unknown_property() {
         "PATCH /api/v1/users/me",
         &["body contains unknown properties: server_metadata"],
     );
-    snap!("s11_unknown_server_metadata", a.json());
-    let read = send(f.server(Method::GET, &f.me())).await.json();
+    snap!("s11_unknown_server_metadata", a.expect_json());
+    let read = fetch(f.server(Method::GET, &f.me())).await.expect_json();
     assert_eq!(read["display_name"], Value::Null);
     assert_eq!(read["server_metadata"], Value::Null);
 }
@@ -873,7 +858,7 @@ async fn s11_client_server_metadata_is_an_unknown_property() {
 #[tokio::test]
 async fn s12_client_cannot_write_server_fields() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"client_read_only_metadata": {"plan": "pro"}})),
     )
@@ -883,7 +868,7 @@ async fn s12_client_cannot_write_server_fields() {
         "PATCH /api/v1/users/me",
         &["body contains unknown properties: client_read_only_metadata"],
     );
-    let b = send(
+    let b = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"password": "x"})),
     )
@@ -893,7 +878,7 @@ async fn s12_client_cannot_write_server_fields() {
         "PATCH /api/v1/users/me",
         &["body contains unknown properties: password"],
     );
-    let c = send(
+    let c = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .set("content-type", "application/json")
             .body(r#"{"risk_scores": {}, "display_name": "x", "country_code": "US"}"#),
@@ -906,7 +891,7 @@ async fn s12_client_cannot_write_server_fields() {
     );
     snap!(
         "s12_client_server_fields",
-        json!([a.json(), b.json(), c.json()])
+        json!([a.expect_json(), b.expect_json(), c.expect_json()])
     );
 }
 
@@ -914,7 +899,7 @@ async fn s12_client_cannot_write_server_fields() {
 #[tokio::test]
 async fn s13_totp_secret_must_be_base64() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"totp_secret_base64": "not-valid-base64"})),
     )
@@ -924,20 +909,20 @@ async fn s13_totp_secret_must_be_base64() {
         "PATCH /api/v1/users/me",
         &["body.totp_secret_base64 is not valid base64"],
     );
-    let b = send(
+    let b = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"totp_secret_base64": "ZXhhbXBsZSB2YWx1ZQ=="})),
     )
     .await;
     assert_eq!(b.status, 200, "{}", b.text);
-    assert_eq!(b.json()["requires_totp_mfa"], true);
-    let c = send(
+    assert_eq!(b.expect_json()["requires_totp_mfa"], true);
+    let c = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"totp_secret_base64": null})),
     )
     .await;
-    assert_eq!(c.json()["requires_totp_mfa"], false);
-    snap!("s13_totp", a.json());
+    assert_eq!(c.expect_json()["requires_totp_mfa"], false);
+    snap!("s13_totp", a.expect_json());
 }
 
 // Scenario 14: client profile images must be base64 image data (plain-text 400 otherwise).
@@ -948,7 +933,7 @@ async fn s14_client_profile_images_must_be_base64() {
         "http://localhost:8101/open-graph-image.png",
         "data:image/not-valid;base64,test",
     ] {
-        let a = send(
+        let a = fetch(
             f.client(Method::PATCH, "/api/v1/users/me")
                 .json(&json!({"profile_image_url": url})),
         )
@@ -956,28 +941,28 @@ async fn s14_client_profile_images_must_be_base64() {
         assert_eq!(a.text_error(400), "Invalid profile image URL");
     }
     let gif = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==";
-    let ok = send(
+    let ok = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"profile_image_url": gif})),
     )
     .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    assert_eq!(ok.json()["profile_image_url"], gif);
+    assert_eq!(ok.expect_json()["profile_image_url"], gif);
     // A server may store an HTTP URL; it is returned unchanged.
     let url = "https://example.com/avatar.png";
-    let server = send(
+    let server = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"profile_image_url": url})),
     )
     .await;
-    assert_eq!(server.json()["profile_image_url"], url);
+    assert_eq!(server.expect_json()["profile_image_url"], url);
 }
 
 // Scenario 15: a server writing an empty profile image URL gets SCHEMA_ERROR.
 #[tokio::test]
 async fn s15_server_empty_profile_image_url_is_not_a_url() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"profile_image_url": ""})),
     )
@@ -1015,14 +1000,14 @@ async fn s16_validation_lists_every_failure() {
         ),
     ];
     for (body, line) in &cases {
-        let a = send(
+        let a = fetch(
             f.client(Method::PATCH, route.split(' ').nth(1).unwrap())
                 .json(body),
         )
         .await;
         assert_schema_error(&a, route, &[line]);
     }
-    let all = send(f.client(Method::PATCH, "/api/v1/users/me").json(&json!({
+    let all = fetch(f.client(Method::PATCH, "/api/v1/users/me").json(&json!({
         "selected_team_id": "team-1",
         "primary_email": "not-an-email",
         "display_name": "x".repeat(257),
@@ -1039,8 +1024,8 @@ async fn s16_validation_lists_every_failure() {
             "body.primary_email must be a valid email",
         ],
     );
-    snap!("s16_every_failure", all.json());
-    let read = send(f.server(Method::GET, &f.me())).await.json();
+    snap!("s16_every_failure", all.expect_json());
+    let read = fetch(f.server(Method::GET, &f.me())).await.expect_json();
     assert_eq!(read["display_name"], Value::Null, "nothing written");
 }
 
@@ -1048,13 +1033,13 @@ async fn s16_validation_lists_every_failure() {
 #[tokio::test]
 async fn s17_body_parsing_errors() {
     let f = fixture().await;
-    let bad_json = send(
+    let bad_json = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .header("content-type", "application/json")
             .body("{\"display_name\":"),
     )
     .await;
-    let xml = send(
+    let xml = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .header("content-type", "application/xml")
             .body("<user/>"),
@@ -1068,7 +1053,7 @@ async fn s17_body_parsing_errors() {
         "Unknown content type in request body: application/xml"
     );
     // The body is parsed before authentication, as the vendor does.
-    let unauthenticated = send(
+    let unauthenticated = fetch(
         f.bare(Method::PATCH, "/api/v1/users/me")
             .header("content-type", "application/xml")
             .body("<a/>"),
@@ -1076,7 +1061,7 @@ async fn s17_body_parsing_errors() {
     .await;
     unauthenticated.known(400, "BODY_PARSING_ERROR");
     // Bodies over the gateway's limit are a plain-text 413, before authentication.
-    let huge = send(
+    let huge = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .set("content-type", "application/json")
             .body(format!("{{\"display_name\":\"{}\"}}", "x".repeat(70_000))),
@@ -1095,7 +1080,7 @@ async fn s18_selected_team_needs_a_membership() {
     let f = fixture().await;
     let foreign = create_team(&f.app, "Not mine", None).await;
     let mine = create_team(&f.app, "Mine", Some(&f.user_id)).await;
-    let a = send(
+    let a = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"selected_team_id": foreign})),
     )
@@ -1109,27 +1094,27 @@ async fn s18_selected_team_needs_a_membership() {
         body["error"],
         format!("User {} is not found in team {foreign}.", f.user_id).as_str()
     );
-    let b = send(
+    let b = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"selected_team_id": mine})),
     )
     .await;
     assert_eq!(b.status, 200, "{}", b.text);
-    assert_eq!(b.json()["selected_team"]["display_name"], "Mine");
-    assert_eq!(b.json()["selected_team_id"], mine.as_str());
-    let c = send(
+    assert_eq!(b.expect_json()["selected_team"]["display_name"], "Mine");
+    assert_eq!(b.expect_json()["selected_team_id"], mine.as_str());
+    let c = fetch(
         f.client(Method::PATCH, "/api/v1/users/me")
             .json(&json!({"selected_team_id": null})),
     )
     .await;
-    assert_eq!(c.json()["selected_team"], Value::Null);
-    assert_eq!(c.json()["selected_team_id"], Value::Null);
+    assert_eq!(c.expect_json()["selected_team"], Value::Null);
+    assert_eq!(c.expect_json()["selected_team_id"], Value::Null);
     let text = scrub(&a.text, &f).replace(&foreign, "[team]");
     snap!(
         "s18_team_membership_not_found",
         serde_json::from_str::<Value>(&text).unwrap()
     );
-    snap!("s18_selected_team", b.json());
+    snap!("s18_selected_team", b.expect_json());
 }
 
 // Scenario 19: an email used by another user -> 409 USER_EMAIL_ALREADY_EXISTS with details.
@@ -1137,7 +1122,7 @@ async fn s18_selected_team_needs_a_membership() {
 async fn s19_email_of_another_user_conflicts() {
     let f = fixture().await;
     f.app.create_user("someone_else").await.unwrap();
-    let a = send(
+    let a = fetch(
         f.server(Method::PATCH, "/api/v1/users/me")
             .set("x-stack-access-token", &f.session.access)
             .json(&json!({"primary_email": "Someone_Else@example.com"})),
@@ -1153,7 +1138,7 @@ async fn s19_email_of_another_user_conflicts() {
         "A user with email \"someone_else@example.com\" already exists."
     );
     snap!("s19_email_conflict", body);
-    let read = send(f.server(Method::GET, &f.me())).await.json();
+    let read = fetch(f.server(Method::GET, &f.me())).await.expect_json();
     assert_eq!(read["primary_email"], f.email.as_str());
 }
 
@@ -1161,19 +1146,21 @@ async fn s19_email_of_another_user_conflicts() {
 #[tokio::test]
 async fn s20_server_writes_three_metadata_tiers() {
     let f = fixture().await;
-    let a = send(f.server(Method::PATCH, &f.me()).json(&json!({
+    let a = fetch(f.server(Method::PATCH, &f.me()).json(&json!({
         "client_metadata": {"theme": "dark"},
         "client_read_only_metadata": {"plan": "pro"},
         "server_metadata": {"stripe": "cus_1"},
     })))
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    let user = a.json();
+    let user = a.expect_json();
     assert_eq!(keys(&user), server_keys());
     assert_eq!(user["client_metadata"], json!({"theme": "dark"}));
     assert_eq!(user["client_read_only_metadata"], json!({"plan": "pro"}));
     assert_eq!(user["server_metadata"], json!({"stripe": "cus_1"}));
-    let client = send(f.client(Method::GET, "/api/v1/users/me")).await.json();
+    let client = fetch(f.client(Method::GET, "/api/v1/users/me"))
+        .await
+        .expect_json();
     assert_eq!(client["client_metadata"], json!({"theme": "dark"}));
     assert_eq!(client["client_read_only_metadata"], json!({"plan": "pro"}));
     assert!(client.get("server_metadata").is_none());
@@ -1184,7 +1171,7 @@ async fn s20_server_writes_three_metadata_tiers() {
 #[tokio::test]
 async fn s21_password_changes_revoke_refresh_tokens() {
     let f = fixture().await;
-    let both = send(f.server(Method::PATCH, &f.me()).json(&json!({
+    let both = fetch(f.server(Method::PATCH, &f.me()).json(&json!({
         "password": "a",
         "password_hash": "$2a$10$VIhIOofSMqGdGlL4wzE//e.77dAQGqNtF/1dT7bqCrVtQuInWy2qi",
     })))
@@ -1193,7 +1180,7 @@ async fn s21_password_changes_revoke_refresh_tokens() {
         both.text_error(400),
         "Cannot set both password and password_hash at the same time."
     );
-    let bad_hash = send(
+    let bad_hash = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"password_hash": "plain"})),
     )
@@ -1202,7 +1189,7 @@ async fn s21_password_changes_revoke_refresh_tokens() {
         bad_hash.text_error(400),
         "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format."
     );
-    let long = send(
+    let long = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"password": "x".repeat(71)})),
     )
@@ -1213,19 +1200,19 @@ async fn s21_password_changes_revoke_refresh_tokens() {
         &["body.password must be at most 70 characters"],
     );
 
-    let before = send(token_form(&f, &f.session.refresh, &f.project.pck)).await;
+    let before = fetch(token_form(&f, &f.session.refresh, &f.project.pck)).await;
     assert_eq!(before.status, 200, "{}", before.text);
-    let ok = send(
+    let ok = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"password": "new-pass"})),
     )
     .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    assert!(!ok.text.contains("new-pass") && ok.json().get("password").is_none());
-    assert_eq!(ok.json()["has_password"], true);
-    let after = send(token_form(&f, &f.session.refresh, &f.project.pck)).await;
+    assert!(!ok.text.contains("new-pass") && ok.expect_json().get("password").is_none());
+    assert_eq!(ok.expect_json()["has_password"], true);
+    let after = fetch(token_form(&f, &f.session.refresh, &f.project.pck)).await;
     after.known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    let hash = send(f.server(Method::PATCH, &f.me()).json(&json!({
+    let hash = fetch(f.server(Method::PATCH, &f.me()).json(&json!({
         "password_hash": "$2a$10$VIhIOofSMqGdGlL4wzE//e.77dAQGqNtF/1dT7bqCrVtQuInWy2qi",
     })))
     .await;
@@ -1237,7 +1224,7 @@ async fn s21_password_changes_revoke_refresh_tokens() {
 async fn s22_client_cannot_address_users_by_id() {
     let f = fixture().await;
     for path in ["/api/v1/users/123".to_owned(), f.me()] {
-        let a = send(f.client(Method::GET, &path)).await;
+        let a = fetch(f.client(Method::GET, &path)).await;
         let body = a.known(401, "INSUFFICIENT_ACCESS_TYPE");
         assert_eq!(
             body["details"],
@@ -1248,13 +1235,13 @@ async fn s22_client_cannot_address_users_by_id() {
             "The x-stack-access-type header must be 'server' or 'admin', but was 'client'."
         );
     }
-    let patch = send(
+    let patch = fetch(
         f.client(Method::PATCH, &f.me())
             .json(&json!({"display_name": "x"})),
     )
     .await;
     patch.known(401, "INSUFFICIENT_ACCESS_TYPE");
-    let delete = send(f.client(Method::DELETE, &f.me())).await;
+    let delete = fetch(f.client(Method::DELETE, &f.me())).await;
     snap!(
         "s22_insufficient_access_type",
         delete.known(401, "INSUFFICIENT_ACCESS_TYPE")
@@ -1265,7 +1252,7 @@ async fn s22_client_cannot_address_users_by_id() {
 #[tokio::test]
 async fn s23_server_unknown_and_malformed_user_ids() {
     let f = fixture().await;
-    let unknown = send(f.server(
+    let unknown = fetch(f.server(
         Method::GET,
         "/api/v1/users/4f6e0d0e-7e0b-4a59-a8f9-2f1d2b6f0c11",
     ))
@@ -1275,13 +1262,13 @@ async fn s23_server_unknown_and_malformed_user_ids() {
         body,
         json!({"code": "USER_NOT_FOUND", "error": "User not found."})
     );
-    let malformed = send(f.server(Method::GET, "/api/v1/users/not-a-uuid")).await;
+    let malformed = fetch(f.server(Method::GET, "/api/v1/users/not-a-uuid")).await;
     assert_schema_error(
         &malformed,
         "GET /api/v1/users/not-a-uuid",
         &["params.user_id must be a valid UUID"],
     );
-    let patch_unknown = send(
+    let patch_unknown = fetch(
         f.server(
             Method::PATCH,
             "/api/v1/users/4f6e0d0e-7e0b-4a59-a8f9-2f1d2b6f0c11",
@@ -1290,13 +1277,13 @@ async fn s23_server_unknown_and_malformed_user_ids() {
     )
     .await;
     patch_unknown.known(404, "USER_NOT_FOUND");
-    let delete_unknown = send(f.server(
+    let delete_unknown = fetch(f.server(
         Method::DELETE,
         "/api/v1/users/4f6e0d0e-7e0b-4a59-a8f9-2f1d2b6f0c11",
     ))
     .await;
     delete_unknown.known(404, "USER_NOT_FOUND");
-    let both = send(
+    let both = fetch(
         f.server(Method::PATCH, "/api/v1/users/nope")
             .json(&json!({"display_name": 5})),
     )
@@ -1309,43 +1296,46 @@ async fn s23_server_unknown_and_malformed_user_ids() {
             "params.user_id must be a valid UUID",
         ],
     );
-    snap!("s23_ids", json!([body, malformed.json(), both.json()]));
+    snap!(
+        "s23_ids",
+        json!([body, malformed.expect_json(), both.expect_json()])
+    );
 }
 
 // Scenario 24: client deletion follows the project setting; servers may always delete.
 #[tokio::test]
 async fn s24_delete_follows_the_project_setting() {
     let f = fixture().await;
-    let refused = send(f.client(Method::DELETE, "/api/v1/users/me")).await;
+    let refused = fetch(f.client(Method::DELETE, "/api/v1/users/me")).await;
     assert_eq!(
         refused.text_error(400),
         "Client user deletion is not enabled for this project"
     );
-    let res = send(
+    let res = fetch(
         f.app
             .admin(Method::PATCH, &format!("/projects/{}", f.project.id))
             .json(&json!({"allow_client_user_deletion": true})),
     )
     .await;
-    assert_eq!(res.json()["allow_client_user_deletion"], true);
-    let ok = send(f.client(Method::DELETE, "/api/v1/users/me")).await;
+    assert_eq!(res.expect_json()["allow_client_user_deletion"], true);
+    let ok = fetch(f.client(Method::DELETE, "/api/v1/users/me")).await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    assert_eq!(ok.json(), json!({"success": true}));
-    snap!("s24_deleted", ok.json());
+    assert_eq!(ok.expect_json(), json!({"success": true}));
+    snap!("s24_deleted", ok.expect_json());
 
     let other = f.app.create_user("server_deleted").await.unwrap();
     let session = mint(&f.app, &f.project.id, &other, json!({})).await;
-    let by_server = send(
+    let by_server = fetch(
         f.server(Method::DELETE, "/api/v1/users/me")
             .set("x-stack-access-token", &session.access),
     )
     .await;
-    assert_eq!(by_server.json(), json!({"success": true}));
+    assert_eq!(by_server.expect_json(), json!({"success": true}));
     let third = f.app.create_user("deleted_by_id").await.unwrap();
-    let by_id = send(f.server(Method::DELETE, &format!("/api/v1/users/{third}"))).await;
-    assert_eq!(by_id.json(), json!({"success": true}));
+    let by_id = fetch(f.server(Method::DELETE, &format!("/api/v1/users/{third}"))).await;
+    assert_eq!(by_id.expect_json(), json!({"success": true}));
     assert_eq!(
-        send(f.app.admin(Method::GET, &format!("/users/{third}")))
+        fetch(f.app.admin(Method::GET, &format!("/users/{third}")))
             .await
             .status,
         404
@@ -1358,11 +1348,11 @@ async fn s24_delete_follows_the_project_setting() {
 async fn s25_deleted_users_lose_every_credential() {
     let f = fixture().await;
     let other_surface = f.app.credentials(&f.user_id, "me", true).await.unwrap();
-    let deleted = send(f.server(Method::DELETE, &f.me())).await;
+    let deleted = fetch(f.server(Method::DELETE, &f.me())).await;
     assert_eq!(deleted.status, 200, "{}", deleted.text);
-    let a = send(f.client(Method::GET, "/api/v1/users/me")).await;
+    let a = fetch(f.client(Method::GET, "/api/v1/users/me")).await;
     a.known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
-    let b = send(token_form(&f, &f.session.refresh, &f.project.pck)).await;
+    let b = fetch(token_form(&f, &f.session.refresh, &f.project.pck)).await;
     let body = b.known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
     assert_eq!(
         body["error"],
@@ -1561,59 +1551,62 @@ async fn s26_override_error_status_rewrites_every_4xx() {
         .chain(std::iter::once(&(404, team_case)))
         .enumerate()
     {
-        let plain = send(build(&f)).await;
-        let rewritten = send(build(&f).set("x-stack-override-error-status", "true")).await;
+        let plain = fetch(build(&f)).await;
+        let rewritten = fetch(build(&f).set("x-stack-override-error-status", "true")).await;
         assert_eq!(plain.status, *status, "case {i}: {}", plain.text);
         assert_eq!(rewritten.status, 200, "case {i}");
         let actual = status.to_string();
         assert_eq!(
-            rewritten.header("x-stack-actual-status"),
+            rewritten.header_opt("x-stack-actual-status"),
             Some(actual.as_str()),
             "case {i}"
         );
         assert_eq!(
-            rewritten.header("x-hexclave-actual-status"),
+            rewritten.header_opt("x-hexclave-actual-status"),
             Some(actual.as_str()),
             "case {i}"
         );
         assert_eq!(rewritten.text, plain.text, "case {i}");
         assert_eq!(
-            rewritten.header("content-type"),
-            plain.header("content-type"),
+            rewritten.header_opt("content-type"),
+            plain.header_opt("content-type"),
             "case {i}"
         );
         assert_eq!(
-            rewritten.header("x-stack-known-error"),
-            plain.header("x-stack-known-error"),
+            rewritten.header_opt("x-stack-known-error"),
+            plain.header_opt("x-stack-known-error"),
             "case {i}"
         );
-        assert!(plain.header("x-stack-actual-status").is_none(), "case {i}");
+        assert!(
+            plain.header_opt("x-stack-actual-status").is_none(),
+            "case {i}"
+        );
     }
     // The Hexclave spelling of the request header works too.
-    let hex = send(
+    let hex = fetch(
         f.bare(Method::GET, "/api/v1/users/me")
             .header("x-hexclave-override-error-status", "true"),
     )
     .await;
     assert_eq!(
-        (hex.status, hex.header("x-hexclave-actual-status")),
+        (hex.status, hex.header_opt("x-hexclave-actual-status")),
         (200, Some("400"))
     );
     // A 500 is never rewritten.
-    let fault = send(
+    let fault = fetch(
         f.app
             .admin(Method::POST, "/faults")
             .json(&json!({"surface": "users", "status": 500, "count": 1, "message": "injected"})),
     )
     .await;
     assert_eq!(fault.status, 201, "{}", fault.text);
-    let five = send(
+    let five = fetch(
         f.client(Method::GET, "/api/v1/users/me")
             .set("x-stack-override-error-status", "true"),
     )
     .await;
     assert_eq!(five.status, 500);
-    assert!(five.header("x-stack-actual-status").is_none());
+    assert!(five.header_opt("x-stack-actual-status").is_none());
     assert_eq!(five.text_error(500), "injected");
 }
 
@@ -1652,17 +1645,17 @@ async fn s27_hexclave_headers_alone_work_the_same() {
             if let Some(b) = &body {
                 rb = rb.json(b);
             }
-            answers.push(send(rb).await);
+            answers.push(fetch(rb).await);
         }
         assert_eq!(answers[0].status, answers[1].status, "{method} {path}");
         assert_eq!(answers[0].text, answers[1].text, "{method} {path}");
         assert_eq!(
-            answers[0].header("x-stack-known-error"),
-            answers[1].header("x-stack-known-error")
+            answers[0].header_opt("x-stack-known-error"),
+            answers[1].header_opt("x-stack-known-error")
         );
     }
     // When both prefixes are sent, x-hexclave- wins.
-    let both = send(
+    let both = fetch(
         prefixed(&f, "x-hexclave-", Method::GET, "/api/v1/users/me", true)
             .set("x-stack-access-type", "browser"),
     )
@@ -1674,14 +1667,14 @@ async fn s27_hexclave_headers_alone_work_the_same() {
 #[tokio::test]
 async fn s28_refresh_grant_mints_a_valid_access_token() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         token_form(&f, &f.session.refresh, &f.project.pck).header("accept", "application/json"),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
-    assert_eq!(a.header("pragma"), Some("no-cache"));
-    assert_eq!(a.header("cache-control"), Some("no-store"));
-    let body = a.json();
+    assert_eq!(a.header_opt("pragma"), Some("no-cache"));
+    assert_eq!(a.header_opt("cache-control"), Some("no-store"));
+    let body = a.expect_json();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], "legacy");
     assert_eq!(body["expires_in"], 600);
@@ -1690,14 +1683,14 @@ async fn s28_refresh_grant_mints_a_valid_access_token() {
     let token = body["access_token"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
-    let jwks = send(f.bare(
+    let jwks = fetch(f.bare(
         Method::GET,
         &format!("/api/v1/projects/{}/.well-known/jwks.json", f.project.id),
     ))
     .await;
     assert_eq!(
         header.kid.as_deref(),
-        jwks.json()["keys"][0]["kid"].as_str()
+        jwks.expect_json()["keys"][0]["kid"].as_str()
     );
     let claims = decode_payload(token);
     assert_eq!(
@@ -1742,13 +1735,13 @@ async fn s28_refresh_grant_mints_a_valid_access_token() {
     );
     assert!(claims["signed_up_at"].is_i64() && claims["email_verified"].is_boolean());
     // The new token works, and the refresh token is not rotated.
-    let me = send(
+    let me = fetch(
         f.client(Method::GET, "/api/v1/users/me")
             .set("x-stack-access-token", token),
     )
     .await;
     assert_eq!(me.status, 200, "{}", me.text);
-    let again = send(token_form(
+    let again = fetch(token_form(
         &f,
         &f.session.refresh,
         "__stack_public_client__",
@@ -1762,12 +1755,12 @@ async fn s28_refresh_grant_mints_a_valid_access_token() {
 #[tokio::test]
 async fn s29_refresh_grant_errors() {
     let f = fixture().await;
-    let unknown = send(token_form(&f, "unknown-token", &f.project.pck)).await;
+    let unknown = fetch(token_form(&f, "unknown-token", &f.project.pck)).await;
     unknown.known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    let wrong_secret = send(token_form(&f, &f.session.refresh, "pck_wrong")).await;
+    let wrong_secret = fetch(token_form(&f, &f.session.refresh, "pck_wrong")).await;
     let body = wrong_secret.known(400, "INVALID_OAUTH_CLIENT_ID_OR_SECRET");
     assert_eq!(body["details"]["client_id"], f.project.id.as_str());
-    let no_grant = send(
+    let no_grant = fetch(
         f.bare(Method::POST, "/api/v1/auth/oauth/token")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
@@ -1781,7 +1774,7 @@ async fn s29_refresh_grant_errors() {
         "POST /api/v1/auth/oauth/token",
         &["body.grant_type must be defined"],
     );
-    let unknown_client = send(
+    let unknown_client = fetch(
         f.bare(Method::POST, "/api/v1/auth/oauth/token")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
@@ -1793,7 +1786,7 @@ async fn s29_refresh_grant_errors() {
     unknown_client.known(400, "INVALID_OAUTH_CLIENT_ID_OR_SECRET");
     // A refresh token of another project is refused there.
     let second = create_project(&f.app, json!({"display_name": "Second"})).await;
-    let cross = send(
+    let cross = fetch(
         f.bare(Method::POST, "/api/v1/auth/oauth/token")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
@@ -1803,7 +1796,7 @@ async fn s29_refresh_grant_errors() {
     )
     .await;
     cross.known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    let missing = send(
+    let missing = fetch(
         f.bare(Method::POST, "/api/v1/auth/oauth/token")
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
@@ -1814,12 +1807,16 @@ async fn s29_refresh_grant_errors() {
     .await;
     assert_eq!(missing.status, 400);
     assert_eq!(
-        missing.json(),
+        missing.expect_json(),
         json!({"error": "invalid_request", "error_description": "Missing parameter: `refresh_token`"})
     );
     snap!(
         "s29_refresh_errors",
-        json!([unknown.json(), scrubbed(&f, &wrong_secret), no_grant.json()])
+        json!([
+            unknown.expect_json(),
+            scrubbed(&f, &wrong_secret),
+            no_grant.expect_json()
+        ])
     );
 }
 
@@ -1827,25 +1824,25 @@ async fn s29_refresh_grant_errors() {
 #[tokio::test]
 async fn s30_rest_refresh_mints_an_access_token() {
     let f = fixture().await;
-    let ok = send(
+    let ok = fetch(
         f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")
             .set("x-stack-refresh-token", &f.session.refresh),
     )
     .await;
     assert_eq!(ok.status, 200, "{}", ok.text);
-    let body = ok.json();
+    let body = ok.expect_json();
     assert_eq!(keys(&body), ["access_token"]);
     assert_eq!(
         decode_payload(body["access_token"].as_str().unwrap())["sub"],
         f.user_id.as_str()
     );
-    let missing = send(f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")).await;
+    let missing = fetch(f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")).await;
     assert_schema_error(
         &missing,
         "POST /api/v1/auth/sessions/current/refresh",
         &["headers.x-stack-refresh-token must be defined"],
     );
-    let bad = send(
+    let bad = fetch(
         f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")
             .set("x-stack-refresh-token", "nope"),
     )
@@ -1858,11 +1855,11 @@ async fn s30_rest_refresh_mints_an_access_token() {
 #[tokio::test]
 async fn s31_health() {
     let f = fixture().await;
-    let a = send(f.bare(Method::GET, "/health")).await;
+    let a = fetch(f.bare(Method::GET, "/health")).await;
     assert_eq!(a.status, 200);
-    assert_eq!(a.json(), json!({"status": "ok"}));
-    assert_eq!(a.header("access-control-allow-origin"), Some("*"));
-    snap!("s31_health", a.json());
+    assert_eq!(a.expect_json(), json!({"status": "ok"}));
+    assert_eq!(a.header_opt("access-control-allow-origin"), Some("*"));
+    snap!("s31_health", a.expect_json());
 }
 
 // Scenario 32: a CORS preflight answers 2xx and exposes both actual-status and known-error names.
@@ -1874,7 +1871,7 @@ async fn s32_cors_preflight() {
         "/api/v1/auth/oauth/token",
         "/api/v1/unknown",
     ] {
-        let a = send(
+        let a = fetch(
             f.bare(Method::OPTIONS, path)
                 .header("origin", "https://app.example.com")
                 .header("access-control-request-method", "PATCH")
@@ -1885,8 +1882,8 @@ async fn s32_cors_preflight() {
         )
         .await;
         assert!((200..300).contains(&a.status), "{path}: {}", a.status);
-        assert_eq!(a.header("access-control-allow-origin"), Some("*"));
-        let expose = a.header("access-control-expose-headers").unwrap();
+        assert_eq!(a.header_opt("access-control-allow-origin"), Some("*"));
+        let expose = a.header_opt("access-control-expose-headers").unwrap();
         for name in [
             "x-stack-actual-status",
             "x-hexclave-actual-status",
@@ -1895,15 +1892,15 @@ async fn s32_cors_preflight() {
         ] {
             assert!(expose.contains(name), "{path}: {expose}");
         }
-        let allow = a.header("access-control-allow-headers").unwrap();
+        let allow = a.header_opt("access-control-allow-headers").unwrap();
         assert!(
             allow.contains("x-hexclave-access-token") && allow.contains("x-stack-access-token")
         );
     }
     // Every /api answer carries them, errors included.
-    let err = send(f.bare(Method::GET, "/api/v1/users/me")).await;
+    let err = fetch(f.bare(Method::GET, "/api/v1/users/me")).await;
     assert!(
-        err.header("access-control-expose-headers")
+        err.header_opt("access-control-expose-headers")
             .unwrap()
             .contains("x-hexclave-known-error")
     );
@@ -1913,16 +1910,16 @@ async fn s32_cors_preflight() {
 #[tokio::test]
 async fn s33_cross_dialect_display_name() {
     let f = fixture().await;
-    let a = send(
+    let a = fetch(
         f.server(Method::PATCH, &f.me())
             .json(&json!({"display_name": "Jane Q"})),
     )
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
     let creds = f.app.credentials(&f.user_id, "me", false).await.unwrap();
-    let me = send(f.bare(Method::GET, "/me").bearer_auth(&creds.token)).await;
+    let me = fetch(f.bare(Method::GET, "/me").bearer_auth(&creds.token)).await;
     assert_eq!(me.status, 200, "{}", me.text);
-    assert_eq!(me.json()["name"], "Jane Q");
+    assert_eq!(me.expect_json()["name"], "Jane Q");
 }
 
 // The main read/write path on every backend (SQLite, and PostgreSQL when configured): read,
@@ -1937,19 +1934,19 @@ async fn main_path_on_every_backend() {
             json!({"display_name": backend, "allow_client_user_deletion": true}),
         )
         .await;
-        let read = send(f.client(Method::GET, "/api/v1/users/me")).await;
+        let read = fetch(f.client(Method::GET, "/api/v1/users/me")).await;
         assert_eq!(read.status, 200, "{backend}: {}", read.text);
-        let write = send(
+        let write = fetch(
             f.client(Method::PATCH, "/api/v1/users/me")
                 .json(&json!({"display_name": "PG", "client_metadata": {"a": [1, 2]}})),
         )
         .await;
         assert_eq!(
-            write.json()["client_metadata"],
+            write.expect_json()["client_metadata"],
             json!({"a": [1, 2]}),
             "{backend}"
         );
-        let server = send(f.server(Method::PATCH, &f.me()).json(&json!({
+        let server = fetch(f.server(Method::PATCH, &f.me()).json(&json!({
             "server_metadata": {"s": true},
             "country_code": " nl ",
             "risk_scores": {"sign_up": {"bot": 5, "free_trial_abuse": 7}},
@@ -1959,7 +1956,7 @@ async fn main_path_on_every_backend() {
         })))
         .await;
         assert_eq!(server.status, 200, "{backend}: {}", server.text);
-        let user = server.json();
+        let user = server.expect_json();
         assert_eq!(user["country_code"], "NL");
         assert_eq!(
             user["risk_scores"],
@@ -1971,9 +1968,9 @@ async fn main_path_on_every_backend() {
         );
         assert_eq!(user["is_restricted"], true);
         assert_eq!(user["restricted_by_admin_private_details"], "rule 7");
-        let refreshed = send(token_form(&f, &f.session.refresh, &f.project.pck)).await;
+        let refreshed = fetch(token_form(&f, &f.session.refresh, &f.project.pck)).await;
         assert_eq!(refreshed.status, 200, "{backend}: {}", refreshed.text);
-        let token = refreshed.json()["access_token"]
+        let token = refreshed.expect_json()["access_token"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -1982,30 +1979,33 @@ async fn main_path_on_every_backend() {
             json!({"type": "restricted_by_administrator"})
         );
         // Restricted users need allow-restricted (or allow-anonymous).
-        let restricted = send(
+        let restricted = fetch(
             f.client(Method::GET, "/api/v1/users/me")
                 .set("x-stack-access-token", &token),
         )
         .await;
         restricted.known(403, "RESTRICTED_USER_NOT_ALLOWED");
-        let allowed = send(
+        let allowed = fetch(
             f.client(Method::GET, "/api/v1/users/me")
                 .set("x-stack-access-token", &token)
                 .set("x-stack-allow-restricted-user", "true"),
         )
         .await;
         assert_eq!(
-            allowed.json()["restricted_by_admin_reason"],
+            allowed.expect_json()["restricted_by_admin_reason"],
             "review",
             "{backend}"
         );
-        let lifted = send(
+        let lifted = fetch(
             f.server(Method::PATCH, &f.me())
                 .json(&json!({"restricted_by_admin": false})),
         )
         .await;
-        assert_eq!(lifted.json()["restricted_by_admin_reason"], Value::Null);
-        let reason_alone = send(
+        assert_eq!(
+            lifted.expect_json()["restricted_by_admin_reason"],
+            Value::Null
+        );
+        let reason_alone = fetch(
             f.server(Method::PATCH, &f.me())
                 .json(&json!({"restricted_by_admin_reason": "x"})),
         )
@@ -2014,12 +2014,15 @@ async fn main_path_on_every_backend() {
             reason_alone.text_error(400),
             "restricted_by_admin_reason requires restricted_by_admin=true"
         );
-        let deleted = send(f.client(Method::DELETE, "/api/v1/users/me")).await;
-        assert_eq!(deleted.json(), json!({"success": true}), "{backend}");
-        send(token_form(&f, &f.session.refresh, &f.project.pck))
+        let deleted = fetch(f.client(Method::DELETE, "/api/v1/users/me")).await;
+        assert_eq!(deleted.expect_json(), json!({"success": true}), "{backend}");
+        fetch(token_form(&f, &f.session.refresh, &f.project.pck))
             .await
             .known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-        snap!(format!("main_path_restricted_{backend}"), restricted.json());
+        snap!(
+            format!("main_path_restricted_{backend}"),
+            restricted.expect_json()
+        );
     }
 }
 
@@ -2028,13 +2031,13 @@ async fn main_path_on_every_backend() {
 async fn admin_project_routes() {
     for db in TestDb::all() {
         let app = spawn_app_on(db).await.unwrap();
-        let created = send(
+        let created = fetch(
             app.admin(Method::POST, "/projects")
                 .json(&json!({"display_name": "  Shop  "})),
         )
         .await;
         assert_eq!(created.status, 201, "{}", created.text);
-        let p = created.json();
+        let p = created.expect_json();
         assert!(
             p["publishable_client_key"]
                 .as_str()
@@ -2045,23 +2048,25 @@ async fn admin_project_routes() {
         assert_eq!(p["display_name"], "Shop");
         assert_eq!(p["require_publishable_client_key"], false);
         assert_eq!(p["allow_client_user_deletion"], false);
-        let list = send(app.admin(Method::GET, "/projects")).await.json();
+        let list = fetch(app.admin(Method::GET, "/projects"))
+            .await
+            .expect_json();
         assert_eq!(list.as_array().unwrap().len(), 1);
         assert!(list[0].get("publishable_client_key").is_none());
         let id = p["id"].as_str().unwrap().to_owned();
-        let shown = send(app.admin(Method::GET, &format!("/projects/{id}"))).await;
-        assert_eq!(shown.json()["id"], id);
-        let unauthenticated = send(app.client.get(app.url("/admin/projects"))).await;
+        let shown = fetch(app.admin(Method::GET, &format!("/projects/{id}"))).await;
+        assert_eq!(shown.expect_json()["id"], id);
+        let unauthenticated = fetch(app.client.get(app.url("/admin/projects"))).await;
         assert_eq!(unauthenticated.status, 401);
-        let missing = send(app.admin(Method::GET, "/projects/nope")).await;
+        let missing = fetch(app.admin(Method::GET, "/projects/nope")).await;
         assert_eq!(missing.status, 404);
-        let empty = send(
+        let empty = fetch(
             app.admin(Method::POST, "/projects")
                 .json(&json!({"display_name": " "})),
         )
         .await;
         assert_eq!(empty.status, 422, "{}", empty.text);
-        let unknown_user = send(app.admin(
+        let unknown_user = fetch(app.admin(
             Method::POST,
             &format!("/projects/{id}/users/{}/sessions", uuid::Uuid::new_v4()),
         ))
@@ -2076,14 +2081,17 @@ async fn admin_project_routes() {
         ] {
             p[k] = json!(format!("[{k}]"));
         }
-        let updated = send(
+        let updated = fetch(
             app.admin(Method::PATCH, &format!("/projects/{id}"))
                 .json(&json!({"display_name": "Shop 2", "allow_client_user_deletion": true})),
         )
         .await;
-        assert_eq!(updated.json()["display_name"], "Shop 2");
-        assert_eq!(updated.json()["allow_client_user_deletion"], true);
-        assert_eq!(updated.json()["require_publishable_client_key"], false);
+        assert_eq!(updated.expect_json()["display_name"], "Shop 2");
+        assert_eq!(updated.expect_json()["allow_client_user_deletion"], true);
+        assert_eq!(
+            updated.expect_json()["require_publishable_client_key"],
+            false
+        );
         snap!("admin_project_created", p);
     }
 }
@@ -2092,9 +2100,9 @@ async fn admin_project_routes() {
 #[tokio::test]
 async fn openapi_document_is_served() {
     let app = spawn_app().await;
-    let doc = send(app.client.get(app.url("/openapi/users.json"))).await;
+    let doc = fetch(app.client.get(app.url("/openapi/users.json"))).await;
     assert_eq!(doc.status, 200, "{}", doc.text);
-    let paths = doc.json()["paths"]
+    let paths = doc.expect_json()["paths"]
         .as_object()
         .unwrap()
         .keys()

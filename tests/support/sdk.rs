@@ -18,7 +18,8 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn install(script: &str) -> Result<(), String> {
+/// Runs `scripts/<script>` (an installer of pinned test tools); its output is the error.
+pub fn install(script: &str) -> Result<(), String> {
     let out = std::process::Command::new("bash")
         .arg(repo_root().join("scripts").join(script))
         .output()

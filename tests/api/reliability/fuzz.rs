@@ -8,7 +8,10 @@
 use std::{sync::OnceLock, time::Duration};
 
 use anyhow::Context;
-use gateway_tests::{sdk::repo_root, spawn_app};
+use gateway_tests::{
+    sdk::{self, repo_root},
+    spawn_app,
+};
 use serde_json::{Value, json};
 
 use super::{Creds, Gw, Kind, knob, record_figures, registered_kinds};
@@ -16,23 +19,9 @@ use super::{Creds, Gw, Kind, knob, record_figures, registered_kinds};
 /// Installs schemathesis once per test binary; returns the venv interpreter.
 fn fuzz_python() -> anyhow::Result<std::path::PathBuf> {
     static DONE: OnceLock<Result<(), String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let out = std::process::Command::new("bash")
-            .arg(repo_root().join("scripts/install-fuzz-tools.sh"))
-            .output()
-            .map_err(|e| format!("cannot run install-fuzz-tools.sh: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "install-fuzz-tools.sh failed:\n{}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
-        }
-    })
-    .clone()
-    .map_err(anyhow::Error::msg)?;
+    DONE.get_or_init(|| sdk::install("install-fuzz-tools.sh"))
+        .clone()
+        .map_err(anyhow::Error::msg)?;
     Ok(repo_root().join(".venv-fuzz/bin/python"))
 }
 
