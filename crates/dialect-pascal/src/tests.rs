@@ -385,14 +385,11 @@ async fn injected_faults_render_in_this_dialect() {
     let token = h.token(id);
     let spec = |status: u16, retry_after: Option<u32>| FaultSpec {
         surface: Some("account-profile".into()),
-        method: None,
-        path: None,
         status: Some(status),
         retry_after,
         message: Some("injected".into()),
-        latency_ms: 0,
         count: Some(1),
-        probability: None,
+        ..FaultSpec::default()
     };
     h.faults.add(spec(503, Some(7))).expect("add fault");
     let get = || {

@@ -249,14 +249,11 @@ async fn faults_render_in_each_envelope_with_the_class_of_their_status() {
     let (_, key, token) = user(&c, NewUser::regular("jane")).await;
     let spec = |surface: &str, status: u16, retry_after: Option<u32>| FaultSpec {
         surface: Some(surface.into()),
-        method: None,
-        path: None,
         status: Some(status),
         retry_after,
         message: Some("injected".into()),
-        latency_ms: 0,
         count: Some(1),
-        probability: None,
+        ..FaultSpec::default()
     };
     let svc = service(&c, None).await;
 

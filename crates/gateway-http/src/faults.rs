@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::{Presented, Tokens};
 
 /// A rule as given to the admin API.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// Only this surface (`platform`, `users-me`, `account-profile`, `me`, `users`); all if absent.

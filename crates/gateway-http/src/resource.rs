@@ -283,14 +283,11 @@ mod tests {
             faults
                 .add(FaultSpec {
                     surface: Some(surface.into()),
-                    method: None,
                     path: Some("/kit/q".into()),
                     status: Some(503),
-                    retry_after: None,
                     message: Some(format!("down for {surface}")),
-                    latency_ms: 0,
                     count: Some(1),
-                    probability: None,
+                    ..FaultSpec::default()
                 })
                 .unwrap();
         }
