@@ -8,7 +8,7 @@ use actix_web::{
     http::header::CONTENT_TYPE,
     web::{self, Bytes, Data, Path, Query},
 };
-use gateway_core::{CoreError, FieldIssue, IssueCode, Surface, UserId};
+use gateway_core::{CoreError, Field, FieldIssue, IssueCode, Surface, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -22,9 +22,9 @@ use crate::{AppState, admin::AdminError};
 
 type Result<T> = std::result::Result<T, AdminError>;
 
-fn invalid(field: &str, message: impl Into<String>) -> AdminError {
+fn invalid(field: &'static str, message: impl Into<String>) -> AdminError {
     CoreError::validation(vec![FieldIssue::new(
-        field,
+        Field::Other(field),
         IssueCode::InvalidFormat,
         message,
     )])
