@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod journal;
 pub mod metrics;
 pub mod surfaces;
+pub mod verify;
 
 use std::{
     sync::{Arc, OnceLock},
