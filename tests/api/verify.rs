@@ -149,13 +149,14 @@ async fn journaled_requests_are_counted_and_found_by_pattern() {
     assert_eq!(count(&app, json!({"surface": "me"})).await, 0);
 
     // `find` answers the entries exactly as GET /admin/journal shows them.
-    let found = verify(&app, "find", json!({"surface": "platform"}))
-        .await
-        .expect_json();
-    let listed = fetch(app.admin(Method::GET, "/journal?surface=platform"))
-        .await
-        .expect_json();
-    assert_eq!(found["requests"], listed);
+    let found = verify(&app, "find", json!({"surface": "platform"})).await;
+    let listed = fetch(app.admin(Method::GET, "/journal?surface=platform")).await;
+    assert_eq!(found.expect_json()["requests"], listed.expect_json());
+    assert_eq!(
+        found.text,
+        format!(r#"{{"count":2,"requests":{}}}"#, listed.text),
+        "the same text, field for field"
+    );
 
     // Method, path, path pattern (anchored), route, status.
     assert_eq!(find_ids(&app, json!({"method": "PUT"})).await, [put_id]);

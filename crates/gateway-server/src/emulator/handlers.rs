@@ -217,7 +217,18 @@ pub async fn find_journal(
         .take(limit)
         .map(|c| c.render(body_limit))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"count": matched.len(), "requests": requests})))
+    Ok(HttpResponse::Ok().json(Found {
+        count: matched.len(),
+        requests,
+    }))
+}
+
+/// `POST /admin/journal/find` answer (entries serialized as `GET /admin/journal` does, fields in
+/// the same order).
+#[derive(Debug, Serialize)]
+struct Found {
+    count: usize,
+    requests: Vec<super::journal::Entry>,
 }
 
 /// One surface as the console lists it.

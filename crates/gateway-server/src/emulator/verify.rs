@@ -270,7 +270,17 @@ struct RawPattern {
     since: Option<u64>,
 }
 
-/// Compiles an anchored regular expression within the caps.
+/// Compiles a regular expression within the caps.
+fn build(text: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(text)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// Compiles `text` anchored at both ends, within the caps. `text` must be a regular expression
+/// on its own first, so it cannot close the wrapping group (`a)|(b` is refused, not read as
+/// `^(?:a)|(b)$`).
 fn regex(field: &str, text: &str) -> Result<Regex, Refused> {
     if text.len() > MAX_REGEX_LEN {
         return Err(Refused::new(
@@ -278,24 +288,29 @@ fn regex(field: &str, text: &str) -> Result<Regex, Refused> {
             format!("a regular expression is at most {MAX_REGEX_LEN} bytes"),
         ));
     }
-    RegexBuilder::new(&format!("^(?:{text})$"))
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            Refused::new(
-                field,
-                format!("not a valid regular expression: {}", one_line(&e)),
-            )
-        })
+    let refuse = |e: regex::Error| {
+        Refused::new(
+            field,
+            format!("not a valid regular expression: {}", reason(&e)),
+        )
+    };
+    build(text).map_err(refuse)?;
+    build(&format!("^(?:{text})$")).map_err(|e| match e {
+        // A verbose-mode comment at the very end swallows the closing group.
+        regex::Error::Syntax(_) => Refused::new(
+            field,
+            "not a valid regular expression: it must not end in a (?x) comment",
+        ),
+        other => refuse(other),
+    })
 }
 
-/// An error's text on one line (the `regex` crate draws a caret under the fault).
-fn one_line(e: &impl std::fmt::Display) -> String {
-    e.to_string()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The last line of a `regex` error (a syntax error is drawn over several lines: the
+/// expression, a caret under the fault, then `error: <what>`).
+fn reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text.lines().last().unwrap_or_default().trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
 }
 
 /// The only key of a matcher object and its value.
@@ -866,9 +881,12 @@ mod tests {
             r"/api/v1/users/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
             r"[a-z0-9]{100}",
             r"(?-u:\w){100}",
+            "(?x) /api  # the prefix\n /v1/.*",
         ] {
             assert!(regex("m", re).is_ok(), "{re}");
         }
+        let verbose = regex("m", "(?x) /api  # the prefix\n /v1/.*").unwrap();
+        assert!(verbose.is_match("/api/v1/user") && !verbose.is_match("x/api/v1/user"));
     }
 
     #[test]
@@ -887,6 +905,11 @@ mod tests {
                 "path_pattern",
             ),
             (json!({"path_pattern": "(a)\\1"}), "path_pattern"),
+            (json!({"path_pattern": "/a)|(.*"}), "path_pattern"),
+            (
+                json!({"path_pattern": "(?x)/a # a comment"}),
+                "path_pattern",
+            ),
             (json!({"status": "200"}), "pattern"),
             (json!({"headers": {"accept": "a/b"}}), "headers.accept"),
             (json!({"headers": {"accept": {}}}), "headers.accept"),
@@ -923,6 +946,10 @@ mod tests {
             assert_eq!(e.field, field, "{value}: {e}");
             assert!(!e.message.contains('\n'), "{e}");
         }
+        assert_eq!(
+            refused(json!({"path_pattern": "(unclosed"})).message,
+            "not a valid regular expression: unclosed group"
+        );
         let e = refused(json!({"surface": "nowhere"}));
         assert!(
             e.message.contains("\"nowhere\"") && e.message.contains("account-profile"),
