@@ -181,19 +181,34 @@ pub struct FindQuery {
 /// blocking pool (it may render and parse every kept request body).
 async fn matching(
     state: &AppState,
-    body: Value,
+    pattern: verify::Pattern,
 ) -> Result<Vec<std::sync::Arc<super::journal::Captured>>> {
-    let pattern = verify::Pattern::parse(body).map_err(|e| invalid(&e.field, e.message))?;
     let journal = state.emulator.journal.clone();
     web::block(move || verify::matching(&journal, &pattern))
         .await
         .map_err(|e| CoreError::internal(e).into())
 }
 
+/// A refused pattern: 422 in the admin envelope, the issue naming the pattern's field by its path
+/// (`headers.accept.matches`), which no core field name covers.
+fn refused(e: verify::Refused) -> HttpResponse {
+    HttpResponse::UnprocessableEntity().json(json!({
+        "error": {
+            "kind": "validation",
+            "message": e.to_string(),
+            "issues": [{"field": e.field, "message": e.message}],
+        }
+    }))
+}
+
 /// `POST /admin/journal/count`: how many journaled requests match the pattern in the body
 /// (`{"count": N}`); 422 for a refused pattern.
 pub async fn count_journal(state: Data<AppState>, body: Json<Value>) -> Result<HttpResponse> {
-    let matched = matching(&state, body.into_inner()).await?;
+    let pattern = match verify::Pattern::parse(body.into_inner()) {
+        Ok(pattern) => pattern,
+        Err(e) => return Ok(refused(e)),
+    };
+    let matched = matching(&state, pattern).await?;
     Ok(HttpResponse::Ok().json(json!({"count": matched.len()})))
 }
 
@@ -210,7 +225,11 @@ pub async fn find_journal(
         .limit
         .unwrap_or(50)
         .clamp(1, journal.capacity().max(1) * Surface::ALL.len());
-    let matched = matching(&state, body.into_inner()).await?;
+    let pattern = match verify::Pattern::parse(body.into_inner()) {
+        Ok(pattern) => pattern,
+        Err(e) => return Ok(refused(e)),
+    };
+    let matched = matching(&state, pattern).await?;
     let body_limit = journal.body_limit();
     let requests: Vec<_> = matched
         .iter()
