@@ -2,7 +2,7 @@
 //! lost connection -> unavailable, everything else -> other.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use gateway_core::StoreError;
+use gateway_core::{Field, StoreError, UserField};
 
 use crate::rows::CorruptRow;
 
@@ -16,13 +16,13 @@ pub fn from_diesel(e: DieselError) -> StoreError {
                 info.constraint_name().unwrap_or_default()
             );
             StoreError::Conflict(if text.contains("username") {
-                "username"
+                UserField::Username.into()
             } else if text.contains("email") {
-                "email"
+                UserField::Email.into()
             } else if text.contains("refresh_token") {
-                "refresh_token"
+                Field::Other("refresh_token")
             } else {
-                "id"
+                Field::Other("id")
             })
         }
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _)

@@ -3,8 +3,8 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
-    ApiKey, IdempotencyKey, IdempotencyRecord, MetadataTiers, Session, StoredResponse, Team,
-    TeamRole, User, UserId,
+    Account, ApiKey, IdempotencyKey, IdempotencyRecord, Identity, MetadataTiers, Profile,
+    RiskScores, Security, Session, StoredResponse, Team, TeamRole, Timestamps, User, UserId,
     model::{NewApiKey, NewSession},
 };
 use serde_json::Value;
@@ -111,53 +111,71 @@ impl From<&User> for UserRow {
     fn from(u: &User) -> Self {
         let User {
             id,
-            username,
-            email,
-            email_verified,
-            email_auth_enabled,
-            password_hash,
-            password_expired,
-            totp_secret,
-            oauth_provider,
-            oauth_id,
-            kind,
-            organization_id,
-            is_active,
-            is_superuser,
-            is_platform_admin,
-            is_onboarded,
-            email_opt_in,
-            is_anonymous,
-            restricted_by_admin,
-            restricted_by_admin_reason,
-            restricted_by_admin_private_details,
-            otp_auth_enabled,
-            passkey_auth_enabled,
-            first_name,
-            last_name,
-            display_name,
-            bio,
-            avatar_url,
-            locale,
-            timezone,
-            phone_number,
-            company,
-            job_title,
-            status,
-            country_code,
-            risk_sign_up_bot,
-            risk_sign_up_free_trial_abuse,
+            identity:
+                Identity {
+                    username,
+                    email,
+                    email_verified,
+                    email_auth_enabled,
+                },
+            profile:
+                Profile {
+                    first_name,
+                    last_name,
+                    display_name,
+                    bio,
+                    avatar_url,
+                    locale,
+                    timezone,
+                    phone_number,
+                    company,
+                    job_title,
+                    country_code,
+                },
+            account:
+                Account {
+                    kind,
+                    organization_id,
+                    status,
+                    is_active,
+                    is_superuser,
+                    is_platform_admin,
+                    is_onboarded,
+                    email_opt_in,
+                    is_anonymous,
+                    restricted_by_admin,
+                    restricted_by_admin_reason,
+                    restricted_by_admin_private_details,
+                    selected_team_id,
+                },
+            security:
+                Security {
+                    password_hash,
+                    password_expired,
+                    totp_secret,
+                    oauth_provider,
+                    oauth_id,
+                    otp_auth_enabled,
+                    passkey_auth_enabled,
+                },
             metadata:
                 MetadataTiers {
                     client,
                     client_read_only,
                     server,
                 },
-            selected_team_id,
-            created_at,
-            updated_at,
-            signed_up_at,
-            last_active_at,
+            risk:
+                RiskScores {
+                    sign_up_bot: risk_sign_up_bot,
+                    sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+                },
+            timestamps:
+                Timestamps {
+                    created_at,
+                    updated_at,
+                    signed_up_at,
+                    last_active_at,
+                },
             version,
         } = u;
         Self {
@@ -262,32 +280,13 @@ impl TryFrom<UserRow> for User {
             last_active_at,
             version,
         } = r;
-        Ok(User {
-            id: UserId(uuid("users.id", &id)?),
-            username,
-            email,
-            email_verified,
-            email_auth_enabled,
-            password_hash,
-            password_expired,
-            totp_secret,
-            oauth_provider,
-            oauth_id,
-            kind: kind.parse().map_err(|e| corrupt("users.kind", e))?,
-            organization_id: organization_id
-                .map(|o| uuid("users.organization_id", &o))
-                .transpose()?,
-            is_active,
-            is_superuser,
-            is_platform_admin,
-            is_onboarded,
-            email_opt_in,
-            is_anonymous,
-            restricted_by_admin,
-            restricted_by_admin_reason,
-            restricted_by_admin_private_details,
-            otp_auth_enabled,
-            passkey_auth_enabled,
+        // The one constructor, then every group from its columns (each group literal is
+        // exhaustive, so a new field of a group does not compile here).
+        let mut user = User::new(UserId(uuid("users.id", &id)?), username, utc(created_at));
+        user.identity.email = email;
+        user.identity.email_verified = email_verified;
+        user.identity.email_auth_enabled = email_auth_enabled;
+        user.profile = Profile {
             first_name,
             last_name,
             display_name,
@@ -298,27 +297,53 @@ impl TryFrom<UserRow> for User {
             phone_number,
             company,
             job_title,
-            status: status.parse().map_err(|e| corrupt("users.status", e))?,
             country_code,
-            risk_sign_up_bot,
-            risk_sign_up_free_trial_abuse,
-            metadata: MetadataTiers {
-                client: json("users.client_metadata", client_metadata)?,
-                client_read_only: json(
-                    "users.client_read_only_metadata",
-                    client_read_only_metadata,
-                )?,
-                server: json("users.server_metadata", server_metadata)?,
-            },
+        };
+        user.account = Account {
+            kind: kind.parse().map_err(|e| corrupt("users.kind", e))?,
+            organization_id: organization_id
+                .map(|o| uuid("users.organization_id", &o))
+                .transpose()?,
+            status: status.parse().map_err(|e| corrupt("users.status", e))?,
+            is_active,
+            is_superuser,
+            is_platform_admin,
+            is_onboarded,
+            email_opt_in,
+            is_anonymous,
+            restricted_by_admin,
+            restricted_by_admin_reason,
+            restricted_by_admin_private_details,
             selected_team_id: selected_team_id
                 .map(|t| uuid("users.selected_team_id", &t))
                 .transpose()?,
+        };
+        user.security = Security {
+            password_hash,
+            password_expired,
+            totp_secret,
+            oauth_provider,
+            oauth_id,
+            otp_auth_enabled,
+            passkey_auth_enabled,
+        };
+        user.metadata = MetadataTiers {
+            client: json("users.client_metadata", client_metadata)?,
+            client_read_only: json("users.client_read_only_metadata", client_read_only_metadata)?,
+            server: json("users.server_metadata", server_metadata)?,
+        };
+        user.risk = RiskScores {
+            sign_up_bot: risk_sign_up_bot,
+            sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+        };
+        user.timestamps = Timestamps {
             created_at: utc(created_at),
             updated_at: utc(updated_at),
             signed_up_at: utc(signed_up_at),
             last_active_at: utc(last_active_at),
-            version,
-        })
+        };
+        user.version = version;
+        Ok(user)
     }
 }
 
