@@ -443,7 +443,7 @@ impl AuthPolicy for TestPolicy {
     const SURFACE: Surface = Surface::Me;
     fn presented(req: &actix_web::HttpRequest) -> Result<Option<Presented>, TestError> {
         Ok(auth::bearer(req).map(|v| {
-            if auth::looks_like_key(Surface::Me, v) {
+            if auth::looks_like_key(req, Surface::Me, v) {
                 Presented::ApiKey(v.to_owned())
             } else {
                 Presented::Token(v.to_owned())

@@ -29,7 +29,7 @@ impl AuthPolicy for CamelAuth {
             if value.is_empty() {
                 return Ok(None);
             }
-            return Ok(Some(if looks_like_key(Self::SURFACE, value) {
+            return Ok(Some(if looks_like_key(req, Self::SURFACE, value) {
                 Presented::ApiKey(value.to_owned())
             } else {
                 Presented::Token(value.to_owned())

@@ -50,8 +50,9 @@ pub static DIALECT: Camel = Camel;
 pub struct Camel;
 
 /// `me`, rendered by [`error::CamelError`].
-const SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::CamelError>("me", &[ME_PATH]).with_preview(Preview {
+const SURFACE: SurfaceSpec = SurfaceSpec::new::<error::CamelError>("me", &[ME_PATH])
+    .with_key_prefix("bird_")
+    .with_preview(Preview {
         path: ME_PATH,
         credential: PreviewCredential::BearerToken,
     });

@@ -46,7 +46,7 @@ impl AuthPolicy for ProfilePolicy {
                 .filter(|v| !v.is_empty()),
         };
         Ok(value.map(|v| {
-            if looks_like_key(Self::SURFACE, &v) {
+            if looks_like_key(req, Self::SURFACE, &v) {
                 Presented::ApiKey(v)
             } else {
                 Presented::Token(v)

@@ -49,12 +49,12 @@ pub struct Pascal;
 
 /// `account-profile`, rendered by [`error::PascalError`].
 const SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::PascalError>("account-profile", &[routes::PREFIX]).with_preview(
-        Preview {
+    SurfaceSpec::new::<error::PascalError>("account-profile", &[routes::PREFIX])
+        .with_key_prefix("mt_")
+        .with_preview(Preview {
             path: routes::PROFILE_PATH,
             credential: PreviewCredential::BearerToken,
-        },
-    );
+        });
 
 static SURFACES: [SurfaceSpec; 1] = [SURFACE];
 

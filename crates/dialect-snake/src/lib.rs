@@ -55,21 +55,21 @@ pub struct Snake;
 
 /// `platform`, rendered by [`error::PlatformError`].
 const PLATFORM_SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::PlatformError>("platform", &[routes::PLATFORM_USER]).with_preview(
-        Preview {
+    SurfaceSpec::new::<error::PlatformError>("platform", &[routes::PLATFORM_USER])
+        .with_key_prefix("dn_")
+        .with_preview(Preview {
             path: routes::PLATFORM_USER,
             credential: PreviewCredential::BearerToken,
-        },
-    );
+        });
 
 /// `users-me`, rendered by [`error::UsersMeError`].
 const USERS_ME_SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::UsersMeError>("users-me", &["/users", "/auth"]).with_preview(
-        Preview {
+    SurfaceSpec::new::<error::UsersMeError>("users-me", &["/users", "/auth"])
+        .with_key_prefix("ZENPROKEY_")
+        .with_preview(Preview {
             path: routes::USERS_ME,
             credential: PreviewCredential::BearerToken,
-        },
-    );
+        });
 
 static SURFACES: [SurfaceSpec; 2] = [PLATFORM_SURFACE, USERS_ME_SURFACE];
 

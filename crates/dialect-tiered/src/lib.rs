@@ -56,6 +56,7 @@ pub struct Tiered;
 
 /// `users`, rendered by [`error::TieredError`].
 const SURFACE: SurfaceSpec = SurfaceSpec::new::<error::TieredError>("users", &["/api/v1"])
+    .with_key_prefix("sk_")
     .with_preview(Preview {
         path: "/api/v1/users/{id}",
         credential: PreviewCredential::ProjectServerKey,

@@ -9,7 +9,7 @@ use argon2::{
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 use tokio::sync::Semaphore;
 
 use crate::{CoreError, FieldIssue, IssueCode, Surface, UserField};
@@ -163,23 +163,48 @@ impl std::fmt::Debug for GeneratedKey {
     }
 }
 
-/// Generates an API key for `surface`.
-pub fn generate_api_key(surface: Surface) -> GeneratedKey {
+/// The text the API keys of each surface start with. Each dialect declares its vendor's
+/// (`SurfaceSpec::with_key_prefix` in `gateway-http`; some clients check it, `ZENPROKEY_` for
+/// users-me) and the server registers them on the [`crate::Gateway`]; a surface no dialect
+/// declared one for gets `<surface name>_`. The core itself knows no vendor's prefix.
+#[derive(Debug, Clone)]
+pub struct KeyPrefixes([Cow<'static, str>; Surface::ALL.len()]);
+
+impl Default for KeyPrefixes {
+    fn default() -> Self {
+        Self(Surface::ALL.map(|s| Cow::Owned(format!("{}_", s.as_str()))))
+    }
+}
+
+impl KeyPrefixes {
+    /// The prefix of `surface`'s keys.
+    pub fn get(&self, surface: Surface) -> &str {
+        &self.0[surface as usize]
+    }
+
+    /// Declares the prefix of `surface`'s keys.
+    pub fn set(&mut self, surface: Surface, prefix: &'static str) {
+        self.0[surface as usize] = Cow::Borrowed(prefix);
+    }
+}
+
+/// Generates an API key whose text starts with `prefix` (its surface's, [`KeyPrefixes`]).
+pub fn generate_api_key(prefix: &str) -> GeneratedKey {
     let mut id_bytes = [0u8; KEY_ID_LEN / 2];
     rand::rng().fill_bytes(&mut id_bytes);
     let id = hex::encode(id_bytes);
     let secret = random_token(32);
     GeneratedKey {
-        text: format!("{}{}_{}", surface.key_prefix(), id, secret),
+        text: format!("{prefix}{id}_{secret}"),
         secret_hash: sha256_hex(&secret),
         id,
     }
 }
 
-/// Splits an API key text into `(id, secret)`, if it has the shape `generate_api_key` produces for
-/// `surface`.
-pub fn parse_api_key(surface: Surface, text: &str) -> Option<(&str, &str)> {
-    let rest = text.strip_prefix(surface.key_prefix())?;
+/// Splits an API key text into `(id, secret)`, if it has the shape `generate_api_key` produces
+/// with `prefix`.
+pub fn parse_api_key<'a>(prefix: &str, text: &'a str) -> Option<(&'a str, &'a str)> {
+    let rest = text.strip_prefix(prefix)?;
     let id = rest.get(..KEY_ID_LEN)?;
     let secret = rest.get(KEY_ID_LEN..)?.strip_prefix('_')?;
     (id.chars().all(|c| c.is_ascii_hexdigit()) && !secret.is_empty()).then_some((id, secret))
@@ -194,6 +219,16 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_prefixes_default_to_the_surface_name_until_declared() {
+        let mut prefixes = KeyPrefixes::default();
+        assert_eq!(prefixes.get(Surface::Me), "me_");
+        assert_eq!(prefixes.get(Surface::UsersMe), "users-me_");
+        prefixes.set(Surface::Me, "bird_");
+        assert_eq!(prefixes.get(Surface::Me), "bird_");
+        assert_eq!(prefixes.get(Surface::Platform), "platform_");
+    }
 
     #[test]
     fn argon2_round_trip() {
@@ -258,13 +293,13 @@ mod tests {
 
     #[test]
     fn api_keys_parse_back() {
-        let key = generate_api_key(Surface::UsersMe);
+        let key = generate_api_key("ZENPROKEY_");
         assert!(key.text.starts_with("ZENPROKEY_"));
-        let (id, secret) = parse_api_key(Surface::UsersMe, &key.text).unwrap();
+        let (id, secret) = parse_api_key("ZENPROKEY_", &key.text).unwrap();
         assert_eq!(id, key.id);
         assert_eq!(sha256_hex(secret), key.secret_hash);
-        assert!(parse_api_key(Surface::Platform, &key.text).is_none());
-        assert!(parse_api_key(Surface::UsersMe, "ZENPROKEY_short").is_none());
+        assert!(parse_api_key("dn_", &key.text).is_none());
+        assert!(parse_api_key("ZENPROKEY_", "ZENPROKEY_short").is_none());
     }
 
     #[test]

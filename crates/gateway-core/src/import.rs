@@ -128,8 +128,12 @@ pub fn check_user(user: &mut User) -> Vec<FieldIssue> {
 
 /// Splits a known API key text of `surface` (`<prefix><16 hex>_<secret>`) into its public id and
 /// the SHA-256 digest of its secret, as `issue_api_key` stores them.
-pub fn parse_known_api_key(surface: Surface, text: &str) -> Result<(String, String), FieldIssue> {
-    match credentials::parse_api_key(surface, text) {
+pub fn parse_known_api_key(
+    surface: Surface,
+    prefix: &str,
+    text: &str,
+) -> Result<(String, String), FieldIssue> {
+    match credentials::parse_api_key(prefix, text) {
         Some((id, secret)) if secret.len() >= 8 => {
             Ok((id.to_ascii_lowercase(), sha256_hex(secret)))
         }
@@ -142,8 +146,7 @@ pub fn parse_known_api_key(surface: Surface, text: &str) -> Result<(String, Stri
             Field::Other("key"),
             IssueCode::InvalidFormat,
             format!(
-                "must look like {}<16 hex digits>_<secret> for surface {}",
-                surface.key_prefix(),
+                "must look like {prefix}<16 hex digits>_<secret> for surface {}",
                 surface.as_str()
             ),
         )),
@@ -280,8 +283,8 @@ impl Gateway {
         label: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<ApiKey, CoreError> {
-        let (id, secret_hash) =
-            parse_known_api_key(surface, text).map_err(|i| CoreError::validation(vec![i]))?;
+        let (id, secret_hash) = parse_known_api_key(surface, self.key_prefix(surface), text)
+            .map_err(|i| CoreError::validation(vec![i]))?;
         let key = NewApiKey {
             id,
             user_id,
@@ -355,15 +358,18 @@ mod tests {
     #[test]
     fn known_api_keys_keep_their_id_and_the_digest_of_their_secret() {
         let text = "dn_0123456789abcdef_s3cret-value";
-        let (id, hash) = parse_known_api_key(Surface::Platform, text).unwrap();
+        let (id, hash) = parse_known_api_key(Surface::Platform, "dn_", text).unwrap();
         assert_eq!(id, "0123456789abcdef");
         assert_eq!(hash, sha256_hex("s3cret-value"));
+        let refused = parse_known_api_key(Surface::Me, "bird_", text).unwrap_err();
         assert!(
-            parse_known_api_key(Surface::Me, text).is_err(),
-            "another surface's prefix"
+            refused.message.contains("bird_<16 hex digits>"),
+            "another surface's prefix: {}",
+            refused.message
         );
-        assert!(parse_known_api_key(Surface::Platform, "dn_0123456789abcdef_short").is_err());
-        assert!(parse_known_api_key(Surface::Platform, "dn_xyz_secretsecret").is_err());
+        let platform = |t| parse_known_api_key(Surface::Platform, "dn_", t);
+        assert!(platform("dn_0123456789abcdef_short").is_err());
+        assert!(platform("dn_xyz_secretsecret").is_err());
     }
 
     #[test]

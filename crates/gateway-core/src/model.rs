@@ -688,18 +688,6 @@ impl Surface {
             Self::Users => "users",
         }
     }
-
-    /// The prefix of API keys issued for this surface. Clients of some vendors check it
-    /// (`ZENPROKEY_` for users-me), so a key looks like the vendor's own.
-    pub fn key_prefix(self) -> &'static str {
-        match self {
-            Self::Platform => "dn_",
-            Self::UsersMe => "ZENPROKEY_",
-            Self::AccountProfile => "mt_",
-            Self::Me => "bird_",
-            Self::Users => "sk_",
-        }
-    }
 }
 
 impl fmt::Display for Surface {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, ErrorKind, Field, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange,
     Store, UserChanges, UserField, UserPatch,
-    credentials::{self, GeneratedKey, PasswordWork},
+    credentials::{self, GeneratedKey, KeyPrefixes, PasswordWork},
     model::{
         ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
         TeamRole, User, UserId,
@@ -67,6 +67,8 @@ pub struct Gateway {
     /// Password hashing and verification, off the async workers (at most one job per core but
     /// one at once).
     passwords: PasswordWork,
+    /// The text each surface's API keys start with (declared by the dialects).
+    key_prefixes: KeyPrefixes,
 }
 
 impl Gateway {
@@ -76,7 +78,25 @@ impl Gateway {
             store,
             sessions: SessionCache::default(),
             passwords: PasswordWork::default(),
+            key_prefixes: KeyPrefixes::default(),
         }
+    }
+
+    /// The same service issuing and accepting `surface`'s API keys with `prefix` (the vendor's,
+    /// as its dialect declares it); see [`KeyPrefixes`].
+    pub fn with_key_prefix(mut self, surface: Surface, prefix: &'static str) -> Self {
+        self.key_prefixes.set(surface, prefix);
+        self
+    }
+
+    /// Every surface's API key prefix.
+    pub fn key_prefixes(&self) -> &KeyPrefixes {
+        &self.key_prefixes
+    }
+
+    /// The text `surface`'s API keys start with.
+    pub fn key_prefix(&self, surface: Surface) -> &str {
+        self.key_prefixes.get(surface)
     }
 
     /// The same service with at most `limit` password hashes or verifications at once (the
@@ -418,7 +438,7 @@ impl Gateway {
         surface: Surface,
         label: Option<String>,
     ) -> Result<(ApiKey, GeneratedKey), CoreError> {
-        let generated = credentials::generate_api_key(surface);
+        let generated = credentials::generate_api_key(self.key_prefix(surface));
         let key = NewApiKey {
             id: generated.id.clone(),
             user_id,
@@ -458,7 +478,8 @@ impl Gateway {
         text: &str,
     ) -> Result<(ApiKey, User), CoreError> {
         let refused = || CoreError::unauthenticated("invalid API key");
-        let (id, secret) = credentials::parse_api_key(surface, text).ok_or_else(refused)?;
+        let (id, secret) =
+            credentials::parse_api_key(self.key_prefix(surface), text).ok_or_else(refused)?;
         let key = self.store.api_key(id).await?.ok_or_else(refused)?;
         if key.surface != surface
             || key.revoked_at.is_some()

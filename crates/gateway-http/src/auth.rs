@@ -211,10 +211,14 @@ pub fn authorization<'a>(req: &'a HttpRequest, scheme: &str) -> Option<&'a str> 
     given.eq_ignore_ascii_case(scheme).then(|| rest.trim())
 }
 
-/// Whether `value` has the shape of an API key of `surface` (its prefix), so a dialect that
-/// accepts keys and tokens in the same header can tell them apart.
-pub fn looks_like_key(surface: Surface, value: &str) -> bool {
-    gateway_core::credentials::parse_api_key(surface, value).is_some()
+/// Whether `value` has the shape of an API key of `surface` (the prefix the app's [`Gateway`]
+/// declares for it), so a dialect that accepts keys and tokens in the same header can tell them
+/// apart. Without a `Gateway` in the app nothing can be verified anyway: `false`.
+pub fn looks_like_key(req: &HttpRequest, surface: Surface, value: &str) -> bool {
+    req.app_data::<actix_web::web::Data<Gateway>>()
+        .is_some_and(|g| {
+            gateway_core::credentials::parse_api_key(g.key_prefix(surface), value).is_some()
+        })
 }
 
 /// The subject of a gateway access token of `surface` ([`Tokens::verify`]).

@@ -62,6 +62,9 @@ pub struct SurfaceSpec {
     pub rerender: ErrorRender,
     /// The console's read of a user through this surface, if it has one.
     pub preview: Option<Preview>,
+    /// The text the surface's API keys start with, the vendor's own (some clients check it);
+    /// the server registers it on the core's `Gateway`. `None`: `<name>_`.
+    pub key_prefix: Option<&'static str>,
 }
 
 impl SurfaceSpec {
@@ -78,6 +81,15 @@ impl SurfaceSpec {
             fault: E::fault,
             rerender: rerender::<E>,
             preview: None,
+            key_prefix: None,
+        }
+    }
+
+    /// With the vendor's API key prefix.
+    pub const fn with_key_prefix(self, prefix: &'static str) -> Self {
+        Self {
+            key_prefix: Some(prefix),
+            ..self
         }
     }
 
@@ -179,6 +191,15 @@ impl std::fmt::Debug for Registry {
 }
 
 impl Registry {
+    /// The API key prefixes the surfaces declare ([`SurfaceSpec::key_prefix`]), for the core's
+    /// `Gateway::with_key_prefix`; surfaces that are not the core's are left out.
+    pub fn key_prefixes(&self) -> impl Iterator<Item = (gateway_core::Surface, &'static str)> + '_ {
+        self.surfaces().filter_map(|spec| {
+            let surface = spec.name.parse::<gateway_core::Surface>().ok()?;
+            Some((surface, spec.key_prefix?))
+        })
+    }
+
     /// Every surface of every dialect, in registration order.
     pub fn surfaces(&self) -> impl Iterator<Item = &'static SurfaceSpec> + '_ {
         self.0.iter().flat_map(|d| d.surfaces().iter())

@@ -420,7 +420,7 @@ pub async fn resolve_caller(req: &HttpRequest, surface: &str) -> Option<Caller> 
     // Only the gateway's own surfaces have credentials to verify.
     if let Ok(surface) = surface.parse::<Surface>() {
         for c in &candidates {
-            let presented = if crate::auth::looks_like_key(surface, c) {
+            let presented = if crate::auth::looks_like_key(req, surface, c) {
                 Presented::ApiKey(c.clone())
             } else {
                 Presented::Token(c.clone())

@@ -109,7 +109,11 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         );
     }
     let store = Arc::new(store);
-    let gateway = Gateway::new(store.clone());
+    let gateway = dialects::REGISTRY
+        .key_prefixes()
+        .fold(Gateway::new(store.clone()), |g, (surface, prefix)| {
+            g.with_key_prefix(surface, prefix)
+        });
     let secret = if settings.auth.jwt_secret.is_empty() {
         gateway
             .shared_secret(JWT_SECRET_NAME, || random_token(32))

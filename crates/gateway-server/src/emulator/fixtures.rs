@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use gateway_core::{
     CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
     TeamRole, User, UserId, UserKind, UserStatus,
-    credentials::parse_api_key,
+    credentials::{KeyPrefixes, parse_api_key},
     import::{self, KnownProject},
 };
 use gateway_http::{
@@ -455,9 +455,14 @@ fn at(base: &[Seg], more: &[Seg]) -> Vec<Seg> {
     base.iter().chain(more).cloned().collect()
 }
 
-/// Parses and checks a document; hashes plain passwords (argon2id, so run it off the async
-/// workers). Nothing is written.
-pub fn prepare(source: &str, text: &str, format: Format) -> Result<Plan, FixtureError> {
+/// Parses and checks a document (API keys against the surfaces' `prefixes`); hashes plain
+/// passwords (argon2id, so run it off the async workers). Nothing is written.
+pub fn prepare(
+    source: &str,
+    text: &str,
+    format: Format,
+    prefixes: &KeyPrefixes,
+) -> Result<Plan, FixtureError> {
     let file: FixtureFile = match format {
         Format::Yaml if text.trim().is_empty() => FixtureFile::default(),
         Format::Yaml => serde_norway::from_str(text).map_err(|e| {
@@ -474,7 +479,7 @@ pub fn prepare(source: &str, text: &str, format: Format) -> Result<Plan, Fixture
         })?,
     };
     let mut issues = Issues::default();
-    let plan = check(source, file, &mut issues);
+    let plan = check(source, file, prefixes, &mut issues);
     if issues.0.is_empty() {
         return Ok(plan);
     }
@@ -541,7 +546,7 @@ fn metadata(
     }
 }
 
-fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
+fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut Issues) -> Plan {
     let FixtureFile {
         users,
         teams,
@@ -640,7 +645,7 @@ fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
             else {
                 continue;
             };
-            match import::parse_known_api_key(surface, &text) {
+            match import::parse_known_api_key(surface, prefixes.get(surface), &text) {
                 Ok((id, _)) => {
                     if let Some(first) = key_ids.insert(id.clone(), kpath.clone()) {
                         issues.push(
@@ -684,7 +689,7 @@ fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
                 );
                 continue;
             }
-            if parse_api_key(surface, &token).is_some() {
+            if parse_api_key(prefixes.get(surface), &token).is_some() {
                 issues.push(
                     at(&tpath, &[key("token")]),
                     format!(
@@ -1277,7 +1282,8 @@ pub async fn load_file(state: &AppState, path: &Path) -> Result<Summary, FileErr
     let text = std::fs::read_to_string(path).map_err(|e| FileError::Read(name.clone(), e))?;
     let format = Format::detect(&name, &text);
     let source = name.clone();
-    let plan = tokio::task::spawn_blocking(move || prepare(&source, &text, format))
+    let prefixes = state.gateway.key_prefixes().clone();
+    let plan = tokio::task::spawn_blocking(move || prepare(&source, &text, format, &prefixes))
         .await
         .map_err(|e| FileError::Read(name.clone(), std::io::Error::other(e)))??;
     load(state, plan)
@@ -1289,8 +1295,19 @@ pub async fn load_file(state: &AppState, path: &Path) -> Result<Summary, FileErr
 mod tests {
     use super::*;
 
+    /// The prefixes the served dialects declare, as the server registers them.
+    fn prefixes() -> KeyPrefixes {
+        crate::dialects::REGISTRY.key_prefixes().fold(
+            KeyPrefixes::default(),
+            |mut p, (surface, prefix)| {
+                p.set(surface, prefix);
+                p
+            },
+        )
+    }
+
     fn problems(text: &str, format: Format) -> Vec<(String, Option<usize>, String)> {
-        match prepare("f", text, format) {
+        match prepare("f", text, format, &prefixes()) {
             Ok(_) => Vec::new(),
             Err(e) => e
                 .problems
@@ -1334,7 +1351,7 @@ faults:
 
     #[test]
     fn a_good_document_becomes_a_plan() {
-        let plan = prepare("f.yaml", GOOD, Format::Yaml).unwrap();
+        let plan = prepare("f.yaml", GOOD, Format::Yaml, &prefixes()).unwrap();
         assert_eq!(plan.users.len(), 2);
         let alice = &plan.users[0];
         assert_eq!(alice.identity.email.as_deref(), Some("alice@example.com"));
@@ -1363,7 +1380,7 @@ faults:
     fn the_same_document_in_json_is_the_same_plan() {
         let value: Value = serde_norway::from_str(GOOD).unwrap();
         let json = serde_json::to_string_pretty(&value).unwrap();
-        let plan = prepare("f.json", &json, Format::Json).unwrap();
+        let plan = prepare("f.json", &json, Format::Json, &prefixes()).unwrap();
         assert_eq!(
             plan.users[0].id.to_string(),
             "6f2d4f6e-7a59-4f53-9d0b-3c5bb1c1a001"
@@ -1472,7 +1489,13 @@ faults:
 
     #[test]
     fn the_error_names_the_file_line_and_path() {
-        let err = prepare("fixtures.yaml", "users:\n  - username: ''\n", Format::Yaml).unwrap_err();
+        let err = prepare(
+            "fixtures.yaml",
+            "users:\n  - username: ''\n",
+            Format::Yaml,
+            &prefixes(),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "fixtures.yaml:2:15: users[0].username: must not be empty"

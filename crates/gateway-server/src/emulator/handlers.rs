@@ -71,7 +71,8 @@ pub async fn load_fixtures(
         Format::detect(&name, &text)
     };
     let source = name.clone();
-    let prepared = web::block(move || fixtures::prepare(&source, &text, format))
+    let prefixes = state.gateway.key_prefixes().clone();
+    let prepared = web::block(move || fixtures::prepare(&source, &text, format, &prefixes))
         .await
         .map_err(CoreError::internal)?;
     let plan = match prepared {
