@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Creates $REPO/.venv-sdk with the pinned Python SDKs used by tests/sdk/python/*.py
-# (dreadnode, zenml, messagebird-sdk). Idempotent: a stamp file holds a hash of the
-# requirement file(s) and the interpreter version; when it matches, the script exits
-# at once. When it does not, the venv is rebuilt from scratch so it matches the lock
-# exactly. Needs only python3 (with venv + pip) and access to PyPI (or PIP_INDEX_URL).
+# (dreadnode, zenml, messagebird-sdk) and pytest, then installs the pytest plugin
+# clients/python (gateway-testkit) into it, editable, so its sources are used as they are.
+# Idempotent: a stamp file holds a hash of the requirement file(s), the plugin's
+# pyproject.toml and the interpreter version; when it matches, the script exits at once.
+# When it does not, the venv is rebuilt from scratch so it matches the lock exactly.
+# Needs only python3 (with venv + pip) and access to PyPI (or PIP_INDEX_URL).
 #
 # Usage: scripts/install-python-sdks.sh        (env PYTHON=python3.12 to pick another)
 set -euo pipefail
@@ -11,14 +13,16 @@ set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$REPO/.venv-sdk"
 REQS=("$REPO/tests/sdk/python/requirements.txt")
+PLUGIN="$REPO/clients/python"
+HASHED=("${REQS[@]}" "$PLUGIN/pyproject.toml")
 STAMP="$VENV/.requirements.sha256"
 PYTHON="${PYTHON:-python3}"
 
 say() { echo "install-python-sdks: $*"; }
 
-# Hash of the requirement files plus the interpreter version (a new python3 needs a new venv).
+# Hash of the given files plus the interpreter version (a new python3 needs a new venv).
 want_hash() {
-    "$PYTHON" - "${REQS[@]}" <<'EOF'
+    "$PYTHON" - "$@" <<'EOF'
 import hashlib, sys
 h = hashlib.sha256(sys.version.encode())
 for path in sys.argv[1:]:
@@ -33,7 +37,7 @@ up_to_date() {
 }
 
 command -v "$PYTHON" >/dev/null || { echo "install-python-sdks: $PYTHON not found" >&2; exit 1; }
-WANT="$(want_hash)"
+WANT="$(want_hash "${HASHED[@]}")"
 if up_to_date; then
     say "$VENV is up to date (stamp $(cut -c1-12 "$STAMP"))"
     exit 0
@@ -67,6 +71,10 @@ for req in "${REQS[@]}"; do
     "${PIP[@]}" install --quiet --no-deps -r "$req"
 done
 
+# Editable, without build isolation: setuptools comes from the lock, nothing else is fetched.
+say "pip install --no-deps --no-build-isolation -e ${PLUGIN#"$REPO"/}"
+"${PIP[@]}" install --quiet --no-deps --no-build-isolation -e "$PLUGIN"
+
 say "pip check (dreadnode's unneeded dependencies are expected to be missing)"
 problems="$("${PIP[@]}" check 2>&1 | grep -v -e '^dreadnode ' -e '^No broken requirements' || true)"
 if [[ -n "$problems" ]]; then
@@ -75,11 +83,11 @@ if [[ -n "$problems" ]]; then
     exit 1
 fi
 
-say "smoke import: dreadnode.app.api.client, zenml.login.pro.client, bird"
+say "smoke import: dreadnode.app.api.client, zenml.login.pro.client, bird, gateway_testkit.plugin"
 smoke_dir="$(mktemp -d)"
 trap 'rm -rf -- "$smoke_dir"' EXIT
 ZENML_CONFIG_PATH="$smoke_dir" ZENML_ANALYTICS_OPT_IN=false ZENML_LOGGING_VERBOSITY=ERROR \
-    "$VENV/bin/python" -W ignore -c 'import dreadnode.app.api.client, zenml.login.pro.client, bird'
+    "$VENV/bin/python" -W ignore -c 'import dreadnode.app.api.client, zenml.login.pro.client, bird, gateway_testkit.plugin'
 
 echo "$WANT" > "$STAMP"
 say "done in $((SECONDS - start))s; stamp $STAMP"

@@ -7,6 +7,7 @@
 
 mod admin;
 mod camel;
+mod clients;
 mod emulator;
 mod kit;
 mod kit_dialect;
