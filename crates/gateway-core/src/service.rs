@@ -18,6 +18,9 @@ use crate::{
     validate,
 };
 
+/// The most users one [`Gateway::list_users`] call returns.
+pub const LIST_USERS_MAX: i64 = 1000;
+
 /// The current time, truncated to milliseconds so that every backend stores and returns the same
 /// value.
 pub fn now() -> DateTime<Utc> {
@@ -213,164 +216,29 @@ impl Gateway {
             .ok_or_else(|| CoreError::not_found("user not found"))
     }
 
-    /// Lists users, oldest first.
+    /// Lists users, oldest first: at most `limit` (1 to [`LIST_USERS_MAX`]) after skipping
+    /// `offset`.
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, CoreError> {
         Ok(self
             .store
-            .list_users(limit.clamp(1, 1000), offset.max(0))
+            .list_users(limit.clamp(1, LIST_USERS_MAX), offset.max(0))
             .await?)
     }
 
     /// Applies a partial update after checking the domain invariants. Returns the new user and
     /// the notices (normalised values). A password change revokes every session of the user.
+    ///
+    /// The steps, each refusing before anything is written: the rules on the patch alone (every
+    /// issue at once, values normalised), the rules on the user as the patch would leave it, the
+    /// password (checked, then hashed off the async workers), then one store write.
     pub async fn update_user(
         &self,
         id: UserId,
-        mut patch: UserPatch,
+        patch: UserPatch,
     ) -> Result<Outcome<User>, CoreError> {
         let mut notices = Vec::new();
-        fn text(v: &Option<Option<String>>) -> Option<&str> {
-            v.as_ref().and_then(Option::as_deref)
-        }
-        fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
-            v.as_ref().and_then(Option::as_ref)
-        }
-        let mut issues = validate::nul_free(
-            &[
-                ("totp_secret", text(&patch.totp_secret)),
-                (
-                    "restricted_by_admin_reason",
-                    text(&patch.restricted_by_admin_reason),
-                ),
-                (
-                    "restricted_by_admin_private_details",
-                    text(&patch.restricted_by_admin_private_details),
-                ),
-                ("first_name", text(&patch.first_name)),
-                ("last_name", text(&patch.last_name)),
-                ("display_name", text(&patch.display_name)),
-                ("bio", text(&patch.bio)),
-                ("avatar_url", text(&patch.avatar_url)),
-                ("company", text(&patch.company)),
-                ("job_title", text(&patch.job_title)),
-            ],
-            &[
-                ("client_metadata", json(&patch.client_metadata)),
-                (
-                    "client_read_only_metadata",
-                    json(&patch.client_read_only_metadata),
-                ),
-                ("server_metadata", json(&patch.server_metadata)),
-            ],
-        );
-        if let Some(username) = patch.username.take() {
-            let username = normalize_username(&username, &mut notices);
-            if let Err(i) = validate::username(&username) {
-                issues.push(i);
-            }
-            patch.username = Some(username);
-        }
-        // `Some(None)` (clear) passes through; only a new value is normalised.
-        patch.email = match patch.email.take() {
-            Some(Some(email)) => Some(Some(normalize_email(&email, &mut notices, &mut issues))),
-            other => other,
-        };
-        if let Some(Some(locale)) = &patch.locale {
-            match validate::locale(locale) {
-                Ok(canonical) => {
-                    if &canonical != locale {
-                        notices.push(Notice {
-                            field: "locale".into(),
-                            code: "normalized",
-                            message: format!("locale was normalised to {canonical}"),
-                        });
-                    }
-                    patch.locale = Some(Some(canonical));
-                }
-                Err(i) => issues.push(i),
-            }
-        }
-        if let Some(Some(tz)) = &patch.timezone
-            && let Err(i) = validate::timezone(tz)
-        {
-            issues.push(i);
-        }
-        if let Some(Some(phone)) = &patch.phone_number
-            && let Err(i) = validate::phone_number(phone)
-        {
-            issues.push(i);
-        }
-        if let Some(Some(cc)) = &patch.country_code {
-            match validate::country_code(cc) {
-                Ok(code) => patch.country_code = Some(Some(code)),
-                Err(i) => issues.push(i),
-            }
-        }
-        if let Some((bot, abuse)) = patch.risk_scores
-            && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
-        {
-            issues.push(FieldIssue::new(
-                "risk_scores",
-                IssueCode::InvalidFormat,
-                "scores must be integers from 0 to 100",
-            ));
-        }
-        if patch.is_anonymous == Some(true) {
-            issues.push(FieldIssue::new(
-                "is_anonymous",
-                IssueCode::NotAllowed,
-                "a user cannot become anonymous",
-            ));
-        }
-        if patch.restricted_by_admin == Some(false) {
-            patch.restricted_by_admin_reason = Some(None);
-            patch.restricted_by_admin_private_details = Some(None);
-        }
-        if !issues.is_empty() {
-            return Err(CoreError::validation(issues));
-        }
-
-        // Rules that depend on the current state.
-        let needs_state = patch.email_verified == Some(true)
-            || patch.email_auth_enabled == Some(true)
-            || matches!(patch.selected_team_id, Some(Some(_)));
-        if needs_state {
-            let current = self.user(id).await?;
-            let email_after = match &patch.email {
-                Some(e) => e.clone(),
-                None => current.email.clone(),
-            };
-            for (flag, field) in [
-                (patch.email_verified, "email_verified"),
-                (patch.email_auth_enabled, "email_auth_enabled"),
-            ] {
-                if flag == Some(true) && email_after.is_none() {
-                    issues.push(FieldIssue::new(
-                        field,
-                        IssueCode::NotAllowed,
-                        "cannot be true without a primary email",
-                    ));
-                }
-            }
-            if let Some(Some(team_id)) = patch.selected_team_id {
-                let teams = self.store.memberships(id).await?;
-                if !teams.iter().any(|m| m.team.id == team_id) {
-                    return Err(CoreError::new(
-                        ErrorKind::NotFound,
-                        format!("user {id} is not found in team {team_id}"),
-                    )
-                    .with_issue(FieldIssue::new(
-                        "selected_team_id",
-                        IssueCode::NotAllowed,
-                        "the user is not a member of this team",
-                    )));
-                }
-            }
-            if !issues.is_empty() {
-                return Err(CoreError::validation(issues));
-            }
-        }
-
+        let mut patch = checked_patch(patch, &mut notices)?;
+        self.check_outcome(id, &patch).await?;
         let password_hash = match patch.password.take() {
             None => None,
             Some(None) => Some(None),
@@ -394,6 +262,52 @@ impl Gateway {
             value: user,
             notices,
         })
+    }
+
+    /// The rules on the user as `patch` would leave it: a verified or sign-in email needs an
+    /// email, and the selected team must be one of the user's. Reads the user (and its teams) only
+    /// when the patch sets one of those.
+    async fn check_outcome(&self, id: UserId, patch: &UserPatch) -> Result<(), CoreError> {
+        let needs_state = patch.email_verified == Some(true)
+            || patch.email_auth_enabled == Some(true)
+            || matches!(patch.selected_team_id, Some(Some(_)));
+        if !needs_state {
+            return Ok(());
+        }
+        let mut after = self.user(id).await?;
+        patch.apply_to(&mut after);
+        let mut issues = Vec::new();
+        for (flag, field) in [
+            (patch.email_verified, "email_verified"),
+            (patch.email_auth_enabled, "email_auth_enabled"),
+        ] {
+            if flag == Some(true) && after.email.is_none() {
+                issues.push(FieldIssue::new(
+                    field,
+                    IssueCode::NotAllowed,
+                    "cannot be true without a primary email",
+                ));
+            }
+        }
+        if let Some(Some(team_id)) = patch.selected_team_id {
+            let teams = self.store.memberships(id).await?;
+            if !teams.iter().any(|m| m.team.id == team_id) {
+                return Err(CoreError::new(
+                    ErrorKind::NotFound,
+                    format!("user {id} is not found in team {team_id}"),
+                )
+                .with_issue(FieldIssue::new(
+                    "selected_team_id",
+                    IssueCode::NotAllowed,
+                    "the user is not a member of this team",
+                )));
+            }
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::validation(issues))
+        }
     }
 
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
@@ -642,6 +556,144 @@ impl CoreError {
     pub fn with_issue(mut self, issue: FieldIssue) -> Self {
         self.push_issue(issue);
         self
+    }
+}
+
+/// The rules on a patch alone, in the order their issues are reported: no NUL in any text,
+/// then identities, profile values and flags. Returns the patch with its values normalised, or
+/// every issue at once.
+fn checked_patch(mut patch: UserPatch, notices: &mut Vec<Notice>) -> Result<UserPatch, CoreError> {
+    let mut issues = nul_issues(&patch);
+    normalize_identities(&mut patch, notices, &mut issues);
+    normalize_profile(&mut patch, notices, &mut issues);
+    check_flags(&mut patch, &mut issues);
+    if issues.is_empty() {
+        Ok(patch)
+    } else {
+        Err(CoreError::validation(issues))
+    }
+}
+
+/// Text and JSON values of a patch that contain a NUL character (no backend stores one).
+fn nul_issues(patch: &UserPatch) -> Vec<FieldIssue> {
+    fn text(v: &Option<Option<String>>) -> Option<&str> {
+        v.as_ref().and_then(Option::as_deref)
+    }
+    fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
+        v.as_ref().and_then(Option::as_ref)
+    }
+    validate::nul_free(
+        &[
+            ("totp_secret", text(&patch.totp_secret)),
+            (
+                "restricted_by_admin_reason",
+                text(&patch.restricted_by_admin_reason),
+            ),
+            (
+                "restricted_by_admin_private_details",
+                text(&patch.restricted_by_admin_private_details),
+            ),
+            ("first_name", text(&patch.first_name)),
+            ("last_name", text(&patch.last_name)),
+            ("display_name", text(&patch.display_name)),
+            ("bio", text(&patch.bio)),
+            ("avatar_url", text(&patch.avatar_url)),
+            ("company", text(&patch.company)),
+            ("job_title", text(&patch.job_title)),
+        ],
+        &[
+            ("client_metadata", json(&patch.client_metadata)),
+            (
+                "client_read_only_metadata",
+                json(&patch.client_read_only_metadata),
+            ),
+            ("server_metadata", json(&patch.server_metadata)),
+        ],
+    )
+}
+
+/// A new username is trimmed and checked; a new email is trimmed, lower-cased and checked
+/// (`Some(None)`, clearing it, passes through).
+fn normalize_identities(
+    patch: &mut UserPatch,
+    notices: &mut Vec<Notice>,
+    issues: &mut Vec<FieldIssue>,
+) {
+    if let Some(username) = patch.username.take() {
+        let username = normalize_username(&username, notices);
+        if let Err(i) = validate::username(&username) {
+            issues.push(i);
+        }
+        patch.username = Some(username);
+    }
+    patch.email = match patch.email.take() {
+        Some(Some(email)) => Some(Some(normalize_email(&email, notices, issues))),
+        other => other,
+    };
+}
+
+/// A new locale is put in canonical case (with a notice when that changed it), a new country
+/// code in upper case; a time zone and a phone number are checked as they are.
+fn normalize_profile(
+    patch: &mut UserPatch,
+    notices: &mut Vec<Notice>,
+    issues: &mut Vec<FieldIssue>,
+) {
+    if let Some(Some(locale)) = &patch.locale {
+        match validate::locale(locale) {
+            Ok(canonical) => {
+                if &canonical != locale {
+                    notices.push(Notice {
+                        field: "locale".into(),
+                        code: "normalized",
+                        message: format!("locale was normalised to {canonical}"),
+                    });
+                }
+                patch.locale = Some(Some(canonical));
+            }
+            Err(i) => issues.push(i),
+        }
+    }
+    if let Some(Some(tz)) = &patch.timezone
+        && let Err(i) = validate::timezone(tz)
+    {
+        issues.push(i);
+    }
+    if let Some(Some(phone)) = &patch.phone_number
+        && let Err(i) = validate::phone_number(phone)
+    {
+        issues.push(i);
+    }
+    if let Some(Some(cc)) = &patch.country_code {
+        match validate::country_code(cc) {
+            Ok(code) => patch.country_code = Some(Some(code)),
+            Err(i) => issues.push(i),
+        }
+    }
+}
+
+/// Risk scores are 0-100, no user becomes anonymous, and lifting an admin restriction clears its
+/// reason and details.
+fn check_flags(patch: &mut UserPatch, issues: &mut Vec<FieldIssue>) {
+    if let Some((bot, abuse)) = patch.risk_scores
+        && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
+    {
+        issues.push(FieldIssue::new(
+            "risk_scores",
+            IssueCode::InvalidFormat,
+            "scores must be integers from 0 to 100",
+        ));
+    }
+    if patch.is_anonymous == Some(true) {
+        issues.push(FieldIssue::new(
+            "is_anonymous",
+            IssueCode::NotAllowed,
+            "a user cannot become anonymous",
+        ));
+    }
+    if patch.restricted_by_admin == Some(false) {
+        patch.restricted_by_admin_reason = Some(None);
+        patch.restricted_by_admin_private_details = Some(None);
     }
 }
 
