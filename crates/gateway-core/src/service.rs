@@ -749,3 +749,878 @@ fn normalize_email(value: &str, notices: &mut Vec<Notice>, issues: &mut Vec<Fiel
     }
     normalized
 }
+
+#[cfg(test)]
+mod tests {
+    //! The update rules of [`Gateway::update_user`] as one table, run on the in-memory store.
+
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        PasswordChange, TeamStore, UserStore,
+        testing::{MemoryStore, memory_gateway},
+    };
+
+    /// The team the subject belongs to.
+    const MINE: Uuid = Uuid::from_u128(0x1111);
+    /// A team it does not belong to.
+    const OTHER: Uuid = Uuid::from_u128(0x2222);
+    /// The version of every starting user: created (1), then given its starting state (2).
+    const START_VERSION: i64 = 2;
+
+    /// Whose update a case is.
+    #[derive(Clone, Copy)]
+    enum Who {
+        /// The subject: `subject`, `subject@example.com`, a bcrypt password, a member of [`MINE`],
+        /// one active session, then the case's starting state.
+        Subject,
+        /// An id no user has.
+        Nobody,
+    }
+
+    /// The password a successful case leaves.
+    #[derive(Clone, Copy)]
+    enum Password {
+        /// Unchanged (and the session stays active).
+        Kept,
+        /// Removed (sessions revoked).
+        Removed,
+        /// Hashed from this plain text (sessions revoked).
+        Plain(&'static str),
+        /// This imported hash (sessions revoked).
+        Hash(&'static str),
+    }
+
+    enum Expect {
+        /// Written: the starting user with `want` applied (plus the next version and the time of
+        /// the change), the password as said, these notices (by field, in order).
+        Applied {
+            want: UserPatch,
+            password: Password,
+            notices: &'static [&'static str],
+        },
+        /// Refused with this kind and these issue fields (in order); nothing written.
+        Refused(ErrorKind, &'static [&'static str]),
+    }
+
+    struct Case {
+        name: &'static str,
+        who: Who,
+        start: UserPatch,
+        patch: UserPatch,
+        expect: Expect,
+    }
+
+    const BCRYPT_A: &str = "$2b$04$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const BCRYPT_B: &str = "$2b$04$bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn applied(want: UserPatch) -> Expect {
+        Expect::Applied {
+            want,
+            password: Password::Kept,
+            notices: &[],
+        }
+    }
+
+    fn noticed(want: UserPatch, notices: &'static [&'static str]) -> Expect {
+        Expect::Applied {
+            want,
+            password: Password::Kept,
+            notices,
+        }
+    }
+
+    fn refused(kind: ErrorKind, fields: &'static [&'static str]) -> Expect {
+        Expect::Refused(kind, fields)
+    }
+
+    fn text(v: &str) -> Option<Option<String>> {
+        Some(Some(v.to_owned()))
+    }
+
+    fn case(name: &'static str, patch: UserPatch, expect: Expect) -> Case {
+        Case {
+            name,
+            who: Who::Subject,
+            start: UserPatch::default(),
+            patch,
+            expect,
+        }
+    }
+
+    fn from(start: UserPatch, case: Case) -> Case {
+        Case { start, ..case }
+    }
+
+    fn no_email() -> UserPatch {
+        UserPatch {
+            email: Some(None),
+            ..UserPatch::default()
+        }
+    }
+
+    fn cases() -> Vec<Case> {
+        use ErrorKind::{Conflict, NotFound, PreconditionFailed, Validation};
+        let p = UserPatch::default;
+        vec![
+            // Rules on the patch alone: normalisation and format.
+            case(
+                "an empty patch changes nothing but the version",
+                p(),
+                applied(p()),
+            ),
+            case(
+                "a username is trimmed, with a notice",
+                UserPatch {
+                    username: Some(" new_name ".into()),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        username: Some("new_name".into()),
+                        ..p()
+                    },
+                    &["username"],
+                ),
+            ),
+            case(
+                "a username may be an email address",
+                UserPatch {
+                    username: Some("me@example.net".into()),
+                    ..p()
+                },
+                applied(UserPatch {
+                    username: Some("me@example.net".into()),
+                    ..p()
+                }),
+            ),
+            case(
+                "the own username in another case is no conflict",
+                UserPatch {
+                    username: Some("Subject".into()),
+                    ..p()
+                },
+                applied(UserPatch {
+                    username: Some("Subject".into()),
+                    ..p()
+                }),
+            ),
+            case(
+                "a username with a space is refused",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "a blank username is refused",
+                UserPatch {
+                    username: Some("   ".into()),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "a username of 51 characters is refused",
+                UserPatch {
+                    username: Some("u".repeat(51)),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "an email is trimmed and lower-cased, with a notice",
+                UserPatch {
+                    email: text(" New@Example.COM "),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        email: text("new@example.com"),
+                        ..p()
+                    },
+                    &["email"],
+                ),
+            ),
+            case(
+                "an email without a dot in its domain is refused",
+                UserPatch {
+                    email: text("a@localhost"),
+                    ..p()
+                },
+                refused(Validation, &["email"]),
+            ),
+            case(
+                "a malformed email is refused",
+                UserPatch {
+                    email: text("not-an-email"),
+                    ..p()
+                },
+                refused(Validation, &["email"]),
+            ),
+            case("an email can be cleared", no_email(), applied(no_email())),
+            case(
+                "a locale is put in canonical case, with a notice",
+                UserPatch {
+                    locale: text("en-us"),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        locale: text("en-US"),
+                        ..p()
+                    },
+                    &["locale"],
+                ),
+            ),
+            case(
+                "a canonical locale gets no notice",
+                UserPatch {
+                    locale: text("fr-FR"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    locale: text("fr-FR"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a malformed locale is refused",
+                UserPatch {
+                    locale: text("english_US"),
+                    ..p()
+                },
+                refused(Validation, &["locale"]),
+            ),
+            case(
+                "an IANA time zone is kept",
+                UserPatch {
+                    timezone: text("Europe/Amsterdam"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    timezone: text("Europe/Amsterdam"),
+                    ..p()
+                }),
+            ),
+            case(
+                "an unknown time zone is refused",
+                UserPatch {
+                    timezone: text("Mars/Olympus"),
+                    ..p()
+                },
+                refused(Validation, &["timezone"]),
+            ),
+            case(
+                "a phone number in E.164 form is kept",
+                UserPatch {
+                    phone_number: text("+31201234567"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    phone_number: text("+31201234567"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a phone number not in E.164 form is refused",
+                UserPatch {
+                    phone_number: text("0201234567"),
+                    ..p()
+                },
+                refused(Validation, &["phone_number"]),
+            ),
+            case(
+                "a country code is trimmed and upper-cased",
+                UserPatch {
+                    country_code: text(" nl "),
+                    ..p()
+                },
+                applied(UserPatch {
+                    country_code: text("NL"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a three-letter country code is refused",
+                UserPatch {
+                    country_code: text("NLD"),
+                    ..p()
+                },
+                refused(Validation, &["country_code"]),
+            ),
+            case(
+                "risk scores at the bounds are kept",
+                UserPatch {
+                    risk_scores: Some((0, 100)),
+                    ..p()
+                },
+                applied(UserPatch {
+                    risk_scores: Some((0, 100)),
+                    ..p()
+                }),
+            ),
+            case(
+                "a risk score over 100 is refused",
+                UserPatch {
+                    risk_scores: Some((101, 0)),
+                    ..p()
+                },
+                refused(Validation, &["risk_scores"]),
+            ),
+            case(
+                "a negative risk score is refused",
+                UserPatch {
+                    risk_scores: Some((0, -1)),
+                    ..p()
+                },
+                refused(Validation, &["risk_scores"]),
+            ),
+            case(
+                "a NUL in a text is refused",
+                UserPatch {
+                    display_name: text("a\0b"),
+                    ..p()
+                },
+                refused(Validation, &["display_name"]),
+            ),
+            case(
+                "a NUL in a metadata key is refused",
+                UserPatch {
+                    client_metadata: Some(Some(json!({"k\u{0}": 1}))),
+                    ..p()
+                },
+                refused(Validation, &["client_metadata"]),
+            ),
+            case(
+                "metadata is written whole",
+                UserPatch {
+                    server_metadata: Some(Some(json!({"plan": "pro"}))),
+                    ..p()
+                },
+                applied(UserPatch {
+                    server_metadata: Some(Some(json!({"plan": "pro"}))),
+                    ..p()
+                }),
+            ),
+            case(
+                "every issue of the patch at once: NUL checks first, then in field order",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    email: text("nope"),
+                    locale: text("english_US"),
+                    timezone: text("Mars/Olympus"),
+                    bio: text("\0"),
+                    ..p()
+                },
+                refused(
+                    Validation,
+                    &["bio", "username", "email", "locale", "timezone"],
+                ),
+            ),
+            // Flags.
+            case(
+                "no user becomes anonymous",
+                UserPatch {
+                    is_anonymous: Some(true),
+                    ..p()
+                },
+                refused(Validation, &["is_anonymous"]),
+            ),
+            from(
+                UserPatch {
+                    is_anonymous: Some(true),
+                    ..p()
+                },
+                case(
+                    "an anonymous user may stop being one",
+                    UserPatch {
+                        is_anonymous: Some(false),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        is_anonymous: Some(false),
+                        ..p()
+                    }),
+                ),
+            ),
+            case(
+                "a restriction is set with its reason",
+                UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    ..p()
+                }),
+            ),
+            from(
+                UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    restricted_by_admin_private_details: text("ticket 7"),
+                    ..p()
+                },
+                case(
+                    "lifting a restriction clears its reason and details",
+                    UserPatch {
+                        restricted_by_admin: Some(false),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        restricted_by_admin: Some(false),
+                        restricted_by_admin_reason: Some(None),
+                        restricted_by_admin_private_details: Some(None),
+                        ..p()
+                    }),
+                ),
+            ),
+            // Rules on the user as the patch leaves it.
+            case(
+                "a verified email needs an email: the user has one",
+                UserPatch {
+                    email_verified: Some(true),
+                    ..p()
+                },
+                applied(UserPatch {
+                    email_verified: Some(true),
+                    ..p()
+                }),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a verified email needs an email: the user has none",
+                    UserPatch {
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    refused(Validation, &["email_verified"]),
+                ),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a verified email needs an email: the patch brings one",
+                    UserPatch {
+                        email: text("new@example.com"),
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        email: text("new@example.com"),
+                        email_verified: Some(true),
+                        ..p()
+                    }),
+                ),
+            ),
+            case(
+                "a verified email needs an email: the patch clears it",
+                UserPatch {
+                    email: Some(None),
+                    email_verified: Some(true),
+                    ..p()
+                },
+                refused(Validation, &["email_verified"]),
+            ),
+            case(
+                "an unverified email needs nothing",
+                UserPatch {
+                    email: Some(None),
+                    email_verified: Some(false),
+                    ..p()
+                },
+                applied(UserPatch {
+                    email: Some(None),
+                    email_verified: Some(false),
+                    ..p()
+                }),
+            ),
+            from(
+                no_email(),
+                case(
+                    "both email flags without an email are both named",
+                    UserPatch {
+                        email_verified: Some(true),
+                        email_auth_enabled: Some(true),
+                        ..p()
+                    },
+                    refused(Validation, &["email_verified", "email_auth_enabled"]),
+                ),
+            ),
+            case(
+                "the selected team is one of the user's",
+                UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                },
+                applied(UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                }),
+            ),
+            case(
+                "a team the user is not in cannot be selected",
+                UserPatch {
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(NotFound, &["selected_team_id"]),
+            ),
+            from(
+                UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                },
+                case(
+                    "the selection can be cleared",
+                    UserPatch {
+                        selected_team_id: Some(None),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        selected_team_id: Some(None),
+                        ..p()
+                    }),
+                ),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a foreign team is refused before the email flags are reported",
+                    UserPatch {
+                        email_verified: Some(true),
+                        selected_team_id: Some(Some(OTHER)),
+                        ..p()
+                    },
+                    refused(NotFound, &["selected_team_id"]),
+                ),
+            ),
+            case(
+                "issues of the patch come before any rule on the user",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            // Rules the store holds.
+            case(
+                "a username taken in another letter case conflicts",
+                UserPatch {
+                    username: Some("OTHER@example.org".into()),
+                    ..p()
+                },
+                refused(Conflict, &["username"]),
+            ),
+            case(
+                "a username equal to another user's email conflicts",
+                UserPatch {
+                    username: Some("Taken@Example.com".into()),
+                    ..p()
+                },
+                refused(Conflict, &["username"]),
+            ),
+            case(
+                "an email taken in another letter case conflicts",
+                UserPatch {
+                    email: text("TAKEN@example.com"),
+                    ..p()
+                },
+                refused(Conflict, &["email"]),
+            ),
+            case(
+                "an email equal to another user's username conflicts",
+                UserPatch {
+                    email: text("other@example.org"),
+                    ..p()
+                },
+                refused(Conflict, &["email"]),
+            ),
+            case(
+                "the current version as expected version applies",
+                UserPatch {
+                    bio: text("hi"),
+                    expected_version: Some(START_VERSION),
+                    ..p()
+                },
+                applied(UserPatch {
+                    bio: text("hi"),
+                    ..p()
+                }),
+            ),
+            case(
+                "an older expected version is refused",
+                UserPatch {
+                    bio: text("hi"),
+                    expected_version: Some(START_VERSION - 1),
+                    ..p()
+                },
+                refused(PreconditionFailed, &[]),
+            ),
+            Case {
+                who: Who::Nobody,
+                ..case(
+                    "a user that does not exist is not found",
+                    UserPatch {
+                        bio: text("hi"),
+                        ..p()
+                    },
+                    refused(NotFound, &[]),
+                )
+            },
+            Case {
+                who: Who::Nobody,
+                ..case(
+                    "a user that does not exist is not found by the rules on the user either",
+                    UserPatch {
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    refused(NotFound, &[]),
+                )
+            },
+            // The password.
+            case(
+                "a new plain password is hashed and revokes the sessions",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain("correct horse".into()))),
+                    ..p()
+                },
+                Expect::Applied {
+                    want: p(),
+                    password: Password::Plain("correct horse"),
+                    notices: &[],
+                },
+            ),
+            case(
+                "an imported bcrypt hash is kept as it is and revokes the sessions",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Hash(BCRYPT_B.into()))),
+                    ..p()
+                },
+                Expect::Applied {
+                    want: p(),
+                    password: Password::Hash(BCRYPT_B),
+                    notices: &[],
+                },
+            ),
+            case(
+                "removing the password revokes the sessions",
+                UserPatch {
+                    password: Some(None),
+                    ..p()
+                },
+                Expect::Applied {
+                    want: p(),
+                    password: Password::Removed,
+                    notices: &[],
+                },
+            ),
+            case(
+                "an empty password is refused",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain(String::new()))),
+                    ..p()
+                },
+                refused(Validation, &["password"]),
+            ),
+            case(
+                "an unsupported hash is refused",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Hash("md5$abc".into()))),
+                    ..p()
+                },
+                refused(Validation, &["password_hash"]),
+            ),
+            case(
+                "the password is checked after the rules on the user",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain(String::new()))),
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(NotFound, &["selected_team_id"]),
+            ),
+        ]
+    }
+
+    /// A gateway on a fresh store holding the teams, another user (`other@example.org`,
+    /// `taken@example.com`) and the subject in its starting state.
+    async fn fixture(start: &UserPatch) -> (Arc<MemoryStore>, Gateway, User) {
+        let (store, gateway) = memory_gateway();
+        for (id, name) in [(MINE, "mine"), (OTHER, "other")] {
+            let team = Team {
+                id,
+                display_name: name.into(),
+                profile_image_url: None,
+                metadata: MetadataTiers::default(),
+                created_at: now(),
+            };
+            store.insert_team(&team).await.unwrap();
+        }
+        let mut other = NewUser::regular("other@example.org");
+        other.email = Some("taken@example.com".into());
+        gateway.create_user(other).await.unwrap();
+        let mut subject = NewUser::regular("subject");
+        subject.email = Some("subject@example.com".into());
+        subject.password = Some(PasswordChange::Hash(BCRYPT_A.into()));
+        let id = gateway.create_user(subject).await.unwrap().value.id;
+        gateway
+            .add_member(MINE, id, TeamRole::Member)
+            .await
+            .unwrap();
+        gateway
+            .open_session(id, Surface::Me, Duration::hours(1))
+            .await
+            .unwrap();
+        // The starting state is written as it is, without the core's rules.
+        let changes = UserChanges {
+            patch: start.clone(),
+            at: now(),
+            ..UserChanges::default()
+        };
+        let user = store.update_user(id, &changes).await.unwrap().unwrap();
+        assert_eq!(user.version, START_VERSION);
+        (store, gateway, user)
+    }
+
+    /// How `case` went wrong, if it did.
+    async fn run(case: Case) -> Option<String> {
+        let (store, gateway, start) = fixture(&case.start).await;
+        let id = match case.who {
+            Who::Subject => start.id,
+            Who::Nobody => UserId::new(),
+        };
+        let result = gateway.update_user(id, case.patch).await;
+        let stored = store.user(start.id).await.unwrap();
+        let sessions = gateway.active_sessions(start.id).await.unwrap();
+        match (case.expect, result) {
+            (
+                Expect::Applied {
+                    want,
+                    password,
+                    notices,
+                },
+                Ok(out),
+            ) => {
+                let got = out.value;
+                let hash = match password {
+                    Password::Kept => None,
+                    Password::Removed => Some(None),
+                    Password::Hash(h) => Some(Some(h.to_owned())),
+                    Password::Plain(plain) => {
+                        if !gateway.verify_password(&got, plain).await {
+                            return Some("the new password does not verify".into());
+                        }
+                        Some(got.password_hash.clone())
+                    }
+                };
+                let revoked = hash.is_some();
+                let mut expected = start.clone();
+                UserChanges {
+                    patch: want,
+                    password_hash: hash,
+                    revoke_sessions: revoked,
+                    at: got.updated_at,
+                }
+                .apply_to(&mut expected);
+                let noticed: Vec<&str> = out.notices.iter().map(|n| n.field.as_str()).collect();
+                if got != expected {
+                    Some(format!("got {got:#?}\nwant {expected:#?}"))
+                } else if stored.as_ref() != Some(&got) {
+                    Some(format!("stored {stored:#?}"))
+                } else if noticed != notices {
+                    Some(format!("notices {noticed:?}, want {notices:?}"))
+                } else if sessions != i64::from(!revoked) {
+                    Some(format!("{sessions} active sessions (revoked: {revoked})"))
+                } else {
+                    None
+                }
+            }
+            (Expect::Refused(kind, fields), Err(e)) => {
+                let named: Vec<&str> = e.issues().iter().map(|i| i.field.as_str()).collect();
+                if (e.kind(), named.as_slice()) != (kind, fields) {
+                    Some(format!(
+                        "refused {:?} {named:?}, want {kind:?} {fields:?}: {e}",
+                        e.kind()
+                    ))
+                } else if stored.as_ref() != Some(&start) || sessions != 1 {
+                    Some("a refused update wrote something".into())
+                } else {
+                    None
+                }
+            }
+            (Expect::Applied { .. }, Err(e)) => Some(format!("refused: {e}")),
+            (Expect::Refused(kind, _), Ok(out)) => {
+                Some(format!("applied, want {kind:?}: {:#?}", out.value))
+            }
+        }
+    }
+
+    /// A session is active until it is revoked, its user's password changes or its user is
+    /// deleted, and each of these is seen at once through the session cache.
+    #[tokio::test]
+    async fn sessions_end_with_revocation_password_change_and_deletion() {
+        let (_, gateway) = memory_gateway();
+        let user = gateway
+            .create_user(NewUser::regular("kim"))
+            .await
+            .unwrap()
+            .value;
+        let open = || gateway.open_session(user.id, Surface::Me, Duration::hours(1));
+        let (a, b, c) = (
+            open().await.unwrap(),
+            open().await.unwrap(),
+            open().await.unwrap(),
+        );
+        for s in [&a, &b, &c] {
+            assert!(gateway.session_is_active(s.session.id).await.unwrap());
+        }
+        assert!(gateway.revoke_session(a.session.id).await.unwrap());
+        assert!(!gateway.revoke_session(a.session.id).await.unwrap(), "once");
+        assert!(!gateway.session_is_active(a.session.id).await.unwrap());
+        assert_eq!(gateway.active_sessions(user.id).await.unwrap(), 2);
+        let patch = UserPatch {
+            password: Some(Some(PasswordChange::Plain("s3cret".into()))),
+            ..UserPatch::default()
+        };
+        gateway.update_user(user.id, patch).await.unwrap();
+        assert!(!gateway.session_is_active(b.session.id).await.unwrap());
+        assert_eq!(gateway.active_sessions(user.id).await.unwrap(), 0);
+        let d = open().await.unwrap();
+        assert!(gateway.session_is_active(d.session.id).await.unwrap());
+        gateway.delete_user(user.id).await.unwrap();
+        assert!(!gateway.session_is_active(d.session.id).await.unwrap());
+        let refused = gateway.resume_session(Surface::Me, &d.refresh_token).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Unauthenticated);
+    }
+
+    /// Every case of [`cases`], each on its own store; all failures are reported together.
+    #[tokio::test]
+    async fn update_rules() {
+        let cases = cases();
+        let total = cases.len();
+        let mut failures = Vec::new();
+        for case in cases {
+            let name = case.name;
+            if let Some(why) = run(case).await {
+                failures.push(format!("{name}: {why}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {total} update rules failed:\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
+    }
+}
