@@ -135,7 +135,6 @@ mod tests {
 
     async fn new_user(name: &str) -> User {
         let (_, gateway) = memory_gateway();
-        #[expect(clippy::expect_used, reason = "test setup")]
         let user = gateway
             .create_user(NewUser::regular(name))
             .await

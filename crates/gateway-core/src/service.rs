@@ -798,7 +798,7 @@ mod tests {
         /// Written: the starting user with `want` applied (plus the next version and the time of
         /// the change), the password as said, these notices (by field, in order).
         Applied {
-            want: UserPatch,
+            want: Box<UserPatch>,
             password: Password,
             notices: &'static [&'static str],
         },
@@ -819,7 +819,7 @@ mod tests {
 
     fn applied(want: UserPatch) -> Expect {
         Expect::Applied {
-            want,
+            want: Box::new(want),
             password: Password::Kept,
             notices: &[],
         }
@@ -827,9 +827,18 @@ mod tests {
 
     fn noticed(want: UserPatch, notices: &'static [&'static str]) -> Expect {
         Expect::Applied {
-            want,
+            want: Box::new(want),
             password: Password::Kept,
             notices,
+        }
+    }
+
+    /// Applied with no other change than the password.
+    fn password(password: Password) -> Expect {
+        Expect::Applied {
+            want: Box::default(),
+            password,
+            notices: &[],
         }
     }
 
@@ -1395,11 +1404,7 @@ mod tests {
                     password: Some(Some(PasswordChange::Plain("correct horse".into()))),
                     ..p()
                 },
-                Expect::Applied {
-                    want: p(),
-                    password: Password::Plain("correct horse"),
-                    notices: &[],
-                },
+                password(Password::Plain("correct horse")),
             ),
             case(
                 "an imported bcrypt hash is kept as it is and revokes the sessions",
@@ -1407,11 +1412,7 @@ mod tests {
                     password: Some(Some(PasswordChange::Hash(BCRYPT_B.into()))),
                     ..p()
                 },
-                Expect::Applied {
-                    want: p(),
-                    password: Password::Hash(BCRYPT_B),
-                    notices: &[],
-                },
+                password(Password::Hash(BCRYPT_B)),
             ),
             case(
                 "removing the password revokes the sessions",
@@ -1419,11 +1420,7 @@ mod tests {
                     password: Some(None),
                     ..p()
                 },
-                Expect::Applied {
-                    want: p(),
-                    password: Password::Removed,
-                    notices: &[],
-                },
+                password(Password::Removed),
             ),
             case(
                 "an empty password is refused",
@@ -1527,7 +1524,7 @@ mod tests {
                 let revoked = hash.is_some();
                 let mut expected = start.clone();
                 UserChanges {
-                    patch: want,
+                    patch: *want,
                     password_hash: hash,
                     revoke_sessions: revoked,
                     at: got.updated_at,
