@@ -1,7 +1,7 @@
 //! The users aggregate: its row, the conversion between the row and the core `User` (the only
 //! place storage names `User` fields), and its queries. A patch is applied by the core
-//! (`UserChanges::apply_to`) to the row read under a lock, and the whole row is written back, so
-//! the column list exists once and every store applies a patch the same way.
+//! (`UserChanges::apply_to`) to the row read under a lock, and the columns it changed are written
+//! back, so the column list exists once and every store applies a patch the same way.
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -17,60 +17,85 @@ use crate::{
     values::{CorruptRow, json, json_text, naive, parsed, utc, uuid, uuid_opt},
 };
 
-/// A row of `users`.
-///
-/// The one list of the `users` columns in Rust: diesel derives reading (`Queryable`,
-/// `Selectable`), inserting (`Insertable`) and updating (`AsChangeset`: every column but the key,
-/// `None` written as NULL) from it.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = users, treat_none_as_null = true)]
-pub(crate) struct UserRow {
-    pub id: String,
-    pub username: String,
-    pub email: Option<String>,
-    pub email_verified: bool,
-    pub email_auth_enabled: bool,
-    pub password_hash: Option<String>,
-    pub password_expired: Option<bool>,
-    pub totp_secret: Option<String>,
-    pub oauth_provider: Option<String>,
-    pub oauth_id: Option<String>,
-    pub kind: String,
-    pub organization_id: Option<String>,
-    pub is_active: bool,
-    pub is_superuser: bool,
-    pub is_platform_admin: bool,
-    pub is_onboarded: bool,
-    pub email_opt_in: bool,
-    pub is_anonymous: bool,
-    pub restricted_by_admin: bool,
-    pub restricted_by_admin_reason: Option<String>,
-    pub restricted_by_admin_private_details: Option<String>,
-    pub otp_auth_enabled: bool,
-    pub passkey_auth_enabled: bool,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub display_name: Option<String>,
-    pub bio: Option<String>,
-    pub avatar_url: Option<String>,
-    pub locale: Option<String>,
-    pub timezone: Option<String>,
-    pub phone_number: Option<String>,
-    pub company: Option<String>,
-    pub job_title: Option<String>,
-    pub status: String,
-    pub country_code: Option<String>,
-    pub risk_sign_up_bot: i64,
-    pub risk_sign_up_free_trial_abuse: i64,
-    pub client_metadata: Option<String>,
-    pub client_read_only_metadata: Option<String>,
-    pub server_metadata: Option<String>,
-    pub selected_team_id: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub signed_up_at: NaiveDateTime,
-    pub last_active_at: NaiveDateTime,
-    pub version: i64,
+/// Declares, from one list of the `users` columns, [`UserRow`] (diesel derives reading and
+/// inserting from it) and `UserChangeset` (updating: each column wrapped in an `Option`, `None`
+/// left out of the UPDATE), so that a column is named once in Rust.
+macro_rules! user_columns {
+    (key: $key:ident: $key_ty:ty; $($column:ident: $ty:ty,)+) => {
+        /// A row of `users`.
+        #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+        #[diesel(table_name = users)]
+        pub(crate) struct UserRow {
+            pub $key: $key_ty,
+            $(pub $column: $ty,)+
+        }
+
+        /// The columns an update writes.
+        #[derive(AsChangeset)]
+        #[diesel(table_name = users)]
+        struct UserChangeset {
+            $($column: Option<$ty>,)+
+        }
+
+        impl UserChangeset {
+            /// The columns in which `new` differs from `old`, and only those: an unchanged
+            /// column, indexed or not, costs the UPDATE nothing.
+            fn between(old: &UserRow, new: UserRow) -> Self {
+                Self {
+                    $($column: (new.$column != old.$column).then_some(new.$column),)+
+                }
+            }
+        }
+    };
+}
+
+user_columns! {
+    key: id: String;
+    username: String,
+    email: Option<String>,
+    email_verified: bool,
+    email_auth_enabled: bool,
+    password_hash: Option<String>,
+    password_expired: Option<bool>,
+    totp_secret: Option<String>,
+    oauth_provider: Option<String>,
+    oauth_id: Option<String>,
+    kind: String,
+    organization_id: Option<String>,
+    is_active: bool,
+    is_superuser: bool,
+    is_platform_admin: bool,
+    is_onboarded: bool,
+    email_opt_in: bool,
+    is_anonymous: bool,
+    restricted_by_admin: bool,
+    restricted_by_admin_reason: Option<String>,
+    restricted_by_admin_private_details: Option<String>,
+    otp_auth_enabled: bool,
+    passkey_auth_enabled: bool,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    display_name: Option<String>,
+    bio: Option<String>,
+    avatar_url: Option<String>,
+    locale: Option<String>,
+    timezone: Option<String>,
+    phone_number: Option<String>,
+    company: Option<String>,
+    job_title: Option<String>,
+    status: String,
+    country_code: Option<String>,
+    risk_sign_up_bot: i64,
+    risk_sign_up_free_trial_abuse: i64,
+    client_metadata: Option<String>,
+    client_read_only_metadata: Option<String>,
+    server_metadata: Option<String>,
+    selected_team_id: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    signed_up_at: NaiveDateTime,
+    last_active_at: NaiveDateTime,
+    version: i64,
 }
 
 impl From<&User> for UserRow {
@@ -326,7 +351,7 @@ fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
 }
 
 /// Applies `changes` to user `id` in one transaction: the identity rule, the current row under a
-/// lock, the version precondition, the core's patch, the whole row written back, and the
+/// lock, the version precondition, the core's patch, the changed columns written back, and the
 /// sessions revoked if asked.
 fn update(
     conn: &mut AnyConnection,
@@ -350,11 +375,11 @@ fn update(
         {
             return Err(Failure(StoreError::Stale));
         }
-        let mut user = User::try_from(current)?;
+        let mut user = User::try_from(current.clone())?;
         changes.apply_to(&mut user);
-        let row = UserRow::from(&user);
+        let changed = UserChangeset::between(&current, UserRow::from(&user));
         on_backend!(conn, c => diesel::update(users::table.find(id))
-            .set(&row)
+            .set(&changed)
             .execute(c)?);
         if changes.revoke_sessions {
             sessions::revoke_all_of(conn, id, naive(changes.at))?;
