@@ -800,7 +800,7 @@ async fn s16_name_is_shared_with_other_dialects() {
     assert_eq!(snake_user.expect_json()["full_name"], "Jane Q");
     let id: UserId = jane.id.parse().expect("user id");
     let core = app.state.gateway.user(id).await.expect("core user");
-    assert_eq!(core.display_name.as_deref(), Some("Jane Q"));
+    assert_eq!(core.profile.display_name.as_deref(), Some("Jane Q"));
 }
 
 // The OpenAPI document of the surface is served.

@@ -166,8 +166,12 @@ async fn fixtures_load_users_teams_and_credentials_that_the_surfaces_accept() {
             .user(ALICE_ID.parse().unwrap())
             .await
             .unwrap();
-        assert_eq!(core.locale.as_deref(), Some("en-GB"), "{backend}");
-        assert_eq!(core.country_code.as_deref(), Some("GB"), "{backend}");
+        assert_eq!(core.profile.locale.as_deref(), Some("en-GB"), "{backend}");
+        assert_eq!(
+            core.profile.country_code.as_deref(),
+            Some("GB"),
+            "{backend}"
+        );
         assert_eq!(
             core.metadata.client,
             Some(json!({"theme": "dark"})),
@@ -181,13 +185,13 @@ async fn fixtures_load_users_teams_and_credentials_that_the_surfaces_accept() {
             "{backend}"
         );
         assert_eq!(
-            core.selected_team_id,
+            core.account.selected_team_id,
             Some(memberships[0].team.id),
             "{backend}"
         );
         assert!(gateway_core::credentials::verify_password(
             "alice-password",
-            core.password_hash.as_deref().unwrap()
+            core.security.password_hash.as_deref().unwrap()
         ));
 
         // The fixed token and the known key work on their surface.

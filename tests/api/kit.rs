@@ -161,5 +161,8 @@ async fn banned_accounts_are_refused_on_every_surface() {
         .unwrap();
     assert_eq!(res.status(), 403);
     let after = app.state.gateway.user(user).await.unwrap();
-    assert_ne!(after.first_name.as_deref(), Some("Changed While Banned"));
+    assert_ne!(
+        after.profile.first_name.as_deref(),
+        Some("Changed While Banned")
+    );
 }

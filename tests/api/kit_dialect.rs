@@ -24,7 +24,7 @@ impl AuthPolicy for EchoAuth {
 
 async fn whoami(auth: Auth<EchoAuth>, body: RawBody) -> HttpResponse {
     let size = body.into_inner().map_or(0, |b| b.bytes.len());
-    HttpResponse::Ok().json(json!({"echo": auth.caller.user.username, "bytes": size}))
+    HttpResponse::Ok().json(json!({"echo": auth.caller.user.identity.username, "bytes": size}))
 }
 
 fn echo_404(_: &HttpRequest) -> HttpResponse {

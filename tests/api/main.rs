@@ -15,3 +15,4 @@ mod reliability;
 mod snake;
 mod storage;
 mod tiered;
+mod verify;

@@ -459,7 +459,10 @@ async fn s06_service_account_api_keys_are_403() {
         .user(robot_id.parse().expect("uuid"))
         .await
         .expect("user");
-    assert_eq!(user.first_name, None, "the refused PUT wrote nothing");
+    assert_eq!(
+        user.profile.first_name, None,
+        "the refused PUT wrote nothing"
+    );
 }
 
 // Scenario 6 (the other side of the rule): API keys of people, and tokens of service accounts,
@@ -640,7 +643,7 @@ async fn s12_a_too_long_first_name_is_too_long() {
         .await
         .expect("user");
     assert_eq!(
-        user.email.as_deref(),
+        user.identity.email.as_deref(),
         Some("grace@example.com"),
         "no partial write"
     );

@@ -951,12 +951,24 @@ async fn s29_password_change_is_never_echoed() -> anyhow::Result<()> {
     let app = spawn_app().await;
     let id = app.create_user("jane").await?;
     let token = zen_token(&app, &id).await?;
-    let before = app.state.gateway.user(id.parse()?).await?.password_hash;
+    let before = app
+        .state
+        .gateway
+        .user(id.parse()?)
+        .await?
+        .security
+        .password_hash;
     let r = send_json(patch_me(&app, &token, &json!({"password": "new-secret"}))).await?;
     assert_eq!(r.status, 200, "{}", r.json());
     assert_eq!(r.json()["password"], Value::Null);
     assert!(!r.json().to_string().contains("new-secret"));
-    let after = app.state.gateway.user(id.parse()?).await?.password_hash;
+    let after = app
+        .state
+        .gateway
+        .user(id.parse()?)
+        .await?
+        .security
+        .password_hash;
     assert!(after.is_some() && after != before);
     // The change ended every session, this token's too (issue 15 item 2).
     let r = send_json(get_me(&app, &token)).await?;

@@ -10,9 +10,10 @@ use diesel::RunQueryDsl as _;
 
 use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use gateway_core::{
-    ErrorKind, Gateway, IdempotencyKey, IdempotencyRecord, MetadataTiers, NewUser, PasswordChange,
-    Store, StoreError, StoredResponse, Surface, TeamRole, User, UserId, UserKind, UserPatch,
-    UserStatus, model::NewSession, testing::memory_gateway,
+    Account, ErrorKind, Gateway, IdempotencyKey, IdempotencyRecord, Identity, MetadataTiers,
+    NewUser, PasswordChange, Profile, RiskScores, Security, Store, StoreError, StoredResponse,
+    Surface, TeamRole, Timestamps, User, UserField, UserId, UserKind, UserPatch, UserStatus,
+    model::NewSession, testing::memory_gateway,
 };
 use gateway_storage::{DieselStore, PoolOptions};
 use gateway_tests::TestDb;
@@ -76,76 +77,105 @@ async fn user(g: &Gateway, name: &str) -> gateway_core::User {
     g.create_user(new).await.expect("create user").value
 }
 
-/// Lists every field of [`User`] once: the destructure in `user_diff` and [`USER_FIELDS`] are
-/// generated from the list, so a field added to `User` does not compile until it is named here,
-/// and once named it is compared.
+/// Lists every field of [`User`] once, by group: the destructure in `user_diff` and
+/// [`USER_FIELDS`] are generated from the list, so a field added to `User` does not compile until
+/// it is named here, and once named it is compared.
 macro_rules! user_fields {
-    ($($field:ident),+ $(,)?) => {
-        /// Every field of `User`, by name.
-        const USER_FIELDS: &[&str] = &[$(stringify!($field)),+];
+    (
+        top { $($top:ident),+ $(,)? }
+        $( $group:ident: $ty:ident { $($leaf:ident),+ $(,)? } )+
+    ) => {
+        /// Every field of `User`, by path (`profile.bio`).
+        const USER_FIELDS: &[&str] = &[
+            $(stringify!($top),)+
+            $($(concat!(stringify!($group), ".", stringify!($leaf)),)+)+
+        ];
 
         /// The fields in which `got` differs from `want`, each with both values.
         fn user_diff(got: &User, want: &User) -> Vec<(&'static str, String)> {
-            let User { $($field),+ } = got;
+            let User { $($top,)+ $($group: $ty { $($leaf),+ }),+ } = got;
             let mut out = Vec::new();
             $(
-                if *$field != want.$field {
+                if *$top != want.$top {
                     out.push((
-                        stringify!($field),
-                        format!("{:?} != {:?}", $field, want.$field),
+                        stringify!($top),
+                        format!("{:?} != {:?}", $top, want.$top),
                     ));
                 }
             )+
+            $($(
+                if *$leaf != want.$group.$leaf {
+                    out.push((
+                        concat!(stringify!($group), ".", stringify!($leaf)),
+                        format!("{:?} != {:?}", $leaf, want.$group.$leaf),
+                    ));
+                }
+            )+)+
             out
         }
     };
 }
 
 user_fields!(
-    id,
-    username,
-    email,
-    email_verified,
-    email_auth_enabled,
-    password_hash,
-    password_expired,
-    totp_secret,
-    oauth_provider,
-    oauth_id,
-    kind,
-    organization_id,
-    is_active,
-    is_superuser,
-    is_platform_admin,
-    is_onboarded,
-    email_opt_in,
-    is_anonymous,
-    restricted_by_admin,
-    restricted_by_admin_reason,
-    restricted_by_admin_private_details,
-    otp_auth_enabled,
-    passkey_auth_enabled,
-    first_name,
-    last_name,
-    display_name,
-    bio,
-    avatar_url,
-    locale,
-    timezone,
-    phone_number,
-    company,
-    job_title,
-    status,
-    country_code,
-    risk_sign_up_bot,
-    risk_sign_up_free_trial_abuse,
-    metadata,
-    selected_team_id,
-    created_at,
-    updated_at,
-    signed_up_at,
-    last_active_at,
-    version,
+    top { id, version }
+    identity: Identity {
+        username,
+        email,
+        email_verified,
+        email_auth_enabled,
+    }
+    profile: Profile {
+        first_name,
+        last_name,
+        display_name,
+        bio,
+        avatar_url,
+        locale,
+        timezone,
+        phone_number,
+        company,
+        job_title,
+        country_code,
+    }
+    account: Account {
+        kind,
+        organization_id,
+        status,
+        is_active,
+        is_superuser,
+        is_platform_admin,
+        is_onboarded,
+        email_opt_in,
+        is_anonymous,
+        restricted_by_admin,
+        restricted_by_admin_reason,
+        restricted_by_admin_private_details,
+        selected_team_id,
+    }
+    security: Security {
+        password_hash,
+        password_expired,
+        totp_secret,
+        oauth_provider,
+        oauth_id,
+        otp_auth_enabled,
+        passkey_auth_enabled,
+    }
+    metadata: MetadataTiers {
+        client,
+        client_read_only,
+        server,
+    }
+    risk: RiskScores {
+        sign_up_bot,
+        sign_up_free_trial_abuse,
+    }
+    timestamps: Timestamps {
+        created_at,
+        updated_at,
+        signed_up_at,
+        last_active_at,
+    }
 );
 
 /// Asserts that `got` equals `want` in every field (naming each one that does not).
@@ -181,9 +211,10 @@ fn bcrypt_like(fill: char) -> String {
 
 /// Every field of the core `User` written with a value that is not what a new account gets, and
 /// read back field by field; then every field of `UserPatch` applied with yet other values and
-/// read back field by field, through another connection pool. The `User` and `UserPatch` literals
-/// below have no `..`, and the comparison destructures `User` exhaustively ([`user_fields!`]):
-/// a new field fails to compile here until the round trip covers it.
+/// read back field by field, through another connection pool. The group literals of `User` and
+/// the `UserPatch` literal below have no `..`, the comparison destructures `User` exhaustively
+/// ([`user_fields!`]) and every field must differ from a new account's: a new field fails to
+/// compile (or this test) here until the round trip covers it.
 #[tokio::test]
 async fn users_round_trip_with_every_field() {
     for b in backends() {
@@ -194,31 +225,16 @@ async fn users_round_trip_with_every_field() {
         let team_b = g.create_team("Round trip B").await.unwrap();
         let fresh = user(g, "fresh_default").await;
 
-        // 1. Insert: every field set, none to what a new account gets.
-        let written = User {
-            id: UserId::new(),
+        // 1. Insert: every field set, none to what a new account gets. Each group is a literal
+        // without `..`, so a new field of a group does not compile here until it is written.
+        let mut written = User::new(UserId::new(), "alice_rt", at(2021, 3, 4, 5, 6, 7, 123));
+        written.identity = Identity {
             username: "alice_rt".into(),
             email: Some("alice.rt@example.com".into()),
             email_verified: true,
             email_auth_enabled: false,
-            password_hash: Some(bcrypt_like('a')),
-            password_expired: Some(true),
-            totp_secret: Some("T1RQLVNFQ1JFVC0x".into()),
-            oauth_provider: Some("github".into()),
-            oauth_id: Some("gh-1234567".into()),
-            kind: UserKind::ServiceAccount,
-            organization_id: Some(Uuid::new_v4()),
-            is_active: false,
-            is_superuser: true,
-            is_platform_admin: true,
-            is_onboarded: true,
-            email_opt_in: true,
-            is_anonymous: true,
-            restricted_by_admin: true,
-            restricted_by_admin_reason: Some("Chargeback".into()),
-            restricted_by_admin_private_details: Some("Case #42: card reported stolen".into()),
-            otp_auth_enabled: false,
-            passkey_auth_enabled: true,
+        };
+        written.profile = Profile {
             first_name: Some("Zoë".into()),
             last_name: Some("Ångström".into()),
             display_name: Some("Zoë Ångström 東京".into()),
@@ -229,22 +245,48 @@ async fn users_round_trip_with_every_field() {
             phone_number: Some("+31201234567".into()),
             company: Some("Wonderland B.V.".into()),
             job_title: Some("Explorer".into()),
-            status: UserStatus::Banned,
             country_code: Some("BE".into()),
-            risk_sign_up_bot: 17,
-            risk_sign_up_free_trial_abuse: 42,
-            metadata: MetadataTiers {
-                client: Some(json!({"theme": "dark", "n": [1, 2.5, null], "ü": {"deep": true}})),
-                client_read_only: Some(json!(["x", 1, false])),
-                server: Some(json!({"secret": true, "score": -3})),
-            },
+        };
+        written.account = Account {
+            kind: UserKind::ServiceAccount,
+            organization_id: Some(Uuid::new_v4()),
+            status: UserStatus::Banned,
+            is_active: false,
+            is_superuser: true,
+            is_platform_admin: true,
+            is_onboarded: true,
+            email_opt_in: true,
+            is_anonymous: true,
+            restricted_by_admin: true,
+            restricted_by_admin_reason: Some("Chargeback".into()),
+            restricted_by_admin_private_details: Some("Case #42: card reported stolen".into()),
             selected_team_id: Some(team_a.id),
+        };
+        written.security = Security {
+            password_hash: Some(bcrypt_like('a')),
+            password_expired: Some(true),
+            totp_secret: Some("T1RQLVNFQ1JFVC0x".into()),
+            oauth_provider: Some("github".into()),
+            oauth_id: Some("gh-1234567".into()),
+            otp_auth_enabled: false,
+            passkey_auth_enabled: true,
+        };
+        written.metadata = MetadataTiers {
+            client: Some(json!({"theme": "dark", "n": [1, 2.5, null], "ü": {"deep": true}})),
+            client_read_only: Some(json!(["x", 1, false])),
+            server: Some(json!({"secret": true, "score": -3})),
+        };
+        written.risk = RiskScores {
+            sign_up_bot: 17,
+            sign_up_free_trial_abuse: 42,
+        };
+        written.timestamps = Timestamps {
             created_at: at(2021, 3, 4, 5, 6, 7, 123),
             updated_at: at(2022, 4, 5, 6, 7, 8, 456),
             signed_up_at: at(2021, 3, 4, 5, 6, 9, 789),
             last_active_at: at(2023, 5, 6, 7, 8, 9, 12),
-            version: 7,
         };
+        written.version = 7;
         let same_as_new: Vec<_> = USER_FIELDS
             .iter()
             .filter(|f| !differing(&written, &fresh).contains(f))
@@ -313,29 +355,19 @@ async fn users_round_trip_with_every_field() {
         let after = gateway_core::service::now();
         let got = reader.user(written.id).await.unwrap();
         assert!(
-            (before..=after).contains(&got.updated_at),
+            (before..=after).contains(&got.timestamps.updated_at),
             "{}: updated_at {} is the time of the patch",
             b.name,
-            got.updated_at
+            got.timestamps.updated_at
         );
-        let patched = User {
+        let mut patched = written.clone();
+        patched.identity = Identity {
             username: "alice_rt2".into(),
             email: Some("alice.rt2@example.com".into()),
             email_verified: false,
             email_auth_enabled: true,
-            password_hash: Some(bcrypt_like('b')),
-            password_expired: Some(false),
-            totp_secret: Some("T1RQLVNFQ1JFVC0y".into()),
-            is_active: true,
-            is_superuser: false,
-            is_platform_admin: false,
-            is_onboarded: false,
-            email_opt_in: false,
-            is_anonymous: false,
-            restricted_by_admin_reason: Some("Fraud review".into()),
-            restricted_by_admin_private_details: Some("Case #43".into()),
-            otp_auth_enabled: true,
-            passkey_auth_enabled: false,
+        };
+        patched.profile = Profile {
             first_name: Some("Alice".into()),
             last_name: Some("Liddell".into()),
             display_name: Some("Alice L".into()),
@@ -346,20 +378,34 @@ async fn users_round_trip_with_every_field() {
             phone_number: Some("+81312345678".into()),
             company: Some("Looking Glass Ltd".into()),
             job_title: Some("Queen".into()),
-            status: UserStatus::Active,
             country_code: Some("NL".into()),
-            risk_sign_up_bot: 3,
-            risk_sign_up_free_trial_abuse: 4,
-            metadata: MetadataTiers {
-                client: Some(json!({"a": 1})),
-                client_read_only: Some(json!(["y"])),
-                server: Some(json!({"secret": false})),
-            },
-            selected_team_id: Some(team_b.id),
-            updated_at: got.updated_at,
-            version: written.version + 1,
-            ..written.clone()
         };
+        patched.account.status = UserStatus::Active;
+        patched.account.is_active = true;
+        patched.account.is_superuser = false;
+        patched.account.is_platform_admin = false;
+        patched.account.is_onboarded = false;
+        patched.account.email_opt_in = false;
+        patched.account.is_anonymous = false;
+        patched.account.restricted_by_admin_reason = Some("Fraud review".into());
+        patched.account.restricted_by_admin_private_details = Some("Case #43".into());
+        patched.account.selected_team_id = Some(team_b.id);
+        patched.security.password_hash = Some(bcrypt_like('b'));
+        patched.security.password_expired = Some(false);
+        patched.security.totp_secret = Some("T1RQLVNFQ1JFVC0y".into());
+        patched.security.otp_auth_enabled = true;
+        patched.security.passkey_auth_enabled = false;
+        patched.metadata = MetadataTiers {
+            client: Some(json!({"a": 1})),
+            client_read_only: Some(json!(["y"])),
+            server: Some(json!({"secret": false})),
+        };
+        patched.risk = RiskScores {
+            sign_up_bot: 3,
+            sign_up_free_trial_abuse: 4,
+        };
+        patched.timestamps.updated_at = got.timestamps.updated_at;
+        patched.version = written.version + 1;
         // What a patch cannot change: identity, account kind and ownership, and the times
         // other than `updated_at`. The restriction flag stays set (see above).
         let unchanged: Vec<_> = USER_FIELDS
@@ -371,14 +417,14 @@ async fn users_round_trip_with_every_field() {
             unchanged,
             [
                 "id",
-                "oauth_provider",
-                "oauth_id",
-                "kind",
-                "organization_id",
-                "restricted_by_admin",
-                "created_at",
-                "signed_up_at",
-                "last_active_at",
+                "account.kind",
+                "account.organization_id",
+                "account.restricted_by_admin",
+                "security.oauth_provider",
+                "security.oauth_id",
+                "timestamps.created_at",
+                "timestamps.signed_up_at",
+                "timestamps.last_active_at",
             ],
             "the patch changes every other field"
         );
@@ -409,18 +455,13 @@ async fn users_round_trip_with_every_field() {
             .unwrap()
             .value;
         let got = reader.user(written.id).await.unwrap();
-        assert_user(
-            &got,
-            &User {
-                restricted_by_admin: false,
-                restricted_by_admin_reason: None,
-                restricted_by_admin_private_details: None,
-                updated_at: lifted.updated_at,
-                version: patched.version + 1,
-                ..patched.clone()
-            },
-            &ctx("lift the restriction"),
-        );
+        let mut want = patched.clone();
+        want.account.restricted_by_admin = false;
+        want.account.restricted_by_admin_reason = None;
+        want.account.restricted_by_admin_private_details = None;
+        want.timestamps.updated_at = lifted.timestamps.updated_at;
+        want.version = patched.version + 1;
+        assert_user(&got, &want, &ctx("lift the restriction"));
         println!("users_round_trip_with_every_field ran on {}", b.name);
     }
 }
@@ -451,14 +492,14 @@ async fn absent_fields_are_unchanged_and_null_clears() {
             .await
             .unwrap()
             .value;
-        assert_eq!(v.bio, None, "{}", b.name);
+        assert_eq!(v.profile.bio, None, "{}", b.name);
         assert_eq!(
-            v.company.as_deref(),
+            v.profile.company.as_deref(),
             Some("Acme"),
             "{}: untouched field kept",
             b.name
         );
-        assert_eq!(v.email.as_deref(), Some("bob@example.com"));
+        assert_eq!(v.identity.email.as_deref(), Some("bob@example.com"));
     }
 }
 
@@ -490,7 +531,7 @@ async fn domain_rules_are_checked_before_writing() {
             b.name
         );
         assert_eq!(
-            g.user(u.id).await.unwrap().display_name,
+            g.user(u.id).await.unwrap().profile.display_name,
             None,
             "{}: nothing written",
             b.name
@@ -516,7 +557,7 @@ async fn unique_keys_conflict_with_the_field_named() {
             .unwrap_err();
         assert_eq!(
             (e.kind(), e.field()),
-            (ErrorKind::Conflict, Some("username")),
+            (ErrorKind::Conflict, Some(UserField::Username.into())),
             "{}",
             b.name
         );
@@ -532,13 +573,13 @@ async fn unique_keys_conflict_with_the_field_named() {
             .unwrap_err();
         assert_eq!(
             (e.kind(), e.field()),
-            (ErrorKind::Conflict, Some("email")),
+            (ErrorKind::Conflict, Some(UserField::Email.into())),
             "{}: emails compare lower-cased",
             b.name
         );
         let e = g.create_user(NewUser::regular("dave")).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Conflict);
-        assert_eq!(g.user(a.id).await.unwrap().username, "dave");
+        assert_eq!(g.user(a.id).await.unwrap().identity.username, "dave");
     }
 }
 
@@ -599,14 +640,17 @@ async fn concurrent_patches_of_different_fields_are_all_kept() {
         assert_eq!(done, 32);
         let v = g.user(u.id).await.unwrap();
         for (field, value) in [
-            ("first_name", &v.first_name),
-            ("last_name", &v.last_name),
-            ("display_name", &v.display_name),
-            ("bio", &v.bio),
-            ("avatar_url", &v.avatar_url),
-            ("company", &v.company),
-            ("job_title", &v.job_title),
-            ("restricted_by_admin_reason", &v.restricted_by_admin_reason),
+            ("first_name", &v.profile.first_name),
+            ("last_name", &v.profile.last_name),
+            ("display_name", &v.profile.display_name),
+            ("bio", &v.profile.bio),
+            ("avatar_url", &v.profile.avatar_url),
+            ("company", &v.profile.company),
+            ("job_title", &v.profile.job_title),
+            (
+                "restricted_by_admin_reason",
+                &v.account.restricted_by_admin_reason,
+            ),
         ] {
             assert!(
                 value.as_deref().is_some_and(|s| s.starts_with('v')),
@@ -689,7 +733,10 @@ async fn stale_versions_are_refused() {
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PreconditionFailed, "{}", b.name);
-        assert_eq!(g.user(u.id).await.unwrap().bio.as_deref(), Some("one"));
+        assert_eq!(
+            g.user(u.id).await.unwrap().profile.bio.as_deref(),
+            Some("one")
+        );
     }
 }
 
@@ -739,7 +786,7 @@ async fn sessions_count_resume_and_are_revoked_by_a_password_change() {
             .value;
         assert!(gateway_core::credentials::verify_password(
             "new-pass",
-            v.password_hash.as_deref().unwrap()
+            v.security.password_hash.as_deref().unwrap()
         ));
         assert_eq!(g.active_sessions(u.id).await.unwrap(), 0, "{}", b.name);
         let e = g
@@ -840,7 +887,7 @@ async fn teams_and_selected_team_rules() {
             .unwrap_err();
         assert_eq!(
             (e.kind(), e.field()),
-            (ErrorKind::NotFound, Some("selected_team_id"))
+            (ErrorKind::NotFound, Some(UserField::SelectedTeamId.into()))
         );
         let v = g
             .update_user(
@@ -853,7 +900,7 @@ async fn teams_and_selected_team_rules() {
             .await
             .unwrap()
             .value;
-        assert_eq!(v.selected_team_id, Some(mine.id));
+        assert_eq!(v.account.selected_team_id, Some(mine.id));
     }
 }
 
@@ -881,7 +928,7 @@ async fn store_rules_below_the_gateway() {
         let first = session("hash-1");
         store.insert_session(&first).await.unwrap();
         let conflict = |r: Result<(), StoreError>| match r {
-            Err(StoreError::Conflict(field)) => Some(field),
+            Err(StoreError::Conflict(field)) => Some(field.as_str()),
             _ => None,
         };
         assert_eq!(

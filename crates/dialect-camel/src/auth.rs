@@ -60,7 +60,7 @@ pub fn ensure_standing(user: &User) -> Result<(), CamelError> {
 /// (service accounts and the built-in admin are managed by operators).
 pub fn ensure_self_service(user: &User) -> Result<(), CamelError> {
     ensure_standing(user)?;
-    match user.kind {
+    match user.account.kind {
         UserKind::Regular => Ok(()),
         UserKind::ServiceAccount | UserKind::Admin => Err(CamelError::forbidden(
             "this account cannot be changed through self-service",

@@ -9,7 +9,10 @@
 //! timestamps.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use gateway_core::{UserPatch, UserStatus as CoreStatus, credentials::sha256_hex};
+use gateway_core::{
+    Account, Identity, MetadataTiers, RiskScores, Security, Timestamps, UserPatch,
+    UserStatus as CoreStatus, credentials::sha256_hex,
+};
 use uuid::Uuid;
 
 use crate::wire::{UpdateUserRequest, User, UserEmail, UserIdentity, UserPhoneNumber, UserStatus};
@@ -57,48 +60,71 @@ impl From<Profile<'_>> for User {
         } = profile;
         let gateway_core::User {
             id,
-            username,
-            email,
-            email_verified,
-            email_auth_enabled: _,
-            password_hash,
-            password_expired: _,
-            totp_secret: _,
-            oauth_provider,
-            oauth_id,
-            kind: _,
-            organization_id: _,
-            is_active: _,
-            is_superuser: _,
-            is_platform_admin: _,
-            is_onboarded: _,
-            email_opt_in: _,
-            is_anonymous: _,
-            restricted_by_admin: _,
-            restricted_by_admin_reason: _,
-            restricted_by_admin_private_details: _,
-            otp_auth_enabled: _,
-            passkey_auth_enabled: _,
-            first_name: _,
-            last_name: _,
-            display_name,
-            bio,
-            avatar_url,
-            locale,
-            timezone,
-            phone_number,
-            company: _,
-            job_title: _,
-            status,
-            country_code: _,
-            risk_sign_up_bot: _,
-            risk_sign_up_free_trial_abuse: _,
-            metadata: _,
-            selected_team_id: _,
-            created_at,
-            updated_at,
-            signed_up_at: _,
-            last_active_at: _,
+            identity:
+                Identity {
+                    username,
+                    email,
+                    email_verified,
+                    email_auth_enabled: _,
+                },
+            profile:
+                gateway_core::Profile {
+                    first_name: _,
+                    last_name: _,
+                    display_name,
+                    bio,
+                    avatar_url,
+                    locale,
+                    timezone,
+                    phone_number,
+                    company: _,
+                    job_title: _,
+                    country_code: _,
+                },
+            account:
+                Account {
+                    kind: _,
+                    organization_id: _,
+                    status,
+                    is_active: _,
+                    is_superuser: _,
+                    is_platform_admin: _,
+                    is_onboarded: _,
+                    email_opt_in: _,
+                    is_anonymous: _,
+                    restricted_by_admin: _,
+                    restricted_by_admin_reason: _,
+                    restricted_by_admin_private_details: _,
+                    selected_team_id: _,
+                },
+            security:
+                Security {
+                    password_hash,
+                    password_expired: _,
+                    totp_secret: _,
+                    oauth_provider,
+                    oauth_id,
+                    otp_auth_enabled: _,
+                    passkey_auth_enabled: _,
+                },
+            metadata:
+                MetadataTiers {
+                    client: _,
+                    client_read_only: _,
+                    server: _,
+                },
+            risk:
+                RiskScores {
+                    sign_up_bot: _,
+                    sign_up_free_trial_abuse: _,
+                },
+            timestamps:
+                Timestamps {
+                    created_at,
+                    updated_at,
+                    signed_up_at: _,
+                    last_active_at: _,
+                },
             version: _,
         } = user;
         let user_id = id.0;

@@ -15,7 +15,7 @@ use actix_web::{
         header::{self, HeaderValue},
     },
 };
-use gateway_core::{CoreError, ErrorKind};
+use gateway_core::{CoreError, ErrorKind, Field, UserField};
 use gateway_http::body::BodyRejection;
 
 use crate::wire::{ErrorBody, ErrorDetail};
@@ -325,7 +325,7 @@ impl From<CoreError> for CamelError {
             e.issues()
                 .iter()
                 .map(|i| ErrorDetail {
-                    param: core_field(&i.field),
+                    param: core_field(i.field),
                     message: i.message.clone(),
                 })
                 .collect()
@@ -365,12 +365,68 @@ impl ResponseError for CamelError {
     }
 }
 
-/// The wire name of a core field (for core validation issues).
-pub fn core_field(field: &str) -> String {
+/// The wire name of a core field (for core validation issues): a user field by
+/// [`user_field_name`], any other in `camelCase`.
+pub fn core_field(field: Field) -> String {
     match field {
-        "display_name" => "name".to_owned(),
-        "avatar_url" => "avatarUrl".to_owned(),
-        other => camel_case(other),
+        Field::User(field) => user_field_name(field).to_owned(),
+        Field::Other(name) => camel_case(name),
+    }
+}
+
+/// The wire name of every user field: this dialect's one table, an exhaustive match, so a new
+/// [`UserField`] does not compile until it is named here. The display name is the vendor's
+/// `name`; every other field is its core name in `camelCase`.
+pub fn user_field_name(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "id",
+        UserField::Username => "username",
+        UserField::Email => "email",
+        UserField::EmailVerified => "emailVerified",
+        UserField::EmailAuthEnabled => "emailAuthEnabled",
+        UserField::FirstName => "firstName",
+        UserField::LastName => "lastName",
+        UserField::DisplayName => "name",
+        UserField::Bio => "bio",
+        UserField::AvatarUrl => "avatarUrl",
+        UserField::Locale => "locale",
+        UserField::Timezone => "timezone",
+        UserField::PhoneNumber => "phoneNumber",
+        UserField::Company => "company",
+        UserField::JobTitle => "jobTitle",
+        UserField::CountryCode => "countryCode",
+        UserField::Kind => "kind",
+        UserField::OrganizationId => "organizationId",
+        UserField::Status => "status",
+        UserField::IsActive => "isActive",
+        UserField::IsSuperuser => "isSuperuser",
+        UserField::IsPlatformAdmin => "isPlatformAdmin",
+        UserField::IsOnboarded => "isOnboarded",
+        UserField::EmailOptIn => "emailOptIn",
+        UserField::IsAnonymous => "isAnonymous",
+        UserField::RestrictedByAdmin => "restrictedByAdmin",
+        UserField::RestrictedByAdminReason => "restrictedByAdminReason",
+        UserField::RestrictedByAdminPrivateDetails => "restrictedByAdminPrivateDetails",
+        UserField::SelectedTeamId => "selectedTeamId",
+        UserField::Password => "password",
+        UserField::PasswordHash => "passwordHash",
+        UserField::PasswordExpired => "passwordExpired",
+        UserField::TotpSecret => "totpSecret",
+        UserField::OauthProvider => "oauthProvider",
+        UserField::OauthId => "oauthId",
+        UserField::OtpAuthEnabled => "otpAuthEnabled",
+        UserField::PasskeyAuthEnabled => "passkeyAuthEnabled",
+        UserField::ClientMetadata => "clientMetadata",
+        UserField::ClientReadOnlyMetadata => "clientReadOnlyMetadata",
+        UserField::ServerMetadata => "serverMetadata",
+        UserField::RiskScores => "riskScores",
+        UserField::RiskSignUpBot => "riskSignUpBot",
+        UserField::RiskSignUpFreeTrialAbuse => "riskSignUpFreeTrialAbuse",
+        UserField::CreatedAt => "createdAt",
+        UserField::UpdatedAt => "updatedAt",
+        UserField::SignedUpAt => "signedUpAt",
+        UserField::LastActiveAt => "lastActiveAt",
+        UserField::Version => "version",
     }
 }
 
@@ -482,11 +538,22 @@ mod tests {
 
     #[test]
     fn field_names_are_translated() {
-        assert_eq!(core_field("display_name"), "name");
-        assert_eq!(core_field("avatar_url"), "avatarUrl");
-        assert_eq!(core_field("locale"), "locale");
+        assert_eq!(core_field(UserField::DisplayName.into()), "name");
+        assert_eq!(core_field(UserField::AvatarUrl.into()), "avatarUrl");
+        assert_eq!(core_field(UserField::Locale.into()), "locale");
         assert_eq!(garde_field("avatar_url"), "avatarUrl");
-        assert_eq!(core_field("phone_number"), "phoneNumber");
+        assert_eq!(core_field(UserField::PhoneNumber.into()), "phoneNumber");
+        assert_eq!(core_field(Field::Other("ttl_secs")), "ttlSecs");
+        // Every field but the display name is its core name in camelCase.
+        for field in UserField::ALL {
+            if field != UserField::DisplayName {
+                assert_eq!(
+                    user_field_name(field),
+                    camel_case(field.as_str()),
+                    "{field}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -523,7 +590,7 @@ mod tests {
     #[test]
     fn core_errors_render_in_the_envelope() {
         let e = CamelError::from(CoreError::validation(vec![gateway_core::FieldIssue::new(
-            "locale",
+            UserField::Locale,
             gateway_core::IssueCode::InvalidFormat,
             "must be a valid BCP 47 language tag",
         )]));

@@ -383,7 +383,15 @@ async fn idempotency_claims_in_flight_abandoned_and_expired() {
     let (status, _, answer) = call!(app, send("running"));
     assert_eq!(status, StatusCode::CONFLICT);
     assert_json_snapshot!("idempotency_key_in_use", answer);
-    assert_eq!(env.gateway.user(user.id).await.unwrap().display_name, None);
+    assert_eq!(
+        env.gateway
+            .user(user.id)
+            .await
+            .unwrap()
+            .profile
+            .display_name,
+        None
+    );
 
     // A claim nobody completed within the timeout is taken over; the request runs.
     claim(

@@ -65,7 +65,7 @@ impl AuthPolicy for ProfilePolicy {
 
     fn admit(req: &HttpRequest, caller: &Authenticated) -> Result<(), PascalError> {
         if matches!(caller.credential, Credential::ApiKey { .. })
-            && caller.user.kind == UserKind::ServiceAccount
+            && caller.user.account.kind == UserKind::ServiceAccount
         {
             return Err(PascalError::service_account_key(req));
         }

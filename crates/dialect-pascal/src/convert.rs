@@ -2,7 +2,10 @@
 //! (and this dialect's own normalisation notices) made from a PUT body, warnings made from
 //! notices, and core field names turned into wire property names.
 
-use gateway_core::{Notice, User, UserKind, UserPatch};
+use gateway_core::{
+    Account, Field, Identity, MetadataTiers, Notice, Profile, RiskScores, Security, Timestamps,
+    User, UserField, UserKind, UserPatch,
+};
 
 use crate::wire::{
     AccountProfile, Message, MessageType, Severity, TARGET, UpdateAccountProfileRequest, UserType,
@@ -24,48 +27,71 @@ impl From<&User> for AccountProfile {
         // deliberately left out.
         let User {
             id,
-            username,
-            email,
-            first_name,
-            last_name,
-            kind,
-            email_verified: _,
-            email_auth_enabled: _,
-            password_hash: _,
-            password_expired: _,
-            totp_secret: _,
-            oauth_provider: _,
-            oauth_id: _,
-            organization_id: _,
-            is_active: _,
-            is_superuser: _,
-            is_platform_admin: _,
-            is_onboarded: _,
-            email_opt_in: _,
-            is_anonymous: _,
-            restricted_by_admin: _,
-            restricted_by_admin_reason: _,
-            restricted_by_admin_private_details: _,
-            otp_auth_enabled: _,
-            passkey_auth_enabled: _,
-            display_name: _,
-            bio: _,
-            avatar_url: _,
-            locale: _,
-            timezone: _,
-            phone_number: _,
-            company: _,
-            job_title: _,
-            status: _,
-            country_code: _,
-            risk_sign_up_bot: _,
-            risk_sign_up_free_trial_abuse: _,
-            metadata: _,
-            selected_team_id: _,
-            created_at: _,
-            updated_at: _,
-            signed_up_at: _,
-            last_active_at: _,
+            identity:
+                Identity {
+                    username,
+                    email,
+                    email_verified: _,
+                    email_auth_enabled: _,
+                },
+            profile:
+                Profile {
+                    first_name,
+                    last_name,
+                    display_name: _,
+                    bio: _,
+                    avatar_url: _,
+                    locale: _,
+                    timezone: _,
+                    phone_number: _,
+                    company: _,
+                    job_title: _,
+                    country_code: _,
+                },
+            account:
+                Account {
+                    kind,
+                    organization_id: _,
+                    status: _,
+                    is_active: _,
+                    is_superuser: _,
+                    is_platform_admin: _,
+                    is_onboarded: _,
+                    email_opt_in: _,
+                    is_anonymous: _,
+                    restricted_by_admin: _,
+                    restricted_by_admin_reason: _,
+                    restricted_by_admin_private_details: _,
+                    selected_team_id: _,
+                },
+            security:
+                Security {
+                    password_hash: _,
+                    password_expired: _,
+                    totp_secret: _,
+                    oauth_provider: _,
+                    oauth_id: _,
+                    otp_auth_enabled: _,
+                    passkey_auth_enabled: _,
+                },
+            metadata:
+                MetadataTiers {
+                    client: _,
+                    client_read_only: _,
+                    server: _,
+                },
+            risk:
+                RiskScores {
+                    sign_up_bot: _,
+                    sign_up_free_trial_abuse: _,
+                },
+            timestamps:
+                Timestamps {
+                    created_at: _,
+                    updated_at: _,
+                    signed_up_at: _,
+                    last_active_at: _,
+                },
             version: _,
         } = user;
         Self {
@@ -99,8 +125,10 @@ impl From<UpdateAccountProfileRequest> for ProfileUpdate {
         } = request;
         let mut notices = Vec::new();
         let email = email.map(|value| clearable_email(value, &mut notices));
-        let first_name = first_name.map(|value| trimmed_name("first_name", value, &mut notices));
-        let last_name = last_name.map(|value| trimmed_name("last_name", value, &mut notices));
+        let first_name =
+            first_name.map(|value| trimmed_name(UserField::FirstName, value, &mut notices));
+        let last_name =
+            last_name.map(|value| trimmed_name(UserField::LastName, value, &mut notices));
         let patch = UserPatch {
             // The core trims the username (with a notice) and refuses an empty one.
             username: user_name,
@@ -146,16 +174,16 @@ impl From<UpdateAccountProfileRequest> for ProfileUpdate {
     }
 }
 
-fn trimmed_notice(field: &str) -> Notice {
+fn trimmed_notice(field: UserField) -> Notice {
     Notice {
-        field: field.to_owned(),
+        field: field.into(),
         code: "trimmed",
         message: "surrounding whitespace was removed".to_owned(),
     }
 }
 
 /// `FirstName`/`LastName`: trimmed (with a notice when that changed anything); empty clears.
-fn trimmed_name(field: &str, value: String, notices: &mut Vec<Notice>) -> Option<String> {
+fn trimmed_name(field: UserField, value: String, notices: &mut Vec<Notice>) -> Option<String> {
     let trimmed = value.trim();
     if trimmed.len() != value.len() {
         notices.push(trimmed_notice(field));
@@ -168,7 +196,7 @@ fn trimmed_name(field: &str, value: String, notices: &mut Vec<Notice>) -> Option
 fn clearable_email(value: String, notices: &mut Vec<Notice>) -> Option<String> {
     if value.trim().is_empty() {
         if !value.is_empty() {
-            notices.push(trimmed_notice("email"));
+            notices.push(trimmed_notice(UserField::Email));
         }
         None
     } else {
@@ -176,14 +204,69 @@ fn clearable_email(value: String, notices: &mut Vec<Notice>) -> Option<String> {
     }
 }
 
-/// The wire property name of a core field name (`first_name` -> `FirstName`).
-pub fn wire_field(core: &str) -> String {
-    match core {
-        "username" => "UserName".to_owned(),
-        "email" => "Email".to_owned(),
-        "first_name" => "FirstName".to_owned(),
-        "last_name" => "LastName".to_owned(),
-        other => pascal_case(other),
+/// The wire property name of a core field (`first_name` -> `FirstName`): a user field by
+/// [`user_field_name`], any other by [`pascal_case`].
+pub fn wire_field(field: Field) -> String {
+    match field {
+        Field::User(field) => user_field_name(field).to_owned(),
+        Field::Other(name) => pascal_case(name),
+    }
+}
+
+/// The wire property name of every user field: this dialect's one table, an exhaustive match,
+/// so a new [`UserField`] does not compile until it is named here. The vendor's own properties
+/// are `UserName`, `Email`, `FirstName` and `LastName`; every other field is its core name in
+/// `PascalCase`.
+pub fn user_field_name(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "Id",
+        UserField::Username => "UserName",
+        UserField::Email => "Email",
+        UserField::EmailVerified => "EmailVerified",
+        UserField::EmailAuthEnabled => "EmailAuthEnabled",
+        UserField::FirstName => "FirstName",
+        UserField::LastName => "LastName",
+        UserField::DisplayName => "DisplayName",
+        UserField::Bio => "Bio",
+        UserField::AvatarUrl => "AvatarUrl",
+        UserField::Locale => "Locale",
+        UserField::Timezone => "Timezone",
+        UserField::PhoneNumber => "PhoneNumber",
+        UserField::Company => "Company",
+        UserField::JobTitle => "JobTitle",
+        UserField::CountryCode => "CountryCode",
+        UserField::Kind => "Kind",
+        UserField::OrganizationId => "OrganizationId",
+        UserField::Status => "Status",
+        UserField::IsActive => "IsActive",
+        UserField::IsSuperuser => "IsSuperuser",
+        UserField::IsPlatformAdmin => "IsPlatformAdmin",
+        UserField::IsOnboarded => "IsOnboarded",
+        UserField::EmailOptIn => "EmailOptIn",
+        UserField::IsAnonymous => "IsAnonymous",
+        UserField::RestrictedByAdmin => "RestrictedByAdmin",
+        UserField::RestrictedByAdminReason => "RestrictedByAdminReason",
+        UserField::RestrictedByAdminPrivateDetails => "RestrictedByAdminPrivateDetails",
+        UserField::SelectedTeamId => "SelectedTeamId",
+        UserField::Password => "Password",
+        UserField::PasswordHash => "PasswordHash",
+        UserField::PasswordExpired => "PasswordExpired",
+        UserField::TotpSecret => "TotpSecret",
+        UserField::OauthProvider => "OauthProvider",
+        UserField::OauthId => "OauthId",
+        UserField::OtpAuthEnabled => "OtpAuthEnabled",
+        UserField::PasskeyAuthEnabled => "PasskeyAuthEnabled",
+        UserField::ClientMetadata => "ClientMetadata",
+        UserField::ClientReadOnlyMetadata => "ClientReadOnlyMetadata",
+        UserField::ServerMetadata => "ServerMetadata",
+        UserField::RiskScores => "RiskScores",
+        UserField::RiskSignUpBot => "RiskSignUpBot",
+        UserField::RiskSignUpFreeTrialAbuse => "RiskSignUpFreeTrialAbuse",
+        UserField::CreatedAt => "CreatedAt",
+        UserField::UpdatedAt => "UpdatedAt",
+        UserField::SignedUpAt => "SignedUpAt",
+        UserField::LastActiveAt => "LastActiveAt",
+        UserField::Version => "Version",
     }
 }
 
@@ -238,7 +321,7 @@ fn warning(notice: &Notice, profile: &AccountProfile) -> Message {
         code,
         message,
     } = notice;
-    let field = wire_field(field);
+    let field = wire_field(*field);
     let text = match *code {
         "trimmed" => format!("Leading and trailing whitespace was removed from {field}."),
         "normalized" => match shown_value(profile, &field) {
@@ -271,11 +354,22 @@ mod tests {
 
     #[test]
     fn core_fields_get_wire_names() {
-        assert_eq!(wire_field("username"), "UserName");
-        assert_eq!(wire_field("email"), "Email");
-        assert_eq!(wire_field("first_name"), "FirstName");
-        assert_eq!(wire_field("last_name"), "LastName");
-        assert_eq!(wire_field("display_name"), "DisplayName");
+        assert_eq!(wire_field(UserField::Username.into()), "UserName");
+        assert_eq!(wire_field(UserField::Email.into()), "Email");
+        assert_eq!(wire_field(UserField::FirstName.into()), "FirstName");
+        assert_eq!(wire_field(UserField::LastName.into()), "LastName");
+        assert_eq!(wire_field(UserField::DisplayName.into()), "DisplayName");
+        assert_eq!(wire_field(Field::Other("ttl_secs")), "TtlSecs");
+        // Every field the vendor has no property for is its core name in PascalCase.
+        for field in UserField::ALL {
+            if !matches!(field, UserField::Username) {
+                assert_eq!(
+                    user_field_name(field),
+                    pascal_case(field.as_str()),
+                    "{field}"
+                );
+            }
+        }
     }
 
     #[test]
@@ -291,7 +385,7 @@ mod tests {
         assert_eq!(update.patch.first_name, Some(Some("Ada".into())));
         assert_eq!(update.patch.last_name, Some(None));
         assert_eq!(update.notices.len(), 1);
-        assert_eq!(update.notices[0].field, "first_name");
+        assert_eq!(update.notices[0].field, UserField::FirstName);
         assert_eq!(
             update.patch,
             UserPatch {
@@ -310,7 +404,7 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(blank.patch.email, Some(None));
-        assert_eq!(blank.notices[0].field, "email");
+        assert_eq!(blank.notices[0].field, UserField::Email);
         let mixed = ProfileUpdate::from(UpdateAccountProfileRequest {
             email: Some(" Jane@Example.com".into()),
             ..Default::default()

@@ -13,7 +13,7 @@ use actix_web::{
         header::{self, HeaderValue},
     },
 };
-use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
+use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode, UserField};
 use gateway_http::{body::BodyRejection, faults::Fault, request_id};
 
 use crate::{
@@ -155,7 +155,7 @@ fn error_message(
 
 /// A field issue (core field name) as an error message (wire field name).
 fn issue_message(issue: &FieldIssue) -> Message {
-    let field = wire_field(&issue.field);
+    let field = wire_field(issue.field);
     let (code, message_type, metadata) = issue_code(&issue.code);
     let text = match issue.code {
         // The core's conflict message names the core field; say it with the wire name.
@@ -169,9 +169,9 @@ fn issue_message(issue: &FieldIssue) -> Message {
 /// `UpdateAccountProfileRequest` carries exactly one garde rule, its length limit.
 pub fn garde_issue(path: &str) -> Option<FieldIssue> {
     let (core, max) = match path {
-        "email" => ("email", EMAIL_MAX),
-        "first_name" => ("first_name", NAME_MAX),
-        "last_name" => ("last_name", NAME_MAX),
+        "email" => (UserField::Email, EMAIL_MAX),
+        "first_name" => (UserField::FirstName, NAME_MAX),
+        "last_name" => (UserField::LastName, NAME_MAX),
         _ => return None,
     };
     Some(FieldIssue::new(

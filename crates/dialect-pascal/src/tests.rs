@@ -315,7 +315,10 @@ async fn body_errors_are_envelopes_naming_the_property() {
     // Nothing was written by any refused request.
     let user = h.gateway.user(id).await.expect("user");
     assert_eq!(
-        (user.username.as_str(), user.first_name.as_deref()),
+        (
+            user.identity.username.as_str(),
+            user.profile.first_name.as_deref()
+        ),
         ("ada", Some("First"))
     );
 }

@@ -6,16 +6,17 @@
 //! - `users-me`: [`users_me_class`] -> (status, exception class), rendered as
 //!   `{"detail": ["<ExceptionClass>", "<message>"]}` (`WWW-Authenticate: Bearer` on every 401).
 //!
-//! Field issues are translated from core field names ([`platform_field`], [`users_me_field`]) and
-//! garde paths ([`garde_issues`]) to wire names here. This module also renders the framework
-//! rejections ([`BodyRejection`]), unmatched paths (404), wrong methods (405) and admin-injected
-//! faults in each surface's envelope. Internal error text is logged, never rendered.
+//! Field issues are translated from core fields ([`user_field_names`], the one table of both
+//! surfaces) and garde paths ([`garde_issues`]) to wire names here. This module also renders the
+//! framework rejections ([`BodyRejection`]), unmatched paths (404), wrong methods (405) and
+//! admin-injected faults in each surface's envelope. Internal error text is logged, never
+//! rendered.
 
 use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
     http::{StatusCode, header},
 };
-use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
+use gateway_core::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, UserField};
 use gateway_http::faults::Fault;
 
 use crate::{
@@ -98,7 +99,7 @@ impl WireIssue {
     }
 
     /// A core issue, with its field renamed by `wire_name`.
-    fn from_core(issue: &FieldIssue, wire_name: fn(&str) -> &str) -> Self {
+    fn from_core(issue: &FieldIssue, wire_name: fn(Field) -> &'static str) -> Self {
         let kind = match issue.code {
             IssueCode::Required => "missing",
             IssueCode::TooLong { .. } => "string_too_long",
@@ -108,7 +109,7 @@ impl WireIssue {
             IssueCode::InvalidFormat | IssueCode::Taken | IssueCode::NotAllowed => "value_error",
         };
         Self {
-            field: Some(wire_name(&issue.field).to_owned()),
+            field: Some(wire_name(issue.field).to_owned()),
             kind,
             message: issue.message.clone(),
         }
@@ -135,22 +136,86 @@ pub fn garde_issues(report: &garde::Report) -> Vec<WireIssue> {
         .collect()
 }
 
-/// The `platform` wire name of a core field.
-pub fn platform_field(core: &str) -> &str {
-    match core {
-        "email" => "email_address",
-        "display_name" => "full_name",
-        "is_onboarded" => "onboarding_complete",
-        other => other,
+/// The wire names of every user field, `(platform, users-me)`: this dialect's one table, an
+/// exhaustive match, so a new [`UserField`] does not compile until both surfaces have named it.
+/// A field a surface does not show keeps its core name (the vendors' field names are
+/// `snake_case` too).
+pub fn user_field_names(field: UserField) -> (&'static str, &'static str) {
+    match field {
+        UserField::Id => ("id", "id"),
+        UserField::Username => ("username", "username"),
+        UserField::Email => ("email_address", "email"),
+        UserField::EmailVerified => ("email_verified", "email_verified"),
+        UserField::EmailAuthEnabled => ("email_auth_enabled", "email_auth_enabled"),
+        UserField::FirstName => ("first_name", "first_name"),
+        UserField::LastName => ("last_name", "last_name"),
+        UserField::DisplayName => ("full_name", "name"),
+        UserField::Bio => ("bio", "bio"),
+        UserField::AvatarUrl => ("avatar_url", "avatar_url"),
+        UserField::Locale => ("locale", "locale"),
+        UserField::Timezone => ("timezone", "timezone"),
+        UserField::PhoneNumber => ("phone_number", "phone_number"),
+        UserField::Company => ("company", "company"),
+        UserField::JobTitle => ("job_title", "job_title"),
+        UserField::CountryCode => ("country_code", "country_code"),
+        UserField::Kind => ("kind", "kind"),
+        UserField::OrganizationId => ("organization_id", "organization_id"),
+        UserField::Status => ("status", "status"),
+        UserField::IsActive => ("is_active", "is_active"),
+        UserField::IsSuperuser => ("is_superuser", "is_superuser"),
+        UserField::IsPlatformAdmin => ("is_platform_admin", "is_platform_admin"),
+        UserField::IsOnboarded => ("onboarding_complete", "is_onboarded"),
+        UserField::EmailOptIn => ("email_opt_in", "email_opt_in"),
+        UserField::IsAnonymous => ("is_anonymous", "is_anonymous"),
+        UserField::RestrictedByAdmin => ("restricted_by_admin", "restricted_by_admin"),
+        UserField::RestrictedByAdminReason => {
+            ("restricted_by_admin_reason", "restricted_by_admin_reason")
+        }
+        UserField::RestrictedByAdminPrivateDetails => (
+            "restricted_by_admin_private_details",
+            "restricted_by_admin_private_details",
+        ),
+        UserField::SelectedTeamId => ("selected_team_id", "selected_team_id"),
+        UserField::Password => ("password", "password"),
+        UserField::PasswordHash => ("password_hash", "password_hash"),
+        UserField::PasswordExpired => ("password_expired", "password_expired"),
+        UserField::TotpSecret => ("totp_secret", "totp_secret"),
+        UserField::OauthProvider => ("oauth_provider", "oauth_provider"),
+        UserField::OauthId => ("oauth_id", "oauth_id"),
+        UserField::OtpAuthEnabled => ("otp_auth_enabled", "otp_auth_enabled"),
+        UserField::PasskeyAuthEnabled => ("passkey_auth_enabled", "passkey_auth_enabled"),
+        UserField::ClientMetadata => ("client_metadata", "metadata"),
+        UserField::ClientReadOnlyMetadata => {
+            ("client_read_only_metadata", "client_read_only_metadata")
+        }
+        UserField::ServerMetadata => ("server_metadata", "server_metadata"),
+        UserField::RiskScores => ("risk_scores", "risk_scores"),
+        UserField::RiskSignUpBot => ("risk_sign_up_bot", "risk_sign_up_bot"),
+        UserField::RiskSignUpFreeTrialAbuse => (
+            "risk_sign_up_free_trial_abuse",
+            "risk_sign_up_free_trial_abuse",
+        ),
+        UserField::CreatedAt => ("created_at", "created_at"),
+        UserField::UpdatedAt => ("updated_at", "updated_at"),
+        UserField::SignedUpAt => ("signed_up_at", "signed_up_at"),
+        UserField::LastActiveAt => ("last_active_at", "last_active_at"),
+        UserField::Version => ("version", "version"),
     }
 }
 
-/// The `users-me` wire name of a core field.
-pub fn users_me_field(core: &str) -> &str {
-    match core {
-        "display_name" => "name",
-        "client_metadata" => "metadata",
-        other => other,
+/// The `platform` wire name of a core field; a non-user field keeps its core name.
+pub fn platform_field(field: Field) -> &'static str {
+    match field {
+        Field::User(field) => user_field_names(field).0,
+        Field::Other(name) => name,
+    }
+}
+
+/// The `users-me` wire name of a core field; a non-user field keeps its core name.
+pub fn users_me_field(field: Field) -> &'static str {
+    match field {
+        Field::User(field) => user_field_names(field).1,
+        Field::Other(name) => name,
     }
 }
 
@@ -771,9 +836,31 @@ mod tests {
     }
 
     #[test]
+    fn fields_without_a_vendor_name_keep_their_core_name() {
+        for field in UserField::ALL {
+            let (platform, users_me) = user_field_names(field);
+            if !matches!(
+                field,
+                UserField::Email | UserField::DisplayName | UserField::IsOnboarded
+            ) {
+                assert_eq!(platform, field.as_str());
+            }
+            if !matches!(field, UserField::DisplayName | UserField::ClientMetadata) {
+                assert_eq!(users_me, field.as_str());
+            }
+        }
+        assert_eq!(
+            platform_field(UserField::IsOnboarded.into()),
+            "onboarding_complete"
+        );
+        assert_eq!(users_me_field(UserField::ClientMetadata.into()), "metadata");
+        assert_eq!(platform_field(Field::Other("ttl_secs")), "ttl_secs");
+    }
+
+    #[test]
     fn core_field_names_become_wire_names() {
         let e = CoreError::validation(vec![FieldIssue::new(
-            "display_name",
+            UserField::DisplayName,
             IssueCode::TooLong { max: 50 },
             "must be at most 50 characters",
         )]);
@@ -783,7 +870,7 @@ mod tests {
         assert_eq!(item.loc, ["body", "full_name"]);
         assert_eq!(item.r#type, "string_too_long");
         let z = UsersMeError::from(CoreError::validation(vec![FieldIssue::new(
-            "display_name",
+            UserField::DisplayName,
             IssueCode::TooLong { max: 50 },
             "must be at most 50 characters",
         )]));
@@ -794,7 +881,7 @@ mod tests {
     #[test]
     fn conflicts_keep_the_core_message() {
         let p = PlatformError::from(CoreError::conflict(
-            "username",
+            UserField::Username,
             "username is already in use",
         ));
         assert_eq!(
@@ -802,7 +889,7 @@ mod tests {
             (PlatformErrorType::Conflict, "Username is already in use")
         );
         let z = UsersMeError::from(CoreError::conflict(
-            "username",
+            UserField::Username,
             "username is already in use",
         ));
         assert_eq!(

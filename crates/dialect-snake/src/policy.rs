@@ -43,7 +43,7 @@ pub fn users_me_access(user: &User) -> Result<(), CoreError> {
 /// Sending a field's current value is not a change and is always allowed, so a client may send
 /// back the object it read.
 pub fn users_me_update(caller: &User, patch: &UserPatch) -> Result<(), CoreError> {
-    match caller.kind {
+    match caller.account.kind {
         UserKind::Regular => {}
         UserKind::ServiceAccount => {
             return Err(state_rule(
@@ -56,21 +56,25 @@ pub fn users_me_update(caller: &User, patch: &UserPatch) -> Result<(), CoreError
             ));
         }
     }
-    if !caller.is_superuser {
+    if !caller.account.is_superuser {
         let privileged = [
             (
                 "is_superuser",
-                patch.is_superuser.is_some_and(|v| v != caller.is_superuser),
+                patch
+                    .is_superuser
+                    .is_some_and(|v| v != caller.account.is_superuser),
             ),
             (
                 "is_active",
-                patch.is_active.is_some_and(|v| v != caller.is_active),
+                patch
+                    .is_active
+                    .is_some_and(|v| v != caller.account.is_active),
             ),
             (
                 "password_expired",
                 patch
                     .password_expired
-                    .is_some_and(|v| v != caller.password_expired),
+                    .is_some_and(|v| v != caller.security.password_expired),
             ),
         ];
         if let Some((field, _)) = privileged.iter().find(|(_, changes)| *changes) {
@@ -79,19 +83,19 @@ pub fn users_me_update(caller: &User, patch: &UserPatch) -> Result<(), CoreError
             )));
         }
     }
-    if caller.oauth_provider.is_some() {
+    if caller.security.oauth_provider.is_some() {
         if patch
             .username
             .as_deref()
-            .is_some_and(|u| u.trim() != caller.username)
+            .is_some_and(|u| u.trim() != caller.identity.username)
         {
             return Err(state_rule(
                 "the username of an OAuth2 user account cannot be changed",
             ));
         }
         let email_changes = match &patch.email {
-            Some(Some(e)) => Some(validate::normalize_email(e)) != caller.email,
-            Some(None) => caller.email.is_some(),
+            Some(Some(e)) => Some(validate::normalize_email(e)) != caller.identity.email,
+            Some(None) => caller.identity.email.is_some(),
             None => false,
         };
         if email_changes {

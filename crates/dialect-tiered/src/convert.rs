@@ -4,7 +4,8 @@
 
 use actix_web::http::StatusCode;
 use gateway_core::{
-    MetadataTiers, PasswordChange, Project, Team, User, UserPatch, credentials::check_password_hash,
+    Account, Identity, MetadataTiers, PasswordChange, Profile, Project, Security, Team, Timestamps,
+    User, UserPatch, credentials::check_password_hash,
 };
 use serde_json::Value;
 
@@ -52,55 +53,73 @@ pub fn team_read(team: &Team, tier: Tier) -> TeamRead {
 pub fn user_read(user: &User, team: Option<&Team>, tier: Tier) -> UserRead {
     let User {
         id,
-        username: _,
-        email,
-        email_verified,
-        email_auth_enabled,
-        password_hash,
-        password_expired: _,
-        totp_secret,
-        oauth_provider,
-        oauth_id,
-        kind: _,
-        organization_id: _,
-        is_active: _,
-        is_superuser: _,
-        is_platform_admin: _,
-        is_onboarded: _,
-        email_opt_in: _,
-        is_anonymous,
-        restricted_by_admin,
-        restricted_by_admin_reason,
-        restricted_by_admin_private_details,
-        otp_auth_enabled,
-        passkey_auth_enabled,
-        first_name: _,
-        last_name: _,
-        display_name,
-        bio: _,
-        avatar_url,
-        locale: _,
-        timezone: _,
-        phone_number: _,
-        company: _,
-        job_title: _,
-        status: _,
-        country_code,
-        risk_sign_up_bot,
-        risk_sign_up_free_trial_abuse,
-        metadata: tiers,
-        selected_team_id,
-        created_at: _,
-        updated_at: _,
-        signed_up_at,
-        last_active_at,
+        identity:
+            Identity {
+                username: _,
+                email,
+                email_verified,
+                email_auth_enabled,
+            },
+        profile:
+            Profile {
+                first_name: _,
+                last_name: _,
+                display_name,
+                bio: _,
+                avatar_url,
+                locale: _,
+                timezone: _,
+                phone_number: _,
+                company: _,
+                job_title: _,
+                country_code,
+            },
+        account:
+            Account {
+                kind: _,
+                organization_id: _,
+                status: _,
+                is_active: _,
+                is_superuser: _,
+                is_platform_admin: _,
+                is_onboarded: _,
+                email_opt_in: _,
+                is_anonymous,
+                restricted_by_admin,
+                restricted_by_admin_reason,
+                restricted_by_admin_private_details,
+                selected_team_id,
+            },
+        security:
+            Security {
+                password_hash,
+                password_expired: _,
+                totp_secret,
+                oauth_provider,
+                oauth_id,
+                otp_auth_enabled,
+                passkey_auth_enabled,
+            },
+        metadata:
+            MetadataTiers {
+                client,
+                client_read_only,
+                server,
+            },
+        risk:
+            gateway_core::RiskScores {
+                sign_up_bot: risk_sign_up_bot,
+                sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+            },
+        timestamps:
+            Timestamps {
+                created_at: _,
+                updated_at: _,
+                signed_up_at,
+                last_active_at,
+            },
         version: _,
     } = user;
-    let MetadataTiers {
-        client,
-        client_read_only,
-        server,
-    } = tiers;
     let server_view = tier == Tier::Server;
     let has_email = email.is_some();
     let has_password = password_hash.is_some();
@@ -215,7 +234,7 @@ pub fn to_patch(update: UserUpdate, current: &User) -> Result<UserPatch, TieredE
     let blank_is_null = |v: Option<Option<String>>| v.map(|s| s.filter(|s| !s.is_empty()));
     let mut reason = blank_is_null(restricted_by_admin_reason);
     let mut details = blank_is_null(restricted_by_admin_private_details);
-    let restricted = restricted_by_admin.unwrap_or(current.restricted_by_admin);
+    let restricted = restricted_by_admin.unwrap_or(current.account.restricted_by_admin);
     if !restricted {
         if matches!(reason, Some(Some(_))) {
             return Err(bad_request(
@@ -244,7 +263,9 @@ pub fn to_patch(update: UserUpdate, current: &User) -> Result<UserPatch, TieredE
         }
         Some(Some(e)) => {
             let normalized = gateway_core::validate::normalize_email(&e);
-            if current.email.as_deref() != Some(normalized.as_str()) && email_verified.is_none() {
+            if current.identity.email.as_deref() != Some(normalized.as_str())
+                && email_verified.is_none()
+            {
                 email_verified = Some(false);
             }
             Some(Some(normalized))

@@ -6,7 +6,7 @@ use actix_web::{
     HttpResponse, ResponseError,
     http::{StatusCode, header},
 };
-use gateway_core::{CoreError, ErrorKind, FieldIssue, IssueCode};
+use gateway_core::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, UserField};
 
 use crate::known::KnownError;
 
@@ -121,27 +121,79 @@ pub struct Context {
     pub team_id: Option<String>,
 }
 
-/// The wire name of a core field in the update body.
-pub fn wire_field(core: &str) -> &str {
-    match core {
-        "email" => "primary_email",
-        "email_verified" => "primary_email_verified",
-        "email_auth_enabled" => "primary_email_auth_enabled",
-        "avatar_url" => "profile_image_url",
-        "totp_secret" => "totp_secret_base64",
-        "risk_scores" => "risk_scores",
-        other => other,
+/// The wire name of a core field in the update body: a user field by [`user_field_name`], any
+/// other by its core name.
+pub fn wire_field(field: Field) -> &'static str {
+    match field {
+        Field::User(field) => user_field_name(field),
+        Field::Other(name) => name,
+    }
+}
+
+/// The wire name of every user field: this dialect's one table, an exhaustive match, so a new
+/// [`UserField`] does not compile until it is named here. A field the vendor has no property for
+/// keeps its core name (the vendor's names are `snake_case` too).
+pub fn user_field_name(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "id",
+        UserField::Username => "username",
+        UserField::Email => "primary_email",
+        UserField::EmailVerified => "primary_email_verified",
+        UserField::EmailAuthEnabled => "primary_email_auth_enabled",
+        UserField::FirstName => "first_name",
+        UserField::LastName => "last_name",
+        UserField::DisplayName => "display_name",
+        UserField::Bio => "bio",
+        UserField::AvatarUrl => "profile_image_url",
+        UserField::Locale => "locale",
+        UserField::Timezone => "timezone",
+        UserField::PhoneNumber => "phone_number",
+        UserField::Company => "company",
+        UserField::JobTitle => "job_title",
+        UserField::CountryCode => "country_code",
+        UserField::Kind => "kind",
+        UserField::OrganizationId => "organization_id",
+        UserField::Status => "status",
+        UserField::IsActive => "is_active",
+        UserField::IsSuperuser => "is_superuser",
+        UserField::IsPlatformAdmin => "is_platform_admin",
+        UserField::IsOnboarded => "is_onboarded",
+        UserField::EmailOptIn => "email_opt_in",
+        UserField::IsAnonymous => "is_anonymous",
+        UserField::RestrictedByAdmin => "restricted_by_admin",
+        UserField::RestrictedByAdminReason => "restricted_by_admin_reason",
+        UserField::RestrictedByAdminPrivateDetails => "restricted_by_admin_private_details",
+        UserField::SelectedTeamId => "selected_team_id",
+        UserField::Password => "password",
+        UserField::PasswordHash => "password_hash",
+        UserField::PasswordExpired => "password_expired",
+        UserField::TotpSecret => "totp_secret_base64",
+        UserField::OauthProvider => "oauth_provider",
+        UserField::OauthId => "oauth_id",
+        UserField::OtpAuthEnabled => "otp_auth_enabled",
+        UserField::PasskeyAuthEnabled => "passkey_auth_enabled",
+        UserField::ClientMetadata => "client_metadata",
+        UserField::ClientReadOnlyMetadata => "client_read_only_metadata",
+        UserField::ServerMetadata => "server_metadata",
+        UserField::RiskScores => "risk_scores",
+        UserField::RiskSignUpBot => "risk_sign_up_bot",
+        UserField::RiskSignUpFreeTrialAbuse => "risk_sign_up_free_trial_abuse",
+        UserField::CreatedAt => "created_at",
+        UserField::UpdatedAt => "updated_at",
+        UserField::SignedUpAt => "signed_up_at",
+        UserField::LastActiveAt => "last_active_at",
+        UserField::Version => "version",
     }
 }
 
 /// One `SCHEMA_ERROR` line for a core issue, in the vendor's (yup) wording.
 fn issue_line(issue: &FieldIssue) -> String {
-    let field = format!("body.{}", wire_field(&issue.field));
+    let field = format!("body.{}", wire_field(issue.field));
     match &issue.code {
         IssueCode::Required => format!("{field} must not be empty"),
         IssueCode::TooLong { max } => format!("{field} must be at most {max} characters"),
         IssueCode::TooShort { min } => format!("{field} must be at least {min} characters"),
-        IssueCode::InvalidFormat if issue.field == "email" => {
+        IssueCode::InvalidFormat if issue.field == UserField::Email => {
             format!("{field} must be a valid email")
         }
         IssueCode::InvalidFormat
@@ -170,14 +222,14 @@ impl TieredError {
             (ErrorKind::Validation, _) => {
                 // The vendor's state rules that are plain-text StatusErrors.
                 for issue in e.issues() {
-                    let text = match issue.field.as_str() {
-                        "password_hash" => Some(
+                    let text = match issue.field.user() {
+                        Some(UserField::PasswordHash) => Some(
                             "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
                         ),
-                        "email_verified" => {
+                        Some(UserField::EmailVerified) => {
                             Some("primary_email_verified cannot be true without primary_email")
                         }
-                        "email_auth_enabled" => {
+                        Some(UserField::EmailAuthEnabled) => {
                             Some("primary_email_auth_enabled cannot be true without primary_email")
                         }
                         _ => None,
@@ -194,7 +246,7 @@ impl TieredError {
                 };
                 Self::Known(KnownError::schema_error(schema_message(route, &lines)))
             }
-            (ErrorKind::NotFound, _) if e.field() == Some("selected_team_id") => {
+            (ErrorKind::NotFound, _) if e.field() == Some(UserField::SelectedTeamId.into()) => {
                 Self::Known(KnownError::team_membership_not_found(
                     ctx.team_id.as_deref().unwrap_or_default(),
                     ctx.user_id.as_deref().unwrap_or_default(),
@@ -283,6 +335,27 @@ mod tests {
     }
 
     #[test]
+    fn user_fields_get_the_vendor_names() {
+        assert_eq!(user_field_name(UserField::Email), "primary_email");
+        assert_eq!(user_field_name(UserField::AvatarUrl), "profile_image_url");
+        assert_eq!(user_field_name(UserField::TotpSecret), "totp_secret_base64");
+        assert_eq!(wire_field(Field::Other("display_name")), "display_name");
+        // Every field the vendor does not rename keeps its core name.
+        for field in UserField::ALL {
+            if !matches!(
+                field,
+                UserField::Email
+                    | UserField::EmailVerified
+                    | UserField::EmailAuthEnabled
+                    | UserField::AvatarUrl
+                    | UserField::TotpSecret
+            ) {
+                assert_eq!(user_field_name(field), field.as_str(), "{field}");
+            }
+        }
+    }
+
+    #[test]
     fn core_issues_become_vendor_texts() {
         let ctx = Context {
             route: "PATCH /api/v1/users/me".into(),
@@ -290,7 +363,7 @@ mod tests {
         };
         let e = TieredError::from_core(
             CoreError::validation(vec![FieldIssue::new(
-                "email",
+                UserField::Email,
                 IssueCode::InvalidFormat,
                 "must be a valid email address",
             )]),
@@ -304,7 +377,7 @@ mod tests {
         );
         let e = TieredError::from_core(
             CoreError::validation(vec![FieldIssue::new(
-                "email_verified",
+                UserField::EmailVerified,
                 IssueCode::NotAllowed,
                 "cannot be true without a primary email",
             )]),

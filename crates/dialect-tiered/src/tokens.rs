@@ -141,11 +141,11 @@ fn expected_issuer(claims: &AccessClaims, base: &str) -> String {
 /// The restricted reason of a user, as the vendor computes it (email verification is never
 /// required by a gateway project).
 pub fn restricted_reason(user: &User) -> Option<RestrictedReason> {
-    if user.is_anonymous {
+    if user.account.is_anonymous {
         Some(RestrictedReason {
             kind: "anonymous".into(),
         })
-    } else if user.restricted_by_admin {
+    } else if user.account.restricted_by_admin {
         Some(RestrictedReason {
             kind: "restricted_by_administrator".into(),
         })
@@ -252,26 +252,26 @@ impl SigningKey {
     ) -> AccessClaims {
         let reason = restricted_reason(user);
         let is_restricted = reason.is_some();
-        let (_, aud_suffix) = suffixes(user.is_anonymous, is_restricted);
+        let (_, aud_suffix) = suffixes(user.account.is_anonymous, is_restricted);
         AccessClaims {
             sub: user.id.to_string(),
             iat: now.timestamp(),
             exp: (now + lifetime).timestamp(),
-            iss: issuer(base, project_id, user.is_anonymous, is_restricted),
+            iss: issuer(base, project_id, user.account.is_anonymous, is_restricted),
             aud: format!("{project_id}{aud_suffix}"),
             project_id: project_id.to_owned(),
             branch_id: "main".into(),
             refresh_token_id: refresh_token_id.to_owned(),
             role: "authenticated".into(),
-            name: user.display_name.clone().filter(|n| !n.is_empty()),
-            email: user.email.clone(),
-            email_verified: user.email.is_some() && user.email_verified,
-            selected_team_id: user.selected_team_id.map(|t| t.to_string()),
-            signed_up_at: user.signed_up_at.timestamp(),
-            is_anonymous: user.is_anonymous,
+            name: user.profile.display_name.clone().filter(|n| !n.is_empty()),
+            email: user.identity.email.clone(),
+            email_verified: user.identity.email.is_some() && user.identity.email_verified,
+            selected_team_id: user.account.selected_team_id.map(|t| t.to_string()),
+            signed_up_at: user.timestamps.signed_up_at.timestamp(),
+            is_anonymous: user.account.is_anonymous,
             is_restricted,
             restricted_reason: reason,
-            requires_totp_mfa: user.totp_secret.is_some(),
+            requires_totp_mfa: user.security.totp_secret.is_some(),
         }
     }
 
@@ -361,59 +361,18 @@ impl KeyCell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gateway_core::{MetadataTiers, UserId, UserKind, UserStatus};
+    use gateway_core::{UserId, UserStatus};
 
     /// The base URL the tokens of these tests are minted and verified under.
     const GW: &str = "http://gw";
 
     fn user() -> User {
-        let at = Utc::now();
-        User {
-            id: UserId::new(),
-            username: "jane".into(),
-            email: Some("jane@example.com".into()),
-            email_verified: true,
-            email_auth_enabled: true,
-            password_hash: None,
-            password_expired: None,
-            totp_secret: None,
-            oauth_provider: None,
-            oauth_id: None,
-            kind: UserKind::Regular,
-            organization_id: None,
-            is_active: true,
-            is_superuser: false,
-            is_platform_admin: false,
-            is_onboarded: false,
-            email_opt_in: false,
-            is_anonymous: false,
-            restricted_by_admin: false,
-            restricted_by_admin_reason: None,
-            restricted_by_admin_private_details: None,
-            otp_auth_enabled: true,
-            passkey_auth_enabled: false,
-            first_name: None,
-            last_name: None,
-            display_name: Some("Jane".into()),
-            bio: None,
-            avatar_url: None,
-            locale: None,
-            timezone: None,
-            phone_number: None,
-            company: None,
-            job_title: None,
-            status: UserStatus::Active,
-            country_code: None,
-            risk_sign_up_bot: 0,
-            risk_sign_up_free_trial_abuse: 0,
-            metadata: MetadataTiers::default(),
-            selected_team_id: None,
-            created_at: at,
-            updated_at: at,
-            signed_up_at: at,
-            last_active_at: at,
-            version: 1,
-        }
+        let mut user = User::new(UserId::new(), "jane", Utc::now());
+        user.identity.email = Some("jane@example.com".into());
+        user.identity.email_verified = true;
+        user.profile.display_name = Some("Jane".into());
+        user.account.status = UserStatus::Active;
+        user
     }
 
     fn token(key: &SigningKey, lifetime: Duration) -> (String, AccessClaims) {
@@ -425,7 +384,7 @@ mod tests {
     fn anonymous_and_restricted_users_need_the_allow_headers() {
         let key = SigningKey::from_pem(&generate_pem()).unwrap();
         let mut anonymous = user();
-        anonymous.is_anonymous = true;
+        anonymous.account.is_anonymous = true;
         let claims = SigningKey::claims(
             "http://gw",
             "p-1",
@@ -445,7 +404,7 @@ mod tests {
         assert!(crate::auth::verify_token(&key, &jwt, GW, "p-1", true, true).is_ok());
 
         let mut restricted = user();
-        restricted.restricted_by_admin = true;
+        restricted.account.restricted_by_admin = true;
         let claims = SigningKey::claims(
             "http://gw",
             "p-1",

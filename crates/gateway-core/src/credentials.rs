@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
-use crate::{CoreError, FieldIssue, IssueCode, Surface};
+use crate::{CoreError, FieldIssue, IssueCode, Surface, UserField};
 
 /// Hashes a plain password with argon2id (default parameters) into Modular Crypt Format.
 pub fn hash_password(plain: &str) -> Result<String, CoreError> {
@@ -38,7 +38,7 @@ pub fn check_password_hash(mcf: &str) -> Result<(), FieldIssue> {
         Ok(())
     } else {
         Err(FieldIssue::new(
-            "password_hash",
+            UserField::PasswordHash,
             IssueCode::InvalidFormat,
             "must be a supported hash in Modular Crypt Format (argon2 or bcrypt)",
         ))

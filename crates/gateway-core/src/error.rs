@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::model::UserField;
+
 /// The stable category of a [`CoreError`]. Each dialect maps every kind to a (status, code) pair in
 /// one table; the match there is exhaustive, so a new kind forces every dialect to decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,12 +85,64 @@ pub enum IssueCode {
     Unknown,
 }
 
-/// One problem with one field. `field` is the **core** field name (for example `display_name`);
-/// dialects translate it to their wire name.
+/// The field a [`FieldIssue`] or a [`Notice`] is about.
+///
+/// A field of a user is typed ([`Field::User`]): each dialect maps every [`UserField`] to its
+/// wire name in one exhaustive `match`, so a new user field cannot reach a client under a name
+/// the dialect never chose. Every other input (a team's or project's field, a request parameter
+/// such as `ttl_secs`, the body as a whole) is [`Field::Other`] with the name the core or the
+/// caller gives it, which each dialect renders by its case rule. Never put a user field in
+/// `Other`: build it from a [`UserField`] (`UserField::Email.into()`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// A field of a user.
+    User(UserField),
+    /// Any other field, by its core (`snake_case`) name.
+    Other(&'static str),
+}
+
+impl Field {
+    /// The core name (`first_name`, `ttl_secs`), as the admin API and logs show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User(field) => field.as_str(),
+            Self::Other(name) => name,
+        }
+    }
+
+    /// The user field, if this is one.
+    pub fn user(self) -> Option<UserField> {
+        match self {
+            Self::User(field) => Some(field),
+            Self::Other(_) => None,
+        }
+    }
+}
+
+impl From<UserField> for Field {
+    fn from(field: UserField) -> Self {
+        Self::User(field)
+    }
+}
+
+impl PartialEq<UserField> for Field {
+    fn eq(&self, other: &UserField) -> bool {
+        *self == Self::User(*other)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem with one field, named by the core ([`Field`]); dialects translate it to their
+/// wire name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldIssue {
-    /// Core field name.
-    pub field: String,
+    /// The field.
+    pub field: Field,
     /// What is wrong.
     pub code: IssueCode,
     /// A human-readable, lower-case message without the field name.
@@ -97,7 +151,7 @@ pub struct FieldIssue {
 
 impl FieldIssue {
     /// Builds an issue.
-    pub fn new(field: impl Into<String>, code: IssueCode, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<Field>, code: IssueCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             code,
@@ -109,8 +163,8 @@ impl FieldIssue {
 /// A non-fatal remark about a successful command, e.g. a value the core normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
-    /// Core field name the notice is about.
-    pub field: String,
+    /// The field the notice is about.
+    pub field: Field,
     /// Stable machine code, e.g. `normalized`.
     pub code: &'static str,
     /// Human-readable text.
@@ -175,7 +229,7 @@ impl CoreError {
         }
     }
     /// A conflict on one unique field (`username`, `email`, ...).
-    pub fn conflict(field: &str, message: impl Into<String>) -> Self {
+    pub fn conflict(field: impl Into<Field>, message: impl Into<String>) -> Self {
         let message = message.into();
         Self {
             kind: ErrorKind::Conflict,
@@ -215,8 +269,8 @@ impl CoreError {
         &self.issues
     }
     /// The field of the first issue, if any (e.g. which unique key conflicted).
-    pub fn field(&self) -> Option<&str> {
-        self.issues.first().map(|i| i.field.as_str())
+    pub fn field(&self) -> Option<Field> {
+        self.issues.first().map(|i| i.field)
     }
 }
 

@@ -9,75 +9,28 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    CoreError, FieldIssue, Gateway, IssueCode, PasswordChange,
+    CoreError, Field, FieldIssue, Gateway, IssueCode, PasswordChange,
     credentials::{self, check_password_hash, sha256_hex},
-    model::{ApiKey, MetadataTiers, NewApiKey, Surface, Team, User, UserId, UserKind, UserStatus},
+    model::{ApiKey, NewApiKey, Surface, Team, User, UserField, UserId},
     project::{PROJECT_NAME_MAX, PUBLISHABLE_CLIENT_KEY_PREFIX, Project, SECRET_SERVER_KEY_PREFIX},
     validate,
 };
-
-/// A user with the defaults `Gateway::create_user` gives a new account (regular, pending,
-/// active, email and OTP sign-in enabled, version 1), created at `at`.
-pub fn user_template(id: UserId, username: impl Into<String>, at: DateTime<Utc>) -> User {
-    User {
-        id,
-        username: username.into(),
-        email: None,
-        email_verified: false,
-        email_auth_enabled: true,
-        password_hash: None,
-        password_expired: None,
-        totp_secret: None,
-        oauth_provider: None,
-        oauth_id: None,
-        kind: UserKind::Regular,
-        organization_id: None,
-        is_active: true,
-        is_superuser: false,
-        is_platform_admin: false,
-        is_onboarded: false,
-        email_opt_in: false,
-        is_anonymous: false,
-        restricted_by_admin: false,
-        restricted_by_admin_reason: None,
-        restricted_by_admin_private_details: None,
-        otp_auth_enabled: true,
-        passkey_auth_enabled: false,
-        first_name: None,
-        last_name: None,
-        display_name: None,
-        bio: None,
-        avatar_url: None,
-        locale: None,
-        timezone: None,
-        phone_number: None,
-        company: None,
-        job_title: None,
-        status: UserStatus::Pending,
-        country_code: None,
-        risk_sign_up_bot: 0,
-        risk_sign_up_free_trial_abuse: 0,
-        metadata: MetadataTiers::default(),
-        selected_team_id: None,
-        created_at: at,
-        updated_at: at,
-        signed_up_at: at,
-        last_active_at: at,
-        version: 1,
-    }
-}
 
 /// Hashes a password for an imported user the way `create_user` does: a plain password with
 /// argon2id, an existing hash (argon2 or bcrypt, Modular Crypt Format) checked and kept.
 pub fn password_hash(change: PasswordChange) -> Result<String, FieldIssue> {
     match change {
         PasswordChange::Plain(plain) if plain.is_empty() => Err(FieldIssue::new(
-            "password",
+            UserField::Password,
             IssueCode::Required,
             "must not be empty",
         )),
         PasswordChange::Plain(plain) => credentials::hash_password(&plain).map_err(|e| {
-            FieldIssue::new("password", IssueCode::InvalidFormat, e.message().to_owned())
+            FieldIssue::new(
+                UserField::Password,
+                IssueCode::InvalidFormat,
+                e.message().to_owned(),
+            )
         }),
         PasswordChange::Hash(mcf) => check_password_hash(&mcf).map(|()| mcf),
     }
@@ -88,45 +41,54 @@ pub fn password_hash(change: PasswordChange) -> Result<String, FieldIssue> {
 /// not checked here (it needs the memberships; the caller knows them).
 pub fn check_user(user: &mut User) -> Vec<FieldIssue> {
     let mut issues = Vec::new();
-    user.username = user.username.trim().to_owned();
-    issues.extend(validate::username(&user.username).err());
-    if let Some(email) = &user.email {
+    let User {
+        identity,
+        profile,
+        account,
+        security,
+        risk,
+        version,
+        ..
+    } = user;
+    identity.username = identity.username.trim().to_owned();
+    issues.extend(validate::username(&identity.username).err());
+    if let Some(email) = &identity.email {
         let normalized = validate::normalize_email(email);
         issues.extend(validate::email(&normalized).err());
-        user.email = Some(normalized);
-    } else if user.email_verified {
+        identity.email = Some(normalized);
+    } else if identity.email_verified {
         issues.push(FieldIssue::new(
-            "email_verified",
+            UserField::EmailVerified,
             IssueCode::NotAllowed,
             "cannot be true without a primary email",
         ));
     }
-    if let Some(hash) = &user.password_hash {
+    if let Some(hash) = &security.password_hash {
         issues.extend(check_password_hash(hash).err());
     }
-    if let Some(locale) = &user.locale {
+    if let Some(locale) = &profile.locale {
         match validate::locale(locale) {
-            Ok(canonical) => user.locale = Some(canonical),
+            Ok(canonical) => profile.locale = Some(canonical),
             Err(i) => issues.push(i),
         }
     }
-    if let Some(tz) = &user.timezone {
+    if let Some(tz) = &profile.timezone {
         issues.extend(validate::timezone(tz).err());
     }
-    if let Some(phone) = &user.phone_number {
+    if let Some(phone) = &profile.phone_number {
         issues.extend(validate::phone_number(phone).err());
     }
-    if let Some(cc) = &user.country_code {
+    if let Some(cc) = &profile.country_code {
         match validate::country_code(cc) {
-            Ok(code) => user.country_code = Some(code),
+            Ok(code) => profile.country_code = Some(code),
             Err(i) => issues.push(i),
         }
     }
     for (value, field) in [
-        (user.risk_sign_up_bot, "risk_sign_up_bot"),
+        (risk.sign_up_bot, UserField::RiskSignUpBot),
         (
-            user.risk_sign_up_free_trial_abuse,
-            "risk_sign_up_free_trial_abuse",
+            risk.sign_up_free_trial_abuse,
+            UserField::RiskSignUpFreeTrialAbuse,
         ),
     ] {
         if !(0..=100).contains(&value) {
@@ -137,26 +99,26 @@ pub fn check_user(user: &mut User) -> Vec<FieldIssue> {
             ));
         }
     }
-    if user.oauth_provider.is_some() != user.oauth_id.is_some() {
+    if security.oauth_provider.is_some() != security.oauth_id.is_some() {
         issues.push(FieldIssue::new(
-            "oauth_provider",
+            UserField::OauthProvider,
             IssueCode::InvalidFormat,
             "oauth_provider and oauth_id go together",
         ));
     }
-    if !user.restricted_by_admin
-        && (user.restricted_by_admin_reason.is_some()
-            || user.restricted_by_admin_private_details.is_some())
+    if !account.restricted_by_admin
+        && (account.restricted_by_admin_reason.is_some()
+            || account.restricted_by_admin_private_details.is_some())
     {
         issues.push(FieldIssue::new(
-            "restricted_by_admin_reason",
+            UserField::RestrictedByAdminReason,
             IssueCode::NotAllowed,
             "a restriction reason needs restricted_by_admin: true",
         ));
     }
-    if user.version < 1 {
+    if *version < 1 {
         issues.push(FieldIssue::new(
-            "version",
+            UserField::Version,
             IssueCode::InvalidFormat,
             "must be at least 1",
         ));
@@ -172,12 +134,12 @@ pub fn parse_known_api_key(surface: Surface, text: &str) -> Result<(String, Stri
             Ok((id.to_ascii_lowercase(), sha256_hex(secret)))
         }
         Some(_) => Err(FieldIssue::new(
-            "key",
+            Field::Other("key"),
             IssueCode::InvalidFormat,
             "the secret after the id must be at least 8 characters",
         )),
         None => Err(FieldIssue::new(
-            "key",
+            Field::Other("key"),
             IssueCode::InvalidFormat,
             format!(
                 "must look like {}<16 hex digits>_<secret> for surface {}",
@@ -229,13 +191,13 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
     let name = display_name.trim();
     if name.is_empty() {
         issues.push(FieldIssue::new(
-            "display_name",
+            Field::Other("display_name"),
             IssueCode::Required,
             "must not be empty",
         ));
     } else if name.chars().count() > PROJECT_NAME_MAX {
         issues.push(FieldIssue::new(
-            "display_name",
+            Field::Other("display_name"),
             IssueCode::TooLong {
                 max: PROJECT_NAME_MAX,
             },
@@ -262,7 +224,7 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         });
         if !ok {
             issues.push(FieldIssue::new(
-                field,
+                Field::Other(field),
                 IssueCode::InvalidFormat,
                 format!("must be {prefix} followed by at least 16 letters, digits, _ or -"),
             ));
@@ -299,7 +261,7 @@ impl Gateway {
     pub async fn import_team(&self, team: Team) -> Result<Team, CoreError> {
         if team.display_name.trim().is_empty() {
             return Err(CoreError::validation(vec![FieldIssue::new(
-                "display_name",
+                Field::Other("display_name"),
                 IssueCode::Required,
                 "must not be empty",
             )]));
@@ -362,30 +324,30 @@ mod tests {
 
     #[test]
     fn imported_users_are_normalised_and_checked() {
-        let mut user = user_template(UserId::new(), " ada ", Utc::now());
-        user.email = Some(" Ada@Example.COM ".into());
-        user.locale = Some("en-us".into());
-        user.country_code = Some("nl".into());
+        let mut user = User::new(UserId::new(), " ada ", Utc::now());
+        user.identity.email = Some(" Ada@Example.COM ".into());
+        user.profile.locale = Some("en-us".into());
+        user.profile.country_code = Some("nl".into());
         assert!(check_user(&mut user).is_empty());
-        assert_eq!(user.username, "ada");
-        assert_eq!(user.email.as_deref(), Some("ada@example.com"));
-        assert_eq!(user.locale.as_deref(), Some("en-US"));
-        assert_eq!(user.country_code.as_deref(), Some("NL"));
+        assert_eq!(user.identity.username, "ada");
+        assert_eq!(user.identity.email.as_deref(), Some("ada@example.com"));
+        assert_eq!(user.profile.locale.as_deref(), Some("en-US"));
+        assert_eq!(user.profile.country_code.as_deref(), Some("NL"));
 
-        let mut bad = user_template(UserId::new(), "bad name!", Utc::now());
-        bad.email_verified = true;
-        bad.timezone = Some("Mars/Olympus".into());
-        bad.risk_sign_up_bot = 101;
-        bad.password_hash = Some("plain".into());
+        let mut bad = User::new(UserId::new(), "bad name!", Utc::now());
+        bad.identity.email_verified = true;
+        bad.profile.timezone = Some("Mars/Olympus".into());
+        bad.risk.sign_up_bot = 101;
+        bad.security.password_hash = Some("plain".into());
         let fields: Vec<_> = check_user(&mut bad).into_iter().map(|i| i.field).collect();
         assert_eq!(
             fields,
             [
-                "username",
-                "email_verified",
-                "password_hash",
-                "timezone",
-                "risk_sign_up_bot"
+                UserField::Username,
+                UserField::EmailVerified,
+                UserField::PasswordHash,
+                UserField::Timezone,
+                UserField::RiskSignUpBot,
             ]
         );
     }
@@ -427,6 +389,12 @@ mod tests {
             .into_iter()
             .map(|i| i.field)
             .collect();
-        assert_eq!(fields, ["display_name", "secret_server_key"]);
+        assert_eq!(
+            fields,
+            [
+                Field::Other("display_name"),
+                Field::Other("secret_server_key")
+            ]
+        );
     }
 }

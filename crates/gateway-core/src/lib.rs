@@ -24,13 +24,14 @@ pub mod testing;
 pub mod validate;
 
 pub use command::{NewUser, PasswordChange, UserPatch};
-pub use error::{CoreError, ErrorKind, FieldIssue, IssueCode, Notice, Outcome};
+pub use error::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, Notice, Outcome};
 pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
 };
 pub use model::{
-    ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Standing, Surface, Team, TeamMembership,
-    TeamRole, User, UserId, UserKind, UserStatus,
+    Account, ApiKey, Identity, MetadataTiers, NewApiKey, NewSession, Profile, RiskScores, Security,
+    Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User, UserField,
+    UserId, UserKind, UserStatus,
 };
 pub use ports::{
     ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,

@@ -3,7 +3,10 @@
 //! it (`gateway-storage` turns the result into a row, `testing::MemoryStore` keeps it), so a new
 //! field is applied the same way everywhere.
 
-use crate::{User, UserChanges, UserPatch, model::MetadataTiers};
+use crate::{
+    User, UserChanges, UserPatch,
+    model::{MetadataTiers, RiskScores},
+};
 
 /// `slot = value` when the patch names the field.
 fn set<T>(slot: &mut T, value: &Option<T>)
@@ -58,54 +61,65 @@ impl UserPatch {
             selected_team_id,
             expected_version: _,
         } = self;
-        set(&mut user.username, username);
-        set(&mut user.email, email);
-        set(&mut user.email_verified, email_verified);
-        set(&mut user.email_auth_enabled, email_auth_enabled);
-        set(&mut user.password_expired, password_expired);
-        set(&mut user.totp_secret, totp_secret);
-        set(&mut user.is_active, is_active);
-        set(&mut user.is_superuser, is_superuser);
-        set(&mut user.is_platform_admin, is_platform_admin);
-        set(&mut user.is_onboarded, is_onboarded);
-        set(&mut user.email_opt_in, email_opt_in);
-        set(&mut user.is_anonymous, is_anonymous);
-        set(&mut user.restricted_by_admin, restricted_by_admin);
+        let User {
+            identity,
+            profile,
+            account,
+            security,
+            metadata,
+            risk,
+            ..
+        } = user;
+        set(&mut identity.username, username);
+        set(&mut identity.email, email);
+        set(&mut identity.email_verified, email_verified);
+        set(&mut identity.email_auth_enabled, email_auth_enabled);
+        set(&mut security.password_expired, password_expired);
+        set(&mut security.totp_secret, totp_secret);
+        set(&mut security.otp_auth_enabled, otp_auth_enabled);
+        set(&mut security.passkey_auth_enabled, passkey_auth_enabled);
+        set(&mut account.is_active, is_active);
+        set(&mut account.is_superuser, is_superuser);
+        set(&mut account.is_platform_admin, is_platform_admin);
+        set(&mut account.is_onboarded, is_onboarded);
+        set(&mut account.email_opt_in, email_opt_in);
+        set(&mut account.is_anonymous, is_anonymous);
+        set(&mut account.restricted_by_admin, restricted_by_admin);
         set(
-            &mut user.restricted_by_admin_reason,
+            &mut account.restricted_by_admin_reason,
             restricted_by_admin_reason,
         );
         set(
-            &mut user.restricted_by_admin_private_details,
+            &mut account.restricted_by_admin_private_details,
             restricted_by_admin_private_details,
         );
-        set(&mut user.otp_auth_enabled, otp_auth_enabled);
-        set(&mut user.passkey_auth_enabled, passkey_auth_enabled);
-        set(&mut user.first_name, first_name);
-        set(&mut user.last_name, last_name);
-        set(&mut user.display_name, display_name);
-        set(&mut user.bio, bio);
-        set(&mut user.avatar_url, avatar_url);
-        set(&mut user.locale, locale);
-        set(&mut user.timezone, timezone);
-        set(&mut user.phone_number, phone_number);
-        set(&mut user.company, company);
-        set(&mut user.job_title, job_title);
-        set(&mut user.status, status);
-        set(&mut user.country_code, country_code);
+        set(&mut account.status, status);
+        set(&mut account.selected_team_id, selected_team_id);
+        set(&mut profile.first_name, first_name);
+        set(&mut profile.last_name, last_name);
+        set(&mut profile.display_name, display_name);
+        set(&mut profile.bio, bio);
+        set(&mut profile.avatar_url, avatar_url);
+        set(&mut profile.locale, locale);
+        set(&mut profile.timezone, timezone);
+        set(&mut profile.phone_number, phone_number);
+        set(&mut profile.company, company);
+        set(&mut profile.job_title, job_title);
+        set(&mut profile.country_code, country_code);
         if let Some((bot, abuse)) = risk_scores {
-            user.risk_sign_up_bot = *bot;
-            user.risk_sign_up_free_trial_abuse = *abuse;
+            *risk = RiskScores {
+                sign_up_bot: *bot,
+                sign_up_free_trial_abuse: *abuse,
+            };
         }
         let MetadataTiers {
             client,
             client_read_only,
             server,
-        } = &mut user.metadata;
+        } = metadata;
         set(client, client_metadata);
         set(client_read_only, client_read_only_metadata);
         set(server, server_metadata);
-        set(&mut user.selected_team_id, selected_team_id);
     }
 }
 
@@ -121,8 +135,8 @@ impl UserChanges {
             at,
         } = self;
         patch.apply_to(user);
-        set(&mut user.password_hash, password_hash);
-        user.updated_at = *at;
+        set(&mut user.security.password_hash, password_hash);
+        user.timestamps.updated_at = *at;
         user.version += 1;
     }
 }
@@ -150,21 +164,19 @@ mod tests {
         let mut after = before.clone();
         UserPatch::default().apply_to(&mut after);
         assert_eq!(after, before);
-        let at = before.updated_at + chrono::TimeDelta::seconds(5);
+        let at = before.timestamps.updated_at + chrono::TimeDelta::seconds(5);
         UserChanges {
             at,
             ..UserChanges::default()
         }
         .apply_to(&mut after);
-        assert_eq!((after.updated_at, after.version), (at, before.version + 1));
         assert_eq!(
-            User {
-                updated_at: before.updated_at,
-                version: before.version,
-                ..after
-            },
-            before
+            (after.timestamps.updated_at, after.version),
+            (at, before.version + 1)
         );
+        after.timestamps.updated_at = before.timestamps.updated_at;
+        after.version = before.version;
+        assert_eq!(after, before);
     }
 
     /// `Some(None)` clears, `Some(Some(v))` sets, and the password travels only as a hash.
@@ -190,14 +202,17 @@ mod tests {
             ..UserChanges::default()
         };
         changes.apply_to(&mut u);
-        assert_eq!(u.bio, None);
-        assert_eq!(u.display_name.as_deref(), Some("Bea"));
-        assert_eq!(u.status, UserStatus::Active);
+        assert_eq!(u.profile.bio, None);
+        assert_eq!(u.profile.display_name.as_deref(), Some("Bea"));
+        assert_eq!(u.account.status, UserStatus::Active);
         assert_eq!(
-            (u.risk_sign_up_bot, u.risk_sign_up_free_trial_abuse),
+            (u.risk.sign_up_bot, u.risk.sign_up_free_trial_abuse),
             (7, 9)
         );
         assert_eq!(u.metadata.server, Some(json!({"k": 1})));
-        assert_eq!(u.password_hash.as_deref(), Some("$argon2id$stored"));
+        assert_eq!(
+            u.security.password_hash.as_deref(),
+            Some("$argon2id$stored")
+        );
     }
 }

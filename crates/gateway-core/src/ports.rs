@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    CoreError, UserPatch,
+    CoreError, Field, UserPatch,
     idempotency::{IdempotencyKey, IdempotencyRecord, StoredResponse},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     project::{Project, ProjectPatch},
@@ -17,13 +17,14 @@ use crate::{
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What a store can fail with. Implementations MUST map a unique-key violation to
-/// [`StoreError::Conflict`] naming the core field, and a lost connection to
-/// [`StoreError::Unavailable`].
+/// [`StoreError::Conflict`] naming the field (a [`crate::UserField`] for a user's unique
+/// values), and a lost connection to [`StoreError::Unavailable`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique value is used already; the payload is the core field name (`username`, `email`).
+    /// A unique value is used already; the payload names the field
+    /// (`Field::User(UserField::Username)`, `Field::User(UserField::Email)`, `Field::Other("id")`).
     #[error("conflict on {0}")]
-    Conflict(&'static str),
+    Conflict(Field),
     /// The expected version did not match.
     #[error("stale version")]
     Stale,

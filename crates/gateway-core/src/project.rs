@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::{
-    CoreError, FieldIssue, Gateway, IssueCode, Surface, User, UserId,
+    CoreError, Field, FieldIssue, Gateway, IssueCode, Surface, User, UserId,
     credentials::{constant_time_eq, random_token, sha256_hex},
     model::{NewSession, Session},
     service::{IssuedSession, now},
@@ -109,14 +109,14 @@ fn display_name(value: &str) -> Result<String, CoreError> {
     let len = trimmed.chars().count();
     if len == 0 {
         return Err(CoreError::validation(vec![FieldIssue::new(
-            "display_name",
+            Field::Other("display_name"),
             IssueCode::Required,
             "must not be empty",
         )]));
     }
     if len > PROJECT_NAME_MAX {
         return Err(CoreError::validation(vec![FieldIssue::new(
-            "display_name",
+            Field::Other("display_name"),
             IssueCode::TooLong {
                 max: PROJECT_NAME_MAX,
             },

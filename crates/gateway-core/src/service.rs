@@ -7,8 +7,8 @@ use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use uuid::Uuid;
 
 use crate::{
-    CoreError, ErrorKind, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange, Store,
-    UserChanges, UserPatch,
+    CoreError, ErrorKind, Field, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange,
+    Store, UserChanges, UserField, UserPatch,
     credentials::{self, GeneratedKey, PasswordWork},
     model::{
         ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
@@ -30,10 +30,14 @@ pub fn now() -> DateTime<Utc> {
 
 /// `at + ttl`, or a validation error on `field` when the sum leaves chrono's range (a client's
 /// lifetime must never panic the worker: `DateTime + TimeDelta` does on overflow).
-pub fn expiry(at: DateTime<Utc>, ttl: TimeDelta, field: &str) -> Result<DateTime<Utc>, CoreError> {
+pub fn expiry(
+    at: DateTime<Utc>,
+    ttl: TimeDelta,
+    field: &'static str,
+) -> Result<DateTime<Utc>, CoreError> {
     at.checked_add_signed(ttl).ok_or_else(|| {
         CoreError::validation(vec![FieldIssue::new(
-            field,
+            Field::Other(field),
             IssueCode::InvalidFormat,
             "is too large: the expiry would be out of range",
         )])
@@ -88,7 +92,7 @@ impl Gateway {
     /// Whether `plain` is the password of `user` (argon2 or bcrypt, verified on the blocking
     /// pool); `false` for a user without a password.
     pub async fn verify_password(&self, user: &User, plain: &str) -> bool {
-        match &user.password_hash {
+        match &user.security.password_hash {
             Some(mcf) => self.passwords.verify(plain.to_owned(), mcf.clone()).await,
             None => false,
         }
@@ -124,9 +128,9 @@ impl Gateway {
         let mut notices = Vec::new();
         let mut issues = validate::nul_free(
             &[
-                ("display_name", display_name.as_deref()),
-                ("first_name", first_name.as_deref()),
-                ("last_name", last_name.as_deref()),
+                (UserField::DisplayName, display_name.as_deref()),
+                (UserField::FirstName, first_name.as_deref()),
+                (UserField::LastName, last_name.as_deref()),
             ],
             &[],
         );
@@ -147,52 +151,20 @@ impl Gateway {
         };
         let at = now();
         let (oauth_provider, oauth_id) = oauth.unzip();
-        let user = User {
-            id: UserId::new(),
-            username,
-            email,
-            email_verified,
-            email_auth_enabled: true,
-            password_hash,
-            password_expired: None,
-            totp_secret: None,
-            oauth_provider,
-            oauth_id,
-            kind,
-            organization_id,
-            is_active: true,
-            is_superuser,
-            is_platform_admin,
-            is_onboarded: false,
-            email_opt_in: false,
-            is_anonymous: false,
-            restricted_by_admin: false,
-            restricted_by_admin_reason: None,
-            restricted_by_admin_private_details: None,
-            otp_auth_enabled: true,
-            passkey_auth_enabled: false,
-            first_name,
-            last_name,
-            display_name,
-            bio: None,
-            avatar_url: None,
-            locale: None,
-            timezone: None,
-            phone_number: None,
-            company: None,
-            job_title: None,
-            status,
-            country_code: None,
-            risk_sign_up_bot: 0,
-            risk_sign_up_free_trial_abuse: 0,
-            metadata: MetadataTiers::default(),
-            selected_team_id: None,
-            created_at: at,
-            updated_at: at,
-            signed_up_at: at,
-            last_active_at: at,
-            version: 1,
-        };
+        let mut user = User::new(UserId::new(), username, at);
+        user.identity.email = email;
+        user.identity.email_verified = email_verified;
+        user.security.password_hash = password_hash;
+        user.security.oauth_provider = oauth_provider;
+        user.security.oauth_id = oauth_id;
+        user.account.kind = kind;
+        user.account.organization_id = organization_id;
+        user.account.is_superuser = is_superuser;
+        user.account.is_platform_admin = is_platform_admin;
+        user.account.status = status;
+        user.profile.first_name = first_name;
+        user.profile.last_name = last_name;
+        user.profile.display_name = display_name;
         self.store.insert_user(&user).await?;
         Ok(Outcome {
             value: user,
@@ -278,10 +250,10 @@ impl Gateway {
         patch.apply_to(&mut after);
         let mut issues = Vec::new();
         for (flag, field) in [
-            (patch.email_verified, "email_verified"),
-            (patch.email_auth_enabled, "email_auth_enabled"),
+            (patch.email_verified, UserField::EmailVerified),
+            (patch.email_auth_enabled, UserField::EmailAuthEnabled),
         ] {
-            if flag == Some(true) && after.email.is_none() {
+            if flag == Some(true) && after.identity.email.is_none() {
                 issues.push(FieldIssue::new(
                     field,
                     IssueCode::NotAllowed,
@@ -297,7 +269,7 @@ impl Gateway {
                     format!("user {id} is not found in team {team_id}"),
                 )
                 .with_issue(FieldIssue::new(
-                    "selected_team_id",
+                    UserField::SelectedTeamId,
                     IssueCode::NotAllowed,
                     "the user is not a member of this team",
                 )));
@@ -584,30 +556,30 @@ fn nul_issues(patch: &UserPatch) -> Vec<FieldIssue> {
     }
     validate::nul_free(
         &[
-            ("totp_secret", text(&patch.totp_secret)),
+            (UserField::TotpSecret, text(&patch.totp_secret)),
             (
-                "restricted_by_admin_reason",
+                UserField::RestrictedByAdminReason,
                 text(&patch.restricted_by_admin_reason),
             ),
             (
-                "restricted_by_admin_private_details",
+                UserField::RestrictedByAdminPrivateDetails,
                 text(&patch.restricted_by_admin_private_details),
             ),
-            ("first_name", text(&patch.first_name)),
-            ("last_name", text(&patch.last_name)),
-            ("display_name", text(&patch.display_name)),
-            ("bio", text(&patch.bio)),
-            ("avatar_url", text(&patch.avatar_url)),
-            ("company", text(&patch.company)),
-            ("job_title", text(&patch.job_title)),
+            (UserField::FirstName, text(&patch.first_name)),
+            (UserField::LastName, text(&patch.last_name)),
+            (UserField::DisplayName, text(&patch.display_name)),
+            (UserField::Bio, text(&patch.bio)),
+            (UserField::AvatarUrl, text(&patch.avatar_url)),
+            (UserField::Company, text(&patch.company)),
+            (UserField::JobTitle, text(&patch.job_title)),
         ],
         &[
-            ("client_metadata", json(&patch.client_metadata)),
+            (UserField::ClientMetadata, json(&patch.client_metadata)),
             (
-                "client_read_only_metadata",
+                UserField::ClientReadOnlyMetadata,
                 json(&patch.client_read_only_metadata),
             ),
-            ("server_metadata", json(&patch.server_metadata)),
+            (UserField::ServerMetadata, json(&patch.server_metadata)),
         ],
     )
 }
@@ -644,7 +616,7 @@ fn normalize_profile(
             Ok(canonical) => {
                 if &canonical != locale {
                     notices.push(Notice {
-                        field: "locale".into(),
+                        field: UserField::Locale.into(),
                         code: "normalized",
                         message: format!("locale was normalised to {canonical}"),
                     });
@@ -679,14 +651,14 @@ fn check_flags(patch: &mut UserPatch, issues: &mut Vec<FieldIssue>) {
         && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
     {
         issues.push(FieldIssue::new(
-            "risk_scores",
+            UserField::RiskScores,
             IssueCode::InvalidFormat,
             "scores must be integers from 0 to 100",
         ));
     }
     if patch.is_anonymous == Some(true) {
         issues.push(FieldIssue::new(
-            "is_anonymous",
+            UserField::IsAnonymous,
             IssueCode::NotAllowed,
             "a user cannot become anonymous",
         ));
@@ -703,7 +675,7 @@ fn check_change(change: &PasswordChange) -> Result<(), CoreError> {
     match change {
         PasswordChange::Plain(plain) if plain.is_empty() => {
             Err(CoreError::validation(vec![FieldIssue::new(
-                "password",
+                UserField::Password,
                 IssueCode::Required,
                 "must not be empty",
             )]))
@@ -728,7 +700,7 @@ fn normalize_username(value: &str, notices: &mut Vec<Notice>) -> String {
     let trimmed = value.trim();
     if trimmed != value {
         notices.push(Notice {
-            field: "username".into(),
+            field: UserField::Username.into(),
             code: "trimmed",
             message: "surrounding whitespace was removed from the username".into(),
         });
@@ -742,7 +714,7 @@ fn normalize_email(value: &str, notices: &mut Vec<Notice>, issues: &mut Vec<Fiel
         issues.push(i);
     } else if normalized != value {
         notices.push(Notice {
-            field: "email".into(),
+            field: UserField::Email.into(),
             code: "normalized",
             message: format!("email was normalised to {normalized}"),
         });
@@ -1518,7 +1490,7 @@ mod tests {
                         if !gateway.verify_password(&got, plain).await {
                             return Some("the new password does not verify".into());
                         }
-                        Some(got.password_hash.clone())
+                        Some(got.security.password_hash.clone())
                     }
                 };
                 let revoked = hash.is_some();
@@ -1527,7 +1499,7 @@ mod tests {
                     patch: *want,
                     password_hash: hash,
                     revoke_sessions: revoked,
-                    at: got.updated_at,
+                    at: got.timestamps.updated_at,
                 }
                 .apply_to(&mut expected);
                 let noticed: Vec<&str> = out.notices.iter().map(|n| n.field.as_str()).collect();

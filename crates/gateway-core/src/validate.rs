@@ -1,7 +1,10 @@
 //! Domain invariants that hold in every dialect: username pattern, email syntax, BCP-47 locale,
 //! IANA time zone, E.164 phone number, country code. Dialect-only limits live in the dialects.
 
-use crate::error::{FieldIssue, IssueCode};
+use crate::{
+    error::{Field, FieldIssue, IssueCode},
+    model::UserField,
+};
 use regex::Regex;
 use std::{str::FromStr, sync::LazyLock};
 
@@ -29,14 +32,14 @@ pub fn username(value: &str) -> Result<(), FieldIssue> {
     let len = value.chars().count();
     if len == 0 {
         return Err(FieldIssue::new(
-            "username",
+            UserField::Username,
             IssueCode::Required,
             "must not be empty",
         ));
     }
     if len > USERNAME_MAX {
         return Err(FieldIssue::new(
-            "username",
+            UserField::Username,
             IssueCode::TooLong { max: USERNAME_MAX },
             format!("must be at most {USERNAME_MAX} characters"),
         ));
@@ -45,7 +48,7 @@ pub fn username(value: &str) -> Result<(), FieldIssue> {
         Ok(())
     } else {
         Err(FieldIssue::new(
-            "username",
+            UserField::Username,
             IssueCode::InvalidFormat,
             "may contain only letters, digits and _ - @ . (or be an email address)",
         ))
@@ -57,7 +60,7 @@ pub fn username(value: &str) -> Result<(), FieldIssue> {
 pub fn email(value: &str) -> Result<(), FieldIssue> {
     if value.is_empty() {
         return Err(FieldIssue::new(
-            "email",
+            UserField::Email,
             IssueCode::Required,
             "must not be empty",
         ));
@@ -65,7 +68,7 @@ pub fn email(value: &str) -> Result<(), FieldIssue> {
     match email_address::EmailAddress::from_str(value) {
         Ok(addr) if addr.domain().contains('.') && !value.contains(char::is_whitespace) => Ok(()),
         _ => Err(FieldIssue::new(
-            "email",
+            UserField::Email,
             IssueCode::InvalidFormat,
             "must be a valid email address",
         )),
@@ -83,7 +86,7 @@ pub fn locale(value: &str) -> Result<String, FieldIssue> {
         .map(|tag| tag.into_inner())
         .map_err(|_| {
             FieldIssue::new(
-                "locale",
+                UserField::Locale,
                 IssueCode::InvalidFormat,
                 "must be a valid BCP 47 language tag",
             )
@@ -94,7 +97,7 @@ pub fn locale(value: &str) -> Result<String, FieldIssue> {
 pub fn timezone(value: &str) -> Result<(), FieldIssue> {
     chrono_tz::Tz::from_str(value).map(|_| ()).map_err(|_| {
         FieldIssue::new(
-            "timezone",
+            UserField::Timezone,
             IssueCode::InvalidFormat,
             "must be an IANA time zone name",
         )
@@ -107,7 +110,7 @@ pub fn phone_number(value: &str) -> Result<(), FieldIssue> {
         Ok(())
     } else {
         Err(FieldIssue::new(
-            "phone_number",
+            UserField::PhoneNumber,
             IssueCode::InvalidFormat,
             "must be a phone number in E.164 format",
         ))
@@ -121,7 +124,7 @@ pub fn country_code(value: &str) -> Result<String, FieldIssue> {
         Ok(code)
     } else {
         Err(FieldIssue::new(
-            "country_code",
+            UserField::CountryCode,
             IssueCode::InvalidFormat,
             "must be a 2-letter country code",
         ))
@@ -134,7 +137,11 @@ pub const TTL_MAX_SECS: i64 = 10 * 365 * 24 * 60 * 60;
 /// A lifetime in seconds sent by a client, as a duration: `1..=TTL_MAX_SECS`, or
 /// `-TTL_MAX_SECS..=TTL_MAX_SECS` when `allow_past` (a test suite asking for an already expired
 /// token). Anything else is refused before it meets a date, so `now + ttl` cannot overflow.
-pub fn ttl_secs(field: &str, secs: i64, allow_past: bool) -> Result<chrono::TimeDelta, FieldIssue> {
+pub fn ttl_secs(
+    field: &'static str,
+    secs: i64,
+    allow_past: bool,
+) -> Result<chrono::TimeDelta, FieldIssue> {
     let min = if allow_past { -TTL_MAX_SECS } else { 1 };
     if (min..=TTL_MAX_SECS).contains(&secs)
         && let Some(ttl) = chrono::TimeDelta::try_seconds(secs)
@@ -142,7 +149,7 @@ pub fn ttl_secs(field: &str, secs: i64, allow_past: bool) -> Result<chrono::Time
         return Ok(ttl);
     }
     Err(FieldIssue::new(
-        field,
+        Field::Other(field),
         IssueCode::InvalidFormat,
         format!("must be a whole number of seconds from {min} to {TTL_MAX_SECS} (ten years)"),
     ))
@@ -152,8 +159,8 @@ pub fn ttl_secs(field: &str, secs: i64, allow_past: bool) -> Result<chrono::Time
 /// (SQLite would keep it), so one rule holds on every backend: no NUL in any stored text, in
 /// metadata keys or string values either. Returns one issue per offending field.
 pub fn nul_free(
-    texts: &[(&str, Option<&str>)],
-    json: &[(&str, Option<&serde_json::Value>)],
+    texts: &[(UserField, Option<&str>)],
+    json: &[(UserField, Option<&serde_json::Value>)],
 ) -> Vec<FieldIssue> {
     fn in_json(v: &serde_json::Value) -> bool {
         match v {
@@ -165,9 +172,9 @@ pub fn nul_free(
             _ => false,
         }
     }
-    let issue = |field: &str| {
+    let issue = |field: &UserField| {
         FieldIssue::new(
-            field,
+            *field,
             IssueCode::InvalidFormat,
             "must not contain the NUL character",
         )
@@ -227,14 +234,14 @@ mod tests {
         let clean = serde_json::json!({"a": "fine"});
         let issues = nul_free(
             &[
-                ("display_name", Some("a\0b")),
-                ("bio", Some("fine")),
-                ("company", None),
+                (UserField::DisplayName, Some("a\0b")),
+                (UserField::Bio, Some("fine")),
+                (UserField::Company, None),
             ],
             &[
-                ("client_metadata", Some(&meta)),
-                ("server_metadata", Some(&key)),
-                ("client_read_only_metadata", Some(&clean)),
+                (UserField::ClientMetadata, Some(&meta)),
+                (UserField::ServerMetadata, Some(&key)),
+                (UserField::ClientReadOnlyMetadata, Some(&clean)),
             ],
         );
         let fields: Vec<_> = issues.iter().map(|i| i.field.as_str()).collect();

@@ -86,7 +86,7 @@ impl ResponseError for AdminError {
             .0
             .issues()
             .iter()
-            .map(|i| json!({"field": i.field, "message": i.message}))
+            .map(|i| json!({"field": i.field.as_str(), "message": i.message}))
             .collect();
         let mut response = HttpResponse::build(self.status_code());
         if self.0.kind() == ErrorKind::Unauthenticated {

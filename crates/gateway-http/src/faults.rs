@@ -430,13 +430,13 @@ pub async fn resolve_caller(req: &HttpRequest, surface: Surface) -> Option<Calle
         if let Ok(found) = crate::auth::verify(&gateway, &tokens, surface, &presented).await {
             return Some(Caller {
                 id: found.user.id.to_string(),
-                username: Some(found.user.username),
+                username: Some(found.user.identity.username),
             });
         }
     }
     let id = candidates.iter().find_map(|c| unverified_subject(c))?;
     let username = match id.parse() {
-        Ok(uid) => gateway.user(uid).await.ok().map(|u| u.username),
+        Ok(uid) => gateway.user(uid).await.ok().map(|u| u.identity.username),
         Err(_) => None,
     };
     Some(Caller { id, username })

@@ -9,8 +9,8 @@ use actix_web::{
     web::{self, Data, Json, Path},
 };
 use gateway_core::{
-    CoreError, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserId, UserKind,
-    UserStatus,
+    CoreError, Field, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserField, UserId,
+    UserKind, UserStatus,
 };
 use gateway_http::{
     Tokens,
@@ -51,20 +51,20 @@ impl From<&User> for AdminUser {
     fn from(u: &User) -> Self {
         Self {
             id: u.id.to_string(),
-            username: u.username.clone(),
-            email: u.email.clone(),
-            email_verified: u.email_verified,
-            kind: u.kind.as_str(),
-            status: u.status.as_str(),
-            display_name: u.display_name.clone(),
-            first_name: u.first_name.clone(),
-            last_name: u.last_name.clone(),
+            username: u.identity.username.clone(),
+            email: u.identity.email.clone(),
+            email_verified: u.identity.email_verified,
+            kind: u.account.kind.as_str(),
+            status: u.account.status.as_str(),
+            display_name: u.profile.display_name.clone(),
+            first_name: u.profile.first_name.clone(),
+            last_name: u.profile.last_name.clone(),
             has_password: u.has_password(),
-            is_active: u.is_active,
-            is_superuser: u.is_superuser,
-            is_platform_admin: u.is_platform_admin,
-            created_at: u.created_at.to_rfc3339(),
-            updated_at: u.updated_at.to_rfc3339(),
+            is_active: u.account.is_active,
+            is_superuser: u.account.is_superuser,
+            is_platform_admin: u.account.is_platform_admin,
+            created_at: u.timestamps.created_at.to_rfc3339(),
+            updated_at: u.timestamps.updated_at.to_rfc3339(),
             version: u.version,
         }
     }
@@ -96,7 +96,7 @@ pub struct CreateUser {
     is_platform_admin: bool,
 }
 
-fn bad(field: &str, message: String) -> AdminError {
+fn bad(field: impl Into<Field>, message: String) -> AdminError {
     CoreError::validation(vec![gateway_core::FieldIssue::new(
         field,
         gateway_core::IssueCode::InvalidFormat,
@@ -128,7 +128,7 @@ impl TryFrom<CreateUser> for NewUser {
         let password = match (password, password_hash) {
             (Some(_), Some(_)) => {
                 return Err(bad(
-                    "password",
+                    UserField::Password,
                     "give password or password_hash, not both".into(),
                 ));
             }
@@ -140,18 +140,18 @@ impl TryFrom<CreateUser> for NewUser {
             .as_deref()
             .unwrap_or("regular")
             .parse()
-            .map_err(|e| bad("kind", e))?;
+            .map_err(|e| bad(UserField::Kind, e))?;
         let status: UserStatus = status
             .as_deref()
             .unwrap_or("pending")
             .parse()
-            .map_err(|e| bad("status", e))?;
+            .map_err(|e| bad(UserField::Status, e))?;
         let oauth = match (oauth_provider, oauth_id) {
             (Some(p), Some(i)) => Some((p, i)),
             (None, None) => None,
             _ => {
                 return Err(bad(
-                    "oauth_provider",
+                    UserField::OauthProvider,
                     "oauth_provider and oauth_id go together".into(),
                 ));
             }
@@ -223,7 +223,9 @@ async fn create_key(
 ) -> Result<HttpResponse> {
     let user = gateway.user(user_id(&id)?).await?;
     let CreateKey { surface, label } = body.into_inner();
-    let surface: Surface = surface.parse().map_err(|e| bad("surface", e))?;
+    let surface: Surface = surface
+        .parse()
+        .map_err(|e| bad(Field::Other("surface"), e))?;
     let (key, generated) = gateway.issue_api_key(user.id, surface, label).await?;
     Ok(HttpResponse::Created().json(json!({
         "id": key.id, "surface": surface.as_str(), "user_id": user.id.to_string(), "key": generated.text,
@@ -251,7 +253,8 @@ fn optional_body<T: serde::de::DeserializeOwned + Default>(bytes: &[u8]) -> Resu
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| bad("body", format!("invalid request body: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| bad(Field::Other("body"), format!("invalid request body: {e}")))
 }
 
 async fn issue_tokens(
@@ -272,7 +275,7 @@ async fn issue_tokens(
         .map_err(|i| AdminError(CoreError::validation(vec![i])))?;
     let set = match surface {
         Some(s) => {
-            let surface: Surface = s.parse().map_err(|e| bad("surface", e))?;
+            let surface: Surface = s.parse().map_err(|e| bad(Field::Other("surface"), e))?;
             vec![
                 credentials::issue(
                     &gateway,
@@ -331,7 +334,7 @@ async fn add_member(
         .as_deref()
         .unwrap_or("member")
         .parse()
-        .map_err(|e| bad("role", e))?;
+        .map_err(|e| bad(Field::Other("role"), e))?;
     gateway.add_member(*team, user.id, role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -339,7 +342,7 @@ async fn add_member(
 async fn add_fault(faults: Data<Faults>, body: Json<FaultRuleSpec>) -> Result<HttpResponse> {
     let rule = faults
         .add_rule(body.into_inner())
-        .map_err(|e| bad("fault", e))?;
+        .map_err(|e| bad(Field::Other("fault"), e))?;
     Ok(HttpResponse::Created().json(rule))
 }
 

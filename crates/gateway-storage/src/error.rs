@@ -2,7 +2,7 @@
 //! [`UNIQUE_FIELDS`]), lost connection -> unavailable, everything else -> other.
 
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
-use gateway_core::StoreError;
+use gateway_core::{Field, StoreError, UserField};
 
 use crate::values::CorruptRow;
 
@@ -10,15 +10,21 @@ use crate::values::CorruptRow;
 /// PostgreSQL reports the constraint (index) name; SQLite reports an index on an expression by its
 /// name and an index on columns as `table.column`, so such an index is listed under both. A
 /// violation of any other constraint (a primary key) names `id`.
-pub const UNIQUE_FIELDS: &[(&str, &str)] = &[
-    ("users_username_lower_unique", "username"),
-    ("users_email_lower_unique", "email"),
-    ("sessions_refresh_token_hash_unique", "refresh_token"),
-    ("sessions.refresh_token_hash", "refresh_token"),
+pub const UNIQUE_FIELDS: &[(&str, Field)] = &[
+    (
+        "users_username_lower_unique",
+        Field::User(UserField::Username),
+    ),
+    ("users_email_lower_unique", Field::User(UserField::Email)),
+    ("sessions_refresh_token_hash_unique", REFRESH_TOKEN_FIELD),
+    ("sessions.refresh_token_hash", REFRESH_TOKEN_FIELD),
 ];
 
+/// The field of a refresh token's hash (unique per session).
+const REFRESH_TOKEN_FIELD: Field = Field::Other("refresh_token");
+
 /// The field a violation of primary key or an unlisted constraint names.
-const PRIMARY_KEY_FIELD: &str = "id";
+const PRIMARY_KEY_FIELD: Field = Field::Other("id");
 
 /// How SQLite's message starts for a unique violation; what follows is the constraint.
 const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";
@@ -46,10 +52,10 @@ fn violated_constraint(info: &dyn DatabaseErrorInformation) -> Option<&str> {
 }
 
 /// The core field of a violated unique constraint.
-pub fn conflict_field(constraint: Option<&str>) -> &'static str {
+pub fn conflict_field(constraint: Option<&str>) -> Field {
     constraint
         .and_then(|c| UNIQUE_FIELDS.iter().find(|(name, _)| *name == c))
-        .map_or(PRIMARY_KEY_FIELD, |(_, field)| field)
+        .map_or(PRIMARY_KEY_FIELD, |(_, field)| *field)
 }
 
 /// Maps a diesel error to a store error.
@@ -159,13 +165,13 @@ mod tests {
         for (message, field) in [
             (
                 "UNIQUE constraint failed: index 'users_email_lower_unique'",
-                "email",
+                Field::User(UserField::Email),
             ),
             (
                 "UNIQUE constraint failed: sessions.refresh_token_hash",
-                "refresh_token",
+                REFRESH_TOKEN_FIELD,
             ),
-            ("UNIQUE constraint failed: users.id", "id"),
+            ("UNIQUE constraint failed: users.id", PRIMARY_KEY_FIELD),
         ] {
             let info: Box<dyn DatabaseErrorInformation + Send + Sync> =
                 Box::new(message.to_owned());

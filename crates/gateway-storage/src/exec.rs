@@ -355,7 +355,10 @@ mod tests {
             if i % 3 == 0 {
                 assert_eq!(result.unwrap_err().kind(), ErrorKind::Conflict, "write {i}");
             } else {
-                assert_eq!(result.unwrap().display_name, Some(format!("name {i}")));
+                assert_eq!(
+                    result.unwrap().profile.display_name,
+                    Some(format!("name {i}"))
+                );
                 applied += 1;
             }
         }
@@ -367,7 +370,7 @@ mod tests {
         );
         let b = gateway.user(b.id).await.unwrap();
         assert_eq!(
-            (b.username.as_str(), b.version),
+            (b.identity.username.as_str(), b.version),
             ("bob", 1),
             "failed writes left no trace"
         );
@@ -389,6 +392,9 @@ mod tests {
             .await
             .unwrap()
             .value;
-        assert_eq!(gateway.user(user.id).await.unwrap().username, "carol");
+        assert_eq!(
+            gateway.user(user.id).await.unwrap().identity.username,
+            "carol"
+        );
     }
 }

@@ -14,7 +14,7 @@ use diesel::{
     prelude::*,
     sql_types::{Integer, Nullable, Text},
 };
-use gateway_core::StoreError;
+use gateway_core::{StoreError, UserField};
 
 use crate::{AnyConnection, error::Failure, schema::users};
 
@@ -47,7 +47,7 @@ pub(crate) fn check(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(Failure(StoreError::Conflict("username")));
+            return Err(Failure(StoreError::Conflict(UserField::Username.into())));
         }
     }
     if let Some(email) = email {
@@ -58,7 +58,7 @@ pub(crate) fn check(
         ))
         .get_result(conn)?;
         if taken {
-            return Err(Failure(StoreError::Conflict("email")));
+            return Err(Failure(StoreError::Conflict(UserField::Email.into())));
         }
     }
     Ok(())

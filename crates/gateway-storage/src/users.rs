@@ -6,7 +6,10 @@
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use gateway_core::{MetadataTiers, StoreError, User, UserChanges, UserId, UserStore};
+use gateway_core::{
+    Account, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError, Timestamps, User,
+    UserChanges, UserId, UserStore,
+};
 
 use crate::{
     AnyConnection, DieselStore, api_keys,
@@ -102,53 +105,71 @@ impl From<&User> for UserRow {
     fn from(u: &User) -> Self {
         let User {
             id,
-            username,
-            email,
-            email_verified,
-            email_auth_enabled,
-            password_hash,
-            password_expired,
-            totp_secret,
-            oauth_provider,
-            oauth_id,
-            kind,
-            organization_id,
-            is_active,
-            is_superuser,
-            is_platform_admin,
-            is_onboarded,
-            email_opt_in,
-            is_anonymous,
-            restricted_by_admin,
-            restricted_by_admin_reason,
-            restricted_by_admin_private_details,
-            otp_auth_enabled,
-            passkey_auth_enabled,
-            first_name,
-            last_name,
-            display_name,
-            bio,
-            avatar_url,
-            locale,
-            timezone,
-            phone_number,
-            company,
-            job_title,
-            status,
-            country_code,
-            risk_sign_up_bot,
-            risk_sign_up_free_trial_abuse,
+            identity:
+                Identity {
+                    username,
+                    email,
+                    email_verified,
+                    email_auth_enabled,
+                },
+            profile:
+                Profile {
+                    first_name,
+                    last_name,
+                    display_name,
+                    bio,
+                    avatar_url,
+                    locale,
+                    timezone,
+                    phone_number,
+                    company,
+                    job_title,
+                    country_code,
+                },
+            account:
+                Account {
+                    kind,
+                    organization_id,
+                    status,
+                    is_active,
+                    is_superuser,
+                    is_platform_admin,
+                    is_onboarded,
+                    email_opt_in,
+                    is_anonymous,
+                    restricted_by_admin,
+                    restricted_by_admin_reason,
+                    restricted_by_admin_private_details,
+                    selected_team_id,
+                },
+            security:
+                Security {
+                    password_hash,
+                    password_expired,
+                    totp_secret,
+                    oauth_provider,
+                    oauth_id,
+                    otp_auth_enabled,
+                    passkey_auth_enabled,
+                },
             metadata:
                 MetadataTiers {
                     client,
                     client_read_only,
                     server,
                 },
-            selected_team_id,
-            created_at,
-            updated_at,
-            signed_up_at,
-            last_active_at,
+            risk:
+                RiskScores {
+                    sign_up_bot: risk_sign_up_bot,
+                    sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+                },
+            timestamps:
+                Timestamps {
+                    created_at,
+                    updated_at,
+                    signed_up_at,
+                    last_active_at,
+                },
             version,
         } = u;
         Self {
@@ -253,30 +274,13 @@ impl TryFrom<UserRow> for User {
             last_active_at,
             version,
         } = r;
-        Ok(User {
-            id: UserId(uuid("users.id", &id)?),
-            username,
-            email,
-            email_verified,
-            email_auth_enabled,
-            password_hash,
-            password_expired,
-            totp_secret,
-            oauth_provider,
-            oauth_id,
-            kind: parsed("users.kind", &kind)?,
-            organization_id: uuid_opt("users.organization_id", organization_id)?,
-            is_active,
-            is_superuser,
-            is_platform_admin,
-            is_onboarded,
-            email_opt_in,
-            is_anonymous,
-            restricted_by_admin,
-            restricted_by_admin_reason,
-            restricted_by_admin_private_details,
-            otp_auth_enabled,
-            passkey_auth_enabled,
+        // The one constructor, then every group from its columns (each group literal is
+        // exhaustive, so a new field of a group does not compile here).
+        let mut user = User::new(UserId(uuid("users.id", &id)?), username, utc(created_at));
+        user.identity.email = email;
+        user.identity.email_verified = email_verified;
+        user.identity.email_auth_enabled = email_auth_enabled;
+        user.profile = Profile {
             first_name,
             last_name,
             display_name,
@@ -287,25 +291,49 @@ impl TryFrom<UserRow> for User {
             phone_number,
             company,
             job_title,
-            status: parsed("users.status", &status)?,
             country_code,
-            risk_sign_up_bot,
-            risk_sign_up_free_trial_abuse,
-            metadata: MetadataTiers {
-                client: json("users.client_metadata", client_metadata)?,
-                client_read_only: json(
-                    "users.client_read_only_metadata",
-                    client_read_only_metadata,
-                )?,
-                server: json("users.server_metadata", server_metadata)?,
-            },
+        };
+        user.account = Account {
+            kind: parsed("users.kind", &kind)?,
+            organization_id: uuid_opt("users.organization_id", organization_id)?,
+            status: parsed("users.status", &status)?,
+            is_active,
+            is_superuser,
+            is_platform_admin,
+            is_onboarded,
+            email_opt_in,
+            is_anonymous,
+            restricted_by_admin,
+            restricted_by_admin_reason,
+            restricted_by_admin_private_details,
             selected_team_id: uuid_opt("users.selected_team_id", selected_team_id)?,
+        };
+        user.security = Security {
+            password_hash,
+            password_expired,
+            totp_secret,
+            oauth_provider,
+            oauth_id,
+            otp_auth_enabled,
+            passkey_auth_enabled,
+        };
+        user.metadata = MetadataTiers {
+            client: json("users.client_metadata", client_metadata)?,
+            client_read_only: json("users.client_read_only_metadata", client_read_only_metadata)?,
+            server: json("users.server_metadata", server_metadata)?,
+        };
+        user.risk = RiskScores {
+            sign_up_bot: risk_sign_up_bot,
+            sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+        };
+        user.timestamps = Timestamps {
             created_at: utc(created_at),
             updated_at: utc(updated_at),
             signed_up_at: utc(signed_up_at),
             last_active_at: utc(last_active_at),
-            version,
-        })
+        };
+        user.version = version;
+        Ok(user)
     }
 }
 

@@ -355,7 +355,7 @@ fn taken(result: Result<impl std::fmt::Debug, gateway_core::CoreError>) -> Strin
             .find(|i| i.code == IssueCode::Taken)
             .map_or_else(
                 || format!("conflict without field: {e}"),
-                |i| i.field.clone(),
+                |i| i.field.to_string(),
             ),
         other => format!("not a conflict: {other:?}"),
     }
@@ -378,9 +378,8 @@ async fn usernames_and_emails_are_unique_regardless_of_case_on_every_backend() {
             assert_eq!(taken(r), "username", "{b}: create {name}");
         }
         // An email past the core's normalisation (the store itself refuses it).
-        let mut raw =
-            gateway_core::import::user_template(UserId::new(), "raw", gateway_core::service::now());
-        raw.email = Some("Demo@Example.COM".into());
+        let mut raw = gateway_core::User::new(UserId::new(), "raw", gateway_core::service::now());
+        raw.identity.email = Some("Demo@Example.COM".into());
         let r = store.insert_user(&raw).await.map_err(Into::into);
         assert_eq!(taken(r), "email", "{b}: stored email in another case");
         // Across columns, both ways.
@@ -445,7 +444,7 @@ async fn usernames_and_emails_are_unique_regardless_of_case_on_every_backend() {
             .await
             .unwrap()
             .value;
-        assert_eq!(renamed.username, "Carol@Example.org", "{b}");
+        assert_eq!(renamed.identity.username, "Carol@Example.org", "{b}");
         assert_eq!(
             g.user(bob.id).await.unwrap().version,
             1,

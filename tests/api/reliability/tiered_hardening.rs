@@ -502,7 +502,7 @@ async fn tiered_users_not_in_good_standing_are_not_served() {
         known(&rest, 401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
         let stored = app.state.gateway.user(id).await.expect("user");
         assert_ne!(
-            stored.display_name.as_deref(),
+            stored.profile.display_name.as_deref(),
             Some("Changed While Banned"),
             "{what}"
         );

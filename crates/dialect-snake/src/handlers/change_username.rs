@@ -40,7 +40,8 @@ pub async fn change_username(
 ) -> Result<Json<User>, PlatformError> {
     let PlatformCaller(user) = caller;
     let patch = UserPatch::try_from(body.into_inner()?)?;
-    let user = if patch.username.as_deref().map(str::trim) == Some(user.username.as_str()) {
+    let user = if patch.username.as_deref().map(str::trim) == Some(user.identity.username.as_str())
+    {
         user
     } else {
         gateway.update_user(user.id, patch).await?.value

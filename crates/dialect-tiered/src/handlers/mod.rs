@@ -48,7 +48,7 @@ pub fn user_id_param(req: &HttpRequest) -> Result<UserId, String> {
 
 /// The read object of `user` for `tier`, with its selected team.
 pub async fn read(gateway: &Gateway, user: &User, tier: Tier) -> Result<UserRead, TieredError> {
-    let team = match user.selected_team_id {
+    let team = match user.account.selected_team_id {
         None => None,
         Some(team_id) => gateway
             .memberships(user.id)

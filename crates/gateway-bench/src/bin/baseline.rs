@@ -48,17 +48,17 @@ struct Args {
 fn render(user: &User) -> serde_json::Value {
     json!({
         "id": user.id.to_string(),
-        "username": user.username,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "display_name": user.display_name,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "locale": user.locale,
-        "timezone": user.timezone,
-        "is_active": user.is_active,
-        "created_at": user.created_at,
-        "updated_at": user.updated_at,
+        "username": user.identity.username,
+        "email": user.identity.email,
+        "email_verified": user.identity.email_verified,
+        "display_name": user.profile.display_name,
+        "first_name": user.profile.first_name,
+        "last_name": user.profile.last_name,
+        "locale": user.profile.locale,
+        "timezone": user.profile.timezone,
+        "is_active": user.account.is_active,
+        "created_at": user.timestamps.created_at,
+        "updated_at": user.timestamps.updated_at,
     })
 }
 

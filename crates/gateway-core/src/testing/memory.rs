@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::{
-    IdempotencyKey, IdempotencyRecord, StoredResponse,
+    Field, IdempotencyKey, IdempotencyRecord, StoredResponse, UserField,
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     ports::{
         ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
@@ -71,10 +71,10 @@ struct UserKeys<'a> {
 fn user_keys(user: &User) -> UserKeys<'_> {
     UserKeys {
         id: user.id,
-        username: &user.username,
-        email: user.email.as_deref(),
+        username: &user.identity.username,
+        email: user.identity.email.as_deref(),
         version: user.version,
-        order: (user.created_at, user.id),
+        order: (user.timestamps.created_at, user.id),
     }
 }
 
@@ -130,12 +130,12 @@ impl State {
         if let Some(name) = username.map(fold)
             && others().any(|k| k.email.map(fold).as_deref() == Some(name.as_str()))
         {
-            return Err(StoreError::Conflict("username"));
+            return Err(StoreError::Conflict(UserField::Username.into()));
         }
         if let Some(email) = email.map(fold)
             && others().any(|k| fold(k.username) == email)
         {
-            return Err(StoreError::Conflict("email"));
+            return Err(StoreError::Conflict(UserField::Email.into()));
         }
         Ok(())
     }
@@ -151,12 +151,12 @@ impl State {
         };
         let name = fold(keys.username);
         if others().any(|k| fold(k.username) == name) {
-            return Err(StoreError::Conflict("username"));
+            return Err(StoreError::Conflict(UserField::Username.into()));
         }
         if let Some(email) = keys.email.map(fold)
             && others().any(|k| k.email.map(fold).as_deref() == Some(email.as_str()))
         {
-            return Err(StoreError::Conflict("email"));
+            return Err(StoreError::Conflict(UserField::Email.into()));
         }
         Ok(())
     }
@@ -179,14 +179,14 @@ impl State {
             expires_at,
         } = new;
         if self.sessions.contains_key(id) {
-            return Err(StoreError::Conflict("id"));
+            return Err(StoreError::Conflict(Field::Other("id")));
         }
         if self
             .sessions
             .values()
             .any(|s| &s.refresh_token_hash == refresh_token_hash)
         {
-            return Err(StoreError::Conflict("refresh_token"));
+            return Err(StoreError::Conflict(Field::Other("refresh_token")));
         }
         self.require_user(*user_id)?;
         self.sessions.insert(
@@ -237,7 +237,7 @@ impl UserStore for MemoryStore {
             let keys = user_keys(user);
             s.check_across(keys.id, Some(keys.username), keys.email)?;
             if s.users.contains_key(&keys.id) {
-                return Err(StoreError::Conflict("id"));
+                return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.check_unique(user)?;
             s.users.insert(keys.id, user.clone());
@@ -319,7 +319,7 @@ impl TeamStore for MemoryStore {
     async fn insert_team(&self, team: &Team) -> Result<(), StoreError> {
         self.write(|s| {
             if s.teams.contains_key(&team.id) {
-                return Err(StoreError::Conflict("id"));
+                return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.teams.insert(team.id, team.clone());
             Ok(())
@@ -435,7 +435,7 @@ impl ApiKeyStore for MemoryStore {
         } = key;
         self.write(|s| {
             if s.api_keys.contains_key(id) {
-                return Err(StoreError::Conflict("id"));
+                return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.require_user(*user_id)?;
             s.api_keys.insert(
@@ -545,7 +545,7 @@ impl ProjectStore for MemoryStore {
     async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
         self.write(|s| {
             if s.projects.contains_key(&project.id) {
-                return Err(StoreError::Conflict("id"));
+                return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.projects.insert(project.id, project.clone());
             Ok(())

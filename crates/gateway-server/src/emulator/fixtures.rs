@@ -16,7 +16,7 @@ use std::{collections::HashMap, fmt, path::Path};
 
 use chrono::{DateTime, Utc};
 use gateway_core::{
-    CoreError, ErrorKind, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
+    CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
     TeamRole, User, UserId, UserKind, UserStatus,
     credentials::parse_api_key,
     import::{self, KnownProject},
@@ -390,7 +390,7 @@ impl Plan {
             users: self
                 .users
                 .iter()
-                .map(|u| (u.username.clone(), u.id.to_string()))
+                .map(|u| (u.identity.username.clone(), u.id.to_string()))
                 .collect(),
             teams: self
                 .teams
@@ -612,13 +612,16 @@ fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
                 format!("user id {} is used twice", user.id),
             );
         }
-        if usernames.insert(user.username.clone(), user.id).is_some() {
+        if usernames
+            .insert(user.identity.username.clone(), user.id)
+            .is_some()
+        {
             issues.push(
                 at(&base, &[key("username")]),
-                format!("username {:?} is used twice", user.username),
+                format!("username {:?} is used twice", user.identity.username),
             );
         }
-        if let Some(email) = &user.email
+        if let Some(email) = &user.identity.email
             && emails.insert(email.clone(), i).is_some()
         {
             issues.push(
@@ -766,11 +769,11 @@ fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
                 .iter()
                 .any(|(t, u, _)| *t == team && *u == user.id)
             {
-                user.selected_team_id = Some(team);
+                user.account.selected_team_id = Some(team);
             } else {
                 issues.push(
                     path,
-                    format!("{} is not a member of that team", user.username),
+                    format!("{} is not a member of that team", user.identity.username),
                 );
             }
         }
@@ -816,7 +819,7 @@ fn check(source: &str, file: FixtureFile, issues: &mut Issues) -> Plan {
         }
         if let Err(found) = import::check_project(&known, now) {
             for FieldIssue { field, message, .. } in found {
-                issues.push(at(&base, &[key(&field)]), message);
+                issues.push(at(&base, &[key(field.as_str())]), message);
             }
         }
         plan.projects.push(known);
@@ -884,8 +887,8 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         tokens,
     } = u;
     let created = created_at.unwrap_or(now);
-    let mut user = import::user_template(id.map_or_else(UserId::new, UserId), username, created);
-    user.status = UserStatus::Active;
+    let mut user = User::new(id.map_or_else(UserId::new, UserId), username, created);
+    user.account.status = UserStatus::Active;
     let field = |name: &str| at(base, &[key(name)]);
     let hash = match (password, password_hash) {
         (Some(_), Some(_)) => {
@@ -906,59 +909,59 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
     };
     if let Some(kind) = kind {
         match kind.parse::<UserKind>() {
-            Ok(k) => user.kind = k,
+            Ok(k) => user.account.kind = k,
             Err(e) => issues.push(field("kind"), e),
         }
     }
     if let Some(status) = status {
         match status.parse::<UserStatus>() {
-            Ok(s) => user.status = s,
+            Ok(s) => user.account.status = s,
             Err(e) => issues.push(field("status"), e),
         }
     }
-    user.email = email;
-    user.email_verified = email_verified.unwrap_or(false);
-    user.email_auth_enabled = email_auth_enabled.unwrap_or(true);
-    user.password_hash = hash;
-    user.password_expired = password_expired;
-    user.totp_secret = totp_secret;
-    user.oauth_provider = oauth_provider;
-    user.oauth_id = oauth_id;
-    user.organization_id = organization_id;
-    user.is_active = is_active.unwrap_or(true);
-    user.is_superuser = is_superuser.unwrap_or(false);
-    user.is_platform_admin = is_platform_admin.unwrap_or(false);
-    user.is_onboarded = is_onboarded.unwrap_or(false);
-    user.email_opt_in = email_opt_in.unwrap_or(false);
-    user.is_anonymous = is_anonymous.unwrap_or(false);
-    user.restricted_by_admin = restricted_by_admin.unwrap_or(false);
-    user.restricted_by_admin_reason = restricted_by_admin_reason;
-    user.restricted_by_admin_private_details = restricted_by_admin_private_details;
-    user.otp_auth_enabled = otp_auth_enabled.unwrap_or(true);
-    user.passkey_auth_enabled = passkey_auth_enabled.unwrap_or(false);
-    user.first_name = first_name;
-    user.last_name = last_name;
-    user.display_name = display_name;
-    user.bio = bio;
-    user.avatar_url = avatar_url;
-    user.locale = locale;
-    user.timezone = timezone;
-    user.phone_number = phone_number;
-    user.company = company;
-    user.job_title = job_title;
-    user.country_code = country_code;
-    user.risk_sign_up_bot = risk_sign_up_bot.unwrap_or(0);
-    user.risk_sign_up_free_trial_abuse = risk_sign_up_free_trial_abuse.unwrap_or(0);
+    user.identity.email = email;
+    user.identity.email_verified = email_verified.unwrap_or(false);
+    user.identity.email_auth_enabled = email_auth_enabled.unwrap_or(true);
+    user.security.password_hash = hash;
+    user.security.password_expired = password_expired;
+    user.security.totp_secret = totp_secret;
+    user.security.oauth_provider = oauth_provider;
+    user.security.oauth_id = oauth_id;
+    user.account.organization_id = organization_id;
+    user.account.is_active = is_active.unwrap_or(true);
+    user.account.is_superuser = is_superuser.unwrap_or(false);
+    user.account.is_platform_admin = is_platform_admin.unwrap_or(false);
+    user.account.is_onboarded = is_onboarded.unwrap_or(false);
+    user.account.email_opt_in = email_opt_in.unwrap_or(false);
+    user.account.is_anonymous = is_anonymous.unwrap_or(false);
+    user.account.restricted_by_admin = restricted_by_admin.unwrap_or(false);
+    user.account.restricted_by_admin_reason = restricted_by_admin_reason;
+    user.account.restricted_by_admin_private_details = restricted_by_admin_private_details;
+    user.security.otp_auth_enabled = otp_auth_enabled.unwrap_or(true);
+    user.security.passkey_auth_enabled = passkey_auth_enabled.unwrap_or(false);
+    user.profile.first_name = first_name;
+    user.profile.last_name = last_name;
+    user.profile.display_name = display_name;
+    user.profile.bio = bio;
+    user.profile.avatar_url = avatar_url;
+    user.profile.locale = locale;
+    user.profile.timezone = timezone;
+    user.profile.phone_number = phone_number;
+    user.profile.company = company;
+    user.profile.job_title = job_title;
+    user.profile.country_code = country_code;
+    user.risk.sign_up_bot = risk_sign_up_bot.unwrap_or(0);
+    user.risk.sign_up_free_trial_abuse = risk_sign_up_free_trial_abuse.unwrap_or(0);
     user.metadata = metadata(client_metadata, client_read_only_metadata, server_metadata);
-    user.signed_up_at = signed_up_at.unwrap_or(created);
-    user.last_active_at = last_active_at.unwrap_or(created);
+    user.timestamps.signed_up_at = signed_up_at.unwrap_or(created);
+    user.timestamps.last_active_at = last_active_at.unwrap_or(created);
     for FieldIssue {
         field: name,
         message,
         ..
     } in import::check_user(&mut user)
     {
-        issues.push(field(&name), message);
+        issues.push(field(name.as_str()), message);
     }
     (user, selected_team, api_keys, tokens)
 }
@@ -1135,7 +1138,7 @@ async fn write_project(gateway: &Gateway, known: &KnownProject) -> Result<(), Co
                 || existing.secret_server_key_hash != wanted.secret_server_key_hash
             {
                 return Err(CoreError::conflict(
-                    "id",
+                    Field::Other("id"),
                     format!(
                         "project {} exists with other keys; projects outlive reset",
                         known.id
@@ -1334,16 +1337,17 @@ faults:
         let plan = prepare("f.yaml", GOOD, Format::Yaml).unwrap();
         assert_eq!(plan.users.len(), 2);
         let alice = &plan.users[0];
-        assert_eq!(alice.email.as_deref(), Some("alice@example.com"));
-        assert_eq!(alice.locale.as_deref(), Some("en-US"));
-        assert_eq!(alice.status, UserStatus::Active);
+        assert_eq!(alice.identity.email.as_deref(), Some("alice@example.com"));
+        assert_eq!(alice.profile.locale.as_deref(), Some("en-US"));
+        assert_eq!(alice.account.status, UserStatus::Active);
         assert!(
             alice
+                .security
                 .password_hash
                 .as_deref()
                 .is_some_and(|h| h.starts_with("$argon2id$"))
         );
-        assert_eq!(alice.selected_team_id, Some(plan.teams[0].id));
+        assert_eq!(alice.account.selected_team_id, Some(plan.teams[0].id));
         assert_eq!(plan.memberships.len(), 2);
         assert_eq!(plan.keys.len(), 1);
         assert_eq!(plan.tokens.len(), 1);

@@ -1,14 +1,15 @@
-//! The emulator's HTTP endpoints: `/admin/fixtures`, `/admin/reset`, `/admin/journal`,
-//! `/admin/surfaces`, `/admin/users/{id}/views` (under the admin token) and `/metrics`.
+//! The emulator's HTTP endpoints: `/admin/fixtures`, `/admin/reset`, `/admin/journal` (with its
+//! verification API, `/admin/journal/count` and `/admin/journal/find`), `/admin/surfaces`,
+//! `/admin/users/{id}/views` (under the admin token) and `/metrics`.
 
 use std::time::Duration;
 
 use actix_web::{
     HttpRequest, HttpResponse,
     http::header::CONTENT_TYPE,
-    web::{self, Bytes, Data, Path, Query},
+    web::{self, Bytes, Data, Json, Path, Query},
 };
-use gateway_core::{CoreError, FieldIssue, IssueCode, Surface, UserId};
+use gateway_core::{CoreError, Field, FieldIssue, IssueCode, Surface, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -17,14 +18,15 @@ use super::{
     fixtures::{self, Format},
     metrics,
     surfaces::{PreviewCredential, previews},
+    verify,
 };
 use crate::{AppState, admin::AdminError};
 
 type Result<T> = std::result::Result<T, AdminError>;
 
-fn invalid(field: &str, message: impl Into<String>) -> AdminError {
+fn invalid(field: &'static str, message: impl Into<String>) -> AdminError {
     CoreError::validation(vec![FieldIssue::new(
-        field,
+        Field::Other(field),
         IssueCode::InvalidFormat,
         message,
     )])
@@ -165,6 +167,87 @@ pub async fn clear_journal(
     let surface = surface_filter(query.surface.as_deref())?;
     state.emulator.journal.clear(surface);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /admin/journal/find` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FindQuery {
+    /// At most this many entries (default 50); `count` still counts every match.
+    limit: Option<usize>,
+}
+
+/// The journal's entries matching the pattern in `body`, newest first; the matching runs on the
+/// blocking pool (it may render and parse every kept request body).
+async fn matching(
+    state: &AppState,
+    pattern: verify::Pattern,
+) -> Result<Vec<std::sync::Arc<super::journal::Captured>>> {
+    let journal = state.emulator.journal.clone();
+    web::block(move || verify::matching(&journal, &pattern))
+        .await
+        .map_err(|e| CoreError::internal(e).into())
+}
+
+/// A refused pattern: 422 in the admin envelope, the issue naming the pattern's field by its path
+/// (`headers.accept.matches`), which no core field name covers.
+fn refused(e: verify::Refused) -> HttpResponse {
+    HttpResponse::UnprocessableEntity().json(json!({
+        "error": {
+            "kind": "validation",
+            "message": e.to_string(),
+            "issues": [{"field": e.field, "message": e.message}],
+        }
+    }))
+}
+
+/// `POST /admin/journal/count`: how many journaled requests match the pattern in the body
+/// (`{"count": N}`); 422 for a refused pattern.
+pub async fn count_journal(state: Data<AppState>, body: Json<Value>) -> Result<HttpResponse> {
+    let pattern = match verify::Pattern::parse(body.into_inner()) {
+        Ok(pattern) => pattern,
+        Err(e) => return Ok(refused(e)),
+    };
+    let matched = matching(&state, pattern).await?;
+    Ok(HttpResponse::Ok().json(json!({"count": matched.len()})))
+}
+
+/// `POST /admin/journal/find?limit=`: the journaled requests that match the pattern in the
+/// body, newest first, as `GET /admin/journal` shows them (`{"count": N, "requests": [...]}`,
+/// `count` of every match, `requests` at most `limit`); 422 for a refused pattern.
+pub async fn find_journal(
+    state: Data<AppState>,
+    query: Query<FindQuery>,
+    body: Json<Value>,
+) -> Result<HttpResponse> {
+    let journal = &state.emulator.journal;
+    let limit = query
+        .limit
+        .unwrap_or(50)
+        .clamp(1, journal.capacity().max(1) * Surface::ALL.len());
+    let pattern = match verify::Pattern::parse(body.into_inner()) {
+        Ok(pattern) => pattern,
+        Err(e) => return Ok(refused(e)),
+    };
+    let matched = matching(&state, pattern).await?;
+    let body_limit = journal.body_limit();
+    let requests: Vec<_> = matched
+        .iter()
+        .take(limit)
+        .map(|c| c.render(body_limit))
+        .collect();
+    Ok(HttpResponse::Ok().json(Found {
+        count: matched.len(),
+        requests,
+    }))
+}
+
+/// `POST /admin/journal/find` answer (entries serialized as `GET /admin/journal` does, fields in
+/// the same order).
+#[derive(Debug, Serialize)]
+struct Found {
+    count: usize,
+    requests: Vec<super::journal::Entry>,
 }
 
 /// One surface as the console lists it.
@@ -325,6 +408,8 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
     .route("/reset", web::post().to(reset))
     .route("/journal", web::get().to(journal))
     .route("/journal", web::delete().to(clear_journal))
+    .route("/journal/count", web::post().to(count_journal))
+    .route("/journal/find", web::post().to(find_journal))
     .route("/surfaces", web::get().to(surfaces))
     .route("/users/{id}/views", web::get().to(views));
 }

@@ -137,7 +137,8 @@ pub fn redact_query(query: &str) -> String {
         .join("&")
 }
 
-fn url_decode(s: &str) -> String {
+/// Percent-decodes a query-string name or value (`+` is a space; invalid UTF-8 is replaced).
+pub fn url_decode(s: &str) -> String {
     fn hex(b: u8) -> Option<u8> {
         (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
     }
@@ -894,6 +895,14 @@ impl Captured {
             + self.response.heap_bytes()
     }
 
+    /// The request body as `/admin/journal` shows it (redacted, cut at `body_limit`), without
+    /// rendering the rest of the entry.
+    pub fn request_body(&self, body_limit: usize) -> RecordedBody {
+        self.request
+            .body
+            .render(body_limit, &self.request.content_type)
+    }
+
     /// The entry as `/admin/journal` shows it: secrets redacted, bodies cut at `body_limit`.
     pub fn render(&self, body_limit: usize) -> Entry {
         let Self {
@@ -1068,9 +1077,10 @@ impl Journal {
         while inner.bytes > self.limits.budget_bytes && inner.evict_oldest() {}
     }
 
-    /// The newest entries first: of one surface or all, only those after `since` (an entry id),
-    /// at most `limit`.
-    pub fn query(&self, surface: Option<&str>, since: Option<u64>, limit: usize) -> Vec<Entry> {
+    /// The kept captures, newest first: of one surface or all, only those after `since` (an
+    /// entry id). The lock is held only to clone their `Arc`s; sorting, matching and rendering
+    /// happen after it is released.
+    pub fn snapshot(&self, surface: Option<&str>, since: Option<u64>) -> Vec<Arc<Captured>> {
         let mut selected: Vec<Arc<Captured>> = {
             let inner = self.lock();
             inner
@@ -1083,6 +1093,13 @@ impl Journal {
                 .collect()
         };
         selected.sort_by_key(|e| std::cmp::Reverse(e.id));
+        selected
+    }
+
+    /// The newest entries first: of one surface or all, only those after `since` (an entry id),
+    /// at most `limit`.
+    pub fn query(&self, surface: Option<&str>, since: Option<u64>, limit: usize) -> Vec<Entry> {
+        let mut selected = self.snapshot(surface, since);
         selected.truncate(limit);
         selected
             .iter()

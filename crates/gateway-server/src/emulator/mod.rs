@@ -1,6 +1,6 @@
-//! Emulator features for test suites, beside the dialects: fixtures, the request journal,
-//! Prometheus metrics and the web console. Fault injection itself lives in `gateway-http`
-//! (`faults`), which every dialect wraps its routes with.
+//! Emulator features for test suites, beside the dialects: fixtures, the request journal and its
+//! verification API (`verify`), Prometheus metrics and the web console. Fault injection itself
+//! lives in `gateway-http` (`faults`), which every dialect wraps its routes with.
 //!
 //! Every request passes through [`observe`], which counts it in the metrics and, for requests of
 //! a surface, records it (redacted) in the journal. Nothing here changes what a dialect answers.
@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod journal;
 pub mod metrics;
 pub mod surfaces;
+pub mod verify;
 
 use std::{
     sync::{Arc, OnceLock},

@@ -8,7 +8,7 @@ use actix_web::{
     web::{Bytes, Data},
 };
 use chrono::Duration;
-use gateway_core::{CoreError, FieldIssue, Gateway, IssueCode, Surface, UserId, validate};
+use gateway_core::{CoreError, Field, FieldIssue, Gateway, IssueCode, Surface, UserId, validate};
 
 use crate::{
     handlers::{
@@ -40,7 +40,7 @@ pub async fn mint_session(
         // A wrongly typed number (`1.5`, `1e300`, 40 digits) is refused, never ignored.
         serde_json::from_slice(&body).map_err(|e| {
             CoreError::validation(vec![FieldIssue::new(
-                "body",
+                Field::Other("body"),
                 IssueCode::InvalidFormat,
                 format!("invalid request body: {e}"),
             )])
