@@ -1,6 +1,8 @@
-//! Storage contract tests: the same behaviour on a fresh SQLite file and, when
-//! `GATEWAY_TEST_POSTGRES_URL` is set, on a fresh PostgreSQL schema. Each test runs on every
-//! backend and prints which ones it covered.
+//! Storage contract tests: the same behaviour on a fresh SQLite file, when
+//! `GATEWAY_TEST_POSTGRES_URL` is set on a fresh PostgreSQL schema, and on the core's in-memory
+//! store (`gateway_core::testing::MemoryStore`, which unit tests use instead of a database and
+//! must behave as the databases do). Each test runs on every backend and prints which ones it
+//! covered.
 
 use std::sync::Arc;
 
@@ -8,9 +10,10 @@ use diesel::RunQueryDsl as _;
 
 use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use gateway_core::{
-    Account, ErrorKind, Gateway, Identity, MetadataTiers, NewUser, PasswordChange, Profile,
-    RiskScores, Security, Store, Surface, TeamRole, Timestamps, User, UserField, UserId, UserKind,
-    UserPatch, UserStatus,
+    Account, ErrorKind, Gateway, IdempotencyKey, IdempotencyRecord, Identity, MetadataTiers,
+    NewUser, PasswordChange, Profile, RiskScores, Security, Store, StoreError, StoredResponse,
+    Surface, TeamRole, Timestamps, User, UserField, UserId, UserKind, UserPatch, UserStatus,
+    model::NewSession, testing::memory_gateway,
 };
 use gateway_storage::{DieselStore, PoolOptions};
 use gateway_tests::TestDb;
@@ -18,14 +21,29 @@ use serde_json::json;
 use uuid::Uuid;
 
 struct Backend {
-    store: Arc<DieselStore>,
+    store: Arc<dyn Store>,
     gateway: Gateway,
     name: &'static str,
-    db: TestDb,
+    /// The database of a diesel backend; `None` for the in-memory store.
+    db: Option<TestDb>,
+}
+
+impl Backend {
+    /// Another gateway on the same data: through a second connection pool for a database, so that
+    /// what it reads comes from the database and not from a connection that just wrote it.
+    fn second_gateway(&self) -> Gateway {
+        match &self.db {
+            #[expect(clippy::expect_used, reason = "test setup")]
+            Some(db) => Gateway::new(Arc::new(
+                DieselStore::open(&db.url(), &PoolOptions::default()).expect("open a second store"),
+            )),
+            None => Gateway::new(self.store.clone()),
+        }
+    }
 }
 
 fn backends() -> Vec<Backend> {
-    TestDb::all()
+    let mut backends: Vec<Backend> = TestDb::all()
         .into_iter()
         .map(|db| {
             let options = PoolOptions {
@@ -38,10 +56,18 @@ fn backends() -> Vec<Backend> {
                 gateway: Gateway::new(store.clone()),
                 store,
                 name: db.backend(),
-                db,
+                db: Some(db),
             }
         })
-        .collect()
+        .collect();
+    let (store, gateway) = memory_gateway();
+    backends.push(Backend {
+        store,
+        gateway,
+        name: "memory",
+        db: None,
+    });
+    backends
 }
 
 async fn user(g: &Gateway, name: &str) -> gateway_core::User {
@@ -194,11 +220,7 @@ async fn users_round_trip_with_every_field() {
     for b in backends() {
         let g = &b.gateway;
         let ctx = |step: &str| format!("{}: {step}", b.name);
-        // A second pool on the same database: what is read back comes from the database, not from
-        // a connection that just wrote it.
-        let reader = Gateway::new(Arc::new(
-            DieselStore::open(&b.db.url(), &PoolOptions::default()).expect("open a second store"),
-        ));
+        let reader = b.second_gateway();
         let team_a = g.create_team("Round trip A").await.unwrap();
         let team_b = g.create_team("Round trip B").await.unwrap();
         let fresh = user(g, "fresh_default").await;
@@ -879,6 +901,186 @@ async fn teams_and_selected_team_rules() {
             .unwrap()
             .value;
         assert_eq!(v.account.selected_team_id, Some(mine.id));
+    }
+}
+
+/// The rules of the store itself, below the gateway: unique keys name their field, references
+/// to absent rows are refused, idempotency claims are taken once and completed or given up only
+/// by their holder, a user's deletion and a reset take the dependent rows with them (a reset keeps
+/// projects, without the bindings of the sessions it deleted).
+#[tokio::test]
+async fn store_rules_below_the_gateway() {
+    for b in backends() {
+        let (g, store) = (&b.gateway, &b.store);
+        let ctx = |step: &str| format!("{}: {step}", b.name);
+        let u = user(g, "lena").await;
+        let at = gateway_core::service::now();
+        let session = |hash: &str| NewSession {
+            id: Uuid::new_v4(),
+            user_id: u.id,
+            surface: Surface::Me,
+            refresh_token_hash: hash.to_owned(),
+            created_at: at,
+            expires_at: at + TimeDelta::hours(1),
+        };
+
+        // Sessions: the refresh-token hash and the id are unique; the owner must exist.
+        let first = session("hash-1");
+        store.insert_session(&first).await.unwrap();
+        let conflict = |r: Result<(), StoreError>| match r {
+            Err(StoreError::Conflict(field)) => Some(field.as_str()),
+            _ => None,
+        };
+        assert_eq!(
+            conflict(store.insert_session(&session("hash-1")).await),
+            Some("refresh_token"),
+            "{}",
+            ctx("same refresh token")
+        );
+        let same_id = NewSession {
+            refresh_token_hash: "hash-2".into(),
+            ..first.clone()
+        };
+        assert_eq!(
+            conflict(store.insert_session(&same_id).await),
+            Some("id"),
+            "{}",
+            ctx("same session id")
+        );
+        let orphan = NewSession {
+            user_id: UserId::new(),
+            ..session("hash-3")
+        };
+        assert!(
+            matches!(
+                store.insert_session(&orphan).await,
+                Err(StoreError::Other(_))
+            ),
+            "{}",
+            ctx("a session of no user")
+        );
+
+        // Idempotency claims.
+        let key = IdempotencyKey {
+            user_id: u.id,
+            scope: "me PATCH /me".into(),
+            key: "k1".into(),
+        };
+        let claim = IdempotencyRecord {
+            id: key.clone(),
+            fingerprint: "f".into(),
+            created_at: at,
+            response: None,
+        };
+        assert!(store.insert_idempotency_record(&claim).await.unwrap());
+        assert!(
+            !store.insert_idempotency_record(&claim).await.unwrap(),
+            "{}",
+            ctx("claimed once")
+        );
+        let later = at + TimeDelta::seconds(1);
+        let response = StoredResponse {
+            status: 200,
+            body: "{}".into(),
+        };
+        assert!(
+            !store
+                .complete_idempotency_record(&key, later, &response)
+                .await
+                .unwrap(),
+            "{}",
+            ctx("another claim's time")
+        );
+        assert!(
+            store
+                .complete_idempotency_record(&key, at, &response)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .complete_idempotency_record(&key, at, &response)
+                .await
+                .unwrap(),
+            "{}",
+            ctx("completed once")
+        );
+        assert_eq!(
+            store.idempotency_record(&key).await.unwrap(),
+            Some(IdempotencyRecord {
+                response: Some(response),
+                ..claim.clone()
+            }),
+            "{}",
+            ctx("stored response")
+        );
+        assert!(
+            !store.delete_idempotency_record(&key, later).await.unwrap(),
+            "{}",
+            ctx("another claim's time")
+        );
+        assert_eq!(store.purge_idempotency_records(at).await.unwrap(), 0);
+        assert_eq!(store.purge_idempotency_records(later).await.unwrap(), 1);
+        assert!(store.insert_idempotency_record(&claim).await.unwrap());
+
+        // Deleting the user takes its sessions, keys and claims with it.
+        g.issue_api_key(u.id, Surface::Me, None).await.unwrap();
+        assert!(store.delete_user(u.id).await.unwrap());
+        assert_eq!(store.session(first.id).await.unwrap(), None, "{}", b.name);
+        assert_eq!(store.idempotency_record(&key).await.unwrap(), None);
+        assert!(store.api_keys_of(u.id).await.unwrap().is_empty());
+        assert!(
+            !store.delete_user(u.id).await.unwrap(),
+            "{}",
+            ctx("deleted")
+        );
+
+        // A reset keeps projects; the bindings of the sessions it deletes go with them.
+        let project = g
+            .create_project(gateway_core::NewProject {
+                display_name: "P".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .project;
+        let v = user(g, "mona").await;
+        let bound = g
+            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1))
+            .await
+            .unwrap()
+            .session;
+        assert_eq!(
+            store.session_project(bound.id).await.unwrap(),
+            Some(project.id)
+        );
+        let unbound = NewSession {
+            user_id: v.id,
+            ..session("hash-4")
+        };
+        assert!(
+            matches!(
+                store.insert_project_session(&unbound, Uuid::new_v4()).await,
+                Err(StoreError::Other(_))
+            ),
+            "{}",
+            ctx("a session of no project")
+        );
+        assert_eq!(
+            store.session(unbound.id).await.unwrap(),
+            None,
+            "{}",
+            ctx("nothing of a refused binding is kept")
+        );
+        store.reset().await.unwrap();
+        assert_eq!(store.session_project(bound.id).await.unwrap(), None);
+        assert_eq!(
+            store.list_projects().await.unwrap(),
+            vec![project],
+            "{}",
+            ctx("projects survive a reset")
+        );
+        println!("store_rules_below_the_gateway ran on {}", b.name);
     }
 }
 

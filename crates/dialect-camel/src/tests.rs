@@ -12,8 +12,8 @@ use actix_web::{
 };
 use chrono::Duration;
 use gateway_core::{
-    Gateway, IdempotencyKey, IdempotencyRecord, NewUser, Store, StoredResponse, Surface, User,
-    UserKind, UserPatch, UserStatus, credentials::sha256_hex,
+    Gateway, IdempotencyKey, IdempotencyRecord, IdempotencyStore, NewUser, StoredResponse, Surface,
+    User, UserKind, UserPatch, UserStatus, credentials::sha256_hex,
 };
 use gateway_http::{HttpLimits, Tokens, faults::Faults};
 use gateway_storage::{DieselStore, PoolOptions};

@@ -159,3 +159,124 @@ impl Gateway {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IdempotencyStore, NewUser, testing::memory_gateway};
+
+    fn response(body: &str) -> StoredResponse {
+        StoredResponse {
+            status: 200,
+            body: body.into(),
+        }
+    }
+
+    /// First use runs, a repeat waits while it runs and replays once it finished, another request
+    /// under the key is a mismatch, and a key given up runs again.
+    #[tokio::test]
+    async fn a_key_runs_once_then_replays() {
+        let (_, gateway) = memory_gateway();
+        let user = gateway
+            .create_user(NewUser::regular("ida"))
+            .await
+            .unwrap()
+            .value;
+        let key = IdempotencyKey {
+            user_id: user.id,
+            scope: "me PATCH /me".into(),
+            key: "k".into(),
+        };
+        let IdempotencyStart::Proceed(ticket) =
+            gateway.begin_idempotent(key.clone(), "f1").await.unwrap()
+        else {
+            panic!("the first use proceeds");
+        };
+        assert_eq!(
+            gateway.begin_idempotent(key.clone(), "f1").await.unwrap(),
+            IdempotencyStart::InProgress
+        );
+        gateway
+            .finish_idempotent(ticket, response("done"))
+            .await
+            .unwrap();
+        assert_eq!(
+            gateway.begin_idempotent(key.clone(), "f1").await.unwrap(),
+            IdempotencyStart::Replay(response("done"))
+        );
+        assert_eq!(
+            gateway.begin_idempotent(key.clone(), "f2").await.unwrap(),
+            IdempotencyStart::Mismatch
+        );
+
+        let other = IdempotencyKey {
+            key: "k2".into(),
+            ..key
+        };
+        let IdempotencyStart::Proceed(ticket) =
+            gateway.begin_idempotent(other.clone(), "f").await.unwrap()
+        else {
+            panic!("a new key proceeds");
+        };
+        gateway.abandon_idempotent(ticket).await.unwrap();
+        assert!(matches!(
+            gateway.begin_idempotent(other, "f").await.unwrap(),
+            IdempotencyStart::Proceed(_)
+        ));
+    }
+
+    /// A claim of the same request that nobody completed within the pending timeout is taken
+    /// over; a record older than the window is forgotten, whatever request it was for.
+    #[tokio::test]
+    async fn abandoned_claims_and_old_records_give_the_key_up() {
+        let (store, gateway) = memory_gateway();
+        let user = gateway
+            .create_user(NewUser::regular("jo"))
+            .await
+            .unwrap()
+            .value;
+        let key = |k: &str| IdempotencyKey {
+            user_id: user.id,
+            scope: "s".into(),
+            key: k.into(),
+        };
+        let at = now();
+        for (k, fingerprint, age, done) in [
+            (
+                "stuck",
+                "f",
+                IDEMPOTENCY_PENDING_TIMEOUT + TimeDelta::seconds(1),
+                false,
+            ),
+            (
+                "old",
+                "another",
+                IDEMPOTENCY_WINDOW + TimeDelta::seconds(1),
+                true,
+            ),
+        ] {
+            let record = IdempotencyRecord {
+                id: key(k),
+                fingerprint: fingerprint.into(),
+                created_at: at - age,
+                response: done.then(|| response("old")),
+            };
+            assert!(store.insert_idempotency_record(&record).await.unwrap());
+            let IdempotencyStart::Proceed(ticket) =
+                gateway.begin_idempotent(key(k), "f").await.unwrap()
+            else {
+                panic!("{k}: the key is taken over");
+            };
+            let held = store
+                .idempotency_record(ticket.key())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (held.created_at, held.response),
+                (ticket.created_at, None),
+                "{k}"
+            );
+        }
+    }
+}

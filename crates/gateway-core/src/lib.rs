@@ -14,10 +14,13 @@ pub mod error;
 pub mod idempotency;
 pub mod import;
 pub mod model;
+mod patch;
 pub mod ports;
 pub mod project;
 pub mod service;
 pub mod session_cache;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod validate;
 
 pub use command::{NewUser, PasswordChange, UserPatch};
@@ -30,6 +33,9 @@ pub use model::{
     Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User, UserField,
     UserId, UserKind, UserStatus,
 };
-pub use ports::{Store, StoreError, UserChanges};
+pub use ports::{
+    ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
+    Store, StoreError, TeamStore, UserChanges, UserStore,
+};
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use service::Gateway;

@@ -1,5 +1,7 @@
-//! The persistence port. `gateway-storage` implements it with diesel; the core never knows which
-//! database is behind it, nor that diesel is blocking.
+//! The persistence ports, one per aggregate (users, teams, sessions, API keys, idempotency
+//! records, projects, shared secrets, maintenance), and [`Store`], all of them at once.
+//! `gateway-storage` implements them with diesel, `testing::MemoryStore` (feature `testing`) in
+//! memory; the core never knows which database is behind them, nor that diesel is blocking.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,7 +52,8 @@ impl From<StoreError> for CoreError {
     }
 }
 
-/// A validated patch as the store applies it: the password is already hashed.
+/// A validated patch as the store applies it: the password is already hashed. Every store applies
+/// it with [`UserChanges::apply_to`], the one place that maps a patch onto a user.
 #[derive(Debug, Clone, Default)]
 pub struct UserChanges {
     /// The patch; its `password` field is ignored (see `password_hash`).
@@ -63,23 +66,24 @@ pub struct UserChanges {
     pub at: DateTime<Utc>,
 }
 
-/// Persistence for the whole domain.
+/// Users: the accounts every surface shows, unique in username and email regardless of letter
+/// case (a username may not equal another user's email either).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    /// Checks that the database answers.
-    async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Inserts a user.
+pub trait UserStore: Send + Sync {
+    /// Inserts a user. MUST fail with [`StoreError::Conflict`] naming `username` or `email` when
+    /// another user has that value as its username or its email, letter case aside.
     async fn insert_user(&self, user: &User) -> Result<(), StoreError>;
     /// Loads a user by id.
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
-    /// Loads a user by exact username.
+    /// Loads a user by username, letter case aside.
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
-    /// Lists users ordered by creation time.
+    /// Lists users ordered by creation time, then id.
     async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError>;
-    /// Applies `changes` to the columns they name, in one transaction, and returns the new row;
-    /// `None` when the user does not exist. MUST fail with [`StoreError::Stale`] when
-    /// `changes.patch.expected_version` is set and differs.
+    /// Applies `changes` ([`UserChanges::apply_to`]) to the current row in one transaction, with
+    /// no concurrent change lost, and returns the new user; `None` when the user does not exist.
+    /// MUST fail with [`StoreError::Stale`] when `changes.patch.expected_version` is set and
+    /// differs, and with [`StoreError::Conflict`] as [`UserStore::insert_user`] does. Revokes
+    /// the user's sessions in the same transaction when `changes.revoke_sessions` is set.
     async fn update_user(
         &self,
         id: UserId,
@@ -88,10 +92,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a user with its sessions, keys, memberships and idempotency records; `false`
     /// when absent.
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
+}
 
+/// Teams and who belongs to them.
+#[async_trait]
+pub trait TeamStore: Send + Sync {
     /// Inserts a team.
     async fn insert_team(&self, team: &Team) -> Result<(), StoreError>;
-    /// Adds (or updates) a membership.
+    /// Adds a membership, or changes the role of an existing one (its join time is kept).
     async fn add_membership(
         &self,
         team_id: Uuid,
@@ -99,10 +107,14 @@ pub trait Store: Send + Sync + 'static {
         role: TeamRole,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// The teams of a user, oldest membership first.
+    /// The teams of a user, oldest membership first (then by team id).
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError>;
+}
 
-    /// Inserts a session.
+/// Refresh sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Inserts a session; [`StoreError::Conflict`] on `refresh_token` when the hash is taken.
     async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError>;
     /// Finds a session by the hash of its refresh token.
     async fn session_by_refresh_hash(&self, hash: &str) -> Result<Option<Session>, StoreError>;
@@ -110,28 +122,32 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError>;
     /// Revokes one session; `false` when absent or revoked already.
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
-    /// Revokes every session of a user; returns how many.
+    /// Revokes every unrevoked session of a user; returns how many.
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError>;
-    /// Counts unrevoked, unexpired sessions.
+    /// Counts unrevoked sessions that expire after `now`.
     async fn count_active_sessions(
         &self,
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError>;
+}
 
+/// API keys (public id, hashed secret).
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
     /// Inserts an API key.
     async fn insert_api_key(&self, key: &NewApiKey) -> Result<(), StoreError>;
     /// Loads an API key by its public id.
     async fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError>;
-    /// Lists the keys of a user.
+    /// Lists the keys of a user, oldest first.
     async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes a key; `false` when absent or revoked already.
     async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+}
 
-    /// Returns the stored value of a named secret, storing `candidate` first if there is none, so
-    /// that several instances on one database agree on the first value written.
-    async fn secret(&self, name: &str, candidate: &str) -> Result<String, StoreError>;
-
+/// Idempotency records of mutating requests (see [`crate::idempotency`]).
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
     /// Inserts a claim on an idempotency key; `false` (nothing written) when a record with the
     /// same user, scope and key exists.
     async fn insert_idempotency_record(
@@ -159,53 +175,76 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<bool, StoreError>;
     /// Deletes every idempotency record created before `before`; returns how many.
     async fn purge_idempotency_records(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
 
-    /// Deletes every user, team, session, key and idempotency record (secrets are kept).
-    async fn reset(&self) -> Result<(), StoreError>;
-
-    // Projects of the metadata-tiered surface. The defaults refuse, so a store written before
-    // projects existed still compiles; `DieselStore` implements all of them.
-
+/// Projects of the metadata-tiered surface and the binding of refresh sessions to them.
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
     /// Inserts a project.
-    async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
-        let _ = project;
-        Err(projects_unsupported())
-    }
+    async fn insert_project(&self, project: &Project) -> Result<(), StoreError>;
     /// Loads a project by id.
-    async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
-        let _ = id;
-        Err(projects_unsupported())
-    }
-    /// Lists every project, oldest first.
-    async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {
-        Err(projects_unsupported())
-    }
+    async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError>;
+    /// Lists every project, oldest first (then by id).
+    async fn list_projects(&self) -> Result<Vec<Project>, StoreError>;
     /// Applies a settings change and returns the new row; `None` when the project does not exist.
     async fn update_project(
         &self,
         id: Uuid,
         patch: &ProjectPatch,
         at: DateTime<Utc>,
-    ) -> Result<Option<Project>, StoreError> {
-        let _ = (id, patch, at);
-        Err(projects_unsupported())
-    }
+    ) -> Result<Option<Project>, StoreError>;
     /// Inserts a session bound to a project, in one transaction.
     async fn insert_project_session(
         &self,
         session: &NewSession,
         project_id: Uuid,
-    ) -> Result<(), StoreError> {
-        let _ = (session, project_id);
-        Err(projects_unsupported())
-    }
+    ) -> Result<(), StoreError>;
     /// The project a session is bound to, if any.
-    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
-        let _ = session_id;
-        Err(projects_unsupported())
-    }
+    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError>;
 }
 
-fn projects_unsupported() -> StoreError {
-    StoreError::Other("this store does not support projects".into())
+/// Secrets shared by every instance on one database (the token signing key).
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// Returns the stored value of a named secret, storing `candidate` first if there is none, so
+    /// that several instances on one database agree on the first value written.
+    async fn secret(&self, name: &str, candidate: &str) -> Result<String, StoreError>;
+}
+
+/// Readiness and wholesale reset.
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Deletes every user, team, session, key and idempotency record (projects and secrets are
+    /// kept; the project bindings of the deleted sessions go with them).
+    async fn reset(&self) -> Result<(), StoreError>;
+}
+
+/// Persistence for the whole domain: every port above. Implemented for any type that implements
+/// them all, so `Gateway` holds one `Arc<dyn Store>`.
+pub trait Store:
+    UserStore
+    + TeamStore
+    + SessionStore
+    + ApiKeyStore
+    + IdempotencyStore
+    + ProjectStore
+    + SecretStore
+    + MaintenanceStore
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: UserStore
+        + TeamStore
+        + SessionStore
+        + ApiKeyStore
+        + IdempotencyStore
+        + ProjectStore
+        + SecretStore
+        + MaintenanceStore
+        + 'static
+{
 }

@@ -18,6 +18,9 @@ use crate::{
     validate,
 };
 
+/// The most users one [`Gateway::list_users`] call returns.
+pub const LIST_USERS_MAX: i64 = 1000;
+
 /// The current time, truncated to milliseconds so that every backend stores and returns the same
 /// value.
 pub fn now() -> DateTime<Utc> {
@@ -205,164 +208,29 @@ impl Gateway {
             .ok_or_else(|| CoreError::not_found("user not found"))
     }
 
-    /// Lists users, oldest first.
+    /// Lists users, oldest first: at most `limit` (1 to [`LIST_USERS_MAX`]) after skipping
+    /// `offset`.
     pub async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, CoreError> {
         Ok(self
             .store
-            .list_users(limit.clamp(1, 1000), offset.max(0))
+            .list_users(limit.clamp(1, LIST_USERS_MAX), offset.max(0))
             .await?)
     }
 
     /// Applies a partial update after checking the domain invariants. Returns the new user and
     /// the notices (normalised values). A password change revokes every session of the user.
+    ///
+    /// The steps, each refusing before anything is written: the rules on the patch alone (every
+    /// issue at once, values normalised), the rules on the user as the patch would leave it, the
+    /// password (checked, then hashed off the async workers), then one store write.
     pub async fn update_user(
         &self,
         id: UserId,
-        mut patch: UserPatch,
+        patch: UserPatch,
     ) -> Result<Outcome<User>, CoreError> {
         let mut notices = Vec::new();
-        fn text(v: &Option<Option<String>>) -> Option<&str> {
-            v.as_ref().and_then(Option::as_deref)
-        }
-        fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
-            v.as_ref().and_then(Option::as_ref)
-        }
-        let mut issues = validate::nul_free(
-            &[
-                (UserField::TotpSecret, text(&patch.totp_secret)),
-                (
-                    UserField::RestrictedByAdminReason,
-                    text(&patch.restricted_by_admin_reason),
-                ),
-                (
-                    UserField::RestrictedByAdminPrivateDetails,
-                    text(&patch.restricted_by_admin_private_details),
-                ),
-                (UserField::FirstName, text(&patch.first_name)),
-                (UserField::LastName, text(&patch.last_name)),
-                (UserField::DisplayName, text(&patch.display_name)),
-                (UserField::Bio, text(&patch.bio)),
-                (UserField::AvatarUrl, text(&patch.avatar_url)),
-                (UserField::Company, text(&patch.company)),
-                (UserField::JobTitle, text(&patch.job_title)),
-            ],
-            &[
-                (UserField::ClientMetadata, json(&patch.client_metadata)),
-                (
-                    UserField::ClientReadOnlyMetadata,
-                    json(&patch.client_read_only_metadata),
-                ),
-                (UserField::ServerMetadata, json(&patch.server_metadata)),
-            ],
-        );
-        if let Some(username) = patch.username.take() {
-            let username = normalize_username(&username, &mut notices);
-            if let Err(i) = validate::username(&username) {
-                issues.push(i);
-            }
-            patch.username = Some(username);
-        }
-        // `Some(None)` (clear) passes through; only a new value is normalised.
-        patch.email = match patch.email.take() {
-            Some(Some(email)) => Some(Some(normalize_email(&email, &mut notices, &mut issues))),
-            other => other,
-        };
-        if let Some(Some(locale)) = &patch.locale {
-            match validate::locale(locale) {
-                Ok(canonical) => {
-                    if &canonical != locale {
-                        notices.push(Notice {
-                            field: UserField::Locale.into(),
-                            code: "normalized",
-                            message: format!("locale was normalised to {canonical}"),
-                        });
-                    }
-                    patch.locale = Some(Some(canonical));
-                }
-                Err(i) => issues.push(i),
-            }
-        }
-        if let Some(Some(tz)) = &patch.timezone
-            && let Err(i) = validate::timezone(tz)
-        {
-            issues.push(i);
-        }
-        if let Some(Some(phone)) = &patch.phone_number
-            && let Err(i) = validate::phone_number(phone)
-        {
-            issues.push(i);
-        }
-        if let Some(Some(cc)) = &patch.country_code {
-            match validate::country_code(cc) {
-                Ok(code) => patch.country_code = Some(Some(code)),
-                Err(i) => issues.push(i),
-            }
-        }
-        if let Some((bot, abuse)) = patch.risk_scores
-            && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
-        {
-            issues.push(FieldIssue::new(
-                UserField::RiskScores,
-                IssueCode::InvalidFormat,
-                "scores must be integers from 0 to 100",
-            ));
-        }
-        if patch.is_anonymous == Some(true) {
-            issues.push(FieldIssue::new(
-                UserField::IsAnonymous,
-                IssueCode::NotAllowed,
-                "a user cannot become anonymous",
-            ));
-        }
-        if patch.restricted_by_admin == Some(false) {
-            patch.restricted_by_admin_reason = Some(None);
-            patch.restricted_by_admin_private_details = Some(None);
-        }
-        if !issues.is_empty() {
-            return Err(CoreError::validation(issues));
-        }
-
-        // Rules that depend on the current state.
-        let needs_state = patch.email_verified == Some(true)
-            || patch.email_auth_enabled == Some(true)
-            || matches!(patch.selected_team_id, Some(Some(_)));
-        if needs_state {
-            let current = self.user(id).await?;
-            let email_after = match &patch.email {
-                Some(e) => e.clone(),
-                None => current.identity.email.clone(),
-            };
-            for (flag, field) in [
-                (patch.email_verified, UserField::EmailVerified),
-                (patch.email_auth_enabled, UserField::EmailAuthEnabled),
-            ] {
-                if flag == Some(true) && email_after.is_none() {
-                    issues.push(FieldIssue::new(
-                        field,
-                        IssueCode::NotAllowed,
-                        "cannot be true without a primary email",
-                    ));
-                }
-            }
-            if let Some(Some(team_id)) = patch.selected_team_id {
-                let teams = self.store.memberships(id).await?;
-                if !teams.iter().any(|m| m.team.id == team_id) {
-                    return Err(CoreError::new(
-                        ErrorKind::NotFound,
-                        format!("user {id} is not found in team {team_id}"),
-                    )
-                    .with_issue(FieldIssue::new(
-                        UserField::SelectedTeamId,
-                        IssueCode::NotAllowed,
-                        "the user is not a member of this team",
-                    )));
-                }
-            }
-            if !issues.is_empty() {
-                return Err(CoreError::validation(issues));
-            }
-        }
-
+        let mut patch = checked_patch(patch, &mut notices)?;
+        self.check_outcome(id, &patch).await?;
         let password_hash = match patch.password.take() {
             None => None,
             Some(None) => Some(None),
@@ -386,6 +254,52 @@ impl Gateway {
             value: user,
             notices,
         })
+    }
+
+    /// The rules on the user as `patch` would leave it: a verified or sign-in email needs an
+    /// email, and the selected team must be one of the user's. Reads the user (and its teams) only
+    /// when the patch sets one of those.
+    async fn check_outcome(&self, id: UserId, patch: &UserPatch) -> Result<(), CoreError> {
+        let needs_state = patch.email_verified == Some(true)
+            || patch.email_auth_enabled == Some(true)
+            || matches!(patch.selected_team_id, Some(Some(_)));
+        if !needs_state {
+            return Ok(());
+        }
+        let mut after = self.user(id).await?;
+        patch.apply_to(&mut after);
+        let mut issues = Vec::new();
+        for (flag, field) in [
+            (patch.email_verified, UserField::EmailVerified),
+            (patch.email_auth_enabled, UserField::EmailAuthEnabled),
+        ] {
+            if flag == Some(true) && after.identity.email.is_none() {
+                issues.push(FieldIssue::new(
+                    field,
+                    IssueCode::NotAllowed,
+                    "cannot be true without a primary email",
+                ));
+            }
+        }
+        if let Some(Some(team_id)) = patch.selected_team_id {
+            let teams = self.store.memberships(id).await?;
+            if !teams.iter().any(|m| m.team.id == team_id) {
+                return Err(CoreError::new(
+                    ErrorKind::NotFound,
+                    format!("user {id} is not found in team {team_id}"),
+                )
+                .with_issue(FieldIssue::new(
+                    UserField::SelectedTeamId,
+                    IssueCode::NotAllowed,
+                    "the user is not a member of this team",
+                )));
+            }
+        }
+        if issues.is_empty() {
+            Ok(())
+        } else {
+            Err(CoreError::validation(issues))
+        }
     }
 
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
@@ -638,6 +552,144 @@ impl CoreError {
     }
 }
 
+/// The rules on a patch alone, in the order their issues are reported: no NUL in any text,
+/// then identities, profile values and flags. Returns the patch with its values normalised, or
+/// every issue at once.
+fn checked_patch(mut patch: UserPatch, notices: &mut Vec<Notice>) -> Result<UserPatch, CoreError> {
+    let mut issues = nul_issues(&patch);
+    normalize_identities(&mut patch, notices, &mut issues);
+    normalize_profile(&mut patch, notices, &mut issues);
+    check_flags(&mut patch, &mut issues);
+    if issues.is_empty() {
+        Ok(patch)
+    } else {
+        Err(CoreError::validation(issues))
+    }
+}
+
+/// Text and JSON values of a patch that contain a NUL character (no backend stores one).
+fn nul_issues(patch: &UserPatch) -> Vec<FieldIssue> {
+    fn text(v: &Option<Option<String>>) -> Option<&str> {
+        v.as_ref().and_then(Option::as_deref)
+    }
+    fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
+        v.as_ref().and_then(Option::as_ref)
+    }
+    validate::nul_free(
+        &[
+            (UserField::TotpSecret, text(&patch.totp_secret)),
+            (
+                UserField::RestrictedByAdminReason,
+                text(&patch.restricted_by_admin_reason),
+            ),
+            (
+                UserField::RestrictedByAdminPrivateDetails,
+                text(&patch.restricted_by_admin_private_details),
+            ),
+            (UserField::FirstName, text(&patch.first_name)),
+            (UserField::LastName, text(&patch.last_name)),
+            (UserField::DisplayName, text(&patch.display_name)),
+            (UserField::Bio, text(&patch.bio)),
+            (UserField::AvatarUrl, text(&patch.avatar_url)),
+            (UserField::Company, text(&patch.company)),
+            (UserField::JobTitle, text(&patch.job_title)),
+        ],
+        &[
+            (UserField::ClientMetadata, json(&patch.client_metadata)),
+            (
+                UserField::ClientReadOnlyMetadata,
+                json(&patch.client_read_only_metadata),
+            ),
+            (UserField::ServerMetadata, json(&patch.server_metadata)),
+        ],
+    )
+}
+
+/// A new username is trimmed and checked; a new email is trimmed, lower-cased and checked
+/// (`Some(None)`, clearing it, passes through).
+fn normalize_identities(
+    patch: &mut UserPatch,
+    notices: &mut Vec<Notice>,
+    issues: &mut Vec<FieldIssue>,
+) {
+    if let Some(username) = patch.username.take() {
+        let username = normalize_username(&username, notices);
+        if let Err(i) = validate::username(&username) {
+            issues.push(i);
+        }
+        patch.username = Some(username);
+    }
+    patch.email = match patch.email.take() {
+        Some(Some(email)) => Some(Some(normalize_email(&email, notices, issues))),
+        other => other,
+    };
+}
+
+/// A new locale is put in canonical case (with a notice when that changed it), a new country
+/// code in upper case; a time zone and a phone number are checked as they are.
+fn normalize_profile(
+    patch: &mut UserPatch,
+    notices: &mut Vec<Notice>,
+    issues: &mut Vec<FieldIssue>,
+) {
+    if let Some(Some(locale)) = &patch.locale {
+        match validate::locale(locale) {
+            Ok(canonical) => {
+                if &canonical != locale {
+                    notices.push(Notice {
+                        field: UserField::Locale.into(),
+                        code: "normalized",
+                        message: format!("locale was normalised to {canonical}"),
+                    });
+                }
+                patch.locale = Some(Some(canonical));
+            }
+            Err(i) => issues.push(i),
+        }
+    }
+    if let Some(Some(tz)) = &patch.timezone
+        && let Err(i) = validate::timezone(tz)
+    {
+        issues.push(i);
+    }
+    if let Some(Some(phone)) = &patch.phone_number
+        && let Err(i) = validate::phone_number(phone)
+    {
+        issues.push(i);
+    }
+    if let Some(Some(cc)) = &patch.country_code {
+        match validate::country_code(cc) {
+            Ok(code) => patch.country_code = Some(Some(code)),
+            Err(i) => issues.push(i),
+        }
+    }
+}
+
+/// Risk scores are 0-100, no user becomes anonymous, and lifting an admin restriction clears its
+/// reason and details.
+fn check_flags(patch: &mut UserPatch, issues: &mut Vec<FieldIssue>) {
+    if let Some((bot, abuse)) = patch.risk_scores
+        && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
+    {
+        issues.push(FieldIssue::new(
+            UserField::RiskScores,
+            IssueCode::InvalidFormat,
+            "scores must be integers from 0 to 100",
+        ));
+    }
+    if patch.is_anonymous == Some(true) {
+        issues.push(FieldIssue::new(
+            UserField::IsAnonymous,
+            IssueCode::NotAllowed,
+            "a user cannot become anonymous",
+        ));
+    }
+    if patch.restricted_by_admin == Some(false) {
+        patch.restricted_by_admin_reason = Some(None);
+        patch.restricted_by_admin_private_details = Some(None);
+    }
+}
+
 /// Refuses an empty plain password or an unsupported hash; cheap, so it runs before the other
 /// checks answer (as it always did) and before any hashing.
 fn check_change(change: &PasswordChange) -> Result<(), CoreError> {
@@ -689,4 +741,876 @@ fn normalize_email(value: &str, notices: &mut Vec<Notice>, issues: &mut Vec<Fiel
         });
     }
     normalized
+}
+
+#[cfg(test)]
+mod tests {
+    //! The update rules of [`Gateway::update_user`] as one table, run on the in-memory store.
+
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::{
+        PasswordChange, TeamStore, UserStore,
+        testing::{MemoryStore, memory_gateway},
+    };
+
+    /// The team the subject belongs to.
+    const MINE: Uuid = Uuid::from_u128(0x1111);
+    /// A team it does not belong to.
+    const OTHER: Uuid = Uuid::from_u128(0x2222);
+    /// The version of every starting user: created (1), then given its starting state (2).
+    const START_VERSION: i64 = 2;
+
+    /// Whose update a case is.
+    #[derive(Clone, Copy)]
+    enum Who {
+        /// The subject: `subject`, `subject@example.com`, a bcrypt password, a member of [`MINE`],
+        /// one active session, then the case's starting state.
+        Subject,
+        /// An id no user has.
+        Nobody,
+    }
+
+    /// The password a successful case leaves.
+    #[derive(Clone, Copy)]
+    enum Password {
+        /// Unchanged (and the session stays active).
+        Kept,
+        /// Removed (sessions revoked).
+        Removed,
+        /// Hashed from this plain text (sessions revoked).
+        Plain(&'static str),
+        /// This imported hash (sessions revoked).
+        Hash(&'static str),
+    }
+
+    enum Expect {
+        /// Written: the starting user with `want` applied (plus the next version and the time of
+        /// the change), the password as said, these notices (by field, in order).
+        Applied {
+            want: Box<UserPatch>,
+            password: Password,
+            notices: &'static [&'static str],
+        },
+        /// Refused with this kind and these issue fields (in order); nothing written.
+        Refused(ErrorKind, &'static [&'static str]),
+    }
+
+    struct Case {
+        name: &'static str,
+        who: Who,
+        start: UserPatch,
+        patch: UserPatch,
+        expect: Expect,
+    }
+
+    const BCRYPT_A: &str = "$2b$04$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const BCRYPT_B: &str = "$2b$04$bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn applied(want: UserPatch) -> Expect {
+        Expect::Applied {
+            want: Box::new(want),
+            password: Password::Kept,
+            notices: &[],
+        }
+    }
+
+    fn noticed(want: UserPatch, notices: &'static [&'static str]) -> Expect {
+        Expect::Applied {
+            want: Box::new(want),
+            password: Password::Kept,
+            notices,
+        }
+    }
+
+    /// Applied with no other change than the password.
+    fn password(password: Password) -> Expect {
+        Expect::Applied {
+            want: Box::default(),
+            password,
+            notices: &[],
+        }
+    }
+
+    fn refused(kind: ErrorKind, fields: &'static [&'static str]) -> Expect {
+        Expect::Refused(kind, fields)
+    }
+
+    fn text(v: &str) -> Option<Option<String>> {
+        Some(Some(v.to_owned()))
+    }
+
+    fn case(name: &'static str, patch: UserPatch, expect: Expect) -> Case {
+        Case {
+            name,
+            who: Who::Subject,
+            start: UserPatch::default(),
+            patch,
+            expect,
+        }
+    }
+
+    fn from(start: UserPatch, case: Case) -> Case {
+        Case { start, ..case }
+    }
+
+    fn no_email() -> UserPatch {
+        UserPatch {
+            email: Some(None),
+            ..UserPatch::default()
+        }
+    }
+
+    fn cases() -> Vec<Case> {
+        use ErrorKind::{Conflict, NotFound, PreconditionFailed, Validation};
+        let p = UserPatch::default;
+        vec![
+            // Rules on the patch alone: normalisation and format.
+            case(
+                "an empty patch changes nothing but the version",
+                p(),
+                applied(p()),
+            ),
+            case(
+                "a username is trimmed, with a notice",
+                UserPatch {
+                    username: Some(" new_name ".into()),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        username: Some("new_name".into()),
+                        ..p()
+                    },
+                    &["username"],
+                ),
+            ),
+            case(
+                "a username may be an email address",
+                UserPatch {
+                    username: Some("me@example.net".into()),
+                    ..p()
+                },
+                applied(UserPatch {
+                    username: Some("me@example.net".into()),
+                    ..p()
+                }),
+            ),
+            case(
+                "the own username in another case is no conflict",
+                UserPatch {
+                    username: Some("Subject".into()),
+                    ..p()
+                },
+                applied(UserPatch {
+                    username: Some("Subject".into()),
+                    ..p()
+                }),
+            ),
+            case(
+                "a username with a space is refused",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "a blank username is refused",
+                UserPatch {
+                    username: Some("   ".into()),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "a username of 51 characters is refused",
+                UserPatch {
+                    username: Some("u".repeat(51)),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            case(
+                "an email is trimmed and lower-cased, with a notice",
+                UserPatch {
+                    email: text(" New@Example.COM "),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        email: text("new@example.com"),
+                        ..p()
+                    },
+                    &["email"],
+                ),
+            ),
+            case(
+                "an email without a dot in its domain is refused",
+                UserPatch {
+                    email: text("a@localhost"),
+                    ..p()
+                },
+                refused(Validation, &["email"]),
+            ),
+            case(
+                "a malformed email is refused",
+                UserPatch {
+                    email: text("not-an-email"),
+                    ..p()
+                },
+                refused(Validation, &["email"]),
+            ),
+            case("an email can be cleared", no_email(), applied(no_email())),
+            case(
+                "a locale is put in canonical case, with a notice",
+                UserPatch {
+                    locale: text("en-us"),
+                    ..p()
+                },
+                noticed(
+                    UserPatch {
+                        locale: text("en-US"),
+                        ..p()
+                    },
+                    &["locale"],
+                ),
+            ),
+            case(
+                "a canonical locale gets no notice",
+                UserPatch {
+                    locale: text("fr-FR"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    locale: text("fr-FR"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a malformed locale is refused",
+                UserPatch {
+                    locale: text("english_US"),
+                    ..p()
+                },
+                refused(Validation, &["locale"]),
+            ),
+            case(
+                "an IANA time zone is kept",
+                UserPatch {
+                    timezone: text("Europe/Amsterdam"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    timezone: text("Europe/Amsterdam"),
+                    ..p()
+                }),
+            ),
+            case(
+                "an unknown time zone is refused",
+                UserPatch {
+                    timezone: text("Mars/Olympus"),
+                    ..p()
+                },
+                refused(Validation, &["timezone"]),
+            ),
+            case(
+                "a phone number in E.164 form is kept",
+                UserPatch {
+                    phone_number: text("+31201234567"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    phone_number: text("+31201234567"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a phone number not in E.164 form is refused",
+                UserPatch {
+                    phone_number: text("0201234567"),
+                    ..p()
+                },
+                refused(Validation, &["phone_number"]),
+            ),
+            case(
+                "a country code is trimmed and upper-cased",
+                UserPatch {
+                    country_code: text(" nl "),
+                    ..p()
+                },
+                applied(UserPatch {
+                    country_code: text("NL"),
+                    ..p()
+                }),
+            ),
+            case(
+                "a three-letter country code is refused",
+                UserPatch {
+                    country_code: text("NLD"),
+                    ..p()
+                },
+                refused(Validation, &["country_code"]),
+            ),
+            case(
+                "risk scores at the bounds are kept",
+                UserPatch {
+                    risk_scores: Some((0, 100)),
+                    ..p()
+                },
+                applied(UserPatch {
+                    risk_scores: Some((0, 100)),
+                    ..p()
+                }),
+            ),
+            case(
+                "a risk score over 100 is refused",
+                UserPatch {
+                    risk_scores: Some((101, 0)),
+                    ..p()
+                },
+                refused(Validation, &["risk_scores"]),
+            ),
+            case(
+                "a negative risk score is refused",
+                UserPatch {
+                    risk_scores: Some((0, -1)),
+                    ..p()
+                },
+                refused(Validation, &["risk_scores"]),
+            ),
+            case(
+                "a NUL in a text is refused",
+                UserPatch {
+                    display_name: text("a\0b"),
+                    ..p()
+                },
+                refused(Validation, &["display_name"]),
+            ),
+            case(
+                "a NUL in a metadata key is refused",
+                UserPatch {
+                    client_metadata: Some(Some(json!({"k\u{0}": 1}))),
+                    ..p()
+                },
+                refused(Validation, &["client_metadata"]),
+            ),
+            case(
+                "metadata is written whole",
+                UserPatch {
+                    server_metadata: Some(Some(json!({"plan": "pro"}))),
+                    ..p()
+                },
+                applied(UserPatch {
+                    server_metadata: Some(Some(json!({"plan": "pro"}))),
+                    ..p()
+                }),
+            ),
+            case(
+                "every issue of the patch at once: NUL checks first, then in field order",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    email: text("nope"),
+                    locale: text("english_US"),
+                    timezone: text("Mars/Olympus"),
+                    bio: text("\0"),
+                    ..p()
+                },
+                refused(
+                    Validation,
+                    &["bio", "username", "email", "locale", "timezone"],
+                ),
+            ),
+            // Flags.
+            case(
+                "no user becomes anonymous",
+                UserPatch {
+                    is_anonymous: Some(true),
+                    ..p()
+                },
+                refused(Validation, &["is_anonymous"]),
+            ),
+            from(
+                UserPatch {
+                    is_anonymous: Some(true),
+                    ..p()
+                },
+                case(
+                    "an anonymous user may stop being one",
+                    UserPatch {
+                        is_anonymous: Some(false),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        is_anonymous: Some(false),
+                        ..p()
+                    }),
+                ),
+            ),
+            case(
+                "a restriction is set with its reason",
+                UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    ..p()
+                },
+                applied(UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    ..p()
+                }),
+            ),
+            from(
+                UserPatch {
+                    restricted_by_admin: Some(true),
+                    restricted_by_admin_reason: text("spam"),
+                    restricted_by_admin_private_details: text("ticket 7"),
+                    ..p()
+                },
+                case(
+                    "lifting a restriction clears its reason and details",
+                    UserPatch {
+                        restricted_by_admin: Some(false),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        restricted_by_admin: Some(false),
+                        restricted_by_admin_reason: Some(None),
+                        restricted_by_admin_private_details: Some(None),
+                        ..p()
+                    }),
+                ),
+            ),
+            // Rules on the user as the patch leaves it.
+            case(
+                "a verified email needs an email: the user has one",
+                UserPatch {
+                    email_verified: Some(true),
+                    ..p()
+                },
+                applied(UserPatch {
+                    email_verified: Some(true),
+                    ..p()
+                }),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a verified email needs an email: the user has none",
+                    UserPatch {
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    refused(Validation, &["email_verified"]),
+                ),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a verified email needs an email: the patch brings one",
+                    UserPatch {
+                        email: text("new@example.com"),
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        email: text("new@example.com"),
+                        email_verified: Some(true),
+                        ..p()
+                    }),
+                ),
+            ),
+            case(
+                "a verified email needs an email: the patch clears it",
+                UserPatch {
+                    email: Some(None),
+                    email_verified: Some(true),
+                    ..p()
+                },
+                refused(Validation, &["email_verified"]),
+            ),
+            case(
+                "an unverified email needs nothing",
+                UserPatch {
+                    email: Some(None),
+                    email_verified: Some(false),
+                    ..p()
+                },
+                applied(UserPatch {
+                    email: Some(None),
+                    email_verified: Some(false),
+                    ..p()
+                }),
+            ),
+            from(
+                no_email(),
+                case(
+                    "both email flags without an email are both named",
+                    UserPatch {
+                        email_verified: Some(true),
+                        email_auth_enabled: Some(true),
+                        ..p()
+                    },
+                    refused(Validation, &["email_verified", "email_auth_enabled"]),
+                ),
+            ),
+            case(
+                "the selected team is one of the user's",
+                UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                },
+                applied(UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                }),
+            ),
+            case(
+                "a team the user is not in cannot be selected",
+                UserPatch {
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(NotFound, &["selected_team_id"]),
+            ),
+            from(
+                UserPatch {
+                    selected_team_id: Some(Some(MINE)),
+                    ..p()
+                },
+                case(
+                    "the selection can be cleared",
+                    UserPatch {
+                        selected_team_id: Some(None),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        selected_team_id: Some(None),
+                        ..p()
+                    }),
+                ),
+            ),
+            from(
+                no_email(),
+                case(
+                    "a foreign team is refused before the email flags are reported",
+                    UserPatch {
+                        email_verified: Some(true),
+                        selected_team_id: Some(Some(OTHER)),
+                        ..p()
+                    },
+                    refused(NotFound, &["selected_team_id"]),
+                ),
+            ),
+            case(
+                "issues of the patch come before any rule on the user",
+                UserPatch {
+                    username: Some("bad name".into()),
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(Validation, &["username"]),
+            ),
+            // Rules the store holds.
+            case(
+                "a username taken in another letter case conflicts",
+                UserPatch {
+                    username: Some("OTHER@example.org".into()),
+                    ..p()
+                },
+                refused(Conflict, &["username"]),
+            ),
+            case(
+                "a username equal to another user's email conflicts",
+                UserPatch {
+                    username: Some("Taken@Example.com".into()),
+                    ..p()
+                },
+                refused(Conflict, &["username"]),
+            ),
+            case(
+                "an email taken in another letter case conflicts",
+                UserPatch {
+                    email: text("TAKEN@example.com"),
+                    ..p()
+                },
+                refused(Conflict, &["email"]),
+            ),
+            case(
+                "an email equal to another user's username conflicts",
+                UserPatch {
+                    email: text("other@example.org"),
+                    ..p()
+                },
+                refused(Conflict, &["email"]),
+            ),
+            case(
+                "the current version as expected version applies",
+                UserPatch {
+                    bio: text("hi"),
+                    expected_version: Some(START_VERSION),
+                    ..p()
+                },
+                applied(UserPatch {
+                    bio: text("hi"),
+                    ..p()
+                }),
+            ),
+            case(
+                "an older expected version is refused",
+                UserPatch {
+                    bio: text("hi"),
+                    expected_version: Some(START_VERSION - 1),
+                    ..p()
+                },
+                refused(PreconditionFailed, &[]),
+            ),
+            Case {
+                who: Who::Nobody,
+                ..case(
+                    "a user that does not exist is not found",
+                    UserPatch {
+                        bio: text("hi"),
+                        ..p()
+                    },
+                    refused(NotFound, &[]),
+                )
+            },
+            Case {
+                who: Who::Nobody,
+                ..case(
+                    "a user that does not exist is not found by the rules on the user either",
+                    UserPatch {
+                        email_verified: Some(true),
+                        ..p()
+                    },
+                    refused(NotFound, &[]),
+                )
+            },
+            // The password.
+            case(
+                "a new plain password is hashed and revokes the sessions",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain("correct horse".into()))),
+                    ..p()
+                },
+                password(Password::Plain("correct horse")),
+            ),
+            case(
+                "an imported bcrypt hash is kept as it is and revokes the sessions",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Hash(BCRYPT_B.into()))),
+                    ..p()
+                },
+                password(Password::Hash(BCRYPT_B)),
+            ),
+            case(
+                "removing the password revokes the sessions",
+                UserPatch {
+                    password: Some(None),
+                    ..p()
+                },
+                password(Password::Removed),
+            ),
+            case(
+                "an empty password is refused",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain(String::new()))),
+                    ..p()
+                },
+                refused(Validation, &["password"]),
+            ),
+            case(
+                "an unsupported hash is refused",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Hash("md5$abc".into()))),
+                    ..p()
+                },
+                refused(Validation, &["password_hash"]),
+            ),
+            case(
+                "the password is checked after the rules on the user",
+                UserPatch {
+                    password: Some(Some(PasswordChange::Plain(String::new()))),
+                    selected_team_id: Some(Some(OTHER)),
+                    ..p()
+                },
+                refused(NotFound, &["selected_team_id"]),
+            ),
+        ]
+    }
+
+    /// A gateway on a fresh store holding the teams, another user (`other@example.org`,
+    /// `taken@example.com`) and the subject in its starting state.
+    async fn fixture(start: &UserPatch) -> (Arc<MemoryStore>, Gateway, User) {
+        let (store, gateway) = memory_gateway();
+        for (id, name) in [(MINE, "mine"), (OTHER, "other")] {
+            let team = Team {
+                id,
+                display_name: name.into(),
+                profile_image_url: None,
+                metadata: MetadataTiers::default(),
+                created_at: now(),
+            };
+            store.insert_team(&team).await.unwrap();
+        }
+        let mut other = NewUser::regular("other@example.org");
+        other.email = Some("taken@example.com".into());
+        gateway.create_user(other).await.unwrap();
+        let mut subject = NewUser::regular("subject");
+        subject.email = Some("subject@example.com".into());
+        subject.password = Some(PasswordChange::Hash(BCRYPT_A.into()));
+        let id = gateway.create_user(subject).await.unwrap().value.id;
+        gateway
+            .add_member(MINE, id, TeamRole::Member)
+            .await
+            .unwrap();
+        gateway
+            .open_session(id, Surface::Me, Duration::hours(1))
+            .await
+            .unwrap();
+        // The starting state is written as it is, without the core's rules.
+        let changes = UserChanges {
+            patch: start.clone(),
+            at: now(),
+            ..UserChanges::default()
+        };
+        let user = store.update_user(id, &changes).await.unwrap().unwrap();
+        assert_eq!(user.version, START_VERSION);
+        (store, gateway, user)
+    }
+
+    /// How `case` went wrong, if it did.
+    async fn run(case: Case) -> Option<String> {
+        let (store, gateway, start) = fixture(&case.start).await;
+        let id = match case.who {
+            Who::Subject => start.id,
+            Who::Nobody => UserId::new(),
+        };
+        let result = gateway.update_user(id, case.patch).await;
+        let stored = store.user(start.id).await.unwrap();
+        let sessions = gateway.active_sessions(start.id).await.unwrap();
+        match (case.expect, result) {
+            (
+                Expect::Applied {
+                    want,
+                    password,
+                    notices,
+                },
+                Ok(out),
+            ) => {
+                let got = out.value;
+                let hash = match password {
+                    Password::Kept => None,
+                    Password::Removed => Some(None),
+                    Password::Hash(h) => Some(Some(h.to_owned())),
+                    Password::Plain(plain) => {
+                        if !gateway.verify_password(&got, plain).await {
+                            return Some("the new password does not verify".into());
+                        }
+                        Some(got.security.password_hash.clone())
+                    }
+                };
+                let revoked = hash.is_some();
+                let mut expected = start.clone();
+                UserChanges {
+                    patch: *want,
+                    password_hash: hash,
+                    revoke_sessions: revoked,
+                    at: got.timestamps.updated_at,
+                }
+                .apply_to(&mut expected);
+                let noticed: Vec<&str> = out.notices.iter().map(|n| n.field.as_str()).collect();
+                if got != expected {
+                    Some(format!("got {got:#?}\nwant {expected:#?}"))
+                } else if stored.as_ref() != Some(&got) {
+                    Some(format!("stored {stored:#?}"))
+                } else if noticed != notices {
+                    Some(format!("notices {noticed:?}, want {notices:?}"))
+                } else if sessions != i64::from(!revoked) {
+                    Some(format!("{sessions} active sessions (revoked: {revoked})"))
+                } else {
+                    None
+                }
+            }
+            (Expect::Refused(kind, fields), Err(e)) => {
+                let named: Vec<&str> = e.issues().iter().map(|i| i.field.as_str()).collect();
+                if (e.kind(), named.as_slice()) != (kind, fields) {
+                    Some(format!(
+                        "refused {:?} {named:?}, want {kind:?} {fields:?}: {e}",
+                        e.kind()
+                    ))
+                } else if stored.as_ref() != Some(&start) || sessions != 1 {
+                    Some("a refused update wrote something".into())
+                } else {
+                    None
+                }
+            }
+            (Expect::Applied { .. }, Err(e)) => Some(format!("refused: {e}")),
+            (Expect::Refused(kind, _), Ok(out)) => {
+                Some(format!("applied, want {kind:?}: {:#?}", out.value))
+            }
+        }
+    }
+
+    /// A session is active until it is revoked, its user's password changes or its user is
+    /// deleted, and each of these is seen at once through the session cache.
+    #[tokio::test]
+    async fn sessions_end_with_revocation_password_change_and_deletion() {
+        let (_, gateway) = memory_gateway();
+        let user = gateway
+            .create_user(NewUser::regular("kim"))
+            .await
+            .unwrap()
+            .value;
+        let open = || gateway.open_session(user.id, Surface::Me, Duration::hours(1));
+        let (a, b, c) = (
+            open().await.unwrap(),
+            open().await.unwrap(),
+            open().await.unwrap(),
+        );
+        for s in [&a, &b, &c] {
+            assert!(gateway.session_is_active(s.session.id).await.unwrap());
+        }
+        assert!(gateway.revoke_session(a.session.id).await.unwrap());
+        assert!(!gateway.revoke_session(a.session.id).await.unwrap(), "once");
+        assert!(!gateway.session_is_active(a.session.id).await.unwrap());
+        assert_eq!(gateway.active_sessions(user.id).await.unwrap(), 2);
+        let patch = UserPatch {
+            password: Some(Some(PasswordChange::Plain("s3cret".into()))),
+            ..UserPatch::default()
+        };
+        gateway.update_user(user.id, patch).await.unwrap();
+        assert!(!gateway.session_is_active(b.session.id).await.unwrap());
+        assert_eq!(gateway.active_sessions(user.id).await.unwrap(), 0);
+        let d = open().await.unwrap();
+        assert!(gateway.session_is_active(d.session.id).await.unwrap());
+        gateway.delete_user(user.id).await.unwrap();
+        assert!(!gateway.session_is_active(d.session.id).await.unwrap());
+        let refused = gateway.resume_session(Surface::Me, &d.refresh_token).await;
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::Unauthenticated);
+    }
+
+    /// Every case of [`cases`], each on its own store; all failures are reported together.
+    #[tokio::test]
+    async fn update_rules() {
+        let cases = cases();
+        let total = cases.len();
+        let mut failures = Vec::new();
+        for case in cases {
+            let name = case.name;
+            if let Some(why) = run(case).await {
+                failures.push(format!("{name}: {why}"));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} of {total} update rules failed:\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
+    }
 }

@@ -12,7 +12,7 @@
 use diesel::{
     define_sql_function,
     prelude::*,
-    sql_types::{Nullable, Text},
+    sql_types::{Integer, Nullable, Text},
 };
 use gateway_core::{StoreError, UserField};
 
@@ -78,8 +78,8 @@ fn lock(
             values.sort_unstable_by_key(|v| v.to_lowercase());
             values.dedup_by_key(|v| v.to_lowercase());
             for value in values {
-                // 72422: this rule's lock space (72421 is the migration lock).
-                diesel::sql_query("SELECT pg_advisory_xact_lock(72422, hashtext(lower($1)))")
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))")
+                    .bind::<Integer, _>(crate::locks::IDENTITIES)
                     .bind::<Text, _>(value)
                     .execute(c)?;
             }

@@ -28,16 +28,24 @@ macro_rules! on_backend {
 pub mod conn;
 pub mod error;
 mod exec;
+mod locks;
+mod schema;
+mod values;
+
+// One module per aggregate, each with its rows, queries and port implementation.
+mod api_keys;
+mod idempotency;
 mod identities;
 mod maintenance;
 mod projects;
-mod queries;
-mod rows;
-mod schema;
+mod secrets;
+mod sessions;
+mod teams;
+mod users;
 
 use std::{sync::Arc, time::Duration};
 
-use diesel::{Connection, connection::SimpleConnection};
+use diesel::{Connection, RunQueryDsl, connection::SimpleConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use gateway_core::StoreError;
 
@@ -63,11 +71,16 @@ pub struct PoolOptions {
     pub connection: ConnOptions,
 }
 
+/// Connections in a pool by default.
+pub const DEFAULT_MAX_CONNECTIONS: u32 = 8;
+/// How long a call waits for a pooled connection by default.
+pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Default for PoolOptions {
     fn default() -> Self {
         Self {
-            max_connections: 8,
-            acquire_timeout: Duration::from_secs(5),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             connection: ConnOptions::default(),
         }
     }
@@ -104,7 +117,7 @@ pub enum OpenError {
     Permissions(String, std::io::Error),
 }
 
-/// The diesel implementation of `gateway_core::Store`.
+/// The diesel implementation of `gateway_core::Store`: every port, one module per aggregate.
 #[derive(Clone)]
 pub struct DieselStore {
     pool: r2d2::Pool<Manager>,
@@ -178,10 +191,14 @@ pub fn migrate_with(target: &DbTarget, options: &ConnOptions) -> Result<(), Open
         }
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
-            c.batch_execute("SELECT pg_advisory_lock(72421);")
-                .map_err(|e| migrate_err(&e))?;
+            let advisory = |c: &mut diesel::PgConnection, sql: &str| {
+                diesel::sql_query(sql)
+                    .bind::<diesel::sql_types::BigInt, _>(locks::MIGRATIONS)
+                    .execute(c)
+            };
+            advisory(c, "SELECT pg_advisory_lock($1)").map_err(|e| migrate_err(&e))?;
             let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
-            let unlock = c.batch_execute("SELECT pg_advisory_unlock(72421);");
+            let unlock = advisory(c, "SELECT pg_advisory_unlock($1)");
             result.map_err(|e| migrate_err(&e))?;
             unlock.map_err(|e| migrate_err(&e))?;
         }
@@ -249,7 +266,7 @@ impl DieselStore {
     /// Reads back the SQLite settings of a pooled connection, as `(journal_mode, busy_timeout,
     /// foreign_keys, synchronous)`; `None` on PostgreSQL. Startup and tests check them.
     pub async fn sqlite_settings(&self) -> Result<Option<(String, i64, i64, i64)>, StoreError> {
-        self.read(queries::sqlite_settings).await
+        self.read(maintenance::sqlite_settings).await
     }
 }
 

@@ -1,16 +1,87 @@
-//! Housekeeping outside the request path: purging old sessions in bounded batches, and reading
-//! back the PostgreSQL settings of a pooled connection (startup and tests check them).
+//! Housekeeping: readiness and the wholesale reset (`MaintenanceStore`), purging old sessions in
+//! bounded batches, and reading back the settings of a pooled connection (startup and tests check
+//! them).
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::{prelude::*, sql_types};
-use gateway_core::StoreError;
+use gateway_core::{MaintenanceStore, StoreError};
 
-use crate::{AnyConnection, DieselStore, rows::naive, schema::sessions};
+use crate::{
+    AnyConnection, DieselStore,
+    error::Failure,
+    schema::{api_keys, idempotency_keys, sessions, team_memberships, teams, users},
+    transaction,
+    values::naive,
+};
 
 #[derive(QueryableByName)]
 struct Setting {
     #[diesel(sql_type = sql_types::Text)]
     value: String,
+}
+
+#[derive(QueryableByName)]
+struct PragmaInt {
+    #[diesel(sql_type = sql_types::BigInt)]
+    value: i64,
+}
+
+#[async_trait]
+impl MaintenanceStore for DieselStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            diesel::sql_query("SELECT 1").execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.run(|conn| {
+            transaction(conn, |conn| {
+                // Children first; the project bindings of the sessions go with them (cascade).
+                diesel::delete(sessions::table).execute(conn)?;
+                diesel::delete(api_keys::table).execute(conn)?;
+                diesel::delete(team_memberships::table).execute(conn)?;
+                diesel::delete(idempotency_keys::table).execute(conn)?;
+                diesel::delete(users::table).execute(conn)?;
+                diesel::delete(teams::table).execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+/// The SQLite settings of a connection, as `(journal_mode, busy_timeout, foreign_keys,
+/// synchronous)`; `None` on PostgreSQL.
+pub(crate) fn sqlite_settings(
+    conn: &mut AnyConnection,
+) -> Result<Option<(String, i64, i64, i64)>, Failure> {
+    match conn {
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => {
+            let text = |c: &mut diesel::sqlite::SqliteConnection, q: &str| {
+                diesel::sql_query(q)
+                    .get_result::<Setting>(c)
+                    .map(|r| r.value)
+            };
+            let int = |c: &mut diesel::sqlite::SqliteConnection, q: &str| {
+                diesel::sql_query(q)
+                    .get_result::<PragmaInt>(c)
+                    .map(|r| r.value)
+            };
+            Ok(Some((
+                text(c, "SELECT journal_mode AS value FROM pragma_journal_mode")?,
+                int(c, "SELECT timeout AS value FROM pragma_busy_timeout")?,
+                int(c, "SELECT foreign_keys AS value FROM pragma_foreign_keys")?,
+                int(c, "SELECT synchronous AS value FROM pragma_synchronous")?,
+            )))
+        }
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(_) => Ok(None),
+    }
 }
 
 /// Settings of a pooled PostgreSQL connection, as `SHOW` reports them.

@@ -1,17 +1,19 @@
-//! Projects of the metadata-tiered surface and the binding of refresh sessions to them: rows and
-//! queries, written once against `AnyConnection`. `queries.rs` delegates the `Store` methods here.
+//! The projects aggregate of the metadata-tiered surface and the binding of refresh sessions to
+//! them: rows and queries.
 
+use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use gateway_core::{Project, ProjectPatch, model::NewSession};
+use gateway_core::{Project, ProjectPatch, ProjectStore, StoreError, model::NewSession};
 use uuid::Uuid;
 
 use crate::{
-    AnyConnection,
+    AnyConnection, DieselStore,
     error::Failure,
-    rows::{CorruptRow, SessionRow, naive},
-    schema::{project_sessions, projects, sessions},
+    schema::{project_sessions, projects},
+    sessions::{self, SessionRow},
     transaction,
+    values::{CorruptRow, naive, utc, uuid},
 };
 
 /// A row of `projects`.
@@ -67,14 +69,14 @@ impl TryFrom<ProjectRow> for Project {
             updated_at,
         } = r;
         Ok(Project {
-            id: Uuid::parse_str(&id).map_err(|e| CorruptRow::new("projects.id", e))?,
+            id: uuid("projects.id", &id)?,
             display_name,
             publishable_client_key_hash,
             secret_server_key_hash,
             require_publishable_client_key,
             allow_client_user_deletion,
-            created_at: created_at.and_utc(),
-            updated_at: updated_at.and_utc(),
+            created_at: utc(created_at),
+            updated_at: utc(updated_at),
         })
     }
 }
@@ -99,18 +101,7 @@ fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Project>, Failure> 
     Ok(row.map(Project::try_from).transpose()?)
 }
 
-pub(crate) fn insert(conn: &mut AnyConnection, row: &ProjectRow) -> Result<(), Failure> {
-    diesel::insert_into(projects::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
-}
-
-pub(crate) fn get(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Project>, Failure> {
-    load(conn, &id.to_string())
-}
-
-pub(crate) fn list(conn: &mut AnyConnection) -> Result<Vec<Project>, Failure> {
+fn list(conn: &mut AnyConnection) -> Result<Vec<Project>, Failure> {
     let rows = projects::table
         .order((projects::created_at.asc(), projects::id.asc()))
         .select(ProjectRow::as_select())
@@ -121,7 +112,7 @@ pub(crate) fn list(conn: &mut AnyConnection) -> Result<Vec<Project>, Failure> {
         .collect::<Result<_, _>>()?)
 }
 
-pub(crate) fn update(
+fn update(
     conn: &mut AnyConnection,
     id: Uuid,
     patch: &ProjectPatch,
@@ -147,15 +138,13 @@ pub(crate) fn update(
     })
 }
 
-pub(crate) fn insert_session(
+fn insert_session(
     conn: &mut AnyConnection,
     session: &SessionRow,
     project_id: Uuid,
 ) -> Result<(), Failure> {
     transaction(conn, |conn| {
-        diesel::insert_into(sessions::table)
-            .values(session)
-            .execute(conn)?;
+        sessions::insert(conn, session)?;
         diesel::insert_into(project_sessions::table)
             .values((
                 project_sessions::session_id.eq(&session.id),
@@ -166,21 +155,60 @@ pub(crate) fn insert_session(
     })
 }
 
-pub(crate) fn session_project(
-    conn: &mut AnyConnection,
-    session_id: Uuid,
-) -> Result<Option<Uuid>, Failure> {
+fn session_project(conn: &mut AnyConnection, session_id: Uuid) -> Result<Option<Uuid>, Failure> {
     let project: Option<String> = project_sessions::table
         .find(session_id.to_string())
         .select(project_sessions::project_id)
         .get_result(conn)
         .optional()?;
     Ok(project
-        .map(|p| Uuid::parse_str(&p).map_err(|e| CorruptRow::new("project_sessions.project_id", e)))
+        .map(|p| uuid("project_sessions.project_id", &p))
         .transpose()?)
 }
 
-/// A `SessionRow` for a new session (re-exported for `queries.rs`).
-pub(crate) fn session_row(session: &NewSession) -> SessionRow {
-    SessionRow::from(session)
+#[async_trait]
+impl ProjectStore for DieselStore {
+    async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
+        let row = ProjectRow::from(project);
+        self.run(move |conn| {
+            diesel::insert_into(projects::table)
+                .values(&row)
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
+        self.read(move |conn| load(conn, &id.to_string())).await
+    }
+
+    async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {
+        self.run(list).await
+    }
+
+    async fn update_project(
+        &self,
+        id: Uuid,
+        patch: &ProjectPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Project>, StoreError> {
+        let patch = patch.clone();
+        self.run(move |conn| update(conn, id, &patch, at)).await
+    }
+
+    async fn insert_project_session(
+        &self,
+        session: &NewSession,
+        project_id: Uuid,
+    ) -> Result<(), StoreError> {
+        let row = SessionRow::from(session);
+        self.run(move |conn| insert_session(conn, &row, project_id))
+            .await
+    }
+
+    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        self.read(move |conn| session_project(conn, session_id))
+            .await
+    }
 }

@@ -7,7 +7,7 @@ use std::{process::Stdio, sync::Arc, time::Duration};
 
 use anyhow::{Context, bail};
 use chrono::Utc;
-use gateway_core::{Store, Surface, UserId, credentials, model::NewSession};
+use gateway_core::{SessionStore, Surface, UserId, credentials, model::NewSession};
 use gateway_tests::{ADMIN_TOKEN, TestDb};
 use reqwest::Method;
 use serde_json::Value;

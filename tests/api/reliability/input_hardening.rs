@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use gateway_core::{ErrorKind, Gateway, IssueCode, NewUser, Store, UserId, UserPatch};
+use gateway_core::{ErrorKind, Gateway, IssueCode, NewUser, UserId, UserPatch, UserStore};
 use gateway_storage::{DieselStore, PoolOptions};
 use gateway_tests::{TestDb, spawn_app};
 use reqwest::Method;

@@ -1,0 +1,645 @@
+//! [`MemoryStore`]: every port of [`crate::ports`] over maps behind one mutex, with the semantics
+//! `gateway-storage` has on SQLite and PostgreSQL: usernames and emails unique regardless of
+//! letter case and across the two columns, `Conflict` naming the field (`id` for a taken primary
+//! key, `refresh_token` for a taken refresh-token hash), `Stale` on a version mismatch, references
+//! to absent rows refused as the foreign keys refuse them, deletes that take dependent rows with
+//! them, one transaction per call (a call that fails writes nothing).
+//!
+//! Users are kept as whole [`User`] values and changed only through
+//! [`UserChanges::apply_to`], the code path every store shares; the few user fields the store
+//! itself reads (identities, version, listing order) are read in one place, [`user_keys`].
+//!
+//! Letter case is folded with Unicode lower-casing, as PostgreSQL's `lower()` does (SQLite's folds
+//! ASCII only; the two agree on every username the core accepts and on every email it has
+//! normalised).
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Mutex, MutexGuard, PoisonError},
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    Field, IdempotencyKey, IdempotencyRecord, StoredResponse, UserField,
+    model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
+    ports::{
+        ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
+        StoreError, TeamStore, UserChanges, UserStore,
+    },
+    project::{Project, ProjectPatch},
+};
+
+/// An in-memory store for tests. Cheap to create; `Default` is empty.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct State {
+    users: BTreeMap<UserId, User>,
+    teams: BTreeMap<Uuid, Team>,
+    memberships: BTreeMap<(Uuid, UserId), Membership>,
+    sessions: BTreeMap<Uuid, Session>,
+    api_keys: BTreeMap<String, ApiKey>,
+    idempotency: HashMap<IdempotencyKey, IdempotencyRecord>,
+    projects: BTreeMap<Uuid, Project>,
+    /// Session id -> project id.
+    project_sessions: BTreeMap<Uuid, Uuid>,
+    secrets: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Membership {
+    role: TeamRole,
+    joined_at: DateTime<Utc>,
+}
+
+/// The fields of a user the store itself reads: its identities (unique, letter case aside), its
+/// version (optimistic concurrency) and its listing order.
+struct UserKeys<'a> {
+    id: UserId,
+    username: &'a str,
+    email: Option<&'a str>,
+    version: i64,
+    order: (DateTime<Utc>, UserId),
+}
+
+fn user_keys(user: &User) -> UserKeys<'_> {
+    UserKeys {
+        id: user.id,
+        username: &user.identity.username,
+        email: user.identity.email.as_deref(),
+        version: user.version,
+        order: (user.timestamps.created_at, user.id),
+    }
+}
+
+/// The folding of the unique indexes on `lower(username)` and `lower(email)`.
+fn fold(value: &str) -> String {
+    value.to_lowercase()
+}
+
+/// What a foreign key refuses (the diesel store reports it as `Other` too).
+fn missing(what: &str) -> StoreError {
+    StoreError::Other(format!("foreign key violation: no such {what}").into())
+}
+
+impl MemoryStore {
+    /// Runs `f` on the state as one transaction: on error nothing it changed is kept.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut State) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut guard = self.lock();
+        let mut draft = guard.clone();
+        let out = f(&mut draft)?;
+        *guard = draft;
+        Ok(out)
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&State) -> T) -> Result<T, StoreError> {
+        Ok(f(&self.lock()))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A test that panicked while holding the lock left a consistent state (every write is
+        // swapped in whole).
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// A username (or email) that user `id` is about to write and another user already has as
+    /// its email (or username), letter case aside: the rule no index can hold.
+    fn check_across(
+        &self,
+        id: UserId,
+        username: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let others = || {
+            self.users
+                .values()
+                .map(user_keys)
+                .filter(move |k| k.id != id)
+        };
+        if let Some(name) = username.map(fold)
+            && others().any(|k| k.email.map(fold).as_deref() == Some(name.as_str()))
+        {
+            return Err(StoreError::Conflict(UserField::Username.into()));
+        }
+        if let Some(email) = email.map(fold)
+            && others().any(|k| fold(k.username) == email)
+        {
+            return Err(StoreError::Conflict(UserField::Email.into()));
+        }
+        Ok(())
+    }
+
+    /// The unique indexes on `lower(username)` and `lower(email)`, for the row `user` would be.
+    fn check_unique(&self, user: &User) -> Result<(), StoreError> {
+        let keys = user_keys(user);
+        let others = || {
+            self.users
+                .values()
+                .map(user_keys)
+                .filter(|k| k.id != keys.id)
+        };
+        let name = fold(keys.username);
+        if others().any(|k| fold(k.username) == name) {
+            return Err(StoreError::Conflict(UserField::Username.into()));
+        }
+        if let Some(email) = keys.email.map(fold)
+            && others().any(|k| k.email.map(fold).as_deref() == Some(email.as_str()))
+        {
+            return Err(StoreError::Conflict(UserField::Email.into()));
+        }
+        Ok(())
+    }
+
+    fn require_user(&self, id: UserId) -> Result<(), StoreError> {
+        if self.users.contains_key(&id) {
+            Ok(())
+        } else {
+            Err(missing("user"))
+        }
+    }
+
+    fn insert_session(&mut self, new: &NewSession) -> Result<(), StoreError> {
+        let NewSession {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+        } = new;
+        if self.sessions.contains_key(id) {
+            return Err(StoreError::Conflict(Field::Other("id")));
+        }
+        if self
+            .sessions
+            .values()
+            .any(|s| &s.refresh_token_hash == refresh_token_hash)
+        {
+            return Err(StoreError::Conflict(Field::Other("refresh_token")));
+        }
+        self.require_user(*user_id)?;
+        self.sessions.insert(
+            *id,
+            Session {
+                id: *id,
+                user_id: *user_id,
+                surface: *surface,
+                refresh_token_hash: refresh_token_hash.clone(),
+                created_at: *created_at,
+                expires_at: *expires_at,
+                revoked_at: None,
+            },
+        );
+        Ok(())
+    }
+
+    /// Deletes sessions matching `which`, with their project bindings.
+    fn delete_sessions(&mut self, which: impl Fn(&Session) -> bool) {
+        let gone: Vec<Uuid> = self
+            .sessions
+            .values()
+            .filter(|s| which(s))
+            .map(|s| s.id)
+            .collect();
+        for id in gone {
+            self.sessions.remove(&id);
+            self.project_sessions.remove(&id);
+        }
+    }
+
+    fn revoke_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> u64 {
+        let mut n = 0;
+        for s in self.sessions.values_mut() {
+            if s.user_id == user_id && s.revoked_at.is_none() {
+                s.revoked_at = Some(at);
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+#[async_trait]
+impl UserStore for MemoryStore {
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        self.write(|s| {
+            let keys = user_keys(user);
+            s.check_across(keys.id, Some(keys.username), keys.email)?;
+            if s.users.contains_key(&keys.id) {
+                return Err(StoreError::Conflict(Field::Other("id")));
+            }
+            s.check_unique(user)?;
+            s.users.insert(keys.id, user.clone());
+            Ok(())
+        })
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.read(|s| s.users.get(&id).cloned())
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let wanted = fold(username);
+        self.read(|s| {
+            s.users
+                .values()
+                .find(|u| fold(user_keys(u).username) == wanted)
+                .cloned()
+        })
+    }
+
+    async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError> {
+        self.read(|s| {
+            let mut users: Vec<&User> = s.users.values().collect();
+            users.sort_by_key(|u| user_keys(u).order);
+            users
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(0))
+                .take(usize::try_from(limit).unwrap_or(0))
+                .cloned()
+                .collect()
+        })
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        changes: &UserChanges,
+    ) -> Result<Option<User>, StoreError> {
+        self.write(|s| {
+            let patch = &changes.patch;
+            s.check_across(
+                id,
+                patch.username.as_deref(),
+                patch.email.as_ref().and_then(Option::as_deref),
+            )?;
+            let Some(current) = s.users.get(&id) else {
+                return Ok(None);
+            };
+            if let Some(expected) = patch.expected_version
+                && user_keys(current).version != expected
+            {
+                return Err(StoreError::Stale);
+            }
+            let mut next = current.clone();
+            changes.apply_to(&mut next);
+            s.check_unique(&next)?;
+            s.users.insert(id, next.clone());
+            if changes.revoke_sessions {
+                s.revoke_sessions_of(id, changes.at);
+            }
+            Ok(Some(next))
+        })
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        self.write(|s| {
+            s.delete_sessions(|x| x.user_id == id);
+            s.api_keys.retain(|_, k| k.user_id != id);
+            s.memberships.retain(|(_, user_id), _| *user_id != id);
+            s.idempotency.retain(|key, _| key.user_id != id);
+            Ok(s.users.remove(&id).is_some())
+        })
+    }
+}
+
+#[async_trait]
+impl TeamStore for MemoryStore {
+    async fn insert_team(&self, team: &Team) -> Result<(), StoreError> {
+        self.write(|s| {
+            if s.teams.contains_key(&team.id) {
+                return Err(StoreError::Conflict(Field::Other("id")));
+            }
+            s.teams.insert(team.id, team.clone());
+            Ok(())
+        })
+    }
+
+    async fn add_membership(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        role: TeamRole,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|s| {
+            if let Some(existing) = s.memberships.get_mut(&(team_id, user_id)) {
+                existing.role = role;
+                return Ok(());
+            }
+            if !s.teams.contains_key(&team_id) {
+                return Err(missing("team"));
+            }
+            s.require_user(user_id)?;
+            s.memberships.insert(
+                (team_id, user_id),
+                Membership {
+                    role,
+                    joined_at: at,
+                },
+            );
+            Ok(())
+        })
+    }
+
+    async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<TeamMembership> = s
+                .memberships
+                .iter()
+                .filter(|((_, user), _)| *user == user_id)
+                .filter_map(|((team_id, _), m)| {
+                    s.teams.get(team_id).map(|team| TeamMembership {
+                        team: team.clone(),
+                        role: m.role,
+                        joined_at: m.joined_at,
+                    })
+                })
+                .collect();
+            out.sort_by_key(|m| (m.joined_at, m.team.id));
+            out
+        })
+    }
+}
+
+#[async_trait]
+impl SessionStore for MemoryStore {
+    async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        self.write(|s| s.insert_session(session))
+    }
+
+    async fn session_by_refresh_hash(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        self.read(|s| {
+            s.sessions
+                .values()
+                .find(|x| x.refresh_token_hash == hash)
+                .cloned()
+        })
+    }
+
+    async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
+        self.read(|s| s.sessions.get(&id).cloned())
+    }
+
+    async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|s| match s.sessions.get_mut(&id) {
+            Some(session) if session.revoked_at.is_none() => {
+                session.revoked_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+    }
+
+    async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(|s| Ok(s.revoke_sessions_of(user_id, at)))
+    }
+
+    async fn count_active_sessions(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.read(|s| {
+            let n = s
+                .sessions
+                .values()
+                .filter(|x| x.user_id == user_id && x.revoked_at.is_none() && x.expires_at > now)
+                .count();
+            i64::try_from(n).unwrap_or(i64::MAX)
+        })
+    }
+}
+
+#[async_trait]
+impl ApiKeyStore for MemoryStore {
+    async fn insert_api_key(&self, key: &NewApiKey) -> Result<(), StoreError> {
+        let NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+        } = key;
+        self.write(|s| {
+            if s.api_keys.contains_key(id) {
+                return Err(StoreError::Conflict(Field::Other("id")));
+            }
+            s.require_user(*user_id)?;
+            s.api_keys.insert(
+                id.clone(),
+                ApiKey {
+                    id: id.clone(),
+                    user_id: *user_id,
+                    surface: *surface,
+                    secret_hash: secret_hash.clone(),
+                    label: label.clone(),
+                    created_at: *created_at,
+                    revoked_at: None,
+                },
+            );
+            Ok(())
+        })
+    }
+
+    async fn api_key(&self, id: &str) -> Result<Option<ApiKey>, StoreError> {
+        self.read(|s| s.api_keys.get(id).cloned())
+    }
+
+    async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, StoreError> {
+        self.read(|s| {
+            let mut keys: Vec<ApiKey> = s
+                .api_keys
+                .values()
+                .filter(|k| k.user_id == user_id)
+                .cloned()
+                .collect();
+            keys.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            keys
+        })
+    }
+
+    async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|s| match s.api_keys.get_mut(id) {
+            Some(key) if key.revoked_at.is_none() => {
+                key.revoked_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryStore {
+    async fn insert_idempotency_record(
+        &self,
+        record: &IdempotencyRecord,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            if s.idempotency.contains_key(&record.id) {
+                return Ok(false);
+            }
+            s.require_user(record.id.user_id)?;
+            s.idempotency.insert(record.id.clone(), record.clone());
+            Ok(true)
+        })
+    }
+
+    async fn idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        self.read(|s| s.idempotency.get(id).cloned())
+    }
+
+    async fn complete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+        response: &StoredResponse,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| match s.idempotency.get_mut(id) {
+            Some(r) if r.created_at == created_at && r.response.is_none() => {
+                r.response = Some(response.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        })
+    }
+
+    async fn delete_idempotency_record(
+        &self,
+        id: &IdempotencyKey,
+        created_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| match s.idempotency.get(id) {
+            Some(r) if r.created_at == created_at => Ok(s.idempotency.remove(id).is_some()),
+            _ => Ok(false),
+        })
+    }
+
+    async fn purge_idempotency_records(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(|s| {
+            let was = s.idempotency.len();
+            s.idempotency.retain(|_, r| r.created_at >= before);
+            Ok(u64::try_from(was - s.idempotency.len()).unwrap_or(u64::MAX))
+        })
+    }
+}
+
+#[async_trait]
+impl ProjectStore for MemoryStore {
+    async fn insert_project(&self, project: &Project) -> Result<(), StoreError> {
+        self.write(|s| {
+            if s.projects.contains_key(&project.id) {
+                return Err(StoreError::Conflict(Field::Other("id")));
+            }
+            s.projects.insert(project.id, project.clone());
+            Ok(())
+        })
+    }
+
+    async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
+        self.read(|s| s.projects.get(&id).cloned())
+    }
+
+    async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {
+        self.read(|s| {
+            let mut projects: Vec<Project> = s.projects.values().cloned().collect();
+            projects.sort_by_key(|p| (p.created_at, p.id));
+            projects
+        })
+    }
+
+    async fn update_project(
+        &self,
+        id: Uuid,
+        patch: &ProjectPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Project>, StoreError> {
+        let ProjectPatch {
+            display_name,
+            require_publishable_client_key,
+            allow_client_user_deletion,
+        } = patch;
+        self.write(|s| {
+            let Some(project) = s.projects.get_mut(&id) else {
+                return Ok(None);
+            };
+            if let Some(name) = display_name {
+                project.display_name.clone_from(name);
+            }
+            if let Some(v) = require_publishable_client_key {
+                project.require_publishable_client_key = *v;
+            }
+            if let Some(v) = allow_client_user_deletion {
+                project.allow_client_user_deletion = *v;
+            }
+            project.updated_at = at;
+            Ok(Some(project.clone()))
+        })
+    }
+
+    async fn insert_project_session(
+        &self,
+        session: &NewSession,
+        project_id: Uuid,
+    ) -> Result<(), StoreError> {
+        self.write(|s| {
+            s.insert_session(session)?;
+            if !s.projects.contains_key(&project_id) {
+                return Err(missing("project"));
+            }
+            s.project_sessions.insert(session.id, project_id);
+            Ok(())
+        })
+    }
+
+    async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
+        self.read(|s| s.project_sessions.get(&session_id).copied())
+    }
+}
+
+#[async_trait]
+impl SecretStore for MemoryStore {
+    async fn secret(&self, name: &str, candidate: &str) -> Result<String, StoreError> {
+        self.write(|s| {
+            Ok(s.secrets
+                .entry(name.to_owned())
+                .or_insert_with(|| candidate.to_owned())
+                .clone())
+        })
+    }
+}
+
+#[async_trait]
+impl MaintenanceStore for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn reset(&self) -> Result<(), StoreError> {
+        self.write(|s| {
+            s.delete_sessions(|_| true);
+            s.api_keys.clear();
+            s.memberships.clear();
+            s.idempotency.clear();
+            s.users.clear();
+            s.teams.clear();
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,10 @@
+//! PostgreSQL advisory lock keys, in one place so that no two uses share one by accident. (The
+//! single-key and the two-key forms of `pg_advisory_lock` are separate lock spaces.)
+
+/// Held (session-scoped) while migrations run: instances starting together migrate one after
+/// the other.
+pub(crate) const MIGRATIONS: i64 = 72421;
+
+/// The lock space of identity values being written: `pg_advisory_xact_lock(IDENTITIES,
+/// hashtext(lower(value)))` for each username or email a transaction writes (`identities.rs`).
+pub(crate) const IDENTITIES: i32 = 72422;

@@ -1,0 +1,484 @@
+//! The users aggregate: its row, the conversion between the row and the core `User` (the only
+//! place storage names `User` fields), and its queries. A patch is applied by the core
+//! (`UserChanges::apply_to`) to the row read under a lock, and the columns it changed are written
+//! back, so the column list exists once and every store applies a patch the same way.
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use gateway_core::{
+    Account, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError, Timestamps, User,
+    UserChanges, UserId, UserStore,
+};
+
+use crate::{
+    AnyConnection, DieselStore, api_keys,
+    error::Failure,
+    idempotency, identities,
+    schema::users,
+    sessions, teams, transaction,
+    values::{CorruptRow, json, json_text, naive, parsed, utc, uuid, uuid_opt},
+};
+
+/// Declares, from one list of the `users` columns, [`UserRow`] (diesel derives reading and
+/// inserting from it) and `UserChangeset` (updating: each column wrapped in an `Option`, `None`
+/// left out of the UPDATE), so that a column is named once in Rust.
+macro_rules! user_columns {
+    (key: $key:ident: $key_ty:ty; $($column:ident: $ty:ty,)+) => {
+        /// A row of `users`.
+        #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+        #[diesel(table_name = users)]
+        pub(crate) struct UserRow {
+            pub $key: $key_ty,
+            $(pub $column: $ty,)+
+        }
+
+        /// The columns an update writes.
+        #[derive(AsChangeset)]
+        #[diesel(table_name = users)]
+        struct UserChangeset {
+            $($column: Option<$ty>,)+
+        }
+
+        impl UserChangeset {
+            /// The columns in which `new` differs from `old`, and only those: an unchanged
+            /// column, indexed or not, costs the UPDATE nothing.
+            fn between(old: &UserRow, new: UserRow) -> Self {
+                Self {
+                    $($column: (new.$column != old.$column).then_some(new.$column),)+
+                }
+            }
+        }
+    };
+}
+
+user_columns! {
+    key: id: String;
+    username: String,
+    email: Option<String>,
+    email_verified: bool,
+    email_auth_enabled: bool,
+    password_hash: Option<String>,
+    password_expired: Option<bool>,
+    totp_secret: Option<String>,
+    oauth_provider: Option<String>,
+    oauth_id: Option<String>,
+    kind: String,
+    organization_id: Option<String>,
+    is_active: bool,
+    is_superuser: bool,
+    is_platform_admin: bool,
+    is_onboarded: bool,
+    email_opt_in: bool,
+    is_anonymous: bool,
+    restricted_by_admin: bool,
+    restricted_by_admin_reason: Option<String>,
+    restricted_by_admin_private_details: Option<String>,
+    otp_auth_enabled: bool,
+    passkey_auth_enabled: bool,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    display_name: Option<String>,
+    bio: Option<String>,
+    avatar_url: Option<String>,
+    locale: Option<String>,
+    timezone: Option<String>,
+    phone_number: Option<String>,
+    company: Option<String>,
+    job_title: Option<String>,
+    status: String,
+    country_code: Option<String>,
+    risk_sign_up_bot: i64,
+    risk_sign_up_free_trial_abuse: i64,
+    client_metadata: Option<String>,
+    client_read_only_metadata: Option<String>,
+    server_metadata: Option<String>,
+    selected_team_id: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    signed_up_at: NaiveDateTime,
+    last_active_at: NaiveDateTime,
+    version: i64,
+}
+
+impl From<&User> for UserRow {
+    fn from(u: &User) -> Self {
+        let User {
+            id,
+            identity:
+                Identity {
+                    username,
+                    email,
+                    email_verified,
+                    email_auth_enabled,
+                },
+            profile:
+                Profile {
+                    first_name,
+                    last_name,
+                    display_name,
+                    bio,
+                    avatar_url,
+                    locale,
+                    timezone,
+                    phone_number,
+                    company,
+                    job_title,
+                    country_code,
+                },
+            account:
+                Account {
+                    kind,
+                    organization_id,
+                    status,
+                    is_active,
+                    is_superuser,
+                    is_platform_admin,
+                    is_onboarded,
+                    email_opt_in,
+                    is_anonymous,
+                    restricted_by_admin,
+                    restricted_by_admin_reason,
+                    restricted_by_admin_private_details,
+                    selected_team_id,
+                },
+            security:
+                Security {
+                    password_hash,
+                    password_expired,
+                    totp_secret,
+                    oauth_provider,
+                    oauth_id,
+                    otp_auth_enabled,
+                    passkey_auth_enabled,
+                },
+            metadata:
+                MetadataTiers {
+                    client,
+                    client_read_only,
+                    server,
+                },
+            risk:
+                RiskScores {
+                    sign_up_bot: risk_sign_up_bot,
+                    sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+                },
+            timestamps:
+                Timestamps {
+                    created_at,
+                    updated_at,
+                    signed_up_at,
+                    last_active_at,
+                },
+            version,
+        } = u;
+        Self {
+            id: id.to_string(),
+            username: username.clone(),
+            email: email.clone(),
+            email_verified: *email_verified,
+            email_auth_enabled: *email_auth_enabled,
+            password_hash: password_hash.clone(),
+            password_expired: *password_expired,
+            totp_secret: totp_secret.clone(),
+            oauth_provider: oauth_provider.clone(),
+            oauth_id: oauth_id.clone(),
+            kind: kind.as_str().to_owned(),
+            organization_id: organization_id.map(|o| o.to_string()),
+            is_active: *is_active,
+            is_superuser: *is_superuser,
+            is_platform_admin: *is_platform_admin,
+            is_onboarded: *is_onboarded,
+            email_opt_in: *email_opt_in,
+            is_anonymous: *is_anonymous,
+            restricted_by_admin: *restricted_by_admin,
+            restricted_by_admin_reason: restricted_by_admin_reason.clone(),
+            restricted_by_admin_private_details: restricted_by_admin_private_details.clone(),
+            otp_auth_enabled: *otp_auth_enabled,
+            passkey_auth_enabled: *passkey_auth_enabled,
+            first_name: first_name.clone(),
+            last_name: last_name.clone(),
+            display_name: display_name.clone(),
+            bio: bio.clone(),
+            avatar_url: avatar_url.clone(),
+            locale: locale.clone(),
+            timezone: timezone.clone(),
+            phone_number: phone_number.clone(),
+            company: company.clone(),
+            job_title: job_title.clone(),
+            status: status.as_str().to_owned(),
+            country_code: country_code.clone(),
+            risk_sign_up_bot: *risk_sign_up_bot,
+            risk_sign_up_free_trial_abuse: *risk_sign_up_free_trial_abuse,
+            client_metadata: json_text(client),
+            client_read_only_metadata: json_text(client_read_only),
+            server_metadata: json_text(server),
+            selected_team_id: selected_team_id.map(|t| t.to_string()),
+            created_at: naive(*created_at),
+            updated_at: naive(*updated_at),
+            signed_up_at: naive(*signed_up_at),
+            last_active_at: naive(*last_active_at),
+            version: *version,
+        }
+    }
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = CorruptRow;
+    fn try_from(r: UserRow) -> Result<Self, CorruptRow> {
+        let UserRow {
+            id,
+            username,
+            email,
+            email_verified,
+            email_auth_enabled,
+            password_hash,
+            password_expired,
+            totp_secret,
+            oauth_provider,
+            oauth_id,
+            kind,
+            organization_id,
+            is_active,
+            is_superuser,
+            is_platform_admin,
+            is_onboarded,
+            email_opt_in,
+            is_anonymous,
+            restricted_by_admin,
+            restricted_by_admin_reason,
+            restricted_by_admin_private_details,
+            otp_auth_enabled,
+            passkey_auth_enabled,
+            first_name,
+            last_name,
+            display_name,
+            bio,
+            avatar_url,
+            locale,
+            timezone,
+            phone_number,
+            company,
+            job_title,
+            status,
+            country_code,
+            risk_sign_up_bot,
+            risk_sign_up_free_trial_abuse,
+            client_metadata,
+            client_read_only_metadata,
+            server_metadata,
+            selected_team_id,
+            created_at,
+            updated_at,
+            signed_up_at,
+            last_active_at,
+            version,
+        } = r;
+        // The one constructor, then every group from its columns (each group literal is
+        // exhaustive, so a new field of a group does not compile here).
+        let mut user = User::new(UserId(uuid("users.id", &id)?), username, utc(created_at));
+        user.identity.email = email;
+        user.identity.email_verified = email_verified;
+        user.identity.email_auth_enabled = email_auth_enabled;
+        user.profile = Profile {
+            first_name,
+            last_name,
+            display_name,
+            bio,
+            avatar_url,
+            locale,
+            timezone,
+            phone_number,
+            company,
+            job_title,
+            country_code,
+        };
+        user.account = Account {
+            kind: parsed("users.kind", &kind)?,
+            organization_id: uuid_opt("users.organization_id", organization_id)?,
+            status: parsed("users.status", &status)?,
+            is_active,
+            is_superuser,
+            is_platform_admin,
+            is_onboarded,
+            email_opt_in,
+            is_anonymous,
+            restricted_by_admin,
+            restricted_by_admin_reason,
+            restricted_by_admin_private_details,
+            selected_team_id: uuid_opt("users.selected_team_id", selected_team_id)?,
+        };
+        user.security = Security {
+            password_hash,
+            password_expired,
+            totp_secret,
+            oauth_provider,
+            oauth_id,
+            otp_auth_enabled,
+            passkey_auth_enabled,
+        };
+        user.metadata = MetadataTiers {
+            client: json("users.client_metadata", client_metadata)?,
+            client_read_only: json("users.client_read_only_metadata", client_read_only_metadata)?,
+            server: json("users.server_metadata", server_metadata)?,
+        };
+        user.risk = RiskScores {
+            sign_up_bot: risk_sign_up_bot,
+            sign_up_free_trial_abuse: risk_sign_up_free_trial_abuse,
+        };
+        user.timestamps = Timestamps {
+            created_at: utc(created_at),
+            updated_at: utc(updated_at),
+            signed_up_at: utc(signed_up_at),
+            last_active_at: utc(last_active_at),
+        };
+        user.version = version;
+        Ok(user)
+    }
+}
+
+/// Loads a user by id. `find` + `get_result` (no LIMIT) on the concrete connection keeps the
+/// prepared statement cached on SQLite: every authenticated request reads its user.
+fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
+    let row: Option<UserRow> = on_backend!(conn, c => users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .get_result(c)
+        .optional()?);
+    Ok(row.map(User::try_from).transpose()?)
+}
+
+/// Loads the row of a user for a change in the current transaction: locked on PostgreSQL
+/// (`FOR UPDATE`: a concurrent change of the same user waits for this one to commit, then reads
+/// its result); on SQLite every write runs on the one writer connection, one after the other.
+fn load_for_update(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, Failure> {
+    let query = || users::table.find(id);
+    Ok(match conn {
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(c) => query()
+            .select(UserRow::as_select())
+            .for_update()
+            .get_result(c)
+            .optional()?,
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => query()
+            .select(UserRow::as_select())
+            .get_result(c)
+            .optional()?,
+    })
+}
+
+fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
+    transaction(conn, |conn| {
+        identities::check(conn, &row.id, Some(&row.username), row.email.as_deref())?;
+        diesel::insert_into(users::table)
+            .values(row)
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Applies `changes` to user `id` in one transaction: the identity rule, the current row under a
+/// lock, the version precondition, the core's patch, the changed columns written back, and the
+/// sessions revoked if asked.
+fn update(
+    conn: &mut AnyConnection,
+    id: &str,
+    changes: &UserChanges,
+) -> Result<Option<User>, Failure> {
+    transaction(conn, |conn| {
+        let patch = &changes.patch;
+        identities::check(
+            conn,
+            id,
+            patch.username.as_deref(),
+            patch.email.as_ref().and_then(Option::as_deref),
+        )?;
+        let Some(current) = load_for_update(conn, id)? else {
+            return Ok(None);
+        };
+        if patch
+            .expected_version
+            .is_some_and(|expected| expected != current.version)
+        {
+            return Err(Failure(StoreError::Stale));
+        }
+        let mut user = User::try_from(current.clone())?;
+        changes.apply_to(&mut user);
+        let changed = UserChangeset::between(&current, UserRow::from(&user));
+        on_backend!(conn, c => diesel::update(users::table.find(id))
+            .set(&changed)
+            .execute(c)?);
+        if changes.revoke_sessions {
+            sessions::revoke_all_of(conn, id, naive(changes.at))?;
+        }
+        Ok(Some(user))
+    })
+}
+
+/// Deletes a user with everything that refers to it, in one transaction. The deletes are explicit:
+/// the cascade also holds on SQLite files opened without `foreign_keys` by other tools.
+fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, Failure> {
+    transaction(conn, |conn| {
+        sessions::delete_of(conn, id)?;
+        api_keys::delete_of(conn, id)?;
+        teams::delete_memberships_of(conn, id)?;
+        idempotency::delete_of(conn, id)?;
+        Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
+    })
+}
+
+#[async_trait]
+impl UserStore for DieselStore {
+    async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        let row = UserRow::from(user);
+        self.run(move |conn| insert(conn, &row)).await
+    }
+
+    async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.read(move |conn| load(conn, &id.to_string())).await
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let username = username.to_owned();
+        self.read(move |conn| {
+            let row = users::table
+                .filter(identities::lower(users::username).eq(identities::lower(username)))
+                .select(UserRow::as_select())
+                .get_result(conn)
+                .optional()?;
+            Ok(row.map(User::try_from).transpose()?)
+        })
+        .await
+    }
+
+    async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError> {
+        self.run(move |conn| {
+            let rows = users::table
+                .order((users::created_at.asc(), users::id.asc()))
+                .limit(limit)
+                .offset(offset)
+                .select(UserRow::as_select())
+                .load(conn)?;
+            Ok(rows
+                .into_iter()
+                .map(User::try_from)
+                .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        changes: &UserChanges,
+    ) -> Result<Option<User>, StoreError> {
+        let changes = changes.clone();
+        self.run(move |conn| update(conn, &id.to_string(), &changes))
+            .await
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
+        self.run(move |conn| delete(conn, &id.to_string())).await
+    }
+}
