@@ -14,6 +14,8 @@ use gateway_tests::{
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
+mod users;
+
 /// A project of the gateway with its keys.
 struct Project {
     id: String,

@@ -2,7 +2,7 @@
 //! published `@stackframe/js` SDK works unmodified against the gateway. See
 //! `docs/dialects/tiered.md` and `shared/specs/tiered.md`.
 //!
-//! Routes: `GET/PATCH/DELETE /api/v1/users/me`, `GET/PATCH/DELETE /api/v1/users/{user_id}`,
+//! Routes: `GET/POST /api/v1/users`, `GET/PATCH/DELETE /api/v1/users/me`, `GET/PATCH/DELETE /api/v1/users/{user_id}`,
 //! `POST /api/v1/auth/oauth/token` (refresh grant), `POST /api/v1/auth/sessions/current/refresh`,
 //! `GET /api/v1/projects/{id}/.well-known/jwks.json`, `GET /health`; admin routes under
 //! `/admin/projects`.
@@ -18,7 +18,7 @@
 //!   session (as in the vendor); its user must exist and be in good standing, or the request
 //!   has no user. Refresh tokens are core sessions bound to a project and never rotated.
 //! - Strict JSON types; media types are matched case-insensitively; query parameters are
-//!   ignored; bodies are read and parsed by the shared body layer: over the gateway's limit a
+//!   ignored except by `GET /api/v1/users`; bodies are read and parsed by the shared body layer: over the gateway's limit a
 //!   plain-text 413, over its key or depth caps a `BODY_PARSING_ERROR`, before authentication.
 //! - `BODY_PARSING_ERROR` carries `details.message` (the SDK reads it without a guard).
 //! - Admin access (`x-stack-access-type: admin`) is always refused: the gateway issues no super
@@ -33,6 +33,7 @@ mod error;
 mod handlers;
 mod headers;
 mod known;
+mod listing;
 mod openapi;
 mod respond;
 mod routes;

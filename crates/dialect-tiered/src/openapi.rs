@@ -82,6 +82,8 @@ pub struct ProjectHeaders {
         description = "The Stack Auth users API as the gateway serves it. Client callers see and write the client tier; server callers the server tier. Every request header is also accepted with the `x-hexclave-` prefix. With `x-stack-override-error-status` (or `x-hexclave-override-error-status`) present, every 4xx answer is sent as 200 with the real status in `x-stack-actual-status` and `x-hexclave-actual-status` (not listed per operation). See docs/dialects/tiered.md."
     ),
     paths(
+        crate::handlers::list_users::list_users,
+        crate::handlers::create_user::create_user,
         crate::handlers::get_me::get_me,
         crate::handlers::patch_me::patch_me,
         crate::handlers::delete_me::delete_me,
@@ -97,6 +99,10 @@ pub struct ProjectHeaders {
         crate::wire::UserRead,
         crate::wire::TeamRead,
         crate::wire::UserUpdate,
+        crate::wire::UserCreate,
+        crate::wire::OAuthProviderCreate,
+        crate::wire::UserPage,
+        crate::wire::Pagination,
         crate::wire::RiskScores,
         crate::wire::SignUpRiskScores,
         crate::wire::OAuthProviderRead,

@@ -1,5 +1,5 @@
 //! The route table of this surface, mounted at the root of the listener: `/health`,
-//! `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/projects/...`. Each resource is mounted
+//! `/api/v1/users` and `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/projects/...`. Each resource is mounted
 //! with `gateway_http::resource` (this surface's faults, a plain-text 405 with `Allow`); each
 //! scope finishes every answer as the vendor does ([`respond::decorate`]: CORS preflights,
 //! request ids, the override-error-status rewrite), and leaves unmatched paths to the server's
@@ -33,6 +33,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/users")
             .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "")
+                    .get(handlers::list_users::list_users)
+                    .post(handlers::create_user::create_user),
+            )
             .service(
                 resource(&SURFACE, "/me")
                     .get(handlers::get_me::get_me)

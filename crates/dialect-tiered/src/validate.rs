@@ -357,6 +357,90 @@ fn risk_scores(path: &str, v: &Value, issues: &mut Issues) -> Option<RiskScores>
 
 /// Validates an update body for `tier`. Returns the typed update, or every failure.
 pub fn user_update(body: &Body, tier: Tier) -> Result<UserUpdate, Vec<String>> {
+    user_fields(body, tier.fields(), false).map(|(update, _)| update)
+}
+
+/// The fields of `POST /users` (`usersCrudServerCreateSchema`): the server update fields
+/// without `selected_team_id`, plus `oauth_providers`; `is_anonymous` may be `true`.
+const CREATE_FIELDS: [&str; 20] = [
+    "display_name",
+    "profile_image_url",
+    "client_metadata",
+    "client_read_only_metadata",
+    "server_metadata",
+    "primary_email",
+    "primary_email_verified",
+    "primary_email_auth_enabled",
+    "passkey_auth_enabled",
+    "password",
+    "password_hash",
+    "otp_auth_enabled",
+    "totp_secret_base64",
+    "is_anonymous",
+    "restricted_by_admin",
+    "restricted_by_admin_reason",
+    "restricted_by_admin_private_details",
+    "country_code",
+    "risk_scores",
+    "oauth_providers",
+];
+
+/// One entry of `oauth_providers` in a create body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthProviderCreate {
+    /// The provider id (`github`, ...).
+    pub id: String,
+    /// The account id at the provider.
+    pub account_id: String,
+}
+
+/// Validates a `POST /users` body. Returns the fields (as an update whose `is_anonymous` may
+/// be `true`) and the OAuth providers, or every failure.
+pub fn user_create(body: &Body) -> Result<(UserUpdate, Vec<OAuthProviderCreate>), Vec<String>> {
+    user_fields(body, &CREATE_FIELDS, true)
+}
+
+fn oauth_providers(path: &str, v: &Value, issues: &mut Issues) -> Vec<OAuthProviderCreate> {
+    let Value::Array(items) = v else {
+        if v.is_null() {
+            issues.push(format!("{path} cannot be null"));
+        } else {
+            issues.push(type_error(path, "array", v));
+        }
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{i}]");
+        let Value::Object(map) = item else {
+            issues.push(type_error(&item_path, "object", item));
+            continue;
+        };
+        let mut field = |name: &str| match map.get(name) {
+            None => {
+                issues.push(format!("{item_path}.{name} must be defined"));
+                None
+            }
+            Some(v) => string(&format!("{item_path}.{name}"), v, issues),
+        };
+        let (id, account_id) = (field("id"), field("account_id"));
+        if let Some(email) = map.get("email")
+            && !email.is_null()
+        {
+            string(&format!("{item_path}.email"), email, issues);
+        }
+        if let (Some(id), Some(account_id)) = (id, account_id) {
+            out.push(OAuthProviderCreate { id, account_id });
+        }
+    }
+    out
+}
+
+fn user_fields(
+    body: &Body,
+    fields: &[&str],
+    create: bool,
+) -> Result<(UserUpdate, Vec<OAuthProviderCreate>), Vec<String>> {
     let mut issues = Issues::default();
     let (value, order) = body.as_json();
     let map = match value {
@@ -366,7 +450,8 @@ pub fn user_update(body: &Body, tier: Tier) -> Result<UserUpdate, Vec<String>> {
         Some(other) => return Err(vec![type_error("body", "object", &other)]),
     };
     let mut update = UserUpdate::default();
-    for &field in tier.fields() {
+    let mut providers = Vec::new();
+    for &field in fields {
         let Some(v) = map.get(field) else { continue };
         let path = format!("body.{field}");
         let issues = &mut issues;
@@ -445,6 +530,8 @@ pub fn user_update(body: &Body, tier: Tier) -> Result<UserUpdate, Vec<String>> {
                     },
                 };
             }
+            "is_anonymous" if create => update.is_anonymous = boolean(&path, v, issues),
+            "oauth_providers" => providers = oauth_providers(&path, v, issues),
             "is_anonymous" => {
                 update.is_anonymous = boolean(&path, v, issues).filter(|b| {
                     if *b {
@@ -479,9 +566,28 @@ pub fn user_update(body: &Body, tier: Tier) -> Result<UserUpdate, Vec<String>> {
             _ => {}
         }
     }
-    unknown_keys("body", &map, &order, tier.fields(), &mut issues);
+    if create && update.restricted_by_admin != Some(true) {
+        // The create schema's object test: the restriction texts need the flag.
+        for (name, value) in [
+            (
+                "restricted_by_admin_reason",
+                &update.restricted_by_admin_reason,
+            ),
+            (
+                "restricted_by_admin_private_details",
+                &update.restricted_by_admin_private_details,
+            ),
+        ] {
+            if matches!(value, Some(Some(_))) {
+                issues.push(format!(
+                    "{name} must be null when restricted_by_admin is not true"
+                ));
+            }
+        }
+    }
+    unknown_keys("body", &map, &order, fields, &mut issues);
     if issues.is_empty() {
-        Ok(update)
+        Ok((update, providers))
     } else {
         Err(issues.0)
     }

@@ -199,6 +199,92 @@ pub struct UserUpdate {
     pub risk_scores: Option<RiskScores>,
 }
 
+/// The `next_cursor` of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Pagination {
+    /// Id of the first user of the next page; null on the last page or without `limit`.
+    #[schema(format = Uuid, required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /api/v1/users` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct UserPage {
+    /// The users of the page (server read objects).
+    pub items: Vec<UserRead>,
+    /// Always `true`.
+    pub is_paginated: bool,
+    /// Where the next page starts.
+    pub pagination: Pagination,
+}
+
+/// One OAuth account of a created user.
+#[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
+pub struct OAuthProviderCreate {
+    /// Provider id; no provider is configured in the gateway, so any entry is refused
+    /// (400 `OAuth provider <id> not found`).
+    pub id: String,
+    /// Account id at the provider.
+    pub account_id: String,
+    /// Email at the provider.
+    pub email: Option<String>,
+}
+
+/// `POST /api/v1/users` body (server and admin callers): the server update fields without
+/// `selected_team_id`, plus `is_anonymous` (may be `true`) and `oauth_providers`. Only the
+/// OpenAPI description: the handler validates the JSON itself.
+#[derive(Debug, Clone, Default, PartialEq, ToSchema)]
+pub struct UserCreate {
+    /// Display name, ≤ 256 characters; `""` is stored as null.
+    #[schema(value_type = Option<String>, nullable, max_length = 256)]
+    pub display_name: Option<Option<String>>,
+    /// Profile image URL, ≤ 1,000,000 characters.
+    #[schema(value_type = Option<String>, nullable, max_length = 1000000)]
+    pub profile_image_url: Option<Option<String>>,
+    /// Client metadata (any JSON).
+    pub client_metadata: Option<Value>,
+    /// Client read-only metadata (any JSON).
+    pub client_read_only_metadata: Option<Value>,
+    /// Server metadata (any JSON).
+    pub server_metadata: Option<Value>,
+    /// Primary email; not `""`; unique among all users (letter case aside).
+    #[schema(value_type = Option<String>, nullable, format = Email)]
+    pub primary_email: Option<Option<String>>,
+    /// Whether the primary email is verified (`true` needs an email); default `false`.
+    pub primary_email_verified: Option<bool>,
+    /// Whether the primary email is used for sign-in (`true` needs an email); default `false`.
+    pub primary_email_auth_enabled: Option<bool>,
+    /// Only `false`.
+    pub passkey_auth_enabled: Option<bool>,
+    /// Password, ≤ 70 characters (no minimum here).
+    #[schema(value_type = Option<String>, nullable, max_length = 70)]
+    pub password: Option<Option<String>>,
+    /// A password hash in Modular Crypt Format (exclusive with `password`).
+    pub password_hash: Option<String>,
+    /// OTP / magic-link sign-in.
+    pub otp_auth_enabled: Option<bool>,
+    /// TOTP secret (base64).
+    #[schema(value_type = Option<String>, nullable)]
+    pub totp_secret_base64: Option<Option<String>>,
+    /// Anonymous user.
+    pub is_anonymous: Option<bool>,
+    /// Restricted by an administrator.
+    pub restricted_by_admin: Option<bool>,
+    /// Public restriction reason (must be null unless `restricted_by_admin` is `true`).
+    #[schema(value_type = Option<String>, nullable)]
+    pub restricted_by_admin_reason: Option<Option<String>>,
+    /// Private restriction details (must be null unless `restricted_by_admin` is `true`).
+    #[schema(value_type = Option<String>, nullable)]
+    pub restricted_by_admin_private_details: Option<Option<String>>,
+    /// 2-letter country code, normalised.
+    #[schema(value_type = Option<String>, nullable)]
+    pub country_code: Option<Option<String>>,
+    /// Risk scores, integers 0-100 (default 0).
+    pub risk_scores: Option<RiskScores>,
+    /// OAuth accounts.
+    pub oauth_providers: Option<Vec<OAuthProviderCreate>>,
+}
+
 /// `DELETE` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Success {

@@ -57,6 +57,8 @@ pub struct NewUser {
     pub is_superuser: bool,
     /// Platform admin flag.
     pub is_platform_admin: bool,
+    /// Anonymous user (signed up without credentials; never becomes anonymous later).
+    pub is_anonymous: bool,
 }
 
 impl NewUser {
@@ -76,6 +78,7 @@ impl NewUser {
             oauth: None,
             is_superuser: false,
             is_platform_admin: false,
+            is_anonymous: false,
         }
     }
 }

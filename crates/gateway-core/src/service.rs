@@ -144,6 +144,7 @@ impl Gateway {
             oauth,
             is_superuser,
             is_platform_admin,
+            is_anonymous,
         } = new;
         let mut notices = Vec::new();
         let mut issues = validate::nul_free(
@@ -181,6 +182,7 @@ impl Gateway {
         user.account.organization_id = organization_id;
         user.account.is_superuser = is_superuser;
         user.account.is_platform_admin = is_platform_admin;
+        user.account.is_anonymous = is_anonymous;
         user.account.status = status;
         user.profile.first_name = first_name;
         user.profile.last_name = last_name;

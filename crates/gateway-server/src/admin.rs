@@ -170,6 +170,7 @@ impl TryFrom<CreateUser> for NewUser {
             oauth,
             is_superuser,
             is_platform_admin,
+            is_anonymous: false,
         })
     }
 }
