@@ -7,7 +7,9 @@ use gateway_tests::http::fetch;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Fixture, Set, TieredAnswer, assert_schema_error, fixture, server_keys};
+use super::{
+    Fixture, Set, TieredAnswer, assert_schema_error, fixture, run_sdk, sdk_env, server_keys,
+};
 
 const USERS: &str = "/api/v1/users";
 
@@ -410,4 +412,18 @@ async fn create_validates_the_body() {
         [f.user_id.as_str()]
     );
     create(&f, json!({"primary_email": "oauth@example.com"})).await;
+}
+
+// The published SDK against the collection: `serverApp.createUser()` and `serverApp.listUsers()`
+// (limit, cursor, `nextCursor`, `orderBy: "lastActiveAt"`, `desc`, `query`).
+#[tokio::test]
+async fn sdk_users_scenario() {
+    let f = fixture().await;
+    let mut env = sdk_env(&f, &f.session);
+    env.push(("SECRET_SERVER_KEY", f.project.ssk.clone()));
+    run_sdk("users", env).await;
+    let page = list(&f, "").await;
+    assert_eq!(ids(&page).len(), 3, "the SDK created two users");
+    assert_eq!(page["items"][1]["display_name"], "SDK Created");
+    assert_eq!(page["items"][1]["primary_email_auth_enabled"], true);
 }

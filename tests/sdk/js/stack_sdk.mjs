@@ -14,6 +14,9 @@
 //   expired              36  expired access token + valid refresh token -> user, through both refresh paths
 //                            (up front from `exp`, and after the server rejects a token the SDK still trusts).
 //   expired-bad-refresh  37  expired access token + unknown refresh token -> null, and {or: "throw"} throws.
+//   users                    StackServerApp users collection (issue #16): createUser (201 server user), a taken
+//                            email -> KnownError USER_EMAIL_ALREADY_EXISTS, listUsers with limit/cursor/nextCursor,
+//                            orderBy "lastActiveAt" + desc, and query.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -28,8 +31,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -269,6 +272,62 @@ async function expiredBadRefresh() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh }[SCENARIO]();
+// The users collection: EXPECT_USER_ID must be the only user, so the listing is exactly it and the two created here.
+async function users() {
+  const oldest = need("EXPECT_USER_ID");
+  const app = new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  const email = `sdk-created-${nonce}@example.com`;
+  let first, second;
+  await step("users-create", async (w) => {
+    const u = await app.createUser({ primaryEmail: email, password: "sdk-password-1", displayName: "SDK Created", primaryEmailAuthEnabled: true, serverMetadata: { nonce } });
+    eq(u.primaryEmail, email, "primaryEmail");
+    eq(u.displayName, "SDK Created", "displayName");
+    eq(u.serverMetadata, { nonce }, "serverMetadata");
+    eq(u.hasPassword, true, "hasPassword");
+    eq(u.isAnonymous, false, "isAnonymous");
+    const hit = sawRequest(w(), "POST", "/users", 201);
+    check(hit.accessType === "server" && !hit.accessToken, `POST /users should be server access without a user token: ${fmt(hit)}`);
+    first = u.id;
+    return { id: u.id };
+  });
+  await step("users-create-second", async (w) => {
+    second = (await app.createUser({ displayName: "SDK Second" })).id;
+    sawRequest(w(), "POST", "/users", 201);
+  });
+  await step("users-create-taken-email", async (w) => {
+    const err = await rejects(app.createUser({ primaryEmail: email }));
+    check(err, "createUser with a taken email resolved");
+    eq(err.errorCode, "USER_EMAIL_ALREADY_EXISTS", `errorCode (error was ${err})`);
+    eq(err.statusCode, 409, "statusCode");
+    sawRequest(w(), "POST", "/users", 409, "USER_EMAIL_ALREADY_EXISTS");
+  });
+  let cursor;
+  await step("users-list-first-page", async (w) => {
+    const page = await app.listUsers({ limit: 2 });
+    eq(page.map((u) => u.id), [oldest, first], "ids");
+    eq(page.nextCursor, second, "nextCursor");
+    cursor = page.nextCursor;
+    sawRequest(w(), "GET", "/users", 200);
+  });
+  await step("users-list-next-page", async (w) => {
+    const page = await app.listUsers({ limit: 2, cursor });
+    eq(page.map((u) => u.id), [second], "ids");
+    eq(page.nextCursor, null, "nextCursor");
+    sawRequest(w(), "GET", "/users", 200);
+  });
+  await step("users-list-last-active-desc", async (w) => {
+    const page = await app.listUsers({ orderBy: "lastActiveAt", desc: true });
+    eq(page.map((u) => u.id), [second, first, oldest], "ids");
+    sawRequest(w(), "GET", "/users", 200);
+  });
+  await step("users-list-query", async (w) => {
+    const page = await app.listUsers({ query: "sdk created" });
+    eq(page.map((u) => u.id), [first], "ids");
+    eq(page[0].serverMetadata, { nonce }, "serverMetadata of a listed user");
+    sawRequest(w(), "GET", "/users", 200);
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them
