@@ -427,3 +427,64 @@ async fn sdk_users_scenario() {
     assert_eq!(page["items"][1]["display_name"], "SDK Created");
     assert_eq!(page["items"][1]["primary_email_auth_enabled"], true);
 }
+
+// The collection on every backend (SQLite, and PostgreSQL when `GATEWAY_TEST_POSTGRES_URL` is
+// set): create with every kind of field, pages, filters, a conflict and a refused create.
+#[tokio::test]
+async fn collection_on_every_backend() {
+    for db in gateway_tests::TestDb::all() {
+        let backend = db.backend();
+        let app = gateway_tests::spawn_app_on(db).await.unwrap();
+        let f = super::fixture_on(app, json!({"display_name": backend})).await;
+        let made = create(
+            &f,
+            json!({
+                "primary_email": "Made@Example.com",
+                "password": "pw",
+                "display_name": "Made",
+                "server_metadata": {"b": backend},
+                "risk_scores": {"sign_up": {"bot": 1, "free_trial_abuse": 2}},
+            }),
+        )
+        .await;
+        assert_eq!(made["primary_email"], "made@example.com", "{backend}");
+        assert_eq!(made["has_password"], true, "{backend}");
+        let anon = create(&f, json!({"is_anonymous": true})).await;
+        let made_id = made["id"].as_str().unwrap();
+        let anon_id = anon["id"].as_str().unwrap();
+
+        let first = list(&f, "limit=1").await;
+        assert_eq!(ids(&first), [f.user_id.as_str()], "{backend}");
+        assert_eq!(next(&first), json!(made_id), "{backend}");
+        let rest = list(&f, &format!("cursor={made_id}&include_anonymous=true")).await;
+        assert_eq!(ids(&rest), [made_id, anon_id], "{backend}");
+        assert_eq!(ids(&list(&f, "query=MADE").await), [made_id], "{backend}");
+        assert_eq!(
+            list(&f, "query=made").await["items"][0],
+            made,
+            "{backend}: listed as created"
+        );
+
+        let a = fetch(
+            f.server(Method::POST, USERS)
+                .json(&json!({"primary_email": "made@example.com"})),
+        )
+        .await;
+        a.known(409, "USER_EMAIL_ALREADY_EXISTS");
+        let a = fetch(f.server(Method::POST, USERS).json(&json!({
+            "primary_email": "gone@example.com",
+            "oauth_providers": [{"id": "google", "account_id": "g"}],
+        })))
+        .await;
+        assert_eq!(
+            a.text_error(400),
+            "OAuth provider google not found",
+            "{backend}"
+        );
+        assert_eq!(
+            ids(&list(&f, "include_anonymous=true").await).len(),
+            3,
+            "{backend}: the refused create left nothing"
+        );
+    }
+}
