@@ -619,6 +619,51 @@ mod tests {
     }
 
     #[test]
+    fn create_body_differs_from_the_update_body() {
+        let (fields, providers) = user_create(&body(json!({
+            "is_anonymous": true,
+            "oauth_providers": [{"id": "github", "account_id": "42", "email": null}],
+        })))
+        .unwrap();
+        assert_eq!(fields.is_anonymous, Some(true));
+        assert_eq!(
+            providers,
+            vec![OAuthProviderCreate {
+                id: "github".into(),
+                account_id: "42".into()
+            }]
+        );
+        assert_eq!(
+            user_create(&body(json!({
+                "oauth_providers": [5, {"id": 1, "account_id": "a", "email": 2}],
+                "restricted_by_admin": false,
+                "restricted_by_admin_private_details": "",
+                "selected_team_id": null,
+            })))
+            .unwrap_err(),
+            vec![
+                "body.oauth_providers[0] must be a `object` type, but the final value was: `5`.",
+                "body.oauth_providers[1].id must be a `string` type, but the final value was: `1`.",
+                "body.oauth_providers[1].email must be a `string` type, but the final value was: `2`.",
+                "restricted_by_admin_private_details must be null when restricted_by_admin is not true",
+                "body contains unknown properties: selected_team_id",
+            ]
+        );
+        // The update body still refuses `is_anonymous: true` and knows no `oauth_providers`.
+        assert_eq!(
+            user_update(
+                &body(json!({"is_anonymous": true, "oauth_providers": []})),
+                Tier::Server
+            )
+            .unwrap_err(),
+            vec![
+                "body.is_anonymous must be one of the following values: false",
+                "body contains unknown properties: oauth_providers",
+            ]
+        );
+    }
+
+    #[test]
     fn client_tier_hides_server_fields_as_unknown() {
         let b = Body::Json(Json::Object(Members(vec![
             ("display_name".into(), json!("Johnny Doe")),
