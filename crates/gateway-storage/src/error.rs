@@ -30,11 +30,18 @@ const PRIMARY_KEY_FIELD: Field = Field::Other("id");
 const SQLITE_UNIQUE_PREFIX: &str = "UNIQUE constraint failed: ";
 
 /// Driver messages of a connection that is gone or busy beyond its timeout (no error kind says
-/// so): the store is unavailable rather than broken.
-const UNAVAILABLE_MESSAGES: [&str; 3] = [
+/// so): the store is unavailable rather than broken. Besides SQLite's busy timeout and
+/// PostgreSQL's own shutdown notice, libpq's texts for a connection lost under it (a cut
+/// network, a reset, a server gone between two statements of one transaction).
+const UNAVAILABLE_MESSAGES: [&str; 8] = [
     "database is locked",
     "terminating connection",
     "server closed the connection",
+    "no connection to the server",
+    "could not receive data from server",
+    "could not send data to server",
+    "connection to server was lost",
+    "SSL connection has been closed unexpectedly",
 ];
 
 /// The constraint a unique violation names: PostgreSQL reports it; SQLite only in its message,
@@ -108,6 +115,26 @@ impl From<StoreError> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connection lost under a statement is `Unavailable` (a 503 in every dialect), whatever
+    /// libpq's words for it; an unknown failure stays `Other`.
+    #[test]
+    fn lost_connections_are_unavailable() {
+        let error = |message: &str| {
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, Box::new(message.to_owned()))
+        };
+        for message in UNAVAILABLE_MESSAGES {
+            let text = format!("{message}: Connection reset by peer");
+            assert!(
+                matches!(from_diesel(error(&text)), StoreError::Unavailable(_)),
+                "{text}"
+            );
+        }
+        assert!(matches!(
+            from_diesel(error("syntax error at or near \"x\"")),
+            StoreError::Other(_)
+        ));
+    }
 
     /// Every unique index the migrations leave in place is in [`UNIQUE_FIELDS`], under both
     /// spellings for an index on plain columns; no entry names an index that does not exist.
