@@ -72,7 +72,7 @@ fn backends() -> Vec<Backend> {
 
 async fn user(g: &Gateway, name: &str) -> gateway_core::User {
     let mut new = NewUser::regular(name);
-    new.email = Some(format!("{name}@example.com"));
+    new.fields.email = Some(Some(format!("{name}@example.com")));
     #[expect(clippy::expect_used, reason = "test setup")]
     g.create_user(new).await.expect("create user").value
 }

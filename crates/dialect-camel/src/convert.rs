@@ -9,6 +9,7 @@
 //! timestamps.
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use gateway_core::UserField;
 use gateway_core::{
     Account, Identity, MetadataTiers, RiskScores, Security, Timestamps, UserPatch,
     UserStatus as CoreStatus, credentials::sha256_hex,
@@ -238,6 +239,62 @@ impl From<UpdateUserRequest> for UserPatch {
             selected_team_id: None,
             expected_version: None,
         }
+    }
+}
+
+/// The wire name of every user field: this dialect's one table, an exhaustive match, so a new
+/// [`UserField`] does not compile until it is named here. The display name is the vendor's
+/// `name`; every other field is its core name in `camelCase`.
+pub fn user_field_name(field: UserField) -> &'static str {
+    match field {
+        UserField::Id => "id",
+        UserField::Username => "username",
+        UserField::Email => "email",
+        UserField::EmailVerified => "emailVerified",
+        UserField::EmailAuthEnabled => "emailAuthEnabled",
+        UserField::FirstName => "firstName",
+        UserField::LastName => "lastName",
+        UserField::DisplayName => "name",
+        UserField::Bio => "bio",
+        UserField::AvatarUrl => "avatarUrl",
+        UserField::Locale => "locale",
+        UserField::Timezone => "timezone",
+        UserField::PhoneNumber => "phoneNumber",
+        UserField::Company => "company",
+        UserField::JobTitle => "jobTitle",
+        UserField::CountryCode => "countryCode",
+        UserField::Kind => "kind",
+        UserField::OrganizationId => "organizationId",
+        UserField::Status => "status",
+        UserField::IsActive => "isActive",
+        UserField::IsSuperuser => "isSuperuser",
+        UserField::IsPlatformAdmin => "isPlatformAdmin",
+        UserField::IsOnboarded => "isOnboarded",
+        UserField::EmailOptIn => "emailOptIn",
+        UserField::IsAnonymous => "isAnonymous",
+        UserField::RestrictedByAdmin => "restrictedByAdmin",
+        UserField::RestrictedByAdminReason => "restrictedByAdminReason",
+        UserField::RestrictedByAdminPrivateDetails => "restrictedByAdminPrivateDetails",
+        UserField::SelectedTeamId => "selectedTeamId",
+        UserField::Password => "password",
+        UserField::PasswordHash => "passwordHash",
+        UserField::PasswordExpired => "passwordExpired",
+        UserField::TotpSecret => "totpSecret",
+        UserField::OauthProvider => "oauthProvider",
+        UserField::OauthId => "oauthId",
+        UserField::OtpAuthEnabled => "otpAuthEnabled",
+        UserField::PasskeyAuthEnabled => "passkeyAuthEnabled",
+        UserField::ClientMetadata => "clientMetadata",
+        UserField::ClientReadOnlyMetadata => "clientReadOnlyMetadata",
+        UserField::ServerMetadata => "serverMetadata",
+        UserField::RiskScores => "riskScores",
+        UserField::RiskSignUpBot => "riskSignUpBot",
+        UserField::RiskSignUpFreeTrialAbuse => "riskSignUpFreeTrialAbuse",
+        UserField::CreatedAt => "createdAt",
+        UserField::UpdatedAt => "updatedAt",
+        UserField::SignedUpAt => "signedUpAt",
+        UserField::LastActiveAt => "lastActiveAt",
+        UserField::Version => "version",
     }
 }
 

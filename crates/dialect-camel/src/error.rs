@@ -16,14 +16,17 @@ use actix_web::{
         header::{self, HeaderValue},
     },
 };
-use gateway_core::{CoreError, ErrorKind, Field, UserField};
+use gateway_core::{CoreError, ErrorKind, Field};
 use gateway_http::{
     SurfaceError,
     body::BodyRejection,
     faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
 };
 
-use crate::wire::{ErrorBody, ErrorDetail};
+use crate::{
+    convert::user_field_name,
+    wire::{ErrorBody, ErrorDetail},
+};
 
 /// The `Content-Type` of every JSON body of this dialect.
 pub const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -395,62 +398,6 @@ pub fn core_field(field: Field) -> String {
     }
 }
 
-/// The wire name of every user field: this dialect's one table, an exhaustive match, so a new
-/// [`UserField`] does not compile until it is named here. The display name is the vendor's
-/// `name`; every other field is its core name in `camelCase`.
-pub fn user_field_name(field: UserField) -> &'static str {
-    match field {
-        UserField::Id => "id",
-        UserField::Username => "username",
-        UserField::Email => "email",
-        UserField::EmailVerified => "emailVerified",
-        UserField::EmailAuthEnabled => "emailAuthEnabled",
-        UserField::FirstName => "firstName",
-        UserField::LastName => "lastName",
-        UserField::DisplayName => "name",
-        UserField::Bio => "bio",
-        UserField::AvatarUrl => "avatarUrl",
-        UserField::Locale => "locale",
-        UserField::Timezone => "timezone",
-        UserField::PhoneNumber => "phoneNumber",
-        UserField::Company => "company",
-        UserField::JobTitle => "jobTitle",
-        UserField::CountryCode => "countryCode",
-        UserField::Kind => "kind",
-        UserField::OrganizationId => "organizationId",
-        UserField::Status => "status",
-        UserField::IsActive => "isActive",
-        UserField::IsSuperuser => "isSuperuser",
-        UserField::IsPlatformAdmin => "isPlatformAdmin",
-        UserField::IsOnboarded => "isOnboarded",
-        UserField::EmailOptIn => "emailOptIn",
-        UserField::IsAnonymous => "isAnonymous",
-        UserField::RestrictedByAdmin => "restrictedByAdmin",
-        UserField::RestrictedByAdminReason => "restrictedByAdminReason",
-        UserField::RestrictedByAdminPrivateDetails => "restrictedByAdminPrivateDetails",
-        UserField::SelectedTeamId => "selectedTeamId",
-        UserField::Password => "password",
-        UserField::PasswordHash => "passwordHash",
-        UserField::PasswordExpired => "passwordExpired",
-        UserField::TotpSecret => "totpSecret",
-        UserField::OauthProvider => "oauthProvider",
-        UserField::OauthId => "oauthId",
-        UserField::OtpAuthEnabled => "otpAuthEnabled",
-        UserField::PasskeyAuthEnabled => "passkeyAuthEnabled",
-        UserField::ClientMetadata => "clientMetadata",
-        UserField::ClientReadOnlyMetadata => "clientReadOnlyMetadata",
-        UserField::ServerMetadata => "serverMetadata",
-        UserField::RiskScores => "riskScores",
-        UserField::RiskSignUpBot => "riskSignUpBot",
-        UserField::RiskSignUpFreeTrialAbuse => "riskSignUpFreeTrialAbuse",
-        UserField::CreatedAt => "createdAt",
-        UserField::UpdatedAt => "updatedAt",
-        UserField::SignedUpAt => "signedUpAt",
-        UserField::LastActiveAt => "lastActiveAt",
-        UserField::Version => "version",
-    }
-}
-
 /// The wire name of a field of [`crate::wire::UpdateUserRequest`] as garde names it (the Rust
 /// field name; garde ignores serde renames).
 pub fn garde_field(path: &str) -> String {
@@ -516,6 +463,7 @@ pub fn garde_details(report: &garde::Report) -> Vec<ErrorDetail> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gateway_core::UserField;
 
     #[test]
     fn every_kind_has_a_distinct_code_and_an_error_status() {

@@ -79,10 +79,10 @@ impl Env {
 
     async fn user(&self, username: &str, kind: UserKind, status: UserStatus) -> (User, String) {
         let mut new = NewUser::regular(username);
-        new.email = Some(format!("{username}@example.com"));
-        new.email_verified = true;
+        new.fields.email = Some(Some(format!("{username}@example.com")));
+        new.fields.email_verified = Some(true);
         new.kind = kind;
-        new.status = status;
+        new.fields.status = Some(status);
         let user = self.gateway.create_user(new).await.unwrap().value;
         let session = self
             .gateway

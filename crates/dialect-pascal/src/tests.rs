@@ -72,9 +72,9 @@ impl Harness {
 
     async fn user(&self, username: &str, kind: UserKind) -> UserId {
         let mut new = NewUser::regular(username);
-        new.email = Some(format!("{username}@example.com"));
-        new.first_name = Some("First".into());
-        new.last_name = Some("Last".into());
+        new.fields.email = Some(Some(format!("{username}@example.com")));
+        new.fields.first_name = Some(Some("First".into()));
+        new.fields.last_name = Some(Some("Last".into()));
         new.kind = kind;
         self.gateway
             .create_user(new)

@@ -16,13 +16,14 @@ use actix_web::{
     HttpRequest, HttpResponse, ResponseError,
     http::{Method, StatusCode, header},
 };
-use gateway_core::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, UserField};
+use gateway_core::{CoreError, ErrorKind, Field, FieldIssue, IssueCode};
 use gateway_http::{
     SurfaceError,
     faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
 };
 
 use crate::{
+    convert::user_field_names,
     extract::BodyRejection,
     wire::{
         platform::{ErrorEnvelope, ErrorItem},
@@ -133,73 +134,6 @@ pub fn garde_issues(report: &garde::Report) -> Vec<WireIssue> {
             message: error.message().to_owned(),
         })
         .collect()
-}
-
-/// The wire names of every user field, `(platform, users-me)`: this dialect's one table, an
-/// exhaustive match, so a new [`UserField`] does not compile until both surfaces have named it.
-/// A field a surface does not show keeps its core name (the vendors' field names are
-/// `snake_case` too).
-pub fn user_field_names(field: UserField) -> (&'static str, &'static str) {
-    match field {
-        UserField::Id => ("id", "id"),
-        UserField::Username => ("username", "username"),
-        UserField::Email => ("email_address", "email"),
-        UserField::EmailVerified => ("email_verified", "email_verified"),
-        UserField::EmailAuthEnabled => ("email_auth_enabled", "email_auth_enabled"),
-        UserField::FirstName => ("first_name", "first_name"),
-        UserField::LastName => ("last_name", "last_name"),
-        UserField::DisplayName => ("full_name", "name"),
-        UserField::Bio => ("bio", "bio"),
-        UserField::AvatarUrl => ("avatar_url", "avatar_url"),
-        UserField::Locale => ("locale", "locale"),
-        UserField::Timezone => ("timezone", "timezone"),
-        UserField::PhoneNumber => ("phone_number", "phone_number"),
-        UserField::Company => ("company", "company"),
-        UserField::JobTitle => ("job_title", "job_title"),
-        UserField::CountryCode => ("country_code", "country_code"),
-        UserField::Kind => ("kind", "kind"),
-        UserField::OrganizationId => ("organization_id", "organization_id"),
-        UserField::Status => ("status", "status"),
-        UserField::IsActive => ("is_active", "is_active"),
-        UserField::IsSuperuser => ("is_superuser", "is_superuser"),
-        UserField::IsPlatformAdmin => ("is_platform_admin", "is_platform_admin"),
-        UserField::IsOnboarded => ("onboarding_complete", "is_onboarded"),
-        UserField::EmailOptIn => ("email_opt_in", "email_opt_in"),
-        UserField::IsAnonymous => ("is_anonymous", "is_anonymous"),
-        UserField::RestrictedByAdmin => ("restricted_by_admin", "restricted_by_admin"),
-        UserField::RestrictedByAdminReason => {
-            ("restricted_by_admin_reason", "restricted_by_admin_reason")
-        }
-        UserField::RestrictedByAdminPrivateDetails => (
-            "restricted_by_admin_private_details",
-            "restricted_by_admin_private_details",
-        ),
-        UserField::SelectedTeamId => ("selected_team_id", "selected_team_id"),
-        UserField::Password => ("password", "password"),
-        UserField::PasswordHash => ("password_hash", "password_hash"),
-        UserField::PasswordExpired => ("password_expired", "password_expired"),
-        UserField::TotpSecret => ("totp_secret", "totp_secret"),
-        UserField::OauthProvider => ("oauth_provider", "oauth_provider"),
-        UserField::OauthId => ("oauth_id", "oauth_id"),
-        UserField::OtpAuthEnabled => ("otp_auth_enabled", "otp_auth_enabled"),
-        UserField::PasskeyAuthEnabled => ("passkey_auth_enabled", "passkey_auth_enabled"),
-        UserField::ClientMetadata => ("client_metadata", "metadata"),
-        UserField::ClientReadOnlyMetadata => {
-            ("client_read_only_metadata", "client_read_only_metadata")
-        }
-        UserField::ServerMetadata => ("server_metadata", "server_metadata"),
-        UserField::RiskScores => ("risk_scores", "risk_scores"),
-        UserField::RiskSignUpBot => ("risk_sign_up_bot", "risk_sign_up_bot"),
-        UserField::RiskSignUpFreeTrialAbuse => (
-            "risk_sign_up_free_trial_abuse",
-            "risk_sign_up_free_trial_abuse",
-        ),
-        UserField::CreatedAt => ("created_at", "created_at"),
-        UserField::UpdatedAt => ("updated_at", "updated_at"),
-        UserField::SignedUpAt => ("signed_up_at", "signed_up_at"),
-        UserField::LastActiveAt => ("last_active_at", "last_active_at"),
-        UserField::Version => ("version", "version"),
-    }
 }
 
 /// The `platform` wire name of a core field; a non-user field keeps its core name.
@@ -737,6 +671,7 @@ impl SurfaceError for UsersMeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gateway_core::UserField;
 
     #[test]
     fn every_platform_type_has_a_distinct_status_and_name() {

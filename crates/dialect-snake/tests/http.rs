@@ -417,13 +417,11 @@ async fn superusers_may_change_privileged_fields_and_everyone_may_resend_them() 
         );
     }
 
-    let (_, _, root) = user(
-        &c,
-        NewUser {
-            is_superuser: true,
-            ..NewUser::regular("root")
-        },
-    )
+    let (_, _, root) = user(&c, {
+        let mut root = NewUser::regular("root");
+        root.fields.is_superuser = Some(true);
+        root
+    })
     .await;
     let (status, _, body) = call(
         &svc,

@@ -13,7 +13,7 @@ use gateway_http::{
     faults::{DEFAULT_RETRY_AFTER_SECS, Fault},
 };
 
-use crate::{known::KnownError, respond};
+use crate::{convert::user_field_name, known::KnownError, respond};
 
 /// Marks a 500 answer so the response middleware adds the request id to its text.
 #[derive(Debug, Clone, Copy)]
@@ -132,62 +132,6 @@ pub fn wire_field(field: Field) -> &'static str {
     match field {
         Field::User(field) => user_field_name(field),
         Field::Other(name) => name,
-    }
-}
-
-/// The wire name of every user field: this dialect's one table, an exhaustive match, so a new
-/// [`UserField`] does not compile until it is named here. A field the vendor has no property for
-/// keeps its core name (the vendor's names are `snake_case` too).
-pub fn user_field_name(field: UserField) -> &'static str {
-    match field {
-        UserField::Id => "id",
-        UserField::Username => "username",
-        UserField::Email => "primary_email",
-        UserField::EmailVerified => "primary_email_verified",
-        UserField::EmailAuthEnabled => "primary_email_auth_enabled",
-        UserField::FirstName => "first_name",
-        UserField::LastName => "last_name",
-        UserField::DisplayName => "display_name",
-        UserField::Bio => "bio",
-        UserField::AvatarUrl => "profile_image_url",
-        UserField::Locale => "locale",
-        UserField::Timezone => "timezone",
-        UserField::PhoneNumber => "phone_number",
-        UserField::Company => "company",
-        UserField::JobTitle => "job_title",
-        UserField::CountryCode => "country_code",
-        UserField::Kind => "kind",
-        UserField::OrganizationId => "organization_id",
-        UserField::Status => "status",
-        UserField::IsActive => "is_active",
-        UserField::IsSuperuser => "is_superuser",
-        UserField::IsPlatformAdmin => "is_platform_admin",
-        UserField::IsOnboarded => "is_onboarded",
-        UserField::EmailOptIn => "email_opt_in",
-        UserField::IsAnonymous => "is_anonymous",
-        UserField::RestrictedByAdmin => "restricted_by_admin",
-        UserField::RestrictedByAdminReason => "restricted_by_admin_reason",
-        UserField::RestrictedByAdminPrivateDetails => "restricted_by_admin_private_details",
-        UserField::SelectedTeamId => "selected_team_id",
-        UserField::Password => "password",
-        UserField::PasswordHash => "password_hash",
-        UserField::PasswordExpired => "password_expired",
-        UserField::TotpSecret => "totp_secret_base64",
-        UserField::OauthProvider => "oauth_provider",
-        UserField::OauthId => "oauth_id",
-        UserField::OtpAuthEnabled => "otp_auth_enabled",
-        UserField::PasskeyAuthEnabled => "passkey_auth_enabled",
-        UserField::ClientMetadata => "client_metadata",
-        UserField::ClientReadOnlyMetadata => "client_read_only_metadata",
-        UserField::ServerMetadata => "server_metadata",
-        UserField::RiskScores => "risk_scores",
-        UserField::RiskSignUpBot => "risk_sign_up_bot",
-        UserField::RiskSignUpFreeTrialAbuse => "risk_sign_up_free_trial_abuse",
-        UserField::CreatedAt => "created_at",
-        UserField::UpdatedAt => "updated_at",
-        UserField::SignedUpAt => "signed_up_at",
-        UserField::LastActiveAt => "last_active_at",
-        UserField::Version => "version",
     }
 }
 

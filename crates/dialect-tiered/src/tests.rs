@@ -98,8 +98,8 @@ async fn client_and_server_reads_have_their_tiers() {
         .await
         .unwrap();
     let mut new = NewUser::regular("jane");
-    new.email = Some("jane@example.com".into());
-    new.status = UserStatus::Active;
+    new.fields.email = Some(Some("jane@example.com".into()));
+    new.fields.status = Some(UserStatus::Active);
     let user = gateway.create_user(new).await.unwrap().value;
     let pid = issued.project.id.to_string();
     let minted: Value = test::call_and_read_body_json(

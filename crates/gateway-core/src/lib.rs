@@ -14,7 +14,7 @@ pub mod error;
 pub mod idempotency;
 pub mod import;
 pub mod model;
-mod patch;
+pub mod patch;
 pub mod ports;
 pub mod project;
 pub mod service;
@@ -23,7 +23,7 @@ pub mod session_cache;
 pub mod testing;
 pub mod validate;
 
-pub use command::{NewUser, PasswordChange, UserPatch};
+pub use command::{NewUser, PasswordChange};
 pub use error::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, Notice, Outcome};
 pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
@@ -33,6 +33,7 @@ pub use model::{
     Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User, UserField,
     UserId, UserKind, UserStatus,
 };
+pub use patch::UserPatch;
 pub use ports::{
     ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
     Store, StoreError, TeamStore, UserChanges, UserStore,

@@ -1,12 +1,100 @@
-//! How a patch changes a user: the one place that maps [`UserPatch`] fields onto [`User`] fields.
-//! The core reads the outcome of a patch through it (state rules), and every store writes through
-//! it (`gateway-storage` turns the result into a row, `testing::MemoryStore` keeps it), so a new
-//! field is applied the same way everywhere.
+//! [`UserPatch`], the partial update of a user, and how it changes a user: the one place that
+//! maps patch fields onto [`User`] fields. Creation applies the new user's fields through it, the
+//! core reads the outcome of a patch through it (state rules), and every store writes through it
+//! (`gateway-storage` turns the result into a row, `testing::MemoryStore` keeps it), so a new field
+//! is declared and applied here, next to each other, and the same way everywhere.
+//!
+//! In a [`UserPatch`], `None` means "leave unchanged". For a nullable field the type is
+//! `Option<Option<T>>`: `Some(None)` clears it, `Some(Some(v))` sets it. Whether a dialect lets a
+//! client clear a field is the dialect's decision; the core accepts both.
+
+use serde_json::Value;
+use uuid::Uuid;
 
 use crate::{
-    User, UserChanges, UserPatch,
-    model::{MetadataTiers, RiskScores},
+    FieldIssue, PasswordChange, User, UserChanges, UserField,
+    model::{MetadataTiers, RiskScores, UserStatus},
+    validate,
 };
+
+/// A partial update of one user. Only the fields that are `Some` change; the store writes only
+/// those columns, in one transaction, so concurrent patches of different fields never lose each
+/// other's changes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserPatch {
+    /// New username.
+    pub username: Option<String>,
+    /// New primary email, or clear it.
+    pub email: Option<Option<String>>,
+    /// Email verified.
+    pub email_verified: Option<bool>,
+    /// Email usable for sign-in.
+    pub email_auth_enabled: Option<bool>,
+    /// New password (or hash), or remove the password. Revokes every session of the user.
+    pub password: Option<Option<PasswordChange>>,
+    /// Password must be changed.
+    pub password_expired: Option<Option<bool>>,
+    /// TOTP secret (base64), or disable TOTP.
+    pub totp_secret: Option<Option<String>>,
+    /// Active flag.
+    pub is_active: Option<bool>,
+    /// Superuser flag.
+    pub is_superuser: Option<bool>,
+    /// Platform admin flag.
+    pub is_platform_admin: Option<bool>,
+    /// Onboarded flag.
+    pub is_onboarded: Option<bool>,
+    /// Email opt-in flag.
+    pub email_opt_in: Option<bool>,
+    /// Anonymous flag (may only become `false`).
+    pub is_anonymous: Option<bool>,
+    /// Restricted by an admin. Setting it to `false` also clears the reason and the details.
+    pub restricted_by_admin: Option<bool>,
+    /// Public restriction reason.
+    pub restricted_by_admin_reason: Option<Option<String>>,
+    /// Private restriction details.
+    pub restricted_by_admin_private_details: Option<Option<String>>,
+    /// OTP sign-in.
+    pub otp_auth_enabled: Option<bool>,
+    /// Passkey sign-in.
+    pub passkey_auth_enabled: Option<bool>,
+    /// Given name.
+    pub first_name: Option<Option<String>>,
+    /// Family name.
+    pub last_name: Option<Option<String>>,
+    /// Display name.
+    pub display_name: Option<Option<String>>,
+    /// Bio.
+    pub bio: Option<Option<String>>,
+    /// Avatar URL.
+    pub avatar_url: Option<Option<String>>,
+    /// BCP-47 locale (normalised to canonical case).
+    pub locale: Option<Option<String>>,
+    /// IANA time zone.
+    pub timezone: Option<Option<String>>,
+    /// E.164 phone number.
+    pub phone_number: Option<Option<String>>,
+    /// Company.
+    pub company: Option<Option<String>>,
+    /// Job title.
+    pub job_title: Option<Option<String>>,
+    /// Lifecycle state.
+    pub status: Option<UserStatus>,
+    /// Country code (normalised to upper case).
+    pub country_code: Option<Option<String>>,
+    /// Sign-up risk scores `(bot, free_trial_abuse)`, each 0-100.
+    pub risk_scores: Option<(i64, i64)>,
+    /// Client-writable metadata.
+    pub client_metadata: Option<Option<Value>>,
+    /// Client-readable, server-writable metadata.
+    pub client_read_only_metadata: Option<Option<Value>>,
+    /// Server-only metadata.
+    pub server_metadata: Option<Option<Value>>,
+    /// Selected team (must be one of the user's teams), or none.
+    pub selected_team_id: Option<Option<Uuid>>,
+    /// Apply only if the user's version still equals this (optimistic concurrency).
+    pub expected_version: Option<i64>,
+}
 
 /// `slot = value` when the patch names the field.
 fn set<T>(slot: &mut T, value: &Option<T>)
@@ -120,6 +208,45 @@ impl UserPatch {
         set(client, client_metadata);
         set(client_read_only, client_read_only_metadata);
         set(server, server_metadata);
+    }
+
+    /// Text and JSON values of a patch that contain a NUL character (no backend stores one).
+    pub(crate) fn nul_issues(&self) -> Vec<FieldIssue> {
+        fn text(v: &Option<Option<String>>) -> Option<&str> {
+            v.as_ref().and_then(Option::as_deref)
+        }
+        fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
+            v.as_ref().and_then(Option::as_ref)
+        }
+        let patch = self;
+        validate::nul_free(
+            &[
+                (UserField::TotpSecret, text(&patch.totp_secret)),
+                (
+                    UserField::RestrictedByAdminReason,
+                    text(&patch.restricted_by_admin_reason),
+                ),
+                (
+                    UserField::RestrictedByAdminPrivateDetails,
+                    text(&patch.restricted_by_admin_private_details),
+                ),
+                (UserField::FirstName, text(&patch.first_name)),
+                (UserField::LastName, text(&patch.last_name)),
+                (UserField::DisplayName, text(&patch.display_name)),
+                (UserField::Bio, text(&patch.bio)),
+                (UserField::AvatarUrl, text(&patch.avatar_url)),
+                (UserField::Company, text(&patch.company)),
+                (UserField::JobTitle, text(&patch.job_title)),
+            ],
+            &[
+                (UserField::ClientMetadata, json(&patch.client_metadata)),
+                (
+                    UserField::ClientReadOnlyMetadata,
+                    json(&patch.client_read_only_metadata),
+                ),
+                (UserField::ServerMetadata, json(&patch.server_metadata)),
+            ],
+        )
     }
 }
 

@@ -131,62 +131,37 @@ impl Gateway {
     /// Creates a user after checking the domain invariants.
     pub async fn create_user(&self, new: NewUser) -> Result<Outcome<User>, CoreError> {
         let NewUser {
-            username,
-            email,
-            email_verified,
-            password,
             kind,
-            status,
-            display_name,
-            first_name,
-            last_name,
             organization_id,
             oauth,
-            is_superuser,
-            is_platform_admin,
-            is_anonymous,
+            mut fields,
         } = new;
-        let mut notices = Vec::new();
-        let mut issues = validate::nul_free(
-            &[
-                (UserField::DisplayName, display_name.as_deref()),
-                (UserField::FirstName, first_name.as_deref()),
-                (UserField::LastName, last_name.as_deref()),
-            ],
-            &[],
-        );
-        let username = normalize_username(&username, &mut notices);
-        if let Err(i) = validate::username(&username) {
-            issues.push(i);
-        }
-        let email = email.map(|e| normalize_email(&e, &mut notices, &mut issues));
-        if let Some(change) = &password {
-            check_change(change)?;
-        }
-        if !issues.is_empty() {
-            return Err(CoreError::validation(issues));
-        }
-        let password_hash = match password {
-            None => None,
-            Some(change) => Some(hash_change(&self.passwords, change).await?),
+        // Creation may make an anonymous user; an update may not (`check_flags`).
+        let is_anonymous = fields.is_anonymous.take();
+        fields.expected_version = None;
+        let Some(username) = fields.username.clone() else {
+            return Err(CoreError::validation(vec![FieldIssue::new(
+                UserField::Username,
+                IssueCode::Required,
+                "is required",
+            )]));
         };
+        let mut notices = Vec::new();
+        let mut fields = checked_patch(fields, &mut notices)?;
         let at = now();
-        let (oauth_provider, oauth_id) = oauth.unzip();
         let mut user = User::new(UserId::new(), username, at);
-        user.identity.email = email;
-        user.identity.email_verified = email_verified;
-        user.security.password_hash = password_hash;
+        let (oauth_provider, oauth_id) = oauth.unzip();
         user.security.oauth_provider = oauth_provider;
         user.security.oauth_id = oauth_id;
         user.account.kind = kind;
         user.account.organization_id = organization_id;
-        user.account.is_superuser = is_superuser;
-        user.account.is_platform_admin = is_platform_admin;
-        user.account.is_anonymous = is_anonymous;
-        user.account.status = status;
-        user.profile.first_name = first_name;
-        user.profile.last_name = last_name;
-        user.profile.display_name = display_name;
+        user.account.is_anonymous = is_anonymous.unwrap_or(false);
+        fields.apply_to(&mut user);
+        check_state(&fields, &user, &[])?;
+        if let Some(Some(change)) = fields.password.take() {
+            check_change(&change)?;
+            user.security.password_hash = Some(hash_change(&self.passwords, change).await?);
+        }
         self.store.insert_user(&user).await?;
         Ok(Outcome {
             value: user,
@@ -258,9 +233,8 @@ impl Gateway {
         })
     }
 
-    /// The rules on the user as `patch` would leave it: a verified or sign-in email needs an
-    /// email, and the selected team must be one of the user's. Reads the user (and its teams) only
-    /// when the patch sets one of those.
+    /// The rules on the user as `patch` would leave it ([`check_state`]). Reads the user (and its
+    /// teams) only when the patch sets a field those rules are about.
     async fn check_outcome(&self, id: UserId, patch: &UserPatch) -> Result<(), CoreError> {
         let needs_state = patch.email_verified == Some(true)
             || patch.email_auth_enabled == Some(true)
@@ -270,38 +244,12 @@ impl Gateway {
         }
         let mut after = self.user(id).await?;
         patch.apply_to(&mut after);
-        let mut issues = Vec::new();
-        for (flag, field) in [
-            (patch.email_verified, UserField::EmailVerified),
-            (patch.email_auth_enabled, UserField::EmailAuthEnabled),
-        ] {
-            if flag == Some(true) && after.identity.email.is_none() {
-                issues.push(FieldIssue::new(
-                    field,
-                    IssueCode::NotAllowed,
-                    "cannot be true without a primary email",
-                ));
-            }
-        }
-        if let Some(Some(team_id)) = patch.selected_team_id {
-            let teams = self.store.memberships(id).await?;
-            if !teams.iter().any(|m| m.team.id == team_id) {
-                return Err(CoreError::new(
-                    ErrorKind::NotFound,
-                    format!("user {id} is not found in team {team_id}"),
-                )
-                .with_issue(FieldIssue::new(
-                    UserField::SelectedTeamId,
-                    IssueCode::NotAllowed,
-                    "the user is not a member of this team",
-                )));
-            }
-        }
-        if issues.is_empty() {
-            Ok(())
+        let teams = if matches!(patch.selected_team_id, Some(Some(_))) {
+            self.store.memberships(id).await?
         } else {
-            Err(CoreError::validation(issues))
-        }
+            Vec::new()
+        };
+        check_state(patch, &after, &teams)
     }
 
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
@@ -554,11 +502,47 @@ impl CoreError {
     }
 }
 
+/// The rules on a user as `patch` leaves it (`after`; `teams` are its memberships): a verified
+/// or sign-in email needs an email, and the selected team must be one of the user's.
+fn check_state(patch: &UserPatch, after: &User, teams: &[TeamMembership]) -> Result<(), CoreError> {
+    let mut issues = Vec::new();
+    for (flag, field) in [
+        (patch.email_verified, UserField::EmailVerified),
+        (patch.email_auth_enabled, UserField::EmailAuthEnabled),
+    ] {
+        if flag == Some(true) && after.identity.email.is_none() {
+            issues.push(FieldIssue::new(
+                field,
+                IssueCode::NotAllowed,
+                "cannot be true without a primary email",
+            ));
+        }
+    }
+    if let Some(Some(team_id)) = patch.selected_team_id
+        && !teams.iter().any(|m| m.team.id == team_id)
+    {
+        return Err(CoreError::new(
+            ErrorKind::NotFound,
+            format!("user {} is not found in team {team_id}", after.id),
+        )
+        .with_issue(FieldIssue::new(
+            UserField::SelectedTeamId,
+            IssueCode::NotAllowed,
+            "the user is not a member of this team",
+        )));
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(CoreError::validation(issues))
+    }
+}
+
 /// The rules on a patch alone, in the order their issues are reported: no NUL in any text,
 /// then identities, profile values and flags. Returns the patch with its values normalised, or
 /// every issue at once.
 fn checked_patch(mut patch: UserPatch, notices: &mut Vec<Notice>) -> Result<UserPatch, CoreError> {
-    let mut issues = nul_issues(&patch);
+    let mut issues = patch.nul_issues();
     normalize_identities(&mut patch, notices, &mut issues);
     normalize_profile(&mut patch, notices, &mut issues);
     check_flags(&mut patch, &mut issues);
@@ -567,44 +551,6 @@ fn checked_patch(mut patch: UserPatch, notices: &mut Vec<Notice>) -> Result<User
     } else {
         Err(CoreError::validation(issues))
     }
-}
-
-/// Text and JSON values of a patch that contain a NUL character (no backend stores one).
-fn nul_issues(patch: &UserPatch) -> Vec<FieldIssue> {
-    fn text(v: &Option<Option<String>>) -> Option<&str> {
-        v.as_ref().and_then(Option::as_deref)
-    }
-    fn json(v: &Option<Option<serde_json::Value>>) -> Option<&serde_json::Value> {
-        v.as_ref().and_then(Option::as_ref)
-    }
-    validate::nul_free(
-        &[
-            (UserField::TotpSecret, text(&patch.totp_secret)),
-            (
-                UserField::RestrictedByAdminReason,
-                text(&patch.restricted_by_admin_reason),
-            ),
-            (
-                UserField::RestrictedByAdminPrivateDetails,
-                text(&patch.restricted_by_admin_private_details),
-            ),
-            (UserField::FirstName, text(&patch.first_name)),
-            (UserField::LastName, text(&patch.last_name)),
-            (UserField::DisplayName, text(&patch.display_name)),
-            (UserField::Bio, text(&patch.bio)),
-            (UserField::AvatarUrl, text(&patch.avatar_url)),
-            (UserField::Company, text(&patch.company)),
-            (UserField::JobTitle, text(&patch.job_title)),
-        ],
-        &[
-            (UserField::ClientMetadata, json(&patch.client_metadata)),
-            (
-                UserField::ClientReadOnlyMetadata,
-                json(&patch.client_read_only_metadata),
-            ),
-            (UserField::ServerMetadata, json(&patch.server_metadata)),
-        ],
-    )
 }
 
 /// A new username is trimmed and checked; a new email is trimmed, lower-cased and checked
@@ -1460,11 +1406,11 @@ mod tests {
             store.insert_team(&team).await.unwrap();
         }
         let mut other = NewUser::regular("other@example.org");
-        other.email = Some("taken@example.com".into());
+        other.fields.email = Some(Some("taken@example.com".into()));
         gateway.create_user(other).await.unwrap();
         let mut subject = NewUser::regular("subject");
-        subject.email = Some("subject@example.com".into());
-        subject.password = Some(PasswordChange::Hash(BCRYPT_A.into()));
+        subject.fields.email = Some(Some("subject@example.com".into()));
+        subject.fields.password = Some(Some(PasswordChange::Hash(BCRYPT_A.into())));
         let id = gateway.create_user(subject).await.unwrap().value.id;
         gateway
             .add_member(MINE, id, TeamRole::Member)

@@ -10,7 +10,7 @@ use actix_web::{
 };
 use gateway_core::{
     CoreError, Field, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserField, UserId,
-    UserKind, UserStatus,
+    UserKind, UserPatch, UserStatus,
 };
 use gateway_http::{
     Tokens,
@@ -157,20 +157,22 @@ impl TryFrom<CreateUser> for NewUser {
             }
         };
         Ok(NewUser {
-            username,
-            email,
-            email_verified,
-            password,
             kind,
-            status,
-            display_name,
-            first_name,
-            last_name,
             organization_id,
             oauth,
-            is_superuser,
-            is_platform_admin,
-            is_anonymous: false,
+            fields: UserPatch {
+                username: Some(username),
+                email: Some(email),
+                email_verified: Some(email_verified),
+                password: Some(password),
+                status: Some(status),
+                display_name: Some(display_name),
+                first_name: Some(first_name),
+                last_name: Some(last_name),
+                is_superuser: Some(is_superuser),
+                is_platform_admin: Some(is_platform_admin),
+                ..UserPatch::default()
+            },
         })
     }
 }

@@ -238,11 +238,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }) => {
                     let kind: UserKind = kind.parse().map_err(anyhow::Error::msg)?;
                     let mut new = NewUser::regular(username);
-                    new.email = email;
-                    new.password = password.map(PasswordChange::Plain);
-                    new.display_name = display_name;
+                    new.fields.email = Some(email);
+                    new.fields.password = Some(password.map(PasswordChange::Plain));
+                    new.fields.display_name = Some(display_name);
                     new.kind = kind;
-                    new.status = UserStatus::Active;
+                    new.fields.status = Some(UserStatus::Active);
                     let user = state.gateway.create_user(new).await?.value;
                     print_json(&crate::admin::AdminUser::from(&user))?;
                 }

@@ -20,13 +20,13 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
         Ok(user) => user,
         Err(e) if e.kind() == ErrorKind::NotFound => {
             let mut new = NewUser::regular(DEMO_USERNAME);
-            new.email = Some("demo@example.com".into());
-            new.email_verified = true;
-            new.password = Some(PasswordChange::Plain(DEMO_PASSWORD.into()));
-            new.display_name = Some("Demo User".into());
-            new.first_name = Some("Demo".into());
-            new.last_name = Some("User".into());
-            new.status = UserStatus::Active;
+            new.fields.email = Some(Some("demo@example.com".into()));
+            new.fields.email_verified = Some(true);
+            new.fields.password = Some(Some(PasswordChange::Plain(DEMO_PASSWORD.into())));
+            new.fields.display_name = Some(Some("Demo User".into()));
+            new.fields.first_name = Some(Some("Demo".into()));
+            new.fields.last_name = Some(Some("User".into()));
+            new.fields.status = Some(UserStatus::Active);
             let user = gateway.create_user(new).await?.value;
             let team = gateway.create_team("Demo Team").await?;
             gateway

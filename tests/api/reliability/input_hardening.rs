@@ -342,7 +342,7 @@ fn stores() -> Vec<(TestDb, Arc<DieselStore>, Gateway)> {
 
 fn new_user(username: &str, email: Option<&str>) -> NewUser {
     let mut new = NewUser::regular(username);
-    new.email = email.map(str::to_owned);
+    new.fields.email = Some(email.map(str::to_owned));
     new
 }
 

@@ -2,11 +2,12 @@
 //! object. The vendor's checks in its order: access type, body schema, password fields, email
 //! flags without an email, the email taken (the gateway's rule: any user's email or username,
 //! letter case aside), OAuth providers (none is configured: any entry is refused), then the
-//! write rules shared with `PATCH` ([`convert::to_patch`]). The user is inserted by the core,
-//! then the remaining fields are written as a patch; a refused patch deletes the new user again.
+//! write rules shared with `PATCH` ([`convert::to_patch`]). The core checks every field and
+//! inserts the user with all of them in one write, so a refused field leaves nothing behind.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{Gateway, NewUser, UserStatus};
+use chrono::Utc;
+use gateway_core::{Gateway, NewUser, User, UserId, UserKind, UserStatus};
 use uuid::Uuid;
 
 use crate::{
@@ -66,38 +67,30 @@ pub async fn create_user(
         email: email.clone(),
         team_id: None,
     };
+    if let Some(p) = providers.first() {
+        return Err(bad_request(format!("OAuth provider {} not found", p.id)));
+    }
+    // The vendor's defaults, unlike the core's: no email sign-in and no OTP unless asked.
+    update.primary_email_auth_enabled.get_or_insert(false);
+    update.otp_auth_enabled.get_or_insert(false);
+    // The write rules shared with `PATCH`, applied to the defaults of a new account.
+    let blank = User::new(UserId::new(), String::new(), Utc::now());
+    let mut fields = convert::to_patch(update, &blank)?;
     // The vendor has no username; the core needs a unique one.
-    let mut new = NewUser::regular(format!("user_{}", Uuid::new_v4().simple()));
-    new.email = email.clone();
+    fields.username = Some(format!("user_{}", Uuid::new_v4().simple()));
     // The vendor's users are usable at once.
-    new.status = UserStatus::Active;
-    new.is_anonymous = update.is_anonymous.take().unwrap_or(false);
-    let created = gateway
+    fields.status = Some(UserStatus::Active);
+    let new = NewUser {
+        kind: UserKind::Regular,
+        organization_id: None,
+        oauth: None,
+        fields,
+    };
+    let user = gateway
         .create_user(new)
         .await
         .map_err(|e| TieredError::from_core(e, &ctx))?
         .value;
-    // The vendor's defaults, unlike the core's: no email sign-in and no OTP unless asked.
-    update.primary_email_auth_enabled.get_or_insert(false);
-    update.otp_auth_enabled.get_or_insert(false);
-    let written = match providers.first() {
-        Some(p) => Err(bad_request(format!("OAuth provider {} not found", p.id))),
-        None => match convert::to_patch(update, &created) {
-            Err(e) => Err(e),
-            Ok(patch) => gateway
-                .update_user(created.id, patch)
-                .await
-                .map(|o| o.value)
-                .map_err(|e| TieredError::from_core(e, &ctx)),
-        },
-    };
-    let user = match written {
-        Ok(user) => user,
-        Err(e) => {
-            gateway.delete_user(created.id).await?;
-            return Err(e);
-        }
-    };
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user.created (webhook not sent)");
     let view = read(&gateway, &user, Tier::Server).await?;
     Ok(respond::json(&req, StatusCode::CREATED, &view))

@@ -94,7 +94,7 @@ async fn serve_reads(args: &Args, url: &str) -> anyhow::Result<()> {
         .with_context(|| format!("opening {url}"))?;
     let gateway = Gateway::new(Arc::new(store));
     let mut new = NewUser::regular(format!("floor_{}", std::process::id()));
-    new.email = Some(format!("floor{}@example.com", std::process::id()));
+    new.fields.email = Some(Some(format!("floor{}@example.com", std::process::id())));
     let id: UserId = gateway.create_user(new).await?.value.id;
     let gateway = web::Data::new(gateway);
     let server = HttpServer::new(move || {

@@ -17,7 +17,7 @@ use std::{collections::HashMap, fmt, path::Path};
 use chrono::{DateTime, Utc};
 use gateway_core::{
     CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
-    TeamRole, User, UserId, UserKind, UserStatus,
+    TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
     credentials::{KeyPrefixes, parse_api_key},
     import::{self, KnownProject},
 };
@@ -924,40 +924,54 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
             Err(e) => issues.push(field("status"), e),
         }
     }
-    user.identity.email = email;
-    user.identity.email_verified = email_verified.unwrap_or(false);
-    user.identity.email_auth_enabled = email_auth_enabled.unwrap_or(true);
+    // Every field as a patch on the defaults of a new account (`User::new`), applied by the
+    // core's one mapping; `None` keeps the default.
+    UserPatch {
+        username: None,
+        email: email.map(Some),
+        email_verified,
+        email_auth_enabled,
+        password: None,
+        password_expired: password_expired.map(Some),
+        totp_secret: totp_secret.map(Some),
+        is_active,
+        is_superuser,
+        is_platform_admin,
+        is_onboarded,
+        email_opt_in,
+        is_anonymous,
+        restricted_by_admin,
+        restricted_by_admin_reason: restricted_by_admin_reason.map(Some),
+        restricted_by_admin_private_details: restricted_by_admin_private_details.map(Some),
+        otp_auth_enabled,
+        passkey_auth_enabled,
+        first_name: first_name.map(Some),
+        last_name: last_name.map(Some),
+        display_name: display_name.map(Some),
+        bio: bio.map(Some),
+        avatar_url: avatar_url.map(Some),
+        locale: locale.map(Some),
+        timezone: timezone.map(Some),
+        phone_number: phone_number.map(Some),
+        company: company.map(Some),
+        job_title: job_title.map(Some),
+        status: None,
+        country_code: country_code.map(Some),
+        risk_scores: Some((
+            risk_sign_up_bot.unwrap_or(0),
+            risk_sign_up_free_trial_abuse.unwrap_or(0),
+        )),
+        client_metadata: Some(client_metadata),
+        client_read_only_metadata: Some(client_read_only_metadata),
+        server_metadata: Some(server_metadata),
+        selected_team_id: None,
+        expected_version: None,
+    }
+    .apply_to(&mut user);
     user.security.password_hash = hash;
-    user.security.password_expired = password_expired;
-    user.security.totp_secret = totp_secret;
     user.security.oauth_provider = oauth_provider;
     user.security.oauth_id = oauth_id;
     user.account.organization_id = organization_id;
-    user.account.is_active = is_active.unwrap_or(true);
-    user.account.is_superuser = is_superuser.unwrap_or(false);
-    user.account.is_platform_admin = is_platform_admin.unwrap_or(false);
-    user.account.is_onboarded = is_onboarded.unwrap_or(false);
-    user.account.email_opt_in = email_opt_in.unwrap_or(false);
-    user.account.is_anonymous = is_anonymous.unwrap_or(false);
-    user.account.restricted_by_admin = restricted_by_admin.unwrap_or(false);
-    user.account.restricted_by_admin_reason = restricted_by_admin_reason;
-    user.account.restricted_by_admin_private_details = restricted_by_admin_private_details;
-    user.security.otp_auth_enabled = otp_auth_enabled.unwrap_or(true);
-    user.security.passkey_auth_enabled = passkey_auth_enabled.unwrap_or(false);
-    user.profile.first_name = first_name;
-    user.profile.last_name = last_name;
-    user.profile.display_name = display_name;
-    user.profile.bio = bio;
-    user.profile.avatar_url = avatar_url;
-    user.profile.locale = locale;
-    user.profile.timezone = timezone;
-    user.profile.phone_number = phone_number;
-    user.profile.company = company;
-    user.profile.job_title = job_title;
-    user.profile.country_code = country_code;
-    user.risk.sign_up_bot = risk_sign_up_bot.unwrap_or(0);
-    user.risk.sign_up_free_trial_abuse = risk_sign_up_free_trial_abuse.unwrap_or(0);
-    user.metadata = metadata(client_metadata, client_read_only_metadata, server_metadata);
     user.timestamps.signed_up_at = signed_up_at.unwrap_or(created);
     user.timestamps.last_active_at = last_active_at.unwrap_or(created);
     for FieldIssue {
