@@ -78,6 +78,7 @@ impl From<Profile<'_>> for User {
                     locale,
                     timezone,
                     phone_number,
+                    phone_number_verified,
                     company: _,
                     job_title: _,
                     country_code: _,
@@ -163,7 +164,7 @@ impl From<Profile<'_>> for User {
                 id: derived_id(&[&uid, "phone", number]),
                 user_id,
                 phone_number: number.clone(),
-                verified: false,
+                verified: *phone_number_verified,
                 primary: true,
                 created_at: created.clone(),
                 updated_at: updated.clone(),
@@ -228,6 +229,7 @@ impl From<UpdateUserRequest> for UserPatch {
             first_name: None,
             last_name: None,
             phone_number: None,
+            phone_number_verified: None,
             company: None,
             job_title: None,
             status: None,
@@ -260,6 +262,7 @@ pub fn user_field_name(field: UserField) -> &'static str {
         UserField::Locale => "locale",
         UserField::Timezone => "timezone",
         UserField::PhoneNumber => "phoneNumber",
+        UserField::PhoneNumberVerified => "phoneNumberVerified",
         UserField::Company => "company",
         UserField::JobTitle => "jobTitle",
         UserField::CountryCode => "countryCode",
@@ -323,6 +326,25 @@ mod tests {
         assert_eq!(a, derived_id(&["u", "email", "a@example.com"]));
         assert_ne!(a, derived_id(&["u", "email", "b@example.com"]));
         assert_eq!(a.get_version_num(), 8);
+    }
+
+    #[test]
+    fn the_phone_number_shows_its_verification() {
+        let mut user = gateway_core::User::new(gateway_core::UserId::new(), "pat", Utc::now());
+        user.profile.phone_number = Some("+31201234567".into());
+        let shown = |user: &gateway_core::User| {
+            User::from(Profile {
+                user,
+                active_sessions: 0,
+            })
+            .phone_numbers
+            .iter()
+            .map(|p| p.verified)
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&user), [false]);
+        user.profile.phone_number_verified = true;
+        assert_eq!(shown(&user), [true]);
     }
 
     #[test]

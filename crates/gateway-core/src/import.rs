@@ -77,6 +77,12 @@ pub fn check_user(user: &mut User) -> Vec<FieldIssue> {
     }
     if let Some(phone) = &profile.phone_number {
         issues.extend(validate::phone_number(phone).err());
+    } else if profile.phone_number_verified {
+        issues.push(FieldIssue::new(
+            UserField::PhoneNumberVerified,
+            IssueCode::NotAllowed,
+            "cannot be true without a phone number",
+        ));
     }
     if let Some(cc) = &profile.country_code {
         match validate::country_code(cc) {

@@ -178,6 +178,8 @@ pub struct Profile {
     pub timezone: Option<String>,
     /// Phone number in E.164 form.
     pub phone_number: Option<String>,
+    /// The phone number has been verified to belong to the user (`true` needs a number).
+    pub phone_number_verified: bool,
     /// Company.
     pub company: Option<String>,
     /// Job title.
@@ -387,6 +389,8 @@ pub enum UserField {
     Timezone,
     /// `profile.phone_number`.
     PhoneNumber,
+    /// `profile.phone_number_verified`.
+    PhoneNumberVerified,
     /// `profile.company`.
     Company,
     /// `profile.job_title`.
@@ -461,7 +465,7 @@ pub enum UserField {
 
 impl UserField {
     /// Every user field, in the order of [`User`].
-    pub const ALL: [UserField; 48] = [
+    pub const ALL: [UserField; 49] = [
         Self::Id,
         Self::Username,
         Self::Email,
@@ -475,6 +479,7 @@ impl UserField {
         Self::Locale,
         Self::Timezone,
         Self::PhoneNumber,
+        Self::PhoneNumberVerified,
         Self::Company,
         Self::JobTitle,
         Self::CountryCode,
@@ -528,6 +533,7 @@ impl UserField {
             Self::Locale => "locale",
             Self::Timezone => "timezone",
             Self::PhoneNumber => "phone_number",
+            Self::PhoneNumberVerified => "phone_number_verified",
             Self::Company => "company",
             Self::JobTitle => "job_title",
             Self::CountryCode => "country_code",
@@ -807,6 +813,7 @@ mod tests {
                     locale,
                     timezone,
                     phone_number,
+                    phone_number_verified,
                     company,
                     job_title,
                     country_code,
@@ -857,7 +864,7 @@ mod tests {
                 },
             version,
         } = User::new(UserId::new(), "ada", Utc::now());
-        let table: [(UserField, &dyn fmt::Debug); 46] = [
+        let table: [(UserField, &dyn fmt::Debug); 47] = [
             (UserField::Id, &id),
             (UserField::Username, &username),
             (UserField::Email, &email),
@@ -871,6 +878,7 @@ mod tests {
             (UserField::Locale, &locale),
             (UserField::Timezone, &timezone),
             (UserField::PhoneNumber, &phone_number),
+            (UserField::PhoneNumberVerified, &phone_number_verified),
             (UserField::Company, &company),
             (UserField::JobTitle, &job_title),
             (UserField::CountryCode, &country_code),

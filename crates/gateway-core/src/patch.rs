@@ -74,6 +74,8 @@ pub struct UserPatch {
     pub timezone: Option<Option<String>>,
     /// E.164 phone number.
     pub phone_number: Option<Option<String>>,
+    /// Phone number verified (`true` needs a number).
+    pub phone_number_verified: Option<bool>,
     /// Company.
     pub company: Option<Option<String>>,
     /// Job title.
@@ -138,6 +140,7 @@ impl UserPatch {
             locale,
             timezone,
             phone_number,
+            phone_number_verified,
             company,
             job_title,
             status,
@@ -191,6 +194,7 @@ impl UserPatch {
         set(&mut profile.locale, locale);
         set(&mut profile.timezone, timezone);
         set(&mut profile.phone_number, phone_number);
+        set(&mut profile.phone_number_verified, phone_number_verified);
         set(&mut profile.company, company);
         set(&mut profile.job_title, job_title);
         set(&mut profile.country_code, country_code);

@@ -238,6 +238,7 @@ impl Gateway {
     async fn check_outcome(&self, id: UserId, patch: &UserPatch) -> Result<(), CoreError> {
         let needs_state = patch.email_verified == Some(true)
             || patch.email_auth_enabled == Some(true)
+            || patch.phone_number_verified == Some(true)
             || matches!(patch.selected_team_id, Some(Some(_)));
         if !needs_state {
             return Ok(());
@@ -503,7 +504,8 @@ impl CoreError {
 }
 
 /// The rules on a user as `patch` leaves it (`after`; `teams` are its memberships): a verified
-/// or sign-in email needs an email, and the selected team must be one of the user's.
+/// or sign-in email needs an email, a verified phone number a number, and the selected team must
+/// be one of the user's.
 fn check_state(patch: &UserPatch, after: &User, teams: &[TeamMembership]) -> Result<(), CoreError> {
     let mut issues = Vec::new();
     for (flag, field) in [
@@ -517,6 +519,13 @@ fn check_state(patch: &UserPatch, after: &User, teams: &[TeamMembership]) -> Res
                 "cannot be true without a primary email",
             ));
         }
+    }
+    if patch.phone_number_verified == Some(true) && after.profile.phone_number.is_none() {
+        issues.push(FieldIssue::new(
+            UserField::PhoneNumberVerified,
+            IssueCode::NotAllowed,
+            "cannot be true without a phone number",
+        ));
     }
     if let Some(Some(team_id)) = patch.selected_team_id
         && !teams.iter().any(|m| m.team.id == team_id)
@@ -613,8 +622,9 @@ fn normalize_profile(
     }
 }
 
-/// Risk scores are 0-100, no user becomes anonymous, and lifting an admin restriction clears its
-/// reason and details.
+/// Risk scores are 0-100, no user becomes anonymous, lifting an admin restriction clears its
+/// reason and details, and a new (or no) phone number is unverified unless the same patch says
+/// otherwise.
 fn check_flags(patch: &mut UserPatch, issues: &mut Vec<FieldIssue>) {
     if let Some((bot, abuse)) = patch.risk_scores
         && !((0..=100).contains(&bot) && (0..=100).contains(&abuse))
@@ -631,6 +641,9 @@ fn check_flags(patch: &mut UserPatch, issues: &mut Vec<FieldIssue>) {
             IssueCode::NotAllowed,
             "a user cannot become anonymous",
         ));
+    }
+    if patch.phone_number.is_some() && patch.phone_number_verified.is_none() {
+        patch.phone_number_verified = Some(false);
     }
     if patch.restricted_by_admin == Some(false) {
         patch.restricted_by_admin_reason = Some(None);
@@ -983,6 +996,46 @@ mod tests {
                     ..p()
                 },
                 refused(Validation, &["phone_number"]),
+            ),
+            case(
+                "a verified phone number needs a number: the user has none",
+                UserPatch {
+                    phone_number_verified: Some(true),
+                    ..p()
+                },
+                refused(Validation, &["phone_number_verified"]),
+            ),
+            case(
+                "a phone number and its verification in one patch",
+                UserPatch {
+                    phone_number: text("+31201234567"),
+                    phone_number_verified: Some(true),
+                    ..p()
+                },
+                applied(UserPatch {
+                    phone_number: text("+31201234567"),
+                    phone_number_verified: Some(true),
+                    ..p()
+                }),
+            ),
+            from(
+                UserPatch {
+                    phone_number: text("+31201234567"),
+                    phone_number_verified: Some(true),
+                    ..p()
+                },
+                case(
+                    "a new phone number is unverified unless the patch says so",
+                    UserPatch {
+                        phone_number: text("+31209876543"),
+                        ..p()
+                    },
+                    applied(UserPatch {
+                        phone_number: text("+31209876543"),
+                        phone_number_verified: Some(false),
+                        ..p()
+                    }),
+                ),
             ),
             case(
                 "a country code is trimmed and upper-cased",

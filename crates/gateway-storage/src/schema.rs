@@ -35,6 +35,7 @@ diesel::table! {
         locale -> Nullable<Text>,
         timezone -> Nullable<Text>,
         phone_number -> Nullable<Text>,
+        phone_number_verified -> Bool,
         company -> Nullable<Text>,
         job_title -> Nullable<Text>,
         status -> Text,

@@ -152,6 +152,8 @@ pub struct FixtureUser {
     pub timezone: Option<String>,
     /// E.164 phone number.
     pub phone_number: Option<String>,
+    /// Phone number verified (default false; `true` needs a number).
+    pub phone_number_verified: Option<bool>,
     /// Company.
     pub company: Option<String>,
     /// Job title.
@@ -875,6 +877,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         locale,
         timezone,
         phone_number,
+        phone_number_verified,
         company,
         job_title,
         status,
@@ -953,6 +956,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         locale: locale.map(Some),
         timezone: timezone.map(Some),
         phone_number: phone_number.map(Some),
+        phone_number_verified,
         company: company.map(Some),
         job_title: job_title.map(Some),
         status: None,
