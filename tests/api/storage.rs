@@ -926,6 +926,7 @@ async fn store_rules_below_the_gateway() {
             refresh_token_hash: hash.to_owned(),
             created_at: at,
             expires_at: at + TimeDelta::hours(1),
+            is_impersonation: false,
         };
 
         // Sessions: the refresh-token hash and the id are unique; the owner must exist.
@@ -1050,13 +1051,69 @@ async fn store_rules_below_the_gateway() {
             .project;
         let v = user(g, "mona").await;
         let bound = g
-            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1))
+            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1), false)
             .await
             .unwrap()
             .session;
         assert_eq!(
             store.session_project(bound.id).await.unwrap(),
             Some(project.id)
+        );
+        // A project's sessions of a user: active ones only, newest first; impersonation kept;
+        // using a refresh token moves `last_used_at`.
+        let impersonating = g
+            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1), true)
+            .await
+            .unwrap();
+        let revoked = g
+            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1), false)
+            .await
+            .unwrap()
+            .session;
+        g.revoke_session(revoked.id).await.unwrap();
+        let listed = g.project_sessions_of(project.id, v.id).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|s| (s.id, s.is_impersonation)).collect::<Vec<_>>(),
+            [(impersonating.session.id, true), (bound.id, false)],
+            "{}",
+            ctx("active project sessions, newest first")
+        );
+        assert!(
+            g.project_sessions_of(Uuid::new_v4(), v.id)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{}",
+            ctx("another project's sessions")
+        );
+        let later = bound.created_at + TimeDelta::seconds(90);
+        store.touch_session(bound.id, later).await.unwrap();
+        let touched = store.session(bound.id).await.unwrap().unwrap();
+        assert_eq!(
+            (touched.last_used_at, touched.created_at),
+            (later, bound.created_at),
+            "{}",
+            ctx("touch moves last_used_at only")
+        );
+        let (resumed, _) = g
+            .resume_project_session(project.id, Surface::Users, &impersonating.refresh_token)
+            .await
+            .unwrap();
+        assert!(
+            resumed.last_used_at >= impersonating.session.created_at,
+            "{}",
+            ctx("a refresh records its use")
+        );
+        assert_eq!(
+            store
+                .session(impersonating.session.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_used_at,
+            resumed.last_used_at,
+            "{}",
+            ctx("the use is stored")
         );
         let unbound = NewSession {
             user_id: v.id,

@@ -13,7 +13,7 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use chrono::Utc;
 use gateway_core::{ErrorKind, Gateway, Project, ProjectKey, Standing, Surface, User, UserId};
 use gateway_http::{AuthFailure, AuthPolicy, Presented, Refusal, TokenSubject, auth::identify};
@@ -64,7 +64,15 @@ pub struct Caller {
     /// The user of the access token, if one was given and the user still exists and is in
     /// good standing.
     pub user: Option<User>,
+    /// The session (refresh token) the verified access token was minted from, if any: the
+    /// vendor's `auth.refreshTokenId`.
+    pub session_id: Option<Uuid>,
 }
+
+/// The session id of the request's verified access token, kept in the request's extensions by
+/// [`TieredAuth::verify_token`] for [`parse`].
+#[derive(Debug, Clone, Copy)]
+struct TokenSession(Option<Uuid>);
 
 impl Caller {
     /// The read/write tier: client for client callers, server for server and admin callers.
@@ -153,6 +161,8 @@ impl AuthPolicy for TieredAuth {
             allow_anonymous || headers::is_true(req, "allow-restricted-user"),
         )
         .map_err(Refusal::Answer)?;
+        req.extensions_mut()
+            .insert(TokenSession(claims.refresh_token_id.parse().ok()));
         // A token naming no user id names no user that can be loaded.
         let user = claims
             .sub
@@ -279,10 +289,12 @@ pub async fn parse(req: &HttpRequest, gateway: &Gateway) -> Result<Option<Caller
     // Step 5 (and the token's user, which only ever yields a user or none).
     let identified = identify::<TieredAuth>(req).await?;
     let project = scope.project(req, gateway).await?;
+    let session_id = req.extensions().get::<TokenSession>().and_then(|s| s.0);
     Ok(Some(Caller {
         access_type: scope.access_type,
         project,
         user: identified.and_then(|caller| servable(caller.user)),
+        session_id,
     }))
 }
 

@@ -427,6 +427,27 @@ impl KnownError {
         )
     }
 
+    /// `DELETE /auth/sessions/{id}` of the caller's own session.
+    pub fn cannot_delete_current_session() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "CANNOT_DELETE_CURRENT_SESSION",
+            "Cannot delete the current session.",
+        )
+    }
+
+    /// `POST /auth/sessions` for a user that does not exist.
+    pub fn user_id_does_not_exist(user_id: &str) -> Self {
+        with(
+            known(
+                StatusCode::BAD_REQUEST,
+                "USER_ID_DOES_NOT_EXIST",
+                format!("The given user with the ID {user_id} does not exist."),
+            ),
+            vec![("user_id", Value::String(user_id.to_owned()))],
+        )
+    }
+
     /// The OAuth client id is no project, or the secret is not its publishable key.
     pub fn invalid_oauth_client_id_or_secret(client_id: Option<&str>) -> Self {
         with(

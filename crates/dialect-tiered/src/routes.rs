@@ -56,8 +56,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .wrap(from_fn(respond::decorate))
             .service(resource(&SURFACE, "/oauth/token").post(handlers::oauth_token::oauth_token))
             .service(
+                resource(&SURFACE, "/sessions")
+                    .get(handlers::list_sessions::list_sessions)
+                    .post(handlers::create_session::create_session),
+            )
+            .service(resource(&SURFACE, "/sessions/current").delete(handlers::sign_out::sign_out))
+            .service(
                 resource(&SURFACE, "/sessions/current/refresh")
                     .post(handlers::refresh_session::refresh_session),
+            )
+            .service(
+                resource(&SURFACE, "/sessions/{id}")
+                    .delete(handlers::delete_session::delete_session),
             ),
     );
     cfg.service(

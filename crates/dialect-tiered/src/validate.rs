@@ -179,7 +179,7 @@ pub fn type_error(path: &str, ty: &str, value: &Value) -> String {
 pub struct Issues(pub Vec<String>);
 
 impl Issues {
-    fn push(&mut self, line: String) {
+    pub(crate) fn push(&mut self, line: String) {
         self.0.push(line);
     }
 
@@ -201,7 +201,7 @@ fn nullable_string(path: &str, v: &Value, issues: &mut Issues) -> Option<Option<
     }
 }
 
-fn string(path: &str, v: &Value, issues: &mut Issues) -> Option<String> {
+pub(crate) fn string(path: &str, v: &Value, issues: &mut Issues) -> Option<String> {
     match v {
         Value::Null => {
             issues.push(format!("{path} cannot be null"));
@@ -215,7 +215,7 @@ fn string(path: &str, v: &Value, issues: &mut Issues) -> Option<String> {
     }
 }
 
-fn boolean(path: &str, v: &Value, issues: &mut Issues) -> Option<bool> {
+pub(crate) fn boolean(path: &str, v: &Value, issues: &mut Issues) -> Option<bool> {
     match v {
         Value::Null => {
             issues.push(format!("{path} cannot be null"));
@@ -253,7 +253,7 @@ fn url_checks(path: &str, s: &str, issues: &mut Issues) -> bool {
 }
 
 /// Reports keys of `map` that are not in `known`, in wire order (`order`, then any others).
-fn unknown_keys(
+pub(crate) fn unknown_keys(
     path: &str,
     map: &Map<String, Value>,
     order: &[String],

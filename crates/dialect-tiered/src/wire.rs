@@ -319,6 +319,52 @@ pub struct RefreshResponse {
     pub access_token: String,
 }
 
+/// A session (a refresh token) as `sessionsCrudReadSchema` shows it; times in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SessionRead {
+    /// The session id (the access tokens' `refresh_token_id`).
+    pub id: String,
+    /// The user's id.
+    pub user_id: String,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+    /// When the refresh token was last used (its creation until then), ms since the epoch.
+    pub last_used_at: i64,
+    /// Opened by an administrator to act as the user.
+    pub is_impersonation: bool,
+    /// Whether the caller's access token belongs to this session.
+    pub is_current_session: bool,
+}
+
+/// `GET /api/v1/auth/sessions`: every session of the user, newest first, not paginated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SessionList {
+    /// The sessions.
+    pub items: Vec<SessionRead>,
+    /// Always `false`.
+    pub is_paginated: bool,
+}
+
+/// `POST /api/v1/auth/sessions`: a new session's tokens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SessionTokens {
+    /// The refresh token (shown once).
+    pub refresh_token: String,
+    /// An access token of the session (ES256 JWT).
+    pub access_token: String,
+}
+
+/// `POST /api/v1/auth/sessions` body (server and admin callers).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct SessionCreate {
+    /// The user, by id or `me`.
+    pub user_id: String,
+    /// Lifetime in milliseconds, at most 367 days; default 365 days.
+    pub expires_in_millis: Option<i64>,
+    /// Whether the session impersonates the user (default `false`).
+    pub is_impersonation: Option<bool>,
+}
+
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Health {

@@ -730,6 +730,10 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// Revocation time, if revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When its refresh token was last used (its creation until then).
+    pub last_used_at: DateTime<Utc>,
+    /// Opened by an administrator to act as the user (Stack Auth's impersonation sessions).
+    pub is_impersonation: bool,
 }
 
 /// A session to insert.
@@ -747,6 +751,34 @@ pub struct NewSession {
     pub created_at: DateTime<Utc>,
     /// Expiry.
     pub expires_at: DateTime<Utc>,
+    /// Opened by an administrator to act as the user.
+    pub is_impersonation: bool,
+}
+
+impl NewSession {
+    /// The session as stored: not revoked, last used at its creation.
+    pub fn into_session(self) -> Session {
+        let Self {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+            is_impersonation,
+        } = self;
+        Session {
+            id,
+            user_id,
+            surface,
+            refresh_token_hash,
+            created_at,
+            expires_at,
+            revoked_at: None,
+            last_used_at: created_at,
+            is_impersonation,
+        }
+    }
 }
 
 /// An API key: a public id (looked up directly) and a secret stored as a SHA-256 hash.

@@ -124,6 +124,8 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Revokes every unrevoked session of a user; returns how many.
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Records that a session's refresh token was used at `at`.
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Counts unrevoked sessions that expire after `now`.
     async fn count_active_sessions(
         &self,
@@ -201,6 +203,13 @@ pub trait ProjectStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The project a session is bound to, if any.
     async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError>;
+    /// The unrevoked sessions of `user_id` bound to `project_id`, expired ones included, newest
+    /// first (then by id).
+    async fn project_sessions_of(
+        &self,
+        project_id: Uuid,
+        user_id: UserId,
+    ) -> Result<Vec<Session>, StoreError>;
 }
 
 /// Secrets shared by every instance on one database (the token signing key).

@@ -185,13 +185,15 @@ impl Gateway {
     }
 
     /// Opens a refresh session of `surface` for `user_id`, bound to `project_id` (which must
-    /// exist), valid for `ttl`.
+    /// exist), valid for `ttl`; `is_impersonation` marks one an administrator opened to act as
+    /// the user.
     pub async fn open_project_session(
         &self,
         project_id: Uuid,
         user_id: UserId,
         surface: Surface,
         ttl: Duration,
+        is_impersonation: bool,
     ) -> Result<IssuedSession, CoreError> {
         self.project(project_id).await?;
         self.user(user_id).await?;
@@ -204,30 +206,40 @@ impl Gateway {
             refresh_token_hash: sha256_hex(&refresh_token),
             created_at: at,
             expires_at: at + ttl,
+            is_impersonation,
         };
         self.store()
             .insert_project_session(&new, project_id)
             .await?;
-        let NewSession {
-            id,
-            user_id,
-            surface,
-            refresh_token_hash,
-            created_at,
-            expires_at,
-        } = new;
         Ok(IssuedSession {
-            session: Session {
-                id,
-                user_id,
-                surface,
-                refresh_token_hash,
-                created_at,
-                expires_at,
-                revoked_at: None,
-            },
+            session: new.into_session(),
             refresh_token,
         })
+    }
+
+    /// The unrevoked sessions of `user_id` in `project_id` (expired ones too, as Stack Auth lists
+    /// them until they are purged), newest first.
+    pub async fn project_sessions_of(
+        &self,
+        project_id: Uuid,
+        user_id: UserId,
+    ) -> Result<Vec<Session>, CoreError> {
+        Ok(self
+            .store()
+            .project_sessions_of(project_id, user_id)
+            .await?)
+    }
+
+    /// The session `id` if it is bound to `project_id`, whatever its state.
+    pub async fn project_session(
+        &self,
+        project_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<Session>, CoreError> {
+        if self.store().session_project(id).await? != Some(project_id) {
+            return Ok(None);
+        }
+        Ok(self.store().session(id).await?)
     }
 
     /// Resolves a refresh token presented to `surface` for `project_id`: unknown, expired,

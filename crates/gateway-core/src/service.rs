@@ -386,26 +386,11 @@ impl Gateway {
             refresh_token_hash: credentials::sha256_hex(&refresh_token),
             created_at: at,
             expires_at: expiry(at, ttl, "ttl_secs")?,
+            is_impersonation: false,
         };
         self.store.insert_session(&new).await?;
-        let NewSession {
-            id,
-            user_id,
-            surface,
-            refresh_token_hash,
-            created_at,
-            expires_at,
-        } = new;
         Ok(IssuedSession {
-            session: Session {
-                id,
-                user_id,
-                surface,
-                refresh_token_hash,
-                created_at,
-                expires_at,
-                revoked_at: None,
-            },
+            session: new.into_session(),
             refresh_token,
         })
     }
@@ -423,8 +408,8 @@ impl Gateway {
             .session_by_refresh_hash(&credentials::sha256_hex(refresh_token))
             .await?
             .ok_or_else(refused)?;
-        if session.surface != surface || session.revoked_at.is_some() || session.expires_at <= now()
-        {
+        let at = now();
+        if session.surface != surface || session.revoked_at.is_some() || session.expires_at <= at {
             return Err(refused());
         }
         let user = self
@@ -432,6 +417,11 @@ impl Gateway {
             .user(session.user_id)
             .await?
             .ok_or_else(refused)?;
+        self.store.touch_session(session.id, at).await?;
+        let session = Session {
+            last_used_at: at,
+            ..session
+        };
         Ok((session, user))
     }
 

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use gateway_core::{Project, ProjectPatch, ProjectStore, StoreError, model::NewSession};
+use gateway_core::{
+    Project, ProjectPatch, ProjectStore, Session, StoreError, UserId, model::NewSession,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -155,6 +157,27 @@ fn insert_session(
     })
 }
 
+/// The unrevoked sessions of a user bound to a project, newest first.
+fn project_sessions_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+    user_id: &str,
+) -> Result<Vec<Session>, Failure> {
+    use crate::schema::sessions as st;
+    let rows: Vec<SessionRow> = st::table
+        .inner_join(project_sessions::table.on(project_sessions::session_id.eq(st::id)))
+        .filter(project_sessions::project_id.eq(project_id))
+        .filter(st::user_id.eq(user_id))
+        .filter(st::revoked_at.is_null())
+        .order((st::created_at.desc(), st::id.desc()))
+        .select(SessionRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(Session::try_from)
+        .collect::<Result<_, _>>()?)
+}
+
 fn session_project(conn: &mut AnyConnection, session_id: Uuid) -> Result<Option<Uuid>, Failure> {
     let project: Option<String> = project_sessions::table
         .find(session_id.to_string())
@@ -204,6 +227,16 @@ impl ProjectStore for DieselStore {
     ) -> Result<(), StoreError> {
         let row = SessionRow::from(session);
         self.run(move |conn| insert_session(conn, &row, project_id))
+            .await
+    }
+
+    async fn project_sessions_of(
+        &self,
+        project_id: Uuid,
+        user_id: UserId,
+    ) -> Result<Vec<Session>, StoreError> {
+        let (project_id, user_id) = (project_id.to_string(), user_id.to_string());
+        self.read(move |conn| project_sessions_of(conn, &project_id, &user_id))
             .await
     }
 

@@ -84,6 +84,8 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        is_impersonation -> Bool,
     }
 }
 
@@ -119,7 +121,14 @@ diesel::table! {
 }
 
 diesel::joinable!(team_memberships -> teams (team_id));
-diesel::allow_tables_to_appear_in_same_query!(users, teams, team_memberships, sessions, api_keys);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    teams,
+    team_memberships,
+    sessions,
+    api_keys,
+    project_sessions
+);
 
 diesel::table! {
     projects (id) {

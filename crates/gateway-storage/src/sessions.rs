@@ -25,6 +25,8 @@ pub(crate) struct SessionRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub is_impersonation: bool,
 }
 
 impl From<&NewSession> for SessionRow {
@@ -36,6 +38,7 @@ impl From<&NewSession> for SessionRow {
             refresh_token_hash,
             created_at,
             expires_at,
+            is_impersonation,
         } = s;
         Self {
             id: id.to_string(),
@@ -45,6 +48,8 @@ impl From<&NewSession> for SessionRow {
             created_at: naive(*created_at),
             expires_at: naive(*expires_at),
             revoked_at: None,
+            last_used_at: None,
+            is_impersonation: *is_impersonation,
         }
     }
 }
@@ -60,6 +65,8 @@ impl TryFrom<SessionRow> for Session {
             created_at,
             expires_at,
             revoked_at,
+            last_used_at,
+            is_impersonation,
         } = r;
         Ok(Session {
             id: uuid("sessions.id", &id)?,
@@ -69,6 +76,8 @@ impl TryFrom<SessionRow> for Session {
             created_at: utc(created_at),
             expires_at: utc(expires_at),
             revoked_at: revoked_at.map(utc),
+            last_used_at: utc(last_used_at.unwrap_or(created_at)),
+            is_impersonation,
         })
     }
 }
@@ -130,6 +139,16 @@ impl SessionStore for DieselStore {
                 .get_result(conn)
                 .optional()?;
             Ok(row.map(Session::try_from).transpose()?)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.run(move |conn| {
+            diesel::update(sessions::table.filter(sessions::id.eq(id.to_string())))
+                .set(sessions::last_used_at.eq(naive(at)))
+                .execute(conn)?;
+            Ok(())
         })
         .await
     }

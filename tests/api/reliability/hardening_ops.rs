@@ -71,6 +71,7 @@ fn session(user: UserId, expires_in: chrono::Duration) -> NewSession {
         refresh_token_hash: credentials::sha256_hex(&credentials::random_token(32)),
         created_at: now - chrono::Duration::days(30),
         expires_at: now + expires_in,
+        is_impersonation: false,
     }
 }
 

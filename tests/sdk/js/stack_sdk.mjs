@@ -17,6 +17,9 @@
 //   users                    StackServerApp users collection (issue #16): createUser (201 server user), a taken
 //                            email -> KnownError USER_EMAIL_ALREADY_EXISTS, listUsers with limit/cursor/nextCursor,
 //                            orderBy "lastActiveAt" + desc, and query.
+//   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
+//                            user.revokeSession of another session, serverUser.getActiveSessions / revokeSession
+//                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -31,8 +34,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -328,6 +331,54 @@ async function users() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users }[SCENARIO]();
+async function sessions() {
+  const userId = need("EXPECT_USER_ID"), fixtureSession = need("SESSION_ID");
+  const server = new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  const serverUser = await server.getUser(userId);
+  check(serverUser, "serverApp.getUser(id) found no user");
+  let tokens, mine;
+  await step("sessions-server-create", async (w) => {
+    tokens = await (await serverUser.createSession({ expiresInMillis: 3_600_000 })).getTokens();
+    check(typeof tokens.accessToken === "string" && typeof tokens.refreshToken === "string", `tokens: ${JSON.stringify(Object.keys(tokens))}`);
+    mine = claims(tokens.accessToken).refresh_token_id;
+    eq(claims(tokens.accessToken).sub, userId, "sub");
+    sawRequest(w(), "POST", "/auth/sessions", 200);
+    return { session: mine };
+  });
+  const app = new StackClientApp({ ...common, tokenStore: { ...tokens }, redirectMethod: "none" });
+  const user = await app.getUser({ or: "throw" });
+  await step("sessions-list", async (w) => {
+    const list = await user.getActiveSessions();
+    eq(list.map((s) => [s.id, s.isCurrentSession]).sort(), [[fixtureSession, false], [mine, true]].sort(), "sessions");
+    check(list.every((s) => s.userId === userId && s.createdAt instanceof Date && !s.isImpersonation), "session fields");
+    sawRequest(w(), "GET", "/auth/sessions", 200);
+  });
+  await step("sessions-revoke-other", async (w) => {
+    await user.revokeSession(fixtureSession);
+    sawRequest(w(), "DELETE", `/auth/sessions/${fixtureSession}`, 200);
+    eq((await user.getActiveSessions()).map((s) => s.id), [mine], "sessions left");
+  });
+  await step("sessions-server-list-and-revoke", async (w) => {
+    const extra = claims((await (await serverUser.createSession({})).getTokens()).accessToken).refresh_token_id;
+    const listed = (await serverUser.getActiveSessions()).map((s) => s.id);
+    eq(listed, [extra, mine], "server list, newest first");
+    await serverUser.revokeSession(extra);
+    const del = sawRequest(w(), "DELETE", `/auth/sessions/${extra}`, 200);
+    check(del.accessType === "server", `revokeSession should be a server call: ${fmt(del)}`);
+    eq((await serverUser.getActiveSessions()).map((s) => s.id), [mine], "after the server revoked one");
+  });
+  await step("sessions-sign-out", async (w) => {
+    await user.signOut();
+    sawRequest(w(), "DELETE", "/auth/sessions/current", 200);
+    const res = await realFetch(new URL(API + "/auth/sessions/current/refresh", GATEWAY), {
+      method: "POST",
+      headers: { "x-stack-access-type": "client", "x-stack-project-id": PROJECT_ID, ...(PCK ? { "x-stack-publishable-client-key": PCK } : {}), "x-stack-refresh-token": tokens.refreshToken },
+    });
+    eq([res.status, res.headers.get("x-stack-known-error")], [401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"], "refresh after sign-out");
+    eq((await serverUser.getActiveSessions()).length, 0, "sessions after sign-out");
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them

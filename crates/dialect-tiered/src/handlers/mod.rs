@@ -3,18 +3,22 @@
 //! refresh session and minting an access token.
 
 pub mod admin;
+pub mod create_session;
 pub mod create_user;
 pub mod delete_me;
+pub mod delete_session;
 pub mod delete_user;
 pub mod get_me;
 pub mod get_user;
 pub mod health;
 pub mod jwks;
+pub mod list_sessions;
 pub mod list_users;
 pub mod oauth_token;
 pub mod patch_me;
 pub mod patch_user;
 pub mod refresh_session;
+pub mod sign_out;
 
 use actix_web::HttpRequest;
 use gateway_core::{Gateway, User, UserId};

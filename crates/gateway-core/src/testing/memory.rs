@@ -170,37 +170,18 @@ impl State {
     }
 
     fn insert_session(&mut self, new: &NewSession) -> Result<(), StoreError> {
-        let NewSession {
-            id,
-            user_id,
-            surface,
-            refresh_token_hash,
-            created_at,
-            expires_at,
-        } = new;
-        if self.sessions.contains_key(id) {
+        if self.sessions.contains_key(&new.id) {
             return Err(StoreError::Conflict(Field::Other("id")));
         }
         if self
             .sessions
             .values()
-            .any(|s| &s.refresh_token_hash == refresh_token_hash)
+            .any(|s| s.refresh_token_hash == new.refresh_token_hash)
         {
             return Err(StoreError::Conflict(Field::Other("refresh_token")));
         }
-        self.require_user(*user_id)?;
-        self.sessions.insert(
-            *id,
-            Session {
-                id: *id,
-                user_id: *user_id,
-                surface: *surface,
-                refresh_token_hash: refresh_token_hash.clone(),
-                created_at: *created_at,
-                expires_at: *expires_at,
-                revoked_at: None,
-            },
-        );
+        self.require_user(new.user_id)?;
+        self.sessions.insert(new.id, new.clone().into_session());
         Ok(())
     }
 
@@ -390,6 +371,15 @@ impl SessionStore for MemoryStore {
 
     async fn session(&self, id: Uuid) -> Result<Option<Session>, StoreError> {
         self.read(|s| s.sessions.get(&id).cloned())
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|s| {
+            if let Some(session) = s.sessions.get_mut(&id) {
+                session.last_used_at = at;
+            }
+            Ok(())
+        })
     }
 
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -610,6 +600,27 @@ impl ProjectStore for MemoryStore {
 
     async fn session_project(&self, session_id: Uuid) -> Result<Option<Uuid>, StoreError> {
         self.read(|s| s.project_sessions.get(&session_id).copied())
+    }
+
+    async fn project_sessions_of(
+        &self,
+        project_id: Uuid,
+        user_id: UserId,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Session> = s
+                .sessions
+                .values()
+                .filter(|x| {
+                    x.user_id == user_id
+                        && x.revoked_at.is_none()
+                        && s.project_sessions.get(&x.id) == Some(&project_id)
+                })
+                .cloned()
+                .collect();
+            out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+            out
+        })
     }
 }
 

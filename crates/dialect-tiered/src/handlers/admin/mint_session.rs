@@ -63,7 +63,7 @@ pub async fn mint_session(
         return Err(CoreError::validation(issues).into());
     };
     let issued = gateway
-        .open_project_session(project_id, user_id, Surface::Users, refresh_ttl)
+        .open_project_session(project_id, user_id, Surface::Users, refresh_ttl, false)
         .await?;
     let user = gateway.user(user_id).await?;
     let session_id = issued.session.id.to_string();
