@@ -77,6 +77,8 @@ pub trait UserStore: Send + Sync {
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Loads a user by username, letter case aside.
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// Finds a user by primary email, letter case aside (emails are unique that way).
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     /// Lists users ordered by creation time, then id.
     async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError>;
     /// Applies `changes` ([`UserChanges::apply_to`]) to the current row in one transaction, with

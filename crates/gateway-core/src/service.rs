@@ -72,6 +72,8 @@ pub struct Gateway {
     passwords: PasswordWork,
     /// The text each surface's API keys start with (declared by the dialects).
     key_prefixes: KeyPrefixes,
+    /// The hash [`Self::password_sign_in`] verifies when there is no password to check.
+    decoy: Arc<std::sync::OnceLock<String>>,
 }
 
 impl Gateway {
@@ -80,6 +82,7 @@ impl Gateway {
         Self {
             store,
             sessions: SessionCache::default(),
+            decoy: Arc::default(),
             passwords: PasswordWork::default(),
             key_prefixes: KeyPrefixes::default(),
         }
@@ -116,6 +119,44 @@ impl Gateway {
             Some(mcf) => self.passwords.verify(plain.to_owned(), mcf.clone()).await,
             None => false,
         }
+    }
+
+    /// The user whose sign-in email is `email` and whose password is `plain`; `None` otherwise
+    /// (no such user, email sign-in off, no password, a wrong password). The work is the same
+    /// either way: without a password to check, a fixed hash is verified instead, so the answer's
+    /// time does not tell whether the email is known.
+    pub async fn password_sign_in(
+        &self,
+        email: &str,
+        plain: &str,
+    ) -> Result<Option<User>, CoreError> {
+        let email = validate::normalize_email(email);
+        let user = self
+            .store
+            .user_by_email(&email)
+            .await?
+            .filter(|u| u.identity.email_auth_enabled);
+        let hash = match user.as_ref().and_then(|u| u.security.password_hash.clone()) {
+            Some(hash) => hash,
+            None => {
+                self.passwords
+                    .verify(plain.to_owned(), self.decoy_hash().await?)
+                    .await;
+                return Ok(None);
+            }
+        };
+        let ok = self.passwords.verify(plain.to_owned(), hash).await;
+        Ok(user.filter(|_| ok))
+    }
+
+    /// A hash of a random password, made once per process: what [`Self::password_sign_in`]
+    /// verifies when there is no password to check.
+    async fn decoy_hash(&self) -> Result<String, CoreError> {
+        if let Some(hash) = self.decoy.get() {
+            return Ok(hash.clone());
+        }
+        let hash = self.passwords.hash(credentials::random_token(24)).await?;
+        Ok(self.decoy.get_or_init(|| hash).clone())
     }
 
     /// The store, for the core's other modules (projects).

@@ -457,6 +457,22 @@ impl UserStore for DieselStore {
         .await
     }
 
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let email = email.to_owned();
+        self.read(move |conn| {
+            let row = users::table
+                .filter(
+                    identities::lower_nullable(users::email)
+                        .eq(identities::lower(email).nullable()),
+                )
+                .select(UserRow::as_select())
+                .get_result(conn)
+                .optional()?;
+            Ok(row.map(User::try_from).transpose()?)
+        })
+        .await
+    }
+
     async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError> {
         self.run(move |conn| {
             let rows = users::table

@@ -240,6 +240,16 @@ impl UserStore for MemoryStore {
         })
     }
 
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let wanted = fold(email);
+        self.read(|s| {
+            s.users
+                .values()
+                .find(|u| u.identity.email.as_deref().map(fold) == Some(wanted.clone()))
+                .cloned()
+        })
+    }
+
     async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError> {
         self.read(|s| {
             let mut users: Vec<&User> = s.users.values().collect();
