@@ -30,6 +30,7 @@ use crate::{
         StoreError, TeamStore, UserChanges, UserStore,
     },
     project::{Project, ProjectPatch},
+    query::{UserPage, UserQuery},
 };
 
 /// An in-memory store for tests. Cheap to create; `Default` is empty.
@@ -269,6 +270,32 @@ impl UserStore for MemoryStore {
                 .take(usize::try_from(limit).unwrap_or(0))
                 .cloned()
                 .collect()
+        })
+    }
+
+    async fn query_users(&self, query: &UserQuery) -> Result<UserPage, StoreError> {
+        self.read(|s| {
+            let ascending = |a: &User, b: &User| query.position(a).cmp(&query.position(b));
+            let ordered = |a: &User, b: &User| {
+                let o = ascending(a, b);
+                if query.desc { o.reverse() } else { o }
+            };
+            let start = match query.cursor {
+                None => None,
+                Some(id) => match s.users.get(&id) {
+                    None => return UserPage::default(),
+                    Some(u) => Some(u),
+                },
+            };
+            let mut users: Vec<&User> = s
+                .users
+                .values()
+                .filter(|u| query.admits(u))
+                .filter(|u| start.is_none_or(|c| ordered(u, c).is_ge()))
+                .collect();
+            users.sort_by(|a, b| ordered(a, b));
+            users.truncate(query.limit.saturating_add(1));
+            UserPage::from_rows(users.into_iter().cloned().collect(), query.limit)
         })
     }
 
