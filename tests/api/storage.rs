@@ -1232,6 +1232,8 @@ struct Killed {
 #[tokio::test]
 async fn user_pages_follow_the_keyset() {
     use gateway_core::{FlagFilter, UserOrder, UserPage, UserQuery, UserSearch};
+    /// A page as the numbers of its users and of the next cursor.
+    type Page = (Vec<usize>, Option<usize>);
 
     // Ids chosen so that id order differs from insertion order: a digit sorts before a letter.
     let ids: Vec<UserId> = [0x9_u128, 0xa, 0x1, 0xf, 0x2]
@@ -1242,7 +1244,14 @@ async fn user_pages_follow_the_keyset() {
     let t = |s: i64| at(2024, 1, 1, 0, 0, 0, 0) + TimeDelta::seconds(s);
     // (signed up, last active, display name, email, anonymous, restricted by admin)
     let rows = [
-        (10, 40, Some("Ann 100%"), Some("ann@example.com"), false, false),
+        (
+            10,
+            40,
+            Some("Ann 100%"),
+            Some("ann@example.com"),
+            false,
+            false,
+        ),
         (10, 30, Some("Bob_x"), Some("BOB@Example.COM"), false, false),
         (20, 10, Some("ÉLODIE"), None, true, false),
         (30, 20, Some("100 x\\y"), None, false, true),
@@ -1278,19 +1287,63 @@ async fn user_pages_follow_the_keyset() {
             ..UserQuery::default()
         };
         let (signed, active) = (UserOrder::SignedUpAt, UserOrder::LastActiveAt);
-        let cases: Vec<(&str, UserQuery, (Vec<usize>, Option<usize>))> = vec![
-            ("signed up, ascending", q(10, None, signed, false), (vec![1, 2, 3, 5, 4], None)),
-            ("signed up, descending", q(10, None, signed, true), (vec![4, 5, 3, 2, 1], None)),
-            ("last active, ascending", q(10, None, active, false), (vec![3, 4, 2, 5, 1], None)),
-            ("last active, descending", q(10, None, active, true), (vec![1, 5, 2, 4, 3], None)),
-            ("first page", q(2, None, signed, false), (vec![1, 2], Some(3))),
-            ("from the next cursor", q(2, Some(3), signed, false), (vec![3, 5], Some(4))),
+        let cases: Vec<(&str, UserQuery, Page)> = vec![
+            (
+                "signed up, ascending",
+                q(10, None, signed, false),
+                (vec![1, 2, 3, 5, 4], None),
+            ),
+            (
+                "signed up, descending",
+                q(10, None, signed, true),
+                (vec![4, 5, 3, 2, 1], None),
+            ),
+            (
+                "last active, ascending",
+                q(10, None, active, false),
+                (vec![3, 4, 2, 5, 1], None),
+            ),
+            (
+                "last active, descending",
+                q(10, None, active, true),
+                (vec![1, 5, 2, 4, 3], None),
+            ),
+            (
+                "first page",
+                q(2, None, signed, false),
+                (vec![1, 2], Some(3)),
+            ),
+            (
+                "from the next cursor",
+                q(2, Some(3), signed, false),
+                (vec![3, 5], Some(4)),
+            ),
             ("last page", q(2, Some(4), signed, false), (vec![4], None)),
-            ("limit = rows", q(5, None, signed, false), (vec![1, 2, 3, 5, 4], None)),
-            ("limit = rows - 1", q(4, None, signed, false), (vec![1, 2, 3, 5], Some(4))),
-            ("cursor inside a tie", q(2, Some(5), active, false), (vec![5, 1], None)),
-            ("descending from a tie", q(2, Some(5), active, true), (vec![5, 2], Some(4))),
-            ("descending cursor", q(3, Some(2), signed, true), (vec![2, 1], None)),
+            (
+                "limit = rows",
+                q(5, None, signed, false),
+                (vec![1, 2, 3, 5, 4], None),
+            ),
+            (
+                "limit = rows - 1",
+                q(4, None, signed, false),
+                (vec![1, 2, 3, 5], Some(4)),
+            ),
+            (
+                "cursor inside a tie",
+                q(2, Some(5), active, false),
+                (vec![5, 1], None),
+            ),
+            (
+                "descending from a tie",
+                q(2, Some(5), active, true),
+                (vec![5, 2], Some(4)),
+            ),
+            (
+                "descending cursor",
+                q(3, Some(2), signed, true),
+                (vec![2, 1], None),
+            ),
         ];
         for (what, query, want) in cases {
             assert_eq!(page(query).await, want, "{}: {what}", b.name);
@@ -1299,7 +1352,12 @@ async fn user_pages_follow_the_keyset() {
             cursor: Some(UserId(Uuid::from_u128(0x5))),
             ..UserQuery::default()
         };
-        assert_eq!(page(unknown).await, (vec![], None), "{}: unknown cursor", b.name);
+        assert_eq!(
+            page(unknown).await,
+            (vec![], None),
+            "{}: unknown cursor",
+            b.name
+        );
 
         let filtered = |anonymous, restricted_by_admin, cursor: Option<usize>| UserQuery {
             anonymous,
@@ -1311,10 +1369,18 @@ async fn user_pages_follow_the_keyset() {
         let cases = vec![
             ("no anonymous", filtered(ex, inc, None), vec![1, 2, 5, 4]),
             ("anonymous only", filtered(only, inc, None), vec![3]),
-            ("neither anonymous nor restricted", filtered(ex, ex, None), vec![1, 2, 5]),
+            (
+                "neither anonymous nor restricted",
+                filtered(ex, ex, None),
+                vec![1, 2, 5],
+            ),
             ("restricted only", filtered(inc, only, None), vec![4]),
             // The cursor user need not pass the filters: it marks where the page starts.
-            ("cursor filtered out", filtered(ex, inc, Some(3)), vec![5, 4]),
+            (
+                "cursor filtered out",
+                filtered(ex, inc, Some(3)),
+                vec![5, 4],
+            ),
         ];
         for (what, query, want) in cases {
             assert_eq!(page(query).await, (want, None), "{}: {what}", b.name);
@@ -1337,7 +1403,11 @@ async fn user_pages_follow_the_keyset() {
             ("email, case aside", search("EXAMPLE.com", None), vec![1, 2]),
             ("no match", search("zz", None), vec![]),
             ("the id alternative", search("zz", Some(4)), vec![4]),
-            ("empty text: a name or an email", search("", None), vec![1, 2, 3, 4]),
+            (
+                "empty text: a name or an email",
+                search("", None),
+                vec![1, 2, 3, 4],
+            ),
         ];
         for (what, query, want) in cases {
             assert_eq!(page(query).await, (want, None), "{}: search {what}", b.name);

@@ -458,7 +458,9 @@ fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failu
     let sqlite = matches!(conn, AnyConnection::Sqlite(_));
     #[cfg(not(feature = "sqlite"))]
     let sqlite = false;
-    let mut query = users::table.select(UserRow::as_select()).into_boxed::<Any>();
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .into_boxed::<Any>();
     if let Some(c) = flag(users::is_anonymous, q.anonymous) {
         query = query.filter(c);
     }

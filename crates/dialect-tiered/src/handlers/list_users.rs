@@ -78,7 +78,9 @@ async fn page(
     let mut query = core_query(q);
     let mut users = Vec::new();
     loop {
-        let left = q.limit.map_or(chunk, |limit| limit.saturating_sub(users.len()));
+        let left = q
+            .limit
+            .map_or(chunk, |limit| limit.saturating_sub(users.len()));
         query.limit = left.clamp(1, chunk);
         let page = gateway.query_users(&query).await?;
         users.extend(page.users);
@@ -149,6 +151,9 @@ mod tests {
     use super::*;
     use crate::listing::list_query;
 
+    /// A page as the low bytes of its ids and of the next cursor.
+    type Page = (Vec<u128>, Option<u128>);
+
     /// A version-4 UUID ending in `n` (yup's UUID pattern wants a version and a variant).
     fn uid(n: u128) -> Uuid {
         Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | n)
@@ -168,9 +173,8 @@ mod tests {
     async fn pages_follow_the_key_then_the_id_in_any_chunk_size() {
         let dir = tempfile::tempdir().expect("dir");
         let url = format!("sqlite://{}", dir.path().join("db").display());
-        let store = Arc::new(
-            gateway_storage::DieselStore::open(&url, &Default::default()).expect("store"),
-        );
+        let store =
+            Arc::new(gateway_storage::DieselStore::open(&url, &Default::default()).expect("store"));
         // Users 1 and 2 signed up at the same second (ties go by id); activity reverses them.
         // User 5 is anonymous, user 6 restricted by an admin.
         let mut anonymous = user(5, 25, 50);
@@ -190,7 +194,7 @@ mod tests {
         }
         let gateway = Gateway::new(store);
         let cursor = uid(3);
-        let cases: Vec<(String, (Vec<u128>, Option<u128>))> = vec![
+        let cases: Vec<(String, Page)> = vec![
             (String::new(), (vec![1, 2, 3, 4], None)),
             ("limit=2".into(), (vec![1, 2], Some(3))),
             ("limit=4".into(), (vec![1, 2, 3, 4], None)),
@@ -201,8 +205,14 @@ mod tests {
                 (vec![3], None),
             ),
             ("desc=true&limit=3".into(), (vec![4, 3, 2], Some(1))),
-            ("include_restricted=true".into(), (vec![1, 2, 3, 6, 4], None)),
-            ("include_anonymous=true".into(), (vec![1, 2, 3, 5, 6, 4], None)),
+            (
+                "include_restricted=true".into(),
+                (vec![1, 2, 3, 6, 4], None),
+            ),
+            (
+                "include_anonymous=true".into(),
+                (vec![1, 2, 3, 5, 6, 4], None),
+            ),
             (
                 "include_anonymous=true&only_anonymous=true".into(),
                 (vec![5], None),
@@ -210,15 +220,24 @@ mod tests {
             // The cursor user need not pass the filters: it only marks where the page starts.
             (format!("cursor={}", uid(5)), (vec![4], None)),
             (format!("cursor={}", uid(9)), (vec![], None)),
-            ("include_restricted=true&query=rÉ%20s".into(), (vec![6], None)),
-            (format!("query=%20{{{}}}!", uid(2).to_string().to_uppercase()), (vec![2], None)),
+            (
+                "include_restricted=true&query=rÉ%20s".into(),
+                (vec![6], None),
+            ),
+            (
+                format!("query=%20{{{}}}!", uid(2).to_string().to_uppercase()),
+                (vec![2], None),
+            ),
         ];
         for chunk in [1, 2, 3, USER_PAGE_MAX] {
             for (raw, want) in &cases {
                 let q = list_query(raw).expect("valid");
                 let (users, next) = page(&gateway, &q, chunk).await.expect("page");
                 let got = (
-                    users.iter().map(|u| u.id.0.as_u128() & 0xff).collect::<Vec<_>>(),
+                    users
+                        .iter()
+                        .map(|u| u.id.0.as_u128() & 0xff)
+                        .collect::<Vec<_>>(),
                     next.map(|s| Uuid::parse_str(&s).expect("id").as_u128() & 0xff),
                 );
                 assert_eq!(&got, want, "{raw} in chunks of {chunk}");
