@@ -7,7 +7,9 @@
 //!
 //! Users are kept as whole [`User`] values and changed only through
 //! [`UserChanges::apply_to`], the code path every store shares; the few user fields the store
-//! itself reads (identities, version, listing order) are read in one place, [`user_keys`].
+//! itself reads (identities, version, listing order) are read in one place, [`user_keys`]; the
+//! keyset pages of [`UserStore::query_users`] use the query's own rules
+//! ([`crate::UserQuery::position`], [`crate::UserQuery::admits`]).
 //!
 //! Letter case is folded with Unicode lower-casing, as PostgreSQL's `lower()` does (SQLite's folds
 //! ASCII only; the two agree on every username the core accepts and on every email it has
