@@ -1285,3 +1285,220 @@ struct Killed {
     #[diesel(sql_type = diesel::sql_types::Bool)]
     killed: bool,
 }
+
+/// The users collection's keyset pages (`UserStore::query_users`): both keys both ways with ties
+/// broken by id, the inclusive cursor and the next one (read as the `limit + 1`-th row), a
+/// cursor naming no user, a cursor user the filters leave out, the flag filters, and the search
+/// (Unicode case folding, `%`, `_` and `\` taken literally, the id alternative).
+#[tokio::test]
+async fn user_pages_follow_the_keyset() {
+    use gateway_core::{FlagFilter, UserOrder, UserPage, UserQuery, UserSearch};
+    /// A page as the numbers of its users and of the next cursor.
+    type Page = (Vec<usize>, Option<usize>);
+
+    // Ids chosen so that id order differs from insertion order: a digit sorts before a letter.
+    let ids: Vec<UserId> = [0x9_u128, 0xa, 0x1, 0xf, 0x2]
+        .iter()
+        .map(|hi| UserId(Uuid::from_u128((hi << 124) | 0x4000_8000_0000_0000_0000)))
+        .collect();
+    let number = |id: UserId| ids.iter().position(|i| *i == id).map_or(0, |p| p + 1);
+    let t = |s: i64| at(2024, 1, 1, 0, 0, 0, 0) + TimeDelta::seconds(s);
+    // (signed up, last active, display name, email, anonymous, restricted by admin)
+    let rows = [
+        (
+            10,
+            40,
+            Some("Ann 100%"),
+            Some("ann@example.com"),
+            false,
+            false,
+        ),
+        (10, 30, Some("Bob_x"), Some("BOB@Example.COM"), false, false),
+        (20, 10, Some("ÉLODIE"), None, true, false),
+        (30, 20, Some("100 x\\y"), None, false, true),
+        (20, 40, None, None, false, false),
+    ];
+    for b in backends() {
+        let store = &b.store;
+        for (i, (signed, active, name, email, anonymous, restricted)) in rows.iter().enumerate() {
+            let mut u = User::new(ids[i], format!("page_{i}"), t(*signed));
+            u.timestamps.signed_up_at = t(*signed);
+            u.timestamps.last_active_at = t(*active);
+            u.profile.display_name = name.map(str::to_owned);
+            u.identity.email = email.map(str::to_owned);
+            u.account.is_anonymous = *anonymous;
+            u.account.restricted_by_admin = *restricted;
+            store.insert_user(&u).await.unwrap();
+        }
+        let page = |q: UserQuery| {
+            let store = store.clone();
+            async move {
+                let UserPage { users, next_cursor } = store.query_users(&q).await.unwrap();
+                (
+                    users.iter().map(|u| number(u.id)).collect::<Vec<_>>(),
+                    next_cursor.map(number),
+                )
+            }
+        };
+        let q = |limit: usize, cursor: Option<usize>, order: UserOrder, desc: bool| UserQuery {
+            limit,
+            cursor: cursor.map(|n| ids[n - 1]),
+            order,
+            desc,
+            ..UserQuery::default()
+        };
+        let (signed, active) = (UserOrder::SignedUpAt, UserOrder::LastActiveAt);
+        let cases: Vec<(&str, UserQuery, Page)> = vec![
+            (
+                "signed up, ascending",
+                q(10, None, signed, false),
+                (vec![1, 2, 3, 5, 4], None),
+            ),
+            (
+                "signed up, descending",
+                q(10, None, signed, true),
+                (vec![4, 5, 3, 2, 1], None),
+            ),
+            (
+                "last active, ascending",
+                q(10, None, active, false),
+                (vec![3, 4, 2, 5, 1], None),
+            ),
+            (
+                "last active, descending",
+                q(10, None, active, true),
+                (vec![1, 5, 2, 4, 3], None),
+            ),
+            (
+                "first page",
+                q(2, None, signed, false),
+                (vec![1, 2], Some(3)),
+            ),
+            (
+                "from the next cursor",
+                q(2, Some(3), signed, false),
+                (vec![3, 5], Some(4)),
+            ),
+            ("last page", q(2, Some(4), signed, false), (vec![4], None)),
+            (
+                "limit = rows",
+                q(5, None, signed, false),
+                (vec![1, 2, 3, 5, 4], None),
+            ),
+            (
+                "limit = rows - 1",
+                q(4, None, signed, false),
+                (vec![1, 2, 3, 5], Some(4)),
+            ),
+            (
+                "cursor inside a tie",
+                q(2, Some(5), active, false),
+                (vec![5, 1], None),
+            ),
+            (
+                "descending from a tie",
+                q(2, Some(5), active, true),
+                (vec![5, 2], Some(4)),
+            ),
+            (
+                "descending cursor",
+                q(3, Some(2), signed, true),
+                (vec![2, 1], None),
+            ),
+        ];
+        for (what, query, want) in cases {
+            assert_eq!(page(query).await, want, "{}: {what}", b.name);
+        }
+        let unknown = UserQuery {
+            cursor: Some(UserId(Uuid::from_u128(0x5))),
+            ..UserQuery::default()
+        };
+        assert_eq!(
+            page(unknown).await,
+            (vec![], None),
+            "{}: unknown cursor",
+            b.name
+        );
+
+        let filtered = |anonymous, restricted_by_admin, cursor: Option<usize>| UserQuery {
+            anonymous,
+            restricted_by_admin,
+            cursor: cursor.map(|n| ids[n - 1]),
+            ..UserQuery::default()
+        };
+        let (ex, inc, only) = (FlagFilter::Exclude, FlagFilter::Include, FlagFilter::Only);
+        let cases = vec![
+            ("no anonymous", filtered(ex, inc, None), vec![1, 2, 5, 4]),
+            ("anonymous only", filtered(only, inc, None), vec![3]),
+            (
+                "neither anonymous nor restricted",
+                filtered(ex, ex, None),
+                vec![1, 2, 5],
+            ),
+            ("restricted only", filtered(inc, only, None), vec![4]),
+            // The cursor user need not pass the filters: it marks where the page starts.
+            (
+                "cursor filtered out",
+                filtered(ex, inc, Some(3)),
+                vec![5, 4],
+            ),
+        ];
+        for (what, query, want) in cases {
+            assert_eq!(page(query).await, (want, None), "{}: {what}", b.name);
+        }
+
+        let search = |text: &str, id: Option<usize>| UserQuery {
+            search: Some(UserSearch {
+                text: text.to_owned(),
+                id: id.map(|n| ids[n - 1]),
+            }),
+            ..UserQuery::default()
+        };
+        let cases = vec![
+            ("% is literal", search("0%", None), vec![1]),
+            ("_ is literal", search("n_1", None), vec![]),
+            ("_ matches itself", search("B_X", None), vec![2]),
+            ("\\ is literal", search("x\\y", None), vec![4]),
+            ("\\ escapes nothing", search("x\\", None), vec![4]),
+            ("Unicode case", search("éLo", None), vec![3]),
+            ("email, case aside", search("EXAMPLE.com", None), vec![1, 2]),
+            ("no match", search("zz", None), vec![]),
+            ("the id alternative", search("zz", Some(4)), vec![4]),
+            (
+                "empty text: a name or an email",
+                search("", None),
+                vec![1, 2, 3, 4],
+            ),
+        ];
+        for (what, query, want) in cases {
+            assert_eq!(page(query).await, (want, None), "{}: search {what}", b.name);
+        }
+        let paged_search = UserQuery {
+            limit: 1,
+            cursor: Some(ids[1]),
+            ..search("0", None)
+        };
+        assert_eq!(
+            page(paged_search).await,
+            (vec![4], None),
+            "{}: search from a cursor that does not match",
+            b.name
+        );
+
+        // The gateway clamps the limit to 1..=USER_PAGE_MAX.
+        let clamped = b
+            .gateway
+            .query_users(&UserQuery {
+                limit: 0,
+                ..UserQuery::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            (clamped.users.len(), clamped.next_cursor),
+            (1, Some(ids[1])),
+            "{}: limit 0",
+            b.name
+        );
+    }
+}

@@ -1,11 +1,7 @@
-//! `GET /api/v1/users`: the query (the vendor's yup schema and its messages) and the page
-//! (filters, keyset order and the inclusive cursor of the vendor's Prisma listing), over the
-//! users the core lists.
+//! `GET /api/v1/users`: the query string (the vendor's yup schema and its messages). The page
+//! itself is the core's keyset query (`gateway_core::UserQuery`, built in
+//! `handlers::list_users`).
 
-use std::cmp::Ordering;
-
-use chrono::{DateTime, Utc};
-use gateway_core::User;
 use uuid::Uuid;
 
 use crate::validate::is_uuid;
@@ -170,77 +166,6 @@ pub fn list_query(raw: &str) -> Result<ListQuery, Vec<String>> {
     }
 }
 
-/// Whether `user` matches the search text: its id (the text without characters other than
-/// `[a-zA-Z0-9-_.]`, when that is a UUID), or its display name or primary email containing the
-/// text, letter case aside.
-fn matches(user: &User, text: &str) -> bool {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        .collect();
-    if is_uuid(&cleaned) && user.id.to_string().eq_ignore_ascii_case(&cleaned) {
-        return true;
-    }
-    let needle = text.to_lowercase();
-    let contains = |v: &Option<String>| {
-        v.as_deref()
-            .is_some_and(|v| v.to_lowercase().contains(&needle))
-    };
-    contains(&user.profile.display_name) || contains(&user.identity.email)
-}
-
-fn key(user: &User, order_by: OrderBy) -> (DateTime<Utc>, String) {
-    let at = match order_by {
-        OrderBy::SignedUpAt => user.timestamps.signed_up_at,
-        OrderBy::LastActiveAt => user.timestamps.last_active_at,
-    };
-    (at, user.id.to_string())
-}
-
-/// One page: the users of `all` that pass the filters, in order, from the cursor (inclusive;
-/// a cursor naming no user gives an empty page, as Prisma's cursor does), at most `limit`, and
-/// the id of the next one.
-pub fn page(all: Vec<User>, q: &ListQuery) -> (Vec<User>, Option<String>) {
-    let direction = |a: &(DateTime<Utc>, String), b: &(DateTime<Utc>, String)| {
-        let o = a.cmp(b);
-        if q.desc { o.reverse() } else { o }
-    };
-    let start = match q.cursor {
-        None => None,
-        Some(cursor) => match all.iter().find(|u| u.id.0 == cursor) {
-            None => return (Vec::new(), None),
-            Some(u) => Some(key(u, q.order_by)),
-        },
-    };
-    let mut users: Vec<(_, User)> = all
-        .into_iter()
-        .filter(|u| {
-            let anonymous = u.account.is_anonymous;
-            let restricted = u.account.restricted_by_admin;
-            let shown = if q.include_anonymous {
-                !q.only_anonymous || anonymous
-            } else {
-                !anonymous && (q.include_restricted || !restricted)
-            };
-            shown && q.query.as_deref().is_none_or(|t| matches(u, t))
-        })
-        .map(|u| (key(&u, q.order_by), u))
-        .filter(|(k, _)| {
-            start
-                .as_ref()
-                .is_none_or(|s| direction(k, s) != Ordering::Less)
-        })
-        .collect();
-    users.sort_by(|(a, _), (b, _)| direction(a, b));
-    let next = q
-        .limit
-        .and_then(|limit| users.get(limit).map(|(_, u)| u.id.to_string()));
-    if let Some(limit) = q.limit {
-        users.truncate(limit);
-    }
-    (users.into_iter().map(|(_, u)| u).collect(), next)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,73 +198,5 @@ mod tests {
         assert!(q.desc);
         assert_eq!(q.query.as_deref(), Some("a b"));
         assert_eq!(list_query("").expect("valid").limit, None);
-    }
-
-    /// A version-4 UUID ending in `n` (yup's UUID pattern wants a version and a variant).
-    fn uid(n: u128) -> Uuid {
-        Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0000 | n)
-    }
-
-    fn user(n: u128, signed_up: i64, active: i64) -> User {
-        let at = |s| DateTime::<Utc>::from_timestamp(s, 0).expect("time");
-        let mut u = User::new(gateway_core::UserId(uid(n)), format!("u{n}"), at(signed_up));
-        u.timestamps.signed_up_at = at(signed_up);
-        u.timestamps.last_active_at = at(active);
-        u
-    }
-
-    fn ids(page: &(Vec<User>, Option<String>)) -> (Vec<u128>, Option<u128>) {
-        (
-            page.0.iter().map(|u| u.id.0.as_u128() & 0xff).collect(),
-            page.1
-                .as_deref()
-                .map(|s| Uuid::parse_str(s).expect("id").as_u128() & 0xff),
-        )
-    }
-
-    #[test]
-    fn pages_follow_the_key_then_the_id() {
-        // Users 1 and 2 signed up at the same second (ties go by id); activity reverses them.
-        let all = vec![
-            user(3, 20, 10),
-            user(2, 10, 30),
-            user(1, 10, 40),
-            user(4, 30, 20),
-        ];
-        let q = |s: &str| list_query(s).expect("valid");
-        assert_eq!(ids(&page(all.clone(), &q(""))), (vec![1, 2, 3, 4], None));
-        assert_eq!(
-            ids(&page(all.clone(), &q("limit=2"))),
-            (vec![1, 2], Some(3))
-        );
-        let cursor = uid(3);
-        assert_eq!(
-            ids(&page(all.clone(), &q(&format!("limit=2&cursor={cursor}")))),
-            (vec![3, 4], None)
-        );
-        assert_eq!(
-            ids(&page(all.clone(), &q("order_by=last_active_at"))),
-            (vec![3, 4, 2, 1], None)
-        );
-        assert_eq!(
-            ids(&page(
-                all.clone(),
-                &q(&format!(
-                    "order_by=last_active_at&desc=true&cursor={cursor}"
-                ))
-            )),
-            (vec![3], None)
-        );
-        assert_eq!(
-            ids(&page(all.clone(), &q("desc=true&limit=3"))),
-            (vec![4, 3, 2], Some(1))
-        );
-        // The cursor user need not pass the filters: it only marks where the page starts.
-        let mut anonymous = all.clone();
-        anonymous[0].account.is_anonymous = true;
-        assert_eq!(
-            ids(&page(anonymous, &q(&format!("cursor={cursor}")))),
-            (vec![4], None)
-        );
     }
 }

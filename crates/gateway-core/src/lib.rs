@@ -17,6 +17,7 @@ pub mod model;
 pub mod patch;
 pub mod ports;
 pub mod project;
+pub mod query;
 pub mod service;
 pub mod session_cache;
 #[cfg(any(test, feature = "testing"))]
@@ -39,4 +40,5 @@ pub use ports::{
     Store, StoreError, TeamStore, UserChanges, UserStore,
 };
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
+pub use query::{FlagFilter, USER_PAGE_MAX, UserOrder, UserPage, UserQuery, UserSearch};
 pub use service::Gateway;

@@ -12,6 +12,7 @@ use crate::{
     idempotency::{IdempotencyKey, IdempotencyRecord, StoredResponse},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     project::{Project, ProjectPatch},
+    query::{UserPage, UserQuery},
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -81,6 +82,12 @@ pub trait UserStore: Send + Sync {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     /// Lists users ordered by creation time, then id.
     async fn list_users(&self, limit: i64, offset: i64) -> Result<Vec<User>, StoreError>;
+    /// One page of users ([`UserQuery`]), read with a keyset: the users that pass the filters,
+    /// ordered by `(key, id)` (both descending with `desc`), from the cursor user's position
+    /// (inclusive; the cursor user need not pass the filters), at most `query.limit` (already
+    /// clamped), and the id of the next one. A cursor naming no user gives an empty page without
+    /// a next cursor. The search follows [`crate::UserSearch::matches`].
+    async fn query_users(&self, query: &UserQuery) -> Result<UserPage, StoreError>;
     /// Applies `changes` ([`UserChanges::apply_to`]) to the current row in one transaction, with
     /// no concurrent change lost, and returns the new user; `None` when the user does not exist.
     /// MUST fail with [`StoreError::Stale`] when `changes.patch.expected_version` is set and

@@ -411,6 +411,8 @@ pub fn establish_with(
             let mut conn = diesel::sqlite::SqliteConnection::establish(&path.to_string_lossy())?;
             conn.batch_execute(&options.sqlite_pragmas())
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            crate::search::register(&mut conn)
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(AnyConnection::Sqlite(conn))
         }
         #[cfg(feature = "postgres")]

@@ -30,6 +30,7 @@ pub mod error;
 mod exec;
 mod locks;
 mod schema;
+mod search;
 mod values;
 
 // One module per aggregate, each with its rows, queries and port implementation.

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{
-    Account, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError, Timestamps, User,
-    UserChanges, UserId, UserStore,
+    Account, FlagFilter, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError,
+    Timestamps, User, UserChanges, UserId, UserOrder, UserPage, UserQuery, UserStore,
 };
 
 use crate::{
@@ -16,7 +16,7 @@ use crate::{
     error::Failure,
     idempotency, identities,
     schema::users,
-    sessions, teams, transaction,
+    search, sessions, teams, transaction,
     values::{CorruptRow, json, json_text, naive, parsed, utc, uuid, uuid_opt},
 };
 
@@ -433,6 +433,116 @@ fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, Failure> {
     })
 }
 
+/// The backend of queries built at run time ([`query_page`]).
+type Any = <AnyConnection as Connection>::Backend;
+
+/// A filter built at run time.
+type Condition = Box<dyn BoxableExpression<users::table, Any, SqlType = diesel::sql_types::Bool>>;
+
+/// A flag column under a [`FlagFilter`]; `None` lets every row through.
+fn flag<C>(column: C, filter: FlagFilter) -> Option<Condition>
+where
+    C: ExpressionMethods
+        + Expression<SqlType = diesel::sql_types::Bool>
+        + BoxableExpression<users::table, Any, SqlType = diesel::sql_types::Bool>
+        + 'static,
+    diesel::dsl::Eq<C, bool>:
+        BoxableExpression<users::table, Any, SqlType = diesel::sql_types::Bool> + 'static,
+{
+    match filter {
+        FlagFilter::Include => None,
+        FlagFilter::Exclude => Some(Box::new(column.eq(false))),
+        FlagFilter::Only => Some(Box::new(column.eq(true))),
+    }
+}
+
+/// Reads one page of [`UserQuery`] with a keyset: the cursor row's key is looked up first (no
+/// row: an empty page), then the rows from `(key, id)` on, in order, `limit + 1` of them.
+fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failure> {
+    #[cfg(feature = "sqlite")]
+    let sqlite = matches!(conn, AnyConnection::Sqlite(_));
+    #[cfg(not(feature = "sqlite"))]
+    let sqlite = false;
+    let mut query = users::table
+        .select(UserRow::as_select())
+        .into_boxed::<Any>();
+    if let Some(c) = flag(users::is_anonymous, q.anonymous) {
+        query = query.filter(c);
+    }
+    if let Some(c) = flag(users::restricted_by_admin, q.restricted_by_admin) {
+        query = query.filter(c);
+    }
+    if let Some(s) = &q.search {
+        let pattern = search::contains_pattern(&s.needle());
+        let text: Box<
+            dyn BoxableExpression<
+                    users::table,
+                    Any,
+                    SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+                >,
+        > = if sqlite {
+            Box::new(
+                search::fold(users::display_name)
+                    .like(pattern.clone())
+                    .escape(search::ESCAPE)
+                    .or(search::fold(users::email)
+                        .like(pattern)
+                        .escape(search::ESCAPE)),
+            )
+        } else {
+            Box::new(
+                identities::lower_nullable(users::display_name)
+                    .like(pattern.clone())
+                    .escape(search::ESCAPE)
+                    .or(identities::lower_nullable(users::email)
+                        .like(pattern)
+                        .escape(search::ESCAPE)),
+            )
+        };
+        query = match s.id {
+            Some(id) => query.filter(text.or(users::id.eq(id.to_string()).nullable())),
+            None => query.filter(text),
+        };
+    }
+    macro_rules! keyset {
+        ($key:expr) => {{
+            if let Some(cursor) = q.cursor {
+                let cursor = cursor.to_string();
+                let key: Option<NaiveDateTime> = users::table
+                    .find(&cursor)
+                    .select($key)
+                    .get_result(conn)
+                    .optional()?;
+                let Some(key) = key else {
+                    return Ok(UserPage::default());
+                };
+                // `key >= k AND (key > k OR id >= c)`: the first term bounds an index range.
+                query = if q.desc {
+                    query.filter($key.le(key).and($key.lt(key).or(users::id.le(cursor))))
+                } else {
+                    query.filter($key.ge(key).and($key.gt(key).or(users::id.ge(cursor))))
+                };
+            }
+            if q.desc {
+                query.order(($key.desc(), users::id.desc()))
+            } else {
+                query.order(($key.asc(), users::id.asc()))
+            }
+        }};
+    }
+    let query = match q.order {
+        UserOrder::SignedUpAt => keyset!(users::signed_up_at),
+        UserOrder::LastActiveAt => keyset!(users::last_active_at),
+    };
+    let limit = i64::try_from(q.limit.saturating_add(1)).unwrap_or(i64::MAX);
+    let rows: Vec<UserRow> = query.limit(limit).load(conn)?;
+    let rows = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(UserPage::from_rows(rows, q.limit))
+}
+
 #[async_trait]
 impl UserStore for DieselStore {
     async fn insert_user(&self, user: &User) -> Result<(), StoreError> {
@@ -487,6 +597,12 @@ impl UserStore for DieselStore {
                 .collect::<Result<_, _>>()?)
         })
         .await
+    }
+
+    async fn query_users(&self, query: &UserQuery) -> Result<UserPage, StoreError> {
+        let query = query.clone();
+        // A search may scan the table: never inline on an async worker.
+        self.blocking(move |conn| query_page(conn, &query)).await
     }
 
     async fn update_user(

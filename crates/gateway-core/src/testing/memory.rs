@@ -7,7 +7,9 @@
 //!
 //! Users are kept as whole [`User`] values and changed only through
 //! [`UserChanges::apply_to`], the code path every store shares; the few user fields the store
-//! itself reads (identities, version, listing order) are read in one place, [`user_keys`].
+//! itself reads (identities, version, listing order) are read in one place, [`user_keys`]; the
+//! keyset pages of [`UserStore::query_users`] use the query's own rules
+//! ([`crate::UserQuery::position`], [`crate::UserQuery::admits`]).
 //!
 //! Letter case is folded with Unicode lower-casing, as PostgreSQL's `lower()` does (SQLite's folds
 //! ASCII only; the two agree on every username the core accepts and on every email it has
@@ -30,6 +32,7 @@ use crate::{
         StoreError, TeamStore, UserChanges, UserStore,
     },
     project::{Project, ProjectPatch},
+    query::{UserPage, UserQuery},
 };
 
 /// An in-memory store for tests. Cheap to create; `Default` is empty.
@@ -260,6 +263,32 @@ impl UserStore for MemoryStore {
                 .take(usize::try_from(limit).unwrap_or(0))
                 .cloned()
                 .collect()
+        })
+    }
+
+    async fn query_users(&self, query: &UserQuery) -> Result<UserPage, StoreError> {
+        self.read(|s| {
+            let ascending = |a: &User, b: &User| query.position(a).cmp(&query.position(b));
+            let ordered = |a: &User, b: &User| {
+                let o = ascending(a, b);
+                if query.desc { o.reverse() } else { o }
+            };
+            let start = match query.cursor {
+                None => None,
+                Some(id) => match s.users.get(&id) {
+                    None => return UserPage::default(),
+                    Some(u) => Some(u),
+                },
+            };
+            let mut users: Vec<&User> = s
+                .users
+                .values()
+                .filter(|u| query.admits(u))
+                .filter(|u| start.is_none_or(|c| ordered(u, c).is_ge()))
+                .collect();
+            users.sort_by(|a, b| ordered(a, b));
+            users.truncate(query.limit.saturating_add(1));
+            UserPage::from_rows(users.into_iter().cloned().collect(), query.limit)
         })
     }
 
