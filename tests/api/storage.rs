@@ -1073,7 +1073,10 @@ async fn store_rules_below_the_gateway() {
         g.revoke_session(revoked.id).await.unwrap();
         let listed = g.project_sessions_of(project.id, v.id).await.unwrap();
         assert_eq!(
-            listed.iter().map(|s| (s.id, s.is_impersonation)).collect::<Vec<_>>(),
+            listed
+                .iter()
+                .map(|s| (s.id, s.is_impersonation))
+                .collect::<Vec<_>>(),
             [(impersonating.session.id, true), (bound.id, false)],
             "{}",
             ctx("active project sessions, newest first")

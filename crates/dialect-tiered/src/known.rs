@@ -427,6 +427,39 @@ impl KnownError {
         )
     }
 
+    /// A new password shorter than the vendor's minimum.
+    pub fn password_too_short(min_length: usize) -> Self {
+        with(
+            known(
+                StatusCode::BAD_REQUEST,
+                "PASSWORD_TOO_SHORT",
+                format!("Password too short. Minimum length is {min_length}."),
+            ),
+            vec![("min_length", Value::from(min_length))],
+        )
+    }
+
+    /// No user signs in with this email and password.
+    pub fn email_password_mismatch() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "EMAIL_PASSWORD_MISMATCH",
+            "Wrong e-mail or password.",
+        )
+    }
+
+    /// The user has TOTP: a password alone does not sign it in.
+    pub fn multi_factor_authentication_required(attempt_code: &str) -> Self {
+        with(
+            known(
+                StatusCode::BAD_REQUEST,
+                "MULTI_FACTOR_AUTHENTICATION_REQUIRED",
+                "Multi-factor authentication is required for this user.",
+            ),
+            vec![("attempt_code", Value::String(attempt_code.to_owned()))],
+        )
+    }
+
     /// `DELETE /auth/sessions/{id}` of the caller's own session.
     pub fn cannot_delete_current_session() -> Self {
         known(

@@ -35,6 +35,7 @@ mod headers;
 mod known;
 mod listing;
 mod openapi;
+mod password;
 mod respond;
 mod routes;
 mod sessions;

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::{
     body::Body,
     known::KnownError,
-    validate::{Issues, boolean, is_uuid, type_error, unknown_keys},
+    validate::{BodyObject, Issues, body_object, boolean, is_uuid, type_error, unknown_keys},
     wire::SessionRead,
 };
 
@@ -107,13 +107,7 @@ pub struct NewSessionBody {
 /// Validates a `POST /auth/sessions` body: every failure in schema order, then unknown keys.
 pub fn create_body(body: &Body) -> Result<NewSessionBody, Vec<String>> {
     const FIELDS: [&str; 3] = ["user_id", "expires_in_millis", "is_impersonation"];
-    let (value, order) = body.as_json();
-    let map = match value {
-        None => return Err(vec!["body must be defined".into()]),
-        Some(Value::Null) => return Err(vec!["body cannot be null".into()]),
-        Some(Value::Object(map)) => map,
-        Some(other) => return Err(vec![type_error("body", "object", &other)]),
-    };
+    let BodyObject { map, order } = body_object(body)?;
     let mut issues = Issues::default();
     let user = match map.get("user_id") {
         None => {

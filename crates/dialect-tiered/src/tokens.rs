@@ -33,6 +33,8 @@ use crate::known::KnownError;
 pub const KEY_SECRET_NAME: &str = "tiered_es256_pkcs8";
 /// Default lifetime of access tokens (the vendor's `STACK_ACCESS_TOKEN_EXPIRATION_TIME` default).
 pub const ACCESS_TOKEN_LIFETIME: Duration = Duration::minutes(10);
+/// Lifetime of a session opened by a sign-in (the vendor's `createAuthTokens` default: 365 days).
+pub const SESSION_LIFETIME: Duration = Duration::days(365);
 
 /// `restricted_reason` of a token or a read object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,7 +28,7 @@ pub const PASSWORD_MAX: usize = 70;
     clippy::expect_used,
     reason = "constant patterns, covered by the unit tests"
 )]
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     // yup 1.x `rEmail` (the WHATWG definition).
     Regex::new(r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")
         .expect("email pattern")
@@ -127,7 +127,7 @@ impl Tier {
 }
 
 /// JavaScript's `String.prototype.length` (UTF-16 code units).
-fn js_len(s: &str) -> usize {
+pub(crate) fn js_len(s: &str) -> usize {
     s.encode_utf16().count()
 }
 
@@ -172,6 +172,27 @@ pub fn type_error(path: &str, ty: &str, value: &Value) -> String {
         "{path} must be a `{ty}` type, but the final value was: `{}`.",
         print_value(value)
     )
+}
+
+/// A body that is a JSON object: its members and the order of their keys on the wire.
+#[derive(Debug)]
+pub struct BodyObject {
+    /// The members.
+    pub map: Map<String, Value>,
+    /// The keys in wire order.
+    pub order: Vec<String>,
+}
+
+/// The body as an object, or the vendor's failure line (`body must be defined`, `body cannot be
+/// null`, or the type error).
+pub fn body_object(body: &Body) -> Result<BodyObject, Vec<String>> {
+    let (value, order) = body.as_json();
+    match value {
+        None => Err(vec!["body must be defined".into()]),
+        Some(Value::Null) => Err(vec!["body cannot be null".into()]),
+        Some(Value::Object(map)) => Ok(BodyObject { map, order }),
+        Some(other) => Err(vec![type_error("body", "object", &other)]),
+    }
 }
 
 /// Collects the failures of one request.
@@ -239,7 +260,7 @@ fn max_len(path: &str, s: &str, max: usize, issues: &mut Issues) -> bool {
 }
 
 /// The vendor's `urlSchema`: no spaces, a URL `new URL()` accepts.
-fn url_checks(path: &str, s: &str, issues: &mut Issues) -> bool {
+pub(crate) fn url_checks(path: &str, s: &str, issues: &mut Issues) -> bool {
     let mut ok = true;
     if s.contains(' ') {
         issues.push(format!("{path} contains spaces"));
@@ -442,13 +463,7 @@ fn user_fields(
     create: bool,
 ) -> Result<(UserUpdate, Vec<OAuthProviderCreate>), Vec<String>> {
     let mut issues = Issues::default();
-    let (value, order) = body.as_json();
-    let map = match value {
-        None => return Err(vec!["body must be defined".into()]),
-        Some(Value::Null) => return Err(vec!["body cannot be null".into()]),
-        Some(Value::Object(map)) => map,
-        Some(other) => return Err(vec![type_error("body", "object", &other)]),
-    };
+    let BodyObject { map, order } = body_object(body)?;
     let mut update = UserUpdate::default();
     let mut providers = Vec::new();
     for &field in fields {

@@ -365,6 +365,43 @@ pub struct SessionCreate {
     pub is_impersonation: Option<bool>,
 }
 
+/// The answer of a password sign-up or sign-in: a new session's tokens and the user's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SignedIn {
+    /// An access token of the new session (ES256 JWT).
+    pub access_token: String,
+    /// The new session's refresh token.
+    pub refresh_token: String,
+    /// The user's id.
+    pub user_id: String,
+}
+
+/// `POST /api/v1/auth/password/sign-up` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct PasswordSignUp {
+    /// The email to sign in with (at most 256 characters, with a dot in the domain).
+    pub email: String,
+    /// The password: 8 to 70 characters.
+    pub password: String,
+    /// Where the verification e-mail's link points (accepted; no e-mail is sent yet).
+    pub verification_callback_url: Option<String>,
+    /// Bot challenge (accepted, unused).
+    pub bot_challenge_token: Option<String>,
+    /// Bot challenge (accepted, unused).
+    pub bot_challenge_phase: Option<String>,
+    /// Bot challenge (accepted, unused).
+    pub bot_challenge_unavailable: Option<String>,
+}
+
+/// `POST /api/v1/auth/password/sign-in` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct PasswordSignIn {
+    /// The sign-in email (not empty).
+    pub email: String,
+    /// The password (at most 70 characters).
+    pub password: String,
+}
+
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Health {

@@ -8,9 +8,7 @@ use gateway_tests::http::fetch;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use super::{
-    Fixture, Session, Set, TieredAnswer, assert_schema_error, fixture, run_sdk, sdk_env,
-};
+use super::{Fixture, Session, Set, TieredAnswer, assert_schema_error, fixture, run_sdk, sdk_env};
 
 const SESSIONS: &str = "/api/v1/auth/sessions";
 
@@ -73,10 +71,11 @@ async fn refresh_status(f: &Fixture, refresh: &str) -> (u16, Option<String>) {
 #[tokio::test]
 async fn clients_cannot_create_sessions() {
     let f = fixture().await;
-    let a = fetch(f.client(Method::POST, SESSIONS).json(
-        &json!({"user_id": f.user_id, "expires_in_millis": 1000_i64 * 60 * 60 * 24 * 366}),
-    ))
-    .await;
+    let a =
+        fetch(f.client(Method::POST, SESSIONS).json(
+            &json!({"user_id": f.user_id, "expires_in_millis": 1000_i64 * 60 * 60 * 24 * 366}),
+        ))
+        .await;
     let body = a.known(401, "INSUFFICIENT_ACCESS_TYPE");
     assert_eq!(
         body,
@@ -86,7 +85,11 @@ async fn clients_cannot_create_sessions() {
             "error": "The x-stack-access-type header must be 'server' or 'admin', but was 'client'.",
         })
     );
-    let a = fetch(f.bare(Method::POST, SESSIONS).json(&json!({"user_id": f.user_id}))).await;
+    let a = fetch(
+        f.bare(Method::POST, SESSIONS)
+            .json(&json!({"user_id": f.user_id})),
+    )
+    .await;
     a.known(400, "ACCESS_TYPE_REQUIRED");
 }
 
@@ -101,11 +104,11 @@ async fn the_server_creates_sessions_of_existing_users() {
     assert_eq!(me.expect_json()["id"], f.user_id.as_str());
     assert_eq!(refresh_status(&f, &s.refresh).await, (200, None));
 
-    let a = fetch(
-        f.server(Method::POST, SESSIONS)
-            .json(&json!({"user_id": f.user_id, "expires_in_millis": 1000_i64 * 60 * 60 * 24 * 370})),
-    )
-    .await;
+    let a =
+        fetch(f.server(Method::POST, SESSIONS).json(
+            &json!({"user_id": f.user_id, "expires_in_millis": 1000_i64 * 60 * 60 * 24 * 370}),
+        ))
+        .await;
     assert_schema_error(
         &a,
         "POST /api/v1/auth/sessions",
@@ -121,14 +124,22 @@ async fn the_server_creates_sessions_of_existing_users() {
 
     // Unknown users, `me` without a user, and the schema.
     let ghost = uuid::Uuid::new_v4().to_string();
-    let a = fetch(f.server(Method::POST, SESSIONS).json(&json!({"user_id": ghost}))).await;
+    let a = fetch(
+        f.server(Method::POST, SESSIONS)
+            .json(&json!({"user_id": ghost})),
+    )
+    .await;
     let body = a.known(400, "USER_ID_DOES_NOT_EXIST");
     assert_eq!(
         body["error"],
         format!("The given user with the ID {ghost} does not exist.")
     );
     assert_eq!(body["details"], json!({"user_id": ghost}));
-    let a = fetch(f.server(Method::POST, SESSIONS).json(&json!({"user_id": "me"}))).await;
+    let a = fetch(
+        f.server(Method::POST, SESSIONS)
+            .json(&json!({"user_id": "me"})),
+    )
+    .await;
     a.known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
     let a = fetch(
         f.server(Method::POST, SESSIONS)
@@ -309,7 +320,13 @@ async fn impersonation_sessions_are_hidden_from_clients_and_servers() {
         2
     );
     // The impersonation session works as a session.
-    let me = fetch(as_session(&f, &impersonating, Method::GET, "/api/v1/users/me")).await;
+    let me = fetch(as_session(
+        &f,
+        &impersonating,
+        Method::GET,
+        "/api/v1/users/me",
+    ))
+    .await;
     assert_eq!(me.status, 200, "{}", me.text);
 }
 

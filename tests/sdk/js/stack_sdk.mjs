@@ -17,6 +17,9 @@
 //   users                    StackServerApp users collection (issue #16): createUser (201 server user), a taken
 //                            email -> KnownError USER_EMAIL_ALREADY_EXISTS, listUsers with limit/cursor/nextCursor,
 //                            orderBy "lastActiveAt" + desc, and query.
+//   password                 Password auth (issue #16): signUpWithCredential (sdk.password@example.com), the user it
+//                            signs in, signOut, signInWithCredential with a wrong password -> EMAIL_PASSWORD_MISMATCH,
+//                            then the right one; a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
 //   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
 //                            user.revokeSession of another session, serverUser.getActiveSessions / revokeSession
 //                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
@@ -34,8 +37,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -379,6 +382,46 @@ async function sessions() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions }[SCENARIO]();
+async function password() {
+  const email = "sdk.password@example.com", pw = "sdk-password-1";
+  const app = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
+  let id;
+  await step("password-sign-up", async (w) => {
+    const res = await app.signUpWithCredential({ email, password: pw, noVerificationCallback: true, noRedirect: true });
+    eq(res.status, "ok", `sign-up result ${JSON.stringify(res)}`);
+    const user = await app.getUser({ or: "throw" });
+    eq([user.primaryEmail, user.primaryEmailVerified, user.hasPassword], [email, false, true], "user");
+    id = user.id;
+    sawRequest(w(), "POST", "/auth/password/sign-up", 200);
+    return { id };
+  });
+  await step("password-sign-out", async (w) => {
+    const user = await app.getUser({ or: "throw" });
+    await user.signOut();
+    eq(await app.getUser(), null, "signed out");
+    sawRequest(w(), "DELETE", "/auth/sessions/current", 200);
+  });
+  await step("password-sign-in-wrong", async (w) => {
+    const res = await app.signInWithCredential({ email, password: "not-the-password", noRedirect: true });
+    eq(res.status, "error", "status");
+    eq(res.error.errorCode, "EMAIL_PASSWORD_MISMATCH", "errorCode");
+    sawRequest(w(), "POST", "/auth/password/sign-in", 400, "EMAIL_PASSWORD_MISMATCH");
+  });
+  await step("password-sign-in", async (w) => {
+    const res = await app.signInWithCredential({ email, password: pw, noRedirect: true });
+    eq(res.status, "ok", `sign-in result ${JSON.stringify(res)}`);
+    eq((await app.getUser({ or: "throw" })).id, id, "the same user");
+    sawRequest(w(), "POST", "/auth/password/sign-in", 200);
+  });
+  await step("password-sign-up-taken", async (w) => {
+    const other = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
+    const res = await other.signUpWithCredential({ email, password: pw, noVerificationCallback: true, noRedirect: true });
+    eq(res.status, "error", "status");
+    eq(res.error.errorCode, "USER_EMAIL_ALREADY_EXISTS", "errorCode");
+    sawRequest(w(), "POST", "/auth/password/sign-up", 409, "USER_EMAIL_ALREADY_EXISTS");
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them

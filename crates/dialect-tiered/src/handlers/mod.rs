@@ -18,7 +18,9 @@ pub mod oauth_token;
 pub mod patch_me;
 pub mod patch_user;
 pub mod refresh_session;
+pub mod sign_in;
 pub mod sign_out;
+pub mod sign_up;
 
 use actix_web::HttpRequest;
 use gateway_core::{Gateway, User, UserId};

@@ -7,7 +7,6 @@ use actix_web::{
     HttpRequest, HttpResponse,
     web::{Bytes, Data},
 };
-use chrono::Duration;
 use gateway_core::{CoreError, Field, FieldIssue, Gateway, IssueCode, Surface, UserId, validate};
 
 use crate::{
@@ -15,12 +14,9 @@ use crate::{
         admin::{AdminError, path_uuid},
         mint,
     },
-    tokens::ACCESS_TOKEN_LIFETIME,
+    tokens::{ACCESS_TOKEN_LIFETIME, SESSION_LIFETIME},
     wire::{MintSession, MintedSession},
 };
-
-/// Refresh sessions minted here live as long as the vendor's (one year) unless told otherwise.
-const REFRESH_LIFETIME: Duration = Duration::days(365);
 
 /// Mints a session for a user in a project.
 pub async fn mint_session(
@@ -48,7 +44,7 @@ pub async fn mint_session(
     };
     // Client numbers are bounded before they meet a date (`now + ttl` panics on overflow):
     // refresh 1 s..10 years; access -10..10 years (negative: an already expired token).
-    let refresh_ttl = refresh_token_ttl_secs.map_or(Ok(REFRESH_LIFETIME), |s| {
+    let refresh_ttl = refresh_token_ttl_secs.map_or(Ok(SESSION_LIFETIME), |s| {
         validate::ttl_secs("refresh_token_ttl_secs", s, false)
     });
     let access_ttl = access_token_ttl_secs.map_or(Ok(ACCESS_TOKEN_LIFETIME), |s| {

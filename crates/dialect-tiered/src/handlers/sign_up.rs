@@ -1,0 +1,124 @@
+//! `POST /api/v1/auth/password/sign-up` (`signUpWithCredential`): creates a user with an email
+//! and a password (or upgrades the caller's anonymous user, keeping its id) and signs it in; 200
+//! with an access token, a refresh token and the user's id. The vendor's checks in its order:
+//! access type, body schema, the password rule (`PASSWORD_TOO_SHORT`), the email taken
+//! (`USER_EMAIL_ALREADY_EXISTS`). Not served: the project's password and sign-up switches, the
+//! trusted-domain check of `verification_callback_url` and its e-mail (`docs/dialects/tiered.md`).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
+use gateway_core::{
+    Gateway, NewUser, PasswordChange, Surface, User, UserKind, UserPatch, UserStatus,
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::{AccessType, Caller, Smart},
+    error::{Context, TieredError},
+    handlers::{mint, route, schema_error},
+    known::KnownError,
+    password::{self, PASSWORD_MIN},
+    respond,
+    tokens::{ACCESS_TOKEN_LIFETIME, SESSION_LIFETIME},
+    wire::SignedIn,
+};
+
+/// Signs up with an email and a password.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password/sign-up", tag = "Password",
+    summary = "Sign up with email and password",
+    params(crate::openapi::ProjectHeaders),
+    request_body = crate::wire::PasswordSignUp,
+    responses(
+        (status = 200, description = "Signed up and signed in.", body = crate::wire::SignedIn),
+        (status = "4XX", description = "Known errors are pretty-printed `{code, details?, error}` JSON with `x-stack-known-error`; the vendor's plain-text errors (and 404/405/413) are `text/plain`. Codes: the authentication errors, `ACCESS_TYPE_REQUIRED` (400), `SCHEMA_ERROR`, `PASSWORD_TOO_SHORT` (400), `USER_EMAIL_ALREADY_EXISTS` (409).", content((crate::openapi::KnownErrorBody = "application/json"), (String = "text/plain"))),
+        (status = "5XX", description = "An unexpected failure: plain text ending with the request id.", content((String = "text/plain"))),
+    )
+)]
+pub async fn sign_up(
+    req: HttpRequest,
+    smart: Smart,
+    gateway: Data<Gateway>,
+) -> Result<HttpResponse, TieredError> {
+    let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
+    let body = password::sign_up(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    if !password::long_enough(&body.password) {
+        return Err(KnownError::password_too_short(PASSWORD_MIN).into());
+    }
+    let ctx = Context {
+        route: route(&req),
+        user_id: None,
+        email: Some(gateway_core::validate::normalize_email(&body.email)),
+        team_id: None,
+    };
+    let fields = UserPatch {
+        email: Some(Some(body.email.clone())),
+        email_verified: Some(false),
+        email_auth_enabled: Some(true),
+        password: Some(Some(PasswordChange::Plain(body.password.clone()))),
+        ..UserPatch::default()
+    };
+    let user = match caller.user.as_ref().filter(|u| u.account.is_anonymous) {
+        // The vendor upgrades the caller's anonymous user in place.
+        Some(anonymous) => {
+            let upgrade = UserPatch {
+                is_anonymous: Some(false),
+                ..fields
+            };
+            gateway.update_user(anonymous.id, upgrade).await
+        }
+        None => {
+            let mut new = NewUser {
+                kind: UserKind::Regular,
+                organization_id: None,
+                oauth: None,
+                fields,
+            };
+            // The vendor has no username; the core needs a unique one. Its users are usable at
+            // once, and sign in with OTP only when asked.
+            new.fields.username = Some(format!("user_{}", Uuid::new_v4().simple()));
+            new.fields.status = Some(UserStatus::Active);
+            new.fields.otp_auth_enabled = Some(false);
+            gateway.create_user(new).await
+        }
+    }
+    .map_err(|e| TieredError::from_core(e, &ctx))?
+    .value;
+    tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user signed up with a password");
+    signed_in(&req, &gateway, caller, &user).await
+}
+
+/// Opens a session of `user` in the caller's project: the sign-in answer.
+pub async fn signed_in(
+    req: &HttpRequest,
+    gateway: &Gateway,
+    caller: &Caller,
+    user: &User,
+) -> Result<HttpResponse, TieredError> {
+    let issued = gateway
+        .open_project_session(
+            caller.project.id,
+            user.id,
+            Surface::Users,
+            SESSION_LIFETIME,
+            false,
+        )
+        .await?;
+    let (access_token, _) = mint(
+        req,
+        gateway,
+        &caller.project.id.to_string(),
+        user,
+        &issued.session.id.to_string(),
+        ACCESS_TOKEN_LIFETIME,
+    )
+    .await?;
+    Ok(respond::json(
+        req,
+        StatusCode::OK,
+        &SignedIn {
+            access_token,
+            refresh_token: issued.refresh_token,
+            user_id: user.id.to_string(),
+        },
+    ))
+}

@@ -1,0 +1,211 @@
+//! Password sign-up and sign-in (`/api/v1/auth/password/sign-up`, `/sign-in`): the vendor's body
+//! schemas (`signInEmailSchema`, `emailSchema`, `passwordSchema`, the bot-challenge fields) with
+//! its messages, and its password rule (`getPasswordError`: at least 8 characters).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use crate::{
+    body::Body,
+    validate::{
+        BodyObject, EMAIL, Issues, PASSWORD_MAX, body_object, js_len, string, unknown_keys,
+        url_checks,
+    },
+};
+
+/// The vendor's minimum password length (`getPasswordError`).
+pub const PASSWORD_MIN: usize = 8;
+
+/// `strictEmailSchema`'s pattern, as yup prints it in its message.
+const STRICT_EMAIL: &str = r"^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$";
+
+#[expect(
+    clippy::expect_used,
+    reason = "a constant pattern, covered by the unit tests"
+)]
+static STRICT: LazyLock<Regex> = LazyLock::new(|| Regex::new(STRICT_EMAIL).expect("strict email"));
+
+/// A validated sign-up or sign-in body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The email, as sent.
+    pub email: String,
+    /// The password, as sent (at most 70 characters).
+    pub password: String,
+    /// Sign-up only: where the verification e-mail's link points.
+    pub verification_callback_url: Option<String>,
+}
+
+/// A required string field.
+fn required(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Option<String> {
+    let path = format!("body.{field}");
+    match map.get(field) {
+        None => {
+            issues.push(format!("{path} must be defined"));
+            None
+        }
+        Some(v) => string(&path, v, issues),
+    }
+}
+
+fn password(map: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
+    required(map, "password", issues).filter(|p| {
+        let ok = js_len(p) <= PASSWORD_MAX;
+        if !ok {
+            issues.push(format!(
+                "body.password must be at most {PASSWORD_MAX} characters"
+            ));
+        }
+        ok
+    })
+}
+
+/// The `POST /auth/password/sign-up` body: `email` (`signInEmailSchema`), `password`,
+/// `verification_callback_url` (a URL), and the bot-challenge fields (accepted, unused: the
+/// gateway runs no bot challenge).
+pub fn sign_up(body: &Body) -> Result<Credentials, Vec<String>> {
+    const FIELDS: [&str; 6] = [
+        "email",
+        "password",
+        "verification_callback_url",
+        "bot_challenge_token",
+        "bot_challenge_phase",
+        "bot_challenge_unavailable",
+    ];
+    let BodyObject { map, order } = body_object(body)?;
+    let mut issues = Issues::default();
+    let email = required(&map, "email", &mut issues).filter(|e| {
+        let mut ok = true;
+        if !EMAIL.is_match(e) {
+            issues.push("body.email must be a valid email".into());
+            ok = false;
+        }
+        if js_len(e) > 256 {
+            issues.push("body.email must be at most 256 characters".into());
+            ok = false;
+        }
+        if !STRICT.is_match(e) {
+            issues.push(format!(
+                "body.email must match the following: \"/{STRICT_EMAIL}/\""
+            ));
+            ok = false;
+        }
+        ok
+    });
+    let password = password(&map, &mut issues);
+    let callback = map.get("verification_callback_url").and_then(|v| {
+        let path = "body.verification_callback_url";
+        string(path, v, &mut issues).filter(|url| url_checks(path, url, &mut issues))
+    });
+    for field in &FIELDS[3..] {
+        if let Some(v) = map.get(*field) {
+            string(&format!("body.{field}"), v, &mut issues);
+        }
+    }
+    unknown_keys("body", &map, &order, &FIELDS, &mut issues);
+    match (email, password) {
+        (Some(email), Some(password)) if issues.is_empty() => Ok(Credentials {
+            email,
+            password,
+            verification_callback_url: callback,
+        }),
+        _ => Err(issues.0),
+    }
+}
+
+/// The `POST /auth/password/sign-in` body: `email` (`emailSchema`, not empty) and `password`.
+pub fn sign_in(body: &Body) -> Result<Credentials, Vec<String>> {
+    const FIELDS: [&str; 2] = ["email", "password"];
+    let BodyObject { map, order } = body_object(body)?;
+    let mut issues = Issues::default();
+    let email = required(&map, "email", &mut issues).filter(|e| {
+        let mut ok = true;
+        if !e.is_empty() && !EMAIL.is_match(e) {
+            issues.push("body.email must be a valid email".into());
+            ok = false;
+        }
+        if e.is_empty() {
+            issues.push("body.email must not be empty".into());
+            ok = false;
+        }
+        ok
+    });
+    let password = password(&map, &mut issues);
+    unknown_keys("body", &map, &order, &FIELDS, &mut issues);
+    match (email, password) {
+        (Some(email), Some(password)) if issues.is_empty() => Ok(Credentials {
+            email,
+            password,
+            verification_callback_url: None,
+        }),
+        _ => Err(issues.0),
+    }
+}
+
+/// Whether a password passes the vendor's rule (`getPasswordError`): at least 8 characters.
+pub fn long_enough(password: &str) -> bool {
+    js_len(password) >= PASSWORD_MIN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gateway_http::body::Json;
+    use serde_json::json;
+
+    fn body(v: Value) -> Body {
+        Body::Json(Json::Other(v))
+    }
+
+    #[test]
+    fn sign_up_takes_the_vendor_fields_and_reports_every_failure() {
+        let ok = sign_up(&body(json!({
+            "email": "a@example.com",
+            "password": "correct horse",
+            "verification_callback_url": "http://localhost:3000/verify",
+            "bot_challenge_unavailable": "true",
+        })))
+        .unwrap();
+        assert_eq!(ok.email, "a@example.com");
+        assert_eq!(
+            ok.verification_callback_url.as_deref(),
+            Some("http://localhost:3000/verify")
+        );
+        assert_eq!(
+            sign_up(&body(
+                json!({"email": "a@b", "password": "x".repeat(71), "y": 1})
+            )),
+            Err(vec![
+                r#"body.email must match the following: "/^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$/""#
+                    .to_owned(),
+                "body.password must be at most 70 characters".to_owned(),
+                "body contains unknown properties: y".to_owned(),
+            ])
+        );
+        assert_eq!(
+            sign_up(&body(json!({}))),
+            Err(vec![
+                "body.email must be defined".to_owned(),
+                "body.password must be defined".to_owned()
+            ])
+        );
+    }
+
+    #[test]
+    fn sign_in_refuses_an_empty_email() {
+        assert_eq!(
+            sign_in(&body(json!({"email": "", "password": "p"}))),
+            Err(vec!["body.email must not be empty".to_owned()])
+        );
+        assert!(sign_in(&body(json!({"email": "A@Example.com", "password": ""}))).is_ok());
+    }
+
+    #[test]
+    fn passwords_need_eight_characters() {
+        assert!(!long_enough("short"));
+        assert!(!long_enough(""));
+        assert!(long_enough("12345678"));
+    }
+}

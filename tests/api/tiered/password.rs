@@ -1,0 +1,276 @@
+//! Password sign-up and sign-in of the tiered dialect (issue #16, notes §2):
+//! `POST /api/v1/auth/password/sign-up` and `/sign-in`. Cases ported from the vendor's e2e files
+//! name their source (`apps/e2e/tests/backend/endpoints/api/v1/auth/password/...` in
+//! `stack-auth/stack-auth`).
+
+use gateway_tests::http::fetch;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::{Fixture, Set, TieredAnswer, assert_schema_error, fixture, run_sdk, sdk_env};
+
+const SIGN_UP: &str = "/api/v1/auth/password/sign-up";
+const SIGN_IN: &str = "/api/v1/auth/password/sign-in";
+
+/// A client request without a user token.
+fn anonymous_client(f: &Fixture, method: Method, path: &str) -> reqwest::RequestBuilder {
+    f.bare(method, path)
+        .set("x-stack-access-type", "client")
+        .set("x-stack-project-id", &f.project.id)
+        .set("x-stack-publishable-client-key", &f.project.pck)
+}
+
+/// Signs up; asserts 200 and returns `{access_token, refresh_token, user_id}`.
+async fn sign_up(f: &Fixture, email: &str, password: &str) -> Value {
+    let a = fetch(
+        anonymous_client(f, Method::POST, SIGN_UP)
+            .json(&json!({"email": email, "password": password})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.expect_json()
+}
+
+/// `GET /users/me` with `access`; the client read object.
+async fn me(f: &Fixture, access: &str) -> Value {
+    let a = fetch(
+        anonymous_client(f, Method::GET, "/api/v1/users/me").set("x-stack-access-token", access),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.expect_json()
+}
+
+// sign-up.test.ts "should sign up new users" and "should not allow signing up with an e-mail that
+// already exists"; sign-in.test.ts "should allow signing in to existing accounts".
+#[tokio::test]
+async fn sign_up_then_sign_in() {
+    let f = fixture().await;
+    let up = sign_up(&f, "New.User@Example.com", "correct horse").await;
+    let mut keys: Vec<&str> = up.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["access_token", "refresh_token", "user_id"]);
+    let user = me(&f, up["access_token"].as_str().unwrap()).await;
+    assert_eq!(user["id"], up["user_id"]);
+    assert_eq!(user["primary_email"], "new.user@example.com");
+    assert_eq!(user["primary_email_verified"], false);
+    assert_eq!(user["auth_with_email"], true);
+    assert_eq!(user["has_password"], true);
+    assert_eq!(user["otp_auth_enabled"], false);
+
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_UP)
+            .json(&json!({"email": "new.user@example.com", "password": "another one"})),
+    )
+    .await;
+    let body = a.known(409, "USER_EMAIL_ALREADY_EXISTS");
+    assert_eq!(
+        body["error"],
+        "A user with email \"new.user@example.com\" already exists."
+    );
+
+    // Sign-in: any letter case of the email, the password as set.
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "NEW.user@example.com", "password": "correct horse"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let inn = a.expect_json();
+    assert_eq!(inn["user_id"], up["user_id"]);
+    assert_ne!(inn["refresh_token"], up["refresh_token"], "a new session");
+    let sessions = fetch(f.server(
+        Method::GET,
+        &format!(
+            "/api/v1/auth/sessions?user_id={}",
+            up["user_id"].as_str().unwrap()
+        ),
+    ))
+    .await;
+    assert_eq!(sessions.expect_json()["items"].as_array().unwrap().len(), 2);
+}
+
+// sign-in.test.ts "should not allow signing in with an e-mail that never signed up", "... with an
+// incorrect password", "should return a schema error for empty e-mail address"; and a user whose
+// email does not sign in, or that has no password.
+#[tokio::test]
+async fn wrong_credentials_get_one_answer() {
+    let f = fixture().await;
+    sign_up(&f, "kim@example.com", "right password").await;
+    for (email, password) in [
+        ("nobody@example.com", "right password"),
+        ("kim@example.com", "wrong password"),
+        // The fixture's user has an email but no password.
+        (f.email.as_str(), "anything at all"),
+    ] {
+        let a = fetch(
+            anonymous_client(&f, Method::POST, SIGN_IN)
+                .json(&json!({"email": email, "password": password})),
+        )
+        .await;
+        let body = a.known(400, "EMAIL_PASSWORD_MISMATCH");
+        assert_eq!(
+            body,
+            json!({"code": "EMAIL_PASSWORD_MISMATCH", "error": "Wrong e-mail or password."})
+        );
+    }
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "", "password": "some-password"})),
+    )
+    .await;
+    assert_schema_error(
+        &a,
+        "POST /api/v1/auth/password/sign-in",
+        &["body.email must not be empty"],
+    );
+    let a = fetch(
+        f.bare(Method::POST, SIGN_IN)
+            .json(&json!({"email": "a@b.co", "password": "x"})),
+    )
+    .await;
+    a.known(400, "ACCESS_TYPE_REQUIRED");
+
+    // Email sign-in turned off: the password no longer signs in.
+    let kim = fetch(f.server(Method::GET, "/api/v1/users?query=kim@example.com")).await;
+    let kim_id = kim.expect_json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = fetch(
+        f.server(Method::PATCH, &format!("/api/v1/users/{kim_id}"))
+            .json(&json!({"primary_email_auth_enabled": false})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "kim@example.com", "password": "right password"})),
+    )
+    .await;
+    a.known(400, "EMAIL_PASSWORD_MISMATCH");
+}
+
+// sign-in.test.ts "should not allow signing in when MFA is required".
+#[tokio::test]
+async fn a_user_with_totp_needs_a_second_factor() {
+    let f = fixture().await;
+    let up = sign_up(&f, "mfa@example.com", "right password").await;
+    let a = fetch(
+        f.server(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", up["user_id"].as_str().unwrap()),
+        )
+        .json(&json!({"totp_secret_base64": "ZXhhbXBsZXNlY3JldA=="})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "mfa@example.com", "password": "right password"})),
+    )
+    .await;
+    let body = a.known(400, "MULTI_FACTOR_AUTHENTICATION_REQUIRED");
+    assert_eq!(
+        body["error"],
+        "Multi-factor authentication is required for this user."
+    );
+    assert!(body["details"]["attempt_code"].is_string());
+}
+
+// sign-up.test.ts "cannot use empty password to sign up", "cannot use a password that is too
+// short to sign up"; the body schema.
+#[tokio::test]
+async fn sign_up_checks_the_body_and_the_password() {
+    let f = fixture().await;
+    for password in ["", "short"] {
+        let a = fetch(
+            anonymous_client(&f, Method::POST, SIGN_UP)
+                .json(&json!({"email": "p@example.com", "password": password})),
+        )
+        .await;
+        let body = a.known(400, "PASSWORD_TOO_SHORT");
+        assert_eq!(
+            body,
+            json!({
+                "code": "PASSWORD_TOO_SHORT",
+                "details": {"min_length": 8},
+                "error": "Password too short. Minimum length is 8.",
+            })
+        );
+    }
+    let a = fetch(anonymous_client(&f, Method::POST, SIGN_UP).json(&json!({
+        "email": "not-an-email",
+        "password": "x".repeat(71),
+        "verification_callback_url": "not a url",
+        "extra": true,
+    })))
+    .await;
+    assert_schema_error(
+        &a,
+        "POST /api/v1/auth/password/sign-up",
+        &[
+            "body.email must be a valid email",
+            r#"body.email must match the following: "/^[^.]+(\.[^.]+)*@.*\.[^.][^.]+$/""#,
+            "body.password must be at most 70 characters",
+            "body.verification_callback_url contains spaces",
+            "body.verification_callback_url is not a valid URL",
+            "body contains unknown properties: extra",
+        ],
+    );
+    // Nothing was created by the refusals.
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "p@example.com", "password": "short"})),
+    )
+    .await;
+    a.known(400, "EMAIL_PASSWORD_MISMATCH");
+}
+
+// users.test.ts / anonymous-upgrade: a signed-in anonymous caller that signs up keeps its id.
+#[tokio::test]
+async fn an_anonymous_user_is_upgraded_in_place() {
+    let f = fixture().await;
+    let a = fetch(
+        f.server(Method::POST, "/api/v1/users")
+            .json(&json!({"is_anonymous": true})),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let anon = a.expect_json()["id"].as_str().unwrap().to_owned();
+    let a = fetch(
+        f.server(Method::POST, "/api/v1/auth/sessions")
+            .json(&json!({"user_id": anon})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let access = a.expect_json()["access_token"].as_str().unwrap().to_owned();
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_UP)
+            .set("x-stack-access-token", &access)
+            .set("x-stack-allow-anonymous-user", "true")
+            .json(&json!({"email": "was.anon@example.com", "password": "now a real one"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let up = a.expect_json();
+    assert_eq!(up["user_id"], anon.as_str());
+    let user = me(&f, up["access_token"].as_str().unwrap()).await;
+    assert_eq!(user["is_anonymous"], false);
+    assert_eq!(user["primary_email"], "was.anon@example.com");
+}
+
+// The published SDK: `signUpWithCredential`, `signOut`, `signInWithCredential` (a wrong password,
+// then the right one).
+#[tokio::test]
+async fn sdk_password_scenario() {
+    let f = fixture().await;
+    let env = sdk_env(&f, &f.session);
+    run_sdk("password", env).await;
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "sdk.password@example.com", "password": "sdk-password-1"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "the user the SDK signed up: {}", a.text);
+}
