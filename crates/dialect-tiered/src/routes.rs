@@ -75,6 +75,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/projects")
             .wrap(from_fn(respond::decorate))
+            .service(resource(&SURFACE, "/current").get(handlers::current_project::current_project))
             .service(
                 resource(&SURFACE, "/{project_id}/.well-known/jwks.json").get(handlers::jwks::jwks),
             ),

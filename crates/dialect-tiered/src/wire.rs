@@ -365,6 +365,45 @@ pub struct SessionCreate {
     pub is_impersonation: Option<bool>,
 }
 
+/// `GET /api/v1/projects/current`: the project as the vendor's `projectsCrudClientReadSchema`
+/// shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProjectRead {
+    /// The project id.
+    pub id: String,
+    /// The project's name.
+    pub display_name: String,
+    /// What the project allows, as the gateway serves it.
+    pub config: ProjectConfigRead,
+}
+
+/// The sign-in methods and switches of a project (`config` of the client project object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ProjectConfigRead {
+    /// New accounts may sign up.
+    pub sign_up_enabled: bool,
+    /// Email and password sign-in.
+    pub credential_enabled: bool,
+    /// Magic link / OTP sign-in.
+    pub magic_link_enabled: bool,
+    /// Passkey sign-in.
+    pub passkey_enabled: bool,
+    /// Clients may create teams.
+    pub client_team_creation_enabled: bool,
+    /// Clients may delete their own user.
+    pub client_user_deletion_enabled: bool,
+    /// User API keys.
+    pub allow_user_api_keys: bool,
+    /// Team API keys.
+    pub allow_team_api_keys: bool,
+    /// OAuth providers that sign in (`{id, type, provider_config_id}` each).
+    #[schema(value_type = Vec<Object>)]
+    pub enabled_oauth_providers: Vec<serde_json::Value>,
+    /// Trusted domains (`{domain, handler_path}` each).
+    #[schema(value_type = Vec<Object>)]
+    pub domains: Vec<serde_json::Value>,
+}
+
 /// The answer of a password sign-up or sign-in: a new session's tokens and the user's id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SignedIn {

@@ -274,3 +274,33 @@ async fn sdk_password_scenario() {
     .await;
     assert_eq!(a.status, 200, "the user the SDK signed up: {}", a.text);
 }
+
+// `GET /api/v1/projects/current` (`app.getProject()`): the sign-in methods the SDK shows, as the
+// gateway serves them.
+#[tokio::test]
+async fn the_current_project_tells_its_sign_in_methods() {
+    let f = fixture().await;
+    let a = fetch(f.client(Method::GET, "/api/v1/projects/current")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(
+        a.expect_json(),
+        json!({
+            "id": f.project.id,
+            "display_name": "Test project",
+            "config": {
+                "sign_up_enabled": true,
+                "credential_enabled": true,
+                "magic_link_enabled": false,
+                "passkey_enabled": false,
+                "client_team_creation_enabled": false,
+                "client_user_deletion_enabled": false,
+                "allow_user_api_keys": false,
+                "allow_team_api_keys": false,
+                "enabled_oauth_providers": [],
+                "domains": [],
+            },
+        })
+    );
+    let a = fetch(f.bare(Method::GET, "/api/v1/projects/current")).await;
+    a.known(400, "ACCESS_TYPE_REQUIRED");
+}

@@ -17,7 +17,7 @@
 //   users                    StackServerApp users collection (issue #16): createUser (201 server user), a taken
 //                            email -> KnownError USER_EMAIL_ALREADY_EXISTS, listUsers with limit/cursor/nextCursor,
 //                            orderBy "lastActiveAt" + desc, and query.
-//   password                 Password auth (issue #16): signUpWithCredential (sdk.password@example.com), the user it
+//   password                 Password auth (issue #16): getProject (password sign-up on), signUpWithCredential (sdk.password@example.com), the user it
 //                            signs in, signOut, signInWithCredential with a wrong password -> EMAIL_PASSWORD_MISMATCH,
 //                            then the right one; a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
 //   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
@@ -386,6 +386,11 @@ async function password() {
   const email = "sdk.password@example.com", pw = "sdk-password-1";
   const app = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
   let id;
+  await step("password-project", async (w) => {
+    const project = await app.getProject();
+    eq([project.id, project.config.credentialEnabled, project.config.signUpEnabled], [PROJECT_ID, true, true], "project");
+    sawRequest(w(), "GET", "/projects/current", 200);
+  });
   await step("password-sign-up", async (w) => {
     const res = await app.signUpWithCredential({ email, password: pw, noVerificationCallback: true, noRedirect: true });
     eq(res.status, "ok", `sign-up result ${JSON.stringify(res)}`);

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod create_session;
 pub mod create_user;
+pub mod current_project;
 pub mod delete_me;
 pub mod delete_session;
 pub mod delete_user;
