@@ -1061,6 +1061,8 @@ async fn store_rules_below_the_gateway() {
         );
         // A project's sessions of a user: active ones only, newest first; impersonation kept;
         // using a refresh token moves `last_used_at`.
+        // Creation times a few milliseconds apart, so that "newest first" has one answer.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         let impersonating = g
             .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1), true)
             .await
@@ -1117,6 +1119,33 @@ async fn store_rules_below_the_gateway() {
             resumed.last_used_at,
             "{}",
             ctx("the use is stored")
+        );
+        // A password change that keeps one session ends the others, in the same write.
+        let _other = g
+            .open_project_session(project.id, v.id, Surface::Users, TimeDelta::hours(1), false)
+            .await
+            .unwrap()
+            .session;
+        g.update_user_ending(
+            v.id,
+            UserPatch {
+                password: Some(Some(PasswordChange::Hash(bcrypt_like('k')))),
+                ..UserPatch::default()
+            },
+            gateway_core::Revocation::AllBut(bound.id),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            g.project_sessions_of(project.id, v.id)
+                .await
+                .unwrap()
+                .iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>(),
+            [bound.id],
+            "{}",
+            ctx("the kept session survives a password change, the others end")
         );
         let unbound = NewSession {
             user_id: v.id,

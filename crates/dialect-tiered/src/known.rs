@@ -439,6 +439,24 @@ impl KnownError {
         )
     }
 
+    /// `POST /auth/password/update` for a user without a password.
+    pub fn user_does_not_have_password() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "USER_DOES_NOT_HAVE_PASSWORD",
+            "This user does not have password authentication enabled.",
+        )
+    }
+
+    /// `POST /auth/password/update` with a wrong old password.
+    pub fn password_confirmation_mismatch() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "PASSWORD_CONFIRMATION_MISMATCH",
+            "Passwords do not match.",
+        )
+    }
+
     /// No user signs in with this email and password.
     pub fn email_password_mismatch() -> Self {
         known(

@@ -1,4 +1,4 @@
-//! Password sign-up and sign-in (`/api/v1/auth/password/sign-up`, `/sign-in`): the vendor's body
+//! Password sign-up, sign-in, update and set (`/api/v1/auth/password/...`): the vendor's body
 //! schemas (`signInEmailSchema`, `emailSchema`, `passwordSchema`, the bot-challenge fields) with
 //! its messages, and its password rule (`getPasswordError`: at least 8 characters).
 
@@ -50,16 +50,70 @@ fn required(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Optio
     }
 }
 
-fn password(map: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
-    required(map, "password", issues).filter(|p| {
+/// A required `passwordSchema` field: a string of at most 70 characters.
+fn password_field(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Option<String> {
+    required(map, field, issues).filter(|p| {
         let ok = js_len(p) <= PASSWORD_MAX;
         if !ok {
             issues.push(format!(
-                "body.password must be at most {PASSWORD_MAX} characters"
+                "body.{field} must be at most {PASSWORD_MAX} characters"
             ));
         }
         ok
     })
+}
+
+fn password(map: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
+    password_field(map, "password", issues)
+}
+
+/// `auth.user: adaptSchema.defined()`: the vendor lists a missing user with the body's failures.
+fn user_line(signed_in: bool, issues: &mut Issues) {
+    if !signed_in {
+        issues.push("auth.user must be defined".into());
+    }
+}
+
+/// The `POST /auth/password/update` body (`old_password`, `new_password`), for a caller that is
+/// `signed_in` or not: `(old, new)`.
+pub fn update(body: &Body, signed_in: bool) -> Result<(String, String), Vec<String>> {
+    const FIELDS: [&str; 2] = ["old_password", "new_password"];
+    let mut issues = Issues::default();
+    user_line(signed_in, &mut issues);
+    let BodyObject { map, order } = match body_object(body) {
+        Ok(object) => object,
+        Err(lines) => {
+            issues.0.extend(lines);
+            return Err(issues.0);
+        }
+    };
+    let old = password_field(&map, "old_password", &mut issues);
+    let new = password_field(&map, "new_password", &mut issues);
+    unknown_keys("body", &map, &order, &FIELDS, &mut issues);
+    match (old, new) {
+        (Some(old), Some(new)) if issues.is_empty() => Ok((old, new)),
+        _ => Err(issues.0),
+    }
+}
+
+/// The `POST /auth/password/set` body (`password`), for a caller that is `signed_in` or not.
+pub fn set(body: &Body, signed_in: bool) -> Result<String, Vec<String>> {
+    const FIELDS: [&str; 1] = ["password"];
+    let mut issues = Issues::default();
+    user_line(signed_in, &mut issues);
+    let BodyObject { map, order } = match body_object(body) {
+        Ok(object) => object,
+        Err(lines) => {
+            issues.0.extend(lines);
+            return Err(issues.0);
+        }
+    };
+    let password = password(&map, &mut issues);
+    unknown_keys("body", &map, &order, &FIELDS, &mut issues);
+    match password {
+        Some(password) if issues.is_empty() => Ok(password),
+        _ => Err(issues.0),
+    }
 }
 
 /// The `POST /auth/password/sign-up` body: `email` (`signInEmailSchema`), `password`,
@@ -200,6 +254,35 @@ mod tests {
             Err(vec!["body.email must not be empty".to_owned()])
         );
         assert!(sign_in(&body(json!({"email": "A@Example.com", "password": ""}))).is_ok());
+    }
+
+    #[test]
+    fn update_and_set_need_a_user_and_list_it_with_the_body() {
+        assert_eq!(
+            update(&body(json!({"new_password": "n"})), false),
+            Err(vec![
+                "auth.user must be defined".to_owned(),
+                "body.old_password must be defined".to_owned()
+            ])
+        );
+        assert_eq!(
+            update(
+                &body(json!({"old_password": "o", "new_password": "n"})),
+                true
+            ),
+            Ok(("o".to_owned(), "n".to_owned()))
+        );
+        assert_eq!(
+            set(&body(json!({"password": "p"})), true),
+            Ok("p".to_owned())
+        );
+        assert_eq!(
+            set(&Body::Absent, false),
+            Err(vec![
+                "auth.user must be defined".to_owned(),
+                "body must be defined".to_owned()
+            ])
+        );
     }
 
     #[test]

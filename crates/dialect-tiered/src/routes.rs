@@ -58,6 +58,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(resource(&SURFACE, "/password/sign-up").post(handlers::sign_up::sign_up))
             .service(resource(&SURFACE, "/password/sign-in").post(handlers::sign_in::sign_in))
             .service(
+                resource(&SURFACE, "/password/update")
+                    .post(handlers::update_password::update_password),
+            )
+            .service(resource(&SURFACE, "/password/set").post(handlers::set_password::set_password))
+            .service(
                 resource(&SURFACE, "/sessions")
                     .get(handlers::list_sessions::list_sessions)
                     .post(handlers::create_session::create_session),

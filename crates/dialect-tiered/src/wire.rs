@@ -432,6 +432,22 @@ pub struct PasswordSignUp {
     pub bot_challenge_unavailable: Option<String>,
 }
 
+/// `POST /api/v1/auth/password/update` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct PasswordUpdate {
+    /// The current password.
+    pub old_password: String,
+    /// The new password: 8 to 70 characters.
+    pub new_password: String,
+}
+
+/// `POST /api/v1/auth/password/set` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct PasswordSet {
+    /// The password: 8 to 70 characters.
+    pub password: String,
+}
+
 /// `POST /api/v1/auth/password/sign-in` body.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
 pub struct PasswordSignIn {

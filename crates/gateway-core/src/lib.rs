@@ -36,8 +36,8 @@ pub use model::{
 };
 pub use patch::UserPatch;
 pub use ports::{
-    ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
-    Store, StoreError, TeamStore, UserChanges, UserStore,
+    ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, Revocation, SecretStore,
+    SessionStore, Store, StoreError, TeamStore, UserChanges, UserStore,
 };
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use query::{FlagFilter, USER_PAGE_MAX, UserOrder, UserPage, UserQuery, UserSearch};

@@ -61,10 +61,29 @@ pub struct UserChanges {
     pub patch: UserPatch,
     /// New password hash in Modular Crypt Format, or remove the password.
     pub password_hash: Option<Option<String>>,
-    /// Revoke every session of the user in the same transaction.
-    pub revoke_sessions: bool,
+    /// Which sessions of the user end in the same transaction.
+    pub revoke_sessions: Revocation,
     /// The time of the change (`updated_at`).
     pub at: DateTime<Utc>,
+}
+
+/// Which of a user's sessions a change ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Revocation {
+    /// None.
+    #[default]
+    None,
+    /// Every session of the user.
+    All,
+    /// Every session of the user but this one (the caller's own, kept by a password update).
+    AllBut(Uuid),
+}
+
+impl Revocation {
+    /// Whether it ends any session.
+    pub fn any(self) -> bool {
+        self != Self::None
+    }
 }
 
 /// Users: the accounts every surface shows, unique in username and email regardless of letter

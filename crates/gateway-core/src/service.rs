@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     CoreError, ErrorKind, Field, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange,
-    Store, UserChanges, UserField, UserPatch,
+    Revocation, Store, UserChanges, UserField, UserPatch,
     credentials::{self, GeneratedKey, KeyPrefixes, PasswordWork},
     model::{
         ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
@@ -246,6 +246,17 @@ impl Gateway {
         id: UserId,
         patch: UserPatch,
     ) -> Result<Outcome<User>, CoreError> {
+        self.update_user_ending(id, patch, Revocation::All).await
+    }
+
+    /// [`Self::update_user`], but a password change ends the sessions `on_password` names (none,
+    /// every one, or every one but the caller's). A change without a password ends none.
+    pub async fn update_user_ending(
+        &self,
+        id: UserId,
+        patch: UserPatch,
+        on_password: Revocation,
+    ) -> Result<Outcome<User>, CoreError> {
         let mut notices = Vec::new();
         let mut patch = checked_patch(patch, &mut notices)?;
         self.check_outcome(id, &patch).await?;
@@ -258,13 +269,17 @@ impl Gateway {
             }
         };
         let changes = UserChanges {
-            revoke_sessions: password_hash.is_some(),
+            revoke_sessions: if password_hash.is_some() {
+                on_password
+            } else {
+                Revocation::None
+            },
             password_hash,
             patch,
             at: now(),
         };
         let updated = self.store.update_user(id, &changes).await;
-        if changes.revoke_sessions {
+        if changes.revoke_sessions.any() {
             self.sessions.forget_user(id);
         }
         let user = updated?.ok_or_else(|| CoreError::not_found("user not found"))?;
@@ -1546,7 +1561,11 @@ mod tests {
                         Some(got.security.password_hash.clone())
                     }
                 };
-                let revoked = hash.is_some();
+                let revoked = if hash.is_some() {
+                    Revocation::All
+                } else {
+                    Revocation::None
+                };
                 let mut expected = start.clone();
                 UserChanges {
                     patch: *want,
@@ -1562,8 +1581,8 @@ mod tests {
                     Some(format!("stored {stored:#?}"))
                 } else if noticed != notices {
                     Some(format!("notices {noticed:?}, want {notices:?}"))
-                } else if sessions != i64::from(!revoked) {
-                    Some(format!("{sessions} active sessions (revoked: {revoked})"))
+                } else if sessions != i64::from(!revoked.any()) {
+                    Some(format!("{sessions} active sessions (revoked: {revoked:?})"))
                 } else {
                     None
                 }

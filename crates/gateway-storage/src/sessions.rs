@@ -90,16 +90,19 @@ pub(crate) fn insert(conn: &mut AnyConnection, row: &SessionRow) -> Result<(), F
     Ok(())
 }
 
-/// Revokes every unrevoked session of user `id` at `at`; returns how many.
+/// Revokes every unrevoked session of user `id` at `at`, except `keep`; returns how many.
 pub(crate) fn revoke_all_of(
     conn: &mut AnyConnection,
     id: &str,
+    keep: Option<Uuid>,
     at: NaiveDateTime,
 ) -> Result<usize, Failure> {
+    let keep = keep.map(|k| k.to_string()).unwrap_or_default();
     Ok(diesel::update(
         sessions::table
             .filter(sessions::user_id.eq(id))
-            .filter(sessions::revoked_at.is_null()),
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::id.ne(keep)),
     )
     .set(sessions::revoked_at.eq(at))
     .execute(conn)?)
@@ -169,7 +172,7 @@ impl SessionStore for DieselStore {
 
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError> {
         self.run(move |conn| {
-            let n = revoke_all_of(conn, &user_id.to_string(), naive(at))?;
+            let n = revoke_all_of(conn, &user_id.to_string(), None, naive(at))?;
             Ok(n as u64)
         })
         .await

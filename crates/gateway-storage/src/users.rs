@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{
-    Account, FlagFilter, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError,
-    Timestamps, User, UserChanges, UserId, UserOrder, UserPage, UserQuery, UserStore,
+    Account, FlagFilter, Identity, MetadataTiers, Profile, Revocation, RiskScores, Security,
+    StoreError, Timestamps, User, UserChanges, UserId, UserOrder, UserPage, UserQuery, UserStore,
 };
 
 use crate::{
@@ -414,8 +414,14 @@ fn update(
         on_backend!(conn, c => diesel::update(users::table.find(id))
             .set(&changed)
             .execute(c)?);
-        if changes.revoke_sessions {
-            sessions::revoke_all_of(conn, id, naive(changes.at))?;
+        match changes.revoke_sessions {
+            Revocation::None => {}
+            Revocation::All => {
+                sessions::revoke_all_of(conn, id, None, naive(changes.at))?;
+            }
+            Revocation::AllBut(keep) => {
+                sessions::revoke_all_of(conn, id, Some(keep), naive(changes.at))?;
+            }
         }
         Ok(Some(user))
     })

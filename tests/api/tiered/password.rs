@@ -31,6 +31,29 @@ async fn sign_up(f: &Fixture, email: &str, password: &str) -> Value {
     a.expect_json()
 }
 
+/// A user without a password (created by the server, with an email) and an access token and
+/// refresh token of a session of it.
+async fn passwordless(f: &Fixture, email: &str) -> (String, String) {
+    let a = fetch(
+        f.server(Method::POST, "/api/v1/users")
+            .json(&json!({"primary_email": email, "primary_email_auth_enabled": true})),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    let id = a.expect_json()["id"].as_str().unwrap().to_owned();
+    let a = fetch(
+        f.server(Method::POST, "/api/v1/auth/sessions")
+            .json(&json!({"user_id": id})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let tokens = a.expect_json();
+    (
+        tokens["access_token"].as_str().unwrap().to_owned(),
+        tokens["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
+
 /// `GET /users/me` with `access`; the client read object.
 async fn me(f: &Fixture, access: &str) -> Value {
     let a = fetch(
@@ -100,7 +123,7 @@ async fn wrong_credentials_get_one_answer() {
     for (email, password) in [
         ("nobody@example.com", "right password"),
         ("kim@example.com", "wrong password"),
-        // The fixture's user has an email but no password.
+        // The fixture's user: its email does not sign in with this password.
         (f.email.as_str(), "anything at all"),
     ] {
         let a = fetch(
@@ -269,7 +292,7 @@ async fn sdk_password_scenario() {
     run_sdk("password", env).await;
     let a = fetch(
         anonymous_client(&f, Method::POST, SIGN_IN)
-            .json(&json!({"email": "sdk.password@example.com", "password": "sdk-password-1"})),
+            .json(&json!({"email": "sdk.password@example.com", "password": "sdk-password-2"})),
     )
     .await;
     assert_eq!(a.status, 200, "the user the SDK signed up: {}", a.text);
@@ -303,4 +326,137 @@ async fn the_current_project_tells_its_sign_in_methods() {
     );
     let a = fetch(f.bare(Method::GET, "/api/v1/projects/current")).await;
     a.known(400, "ACCESS_TYPE_REQUIRED");
+}
+
+// update.test.ts: a change keeps the caller's own session (named by its refresh-token header) and
+// ends the others; "too short", a missing `old_password`, a wrong old password, a user without a
+// password, and a signed-out caller.
+#[tokio::test]
+async fn update_keeps_the_callers_session_and_ends_the_others() {
+    let f = fixture().await;
+    let first = sign_up(&f, "upd@example.com", "first password").await;
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "upd@example.com", "password": "first password"})),
+    )
+    .await;
+    let second = a.expect_json();
+    let update = |body: Value| {
+        anonymous_client(&f, Method::POST, "/api/v1/auth/password/update")
+            .set(
+                "x-stack-access-token",
+                first["access_token"].as_str().unwrap(),
+            )
+            .set(
+                "x-stack-refresh-token",
+                first["refresh_token"].as_str().unwrap(),
+            )
+            .json(&body)
+    };
+    let a = fetch(update(
+        json!({"old_password": "first password", "new_password": "short"}),
+    ))
+    .await;
+    a.known(400, "PASSWORD_TOO_SHORT");
+    let a = fetch(update(json!({"new_password": "second password"}))).await;
+    assert_schema_error(
+        &a,
+        "POST /api/v1/auth/password/update",
+        &["body.old_password must be defined"],
+    );
+    let a = fetch(update(
+        json!({"old_password": "wrong", "new_password": "second password"}),
+    ))
+    .await;
+    let body = a.known(400, "PASSWORD_CONFIRMATION_MISMATCH");
+    assert_eq!(body["error"], "Passwords do not match.");
+    let a = fetch(update(
+        json!({"old_password": "first password", "new_password": "second password"}),
+    ))
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.expect_json(), json!({"success": true}));
+
+    let refresh = |token: &Value| {
+        f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")
+            .set("x-stack-refresh-token", token.as_str().unwrap())
+    };
+    assert_eq!(
+        fetch(refresh(&first["refresh_token"])).await.status,
+        200,
+        "own session kept"
+    );
+    fetch(refresh(&second["refresh_token"]))
+        .await
+        .known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "upd@example.com", "password": "second password"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "the new password signs in: {}", a.text);
+
+    let (access, _) = passwordless(&f, "nopw@example.com").await;
+    let a = fetch(
+        anonymous_client(&f, Method::POST, "/api/v1/auth/password/update")
+            .set("x-stack-access-token", &access)
+            .json(&json!({"old_password": "x", "new_password": "long enough"})),
+    )
+    .await;
+    let body = a.known(400, "USER_DOES_NOT_HAVE_PASSWORD");
+    assert_eq!(
+        body["error"],
+        "This user does not have password authentication enabled."
+    );
+    let a = fetch(
+        anonymous_client(&f, Method::POST, "/api/v1/auth/password/update")
+            .json(&json!({"old_password": "x", "new_password": "long enough"})),
+    )
+    .await;
+    assert_schema_error(
+        &a,
+        "POST /api/v1/auth/password/update",
+        &["auth.user must be defined"],
+    );
+}
+
+// set.test.ts: a user without a password gets one (its sessions stay); a second set is refused
+// with the vendor's text; "too short"; a signed-out caller.
+#[tokio::test]
+async fn set_gives_a_password_once() {
+    let f = fixture().await;
+    let (access, refresh) = passwordless(&f, "setpw@example.com").await;
+    let set = |password: &str| {
+        anonymous_client(&f, Method::POST, "/api/v1/auth/password/set")
+            .set("x-stack-access-token", &access)
+            .json(&json!({"password": password}))
+    };
+    fetch(set("short")).await.known(400, "PASSWORD_TOO_SHORT");
+    let a = fetch(set("a fine password")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.expect_json(), json!({"success": true}));
+    let a = fetch(set("another password")).await;
+    assert_eq!(a.text_error(400), "User already has a password set.");
+    let a = fetch(
+        f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")
+            .set("x-stack-refresh-token", &refresh),
+    )
+    .await;
+    assert_eq!(a.status, 200, "sessions stay: {}", a.text);
+    let a = fetch(
+        anonymous_client(&f, Method::POST, SIGN_IN)
+            .json(&json!({"email": "setpw@example.com", "password": "a fine password"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = fetch(
+        anonymous_client(&f, Method::POST, "/api/v1/auth/password/set")
+            .json(&json!({"password": "a fine password"})),
+    )
+    .await;
+    assert_schema_error(
+        &a,
+        "POST /api/v1/auth/password/set",
+        &["auth.user must be defined"],
+    );
 }

@@ -19,7 +19,7 @@
 //                            orderBy "lastActiveAt" + desc, and query.
 //   password                 Password auth (issue #16): getProject (password sign-up on), signUpWithCredential (sdk.password@example.com), the user it
 //                            signs in, signOut, signInWithCredential with a wrong password -> EMAIL_PASSWORD_MISMATCH,
-//                            then the right one; a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
+//                            then the right one; updatePassword (a wrong old one, then sdk-password-2); a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
 //   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
 //                            user.revokeSession of another session, serverUser.getActiveSessions / revokeSession
 //                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
@@ -417,6 +417,15 @@ async function password() {
     eq(res.status, "ok", `sign-in result ${JSON.stringify(res)}`);
     eq((await app.getUser({ or: "throw" })).id, id, "the same user");
     sawRequest(w(), "POST", "/auth/password/sign-in", 200);
+  });
+  await step("password-update", async (w) => {
+    const user = await app.getUser({ or: "throw" });
+    const wrong = await user.updatePassword({ oldPassword: "not-the-password", newPassword: "sdk-password-2" });
+    eq(wrong?.errorCode, "PASSWORD_CONFIRMATION_MISMATCH", `wrong old password: ${wrong}`);
+    const ok = await user.updatePassword({ oldPassword: pw, newPassword: "sdk-password-2" });
+    eq(ok, undefined, "update result");
+    sawRequest(w(), "POST", "/auth/password/update", 200);
+    eq((await app.getUser({ or: "throw" })).id, id, "still signed in");
   });
   await step("password-sign-up-taken", async (w) => {
     const other = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });

@@ -19,9 +19,11 @@ pub mod oauth_token;
 pub mod patch_me;
 pub mod patch_user;
 pub mod refresh_session;
+pub mod set_password;
 pub mod sign_in;
 pub mod sign_out;
 pub mod sign_up;
+pub mod update_password;
 
 use actix_web::HttpRequest;
 use gateway_core::{Gateway, User, UserId};

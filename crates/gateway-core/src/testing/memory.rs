@@ -15,6 +15,7 @@
 //! ASCII only; the two agree on every username the core accepts and on every email it has
 //! normalised).
 
+use crate::Revocation;
 use std::{
     collections::{BTreeMap, HashMap},
     sync::{Mutex, MutexGuard, PoisonError},
@@ -203,9 +204,19 @@ impl State {
     }
 
     fn revoke_sessions_of(&mut self, user_id: UserId, at: DateTime<Utc>) -> u64 {
+        self.revoke_sessions_but(user_id, None, at)
+    }
+
+    /// Revokes the user's sessions except `keep`; returns how many.
+    fn revoke_sessions_but(
+        &mut self,
+        user_id: UserId,
+        keep: Option<Uuid>,
+        at: DateTime<Utc>,
+    ) -> u64 {
         let mut n = 0;
         for s in self.sessions.values_mut() {
-            if s.user_id == user_id && s.revoked_at.is_none() {
+            if s.user_id == user_id && s.revoked_at.is_none() && Some(s.id) != keep {
                 s.revoked_at = Some(at);
                 n += 1;
             }
@@ -316,8 +327,13 @@ impl UserStore for MemoryStore {
             changes.apply_to(&mut next);
             s.check_unique(&next)?;
             s.users.insert(id, next.clone());
-            if changes.revoke_sessions {
-                s.revoke_sessions_of(id, changes.at);
+            let keep = match changes.revoke_sessions {
+                Revocation::None => None,
+                Revocation::All => Some(None),
+                Revocation::AllBut(kept) => Some(Some(kept)),
+            };
+            if let Some(keep) = keep {
+                s.revoke_sessions_but(id, keep, changes.at);
             }
             Ok(Some(next))
         })
