@@ -4,7 +4,7 @@
 
 use uuid::Uuid;
 
-use crate::validate::is_uuid;
+use crate::validate::{QueryPairs, is_uuid};
 
 /// The sort key (`order_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,16 +75,8 @@ fn flag(path: &str, raw: Option<&str>, issues: &mut Vec<String>) -> bool {
 /// Validates the query string of `GET /users`: every failure, in schema order, then the
 /// unknown keys in wire order. A repeated key keeps its last value.
 pub fn list_query(raw: &str) -> Result<ListQuery, Vec<String>> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let get = |key: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    };
+    let pairs = QueryPairs::parse(raw);
+    let get = |key: &str| pairs.get(key);
     let mut issues = Vec::new();
     let limit = get("limit").and_then(|raw| match js_number(raw) {
         None => {
@@ -138,18 +130,7 @@ pub fn list_query(raw: &str) -> Result<ListQuery, Vec<String>> {
         get("include_restricted"),
         &mut issues,
     );
-    let mut unknown: Vec<&str> = Vec::new();
-    for (k, _) in &pairs {
-        if !KNOWN.contains(&k.as_str()) && !unknown.contains(&k.as_str()) {
-            unknown.push(k);
-        }
-    }
-    if !unknown.is_empty() {
-        issues.push(format!(
-            "query contains unknown properties: {}",
-            unknown.join(", ")
-        ));
-    }
+    issues.extend(pairs.unknown_keys(&KNOWN));
     if issues.is_empty() {
         Ok(ListQuery {
             limit,

@@ -67,10 +67,19 @@ fn password(map: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
     password_field(map, "password", issues)
 }
 
-/// `auth.user: adaptSchema.defined()`: the vendor lists a missing user with the body's failures.
-fn user_line(signed_in: bool, issues: &mut Issues) {
+/// The body object of a route with `auth.user: adaptSchema.defined()`: the vendor lists a
+/// missing user (`auth.user must be defined`) with the body's failures.
+fn signed_in_body(body: &Body, signed_in: bool) -> Result<(BodyObject, Issues), Vec<String>> {
+    let mut issues = Issues::default();
     if !signed_in {
         issues.push("auth.user must be defined".into());
+    }
+    match body_object(body) {
+        Ok(object) => Ok((object, issues)),
+        Err(lines) => {
+            issues.0.extend(lines);
+            Err(issues.0)
+        }
     }
 }
 
@@ -78,15 +87,7 @@ fn user_line(signed_in: bool, issues: &mut Issues) {
 /// `signed_in` or not: `(old, new)`.
 pub fn update(body: &Body, signed_in: bool) -> Result<(String, String), Vec<String>> {
     const FIELDS: [&str; 2] = ["old_password", "new_password"];
-    let mut issues = Issues::default();
-    user_line(signed_in, &mut issues);
-    let BodyObject { map, order } = match body_object(body) {
-        Ok(object) => object,
-        Err(lines) => {
-            issues.0.extend(lines);
-            return Err(issues.0);
-        }
-    };
+    let (BodyObject { map, order }, mut issues) = signed_in_body(body, signed_in)?;
     let old = password_field(&map, "old_password", &mut issues);
     let new = password_field(&map, "new_password", &mut issues);
     unknown_keys("body", &map, &order, &FIELDS, &mut issues);
@@ -99,15 +100,7 @@ pub fn update(body: &Body, signed_in: bool) -> Result<(String, String), Vec<Stri
 /// The `POST /auth/password/set` body (`password`), for a caller that is `signed_in` or not.
 pub fn set(body: &Body, signed_in: bool) -> Result<String, Vec<String>> {
     const FIELDS: [&str; 1] = ["password"];
-    let mut issues = Issues::default();
-    user_line(signed_in, &mut issues);
-    let BodyObject { map, order } = match body_object(body) {
-        Ok(object) => object,
-        Err(lines) => {
-            issues.0.extend(lines);
-            return Err(issues.0);
-        }
-    };
+    let (BodyObject { map, order }, mut issues) = signed_in_body(body, signed_in)?;
     let password = password(&map, &mut issues);
     unknown_keys("body", &map, &order, &FIELDS, &mut issues);
     match password {

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use crate::{
     body::Body,
     known::KnownError,
-    validate::{BodyObject, Issues, body_object, boolean, is_uuid, type_error, unknown_keys},
+    validate::{
+        BodyObject, Issues, QueryPairs, body_object, boolean, is_uuid, type_error, unknown_keys,
+    },
     wire::SessionRead,
 };
 
@@ -55,18 +57,16 @@ pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 1000 * 60 * 60 * 24 * 365;
 /// whether a missing `user_id` is a failure (the list; the delete accepts none, as SDK 2.8.108's
 /// server `revokeSession` sends none). Failures in schema order, then the unknown keys.
 pub fn user_query(raw: &str, required: bool) -> Result<Option<UserRef>, Vec<String>> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs = QueryPairs::parse(raw);
     let mut issues = Vec::new();
-    let user = match pairs.iter().rev().find(|(k, _)| k == "user_id") {
+    let user = match pairs.get("user_id") {
         None => {
             if required {
                 issues.push("query.user_id must be defined".to_owned());
             }
             None
         }
-        Some((_, v)) => {
+        Some(v) => {
             let parsed = UserRef::parse(v);
             if parsed.is_none() {
                 issues.push("query.user_id must be a valid UUID".to_owned());
@@ -74,18 +74,7 @@ pub fn user_query(raw: &str, required: bool) -> Result<Option<UserRef>, Vec<Stri
             parsed
         }
     };
-    let mut unknown: Vec<&str> = Vec::new();
-    for (k, _) in &pairs {
-        if k != "user_id" && !unknown.contains(&k.as_str()) {
-            unknown.push(k);
-        }
-    }
-    if !unknown.is_empty() {
-        issues.push(format!(
-            "query contains unknown properties: {}",
-            unknown.join(", ")
-        ));
-    }
+    issues.extend(pairs.unknown_keys(&["user_id"]));
     if issues.is_empty() {
         Ok(user)
     } else {

@@ -174,6 +174,43 @@ pub fn type_error(path: &str, ty: &str, value: &Value) -> String {
     )
 }
 
+/// A query string as the vendor reads it: its pairs, decoded, in order (a repeated key keeps its
+/// last value: see [`QueryPairs::get`]).
+#[derive(Debug, Clone)]
+pub struct QueryPairs(Vec<(String, String)>);
+
+impl QueryPairs {
+    /// Decodes `raw` (the part after `?`).
+    pub fn parse(raw: &str) -> Self {
+        Self(
+            url::form_urlencoded::parse(raw.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    /// The last value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `query contains unknown properties: a, b` for the keys not in `known`, in wire order.
+    pub fn unknown_keys(&self, known: &[&str]) -> Option<String> {
+        let mut unknown: Vec<&str> = Vec::new();
+        for (k, _) in &self.0 {
+            if !known.contains(&k.as_str()) && !unknown.contains(&k.as_str()) {
+                unknown.push(k);
+            }
+        }
+        (!unknown.is_empty())
+            .then(|| format!("query contains unknown properties: {}", unknown.join(", ")))
+    }
+}
+
 /// A body that is a JSON object: its members and the order of their keys on the wire.
 #[derive(Debug)]
 pub struct BodyObject {

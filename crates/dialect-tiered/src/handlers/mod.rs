@@ -138,3 +138,36 @@ pub async fn mint(
     );
     Ok((key.sign(&claims)?, now + lifetime))
 }
+
+/// Writes `plain` as `user_id`'s new password, ending the sessions `ending` names, and answers
+/// `{"success": true}` (`/auth/password/update` and `/set`).
+pub async fn write_password(
+    req: &HttpRequest,
+    gateway: &Gateway,
+    user_id: UserId,
+    plain: String,
+    ending: gateway_core::Revocation,
+) -> Result<actix_web::HttpResponse, TieredError> {
+    let ctx = crate::error::Context {
+        route: route(req),
+        user_id: Some(user_id.to_string()),
+        email: None,
+        team_id: None,
+    };
+    gateway
+        .update_user_ending(
+            user_id,
+            gateway_core::UserPatch {
+                password: Some(Some(gateway_core::PasswordChange::Plain(plain))),
+                ..gateway_core::UserPatch::default()
+            },
+            ending,
+        )
+        .await
+        .map_err(|e| TieredError::from_core(e, &ctx))?;
+    Ok(crate::respond::json(
+        req,
+        actix_web::http::StatusCode::OK,
+        &crate::wire::Success { success: true },
+    ))
+}

@@ -2,16 +2,14 @@
 //! password one (an OTP or OAuth user); its sessions stay, as the vendor's.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{Gateway, PasswordChange, Revocation, UserPatch};
+use gateway_core::{Gateway, Revocation};
 
 use crate::{
     auth::{AccessType, Smart},
-    error::{Context, TieredError},
-    handlers::{route, schema_error},
+    error::TieredError,
+    handlers::{schema_error, write_password},
     known::KnownError,
     password::{self, PASSWORD_MIN},
-    respond,
-    wire::Success,
 };
 
 /// Sets a password for the current user.
@@ -47,26 +45,5 @@ pub async fn set_password(
             "User already has a password set.",
         ));
     }
-    let ctx = Context {
-        route: route(&req),
-        user_id: Some(user.id.to_string()),
-        email: None,
-        team_id: None,
-    };
-    gateway
-        .update_user_ending(
-            user.id,
-            UserPatch {
-                password: Some(Some(PasswordChange::Plain(new))),
-                ..UserPatch::default()
-            },
-            Revocation::None,
-        )
-        .await
-        .map_err(|e| TieredError::from_core(e, &ctx))?;
-    Ok(respond::json(
-        &req,
-        StatusCode::OK,
-        &Success { success: true },
-    ))
+    write_password(&req, &gateway, user.id, new, Revocation::None).await
 }

@@ -2,18 +2,16 @@
 //! password after checking the old one, and ends every other session of the user: all of them
 //! but the one whose refresh token the request carries (`x-stack-refresh-token`), as the vendor.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{Gateway, PasswordChange, Revocation, Surface, UserPatch};
+use actix_web::{HttpRequest, HttpResponse, web::Data};
+use gateway_core::{Gateway, Revocation, Surface};
 
 use crate::{
     auth::{AccessType, Smart},
-    error::{Context, TieredError},
-    handlers::{route, schema_error},
+    error::TieredError,
+    handlers::{schema_error, write_password},
     headers,
     known::KnownError,
     password::{self, PASSWORD_MIN},
-    respond,
-    wire::Success,
 };
 
 /// Updates the current user's password.
@@ -60,26 +58,12 @@ pub async fn update_password(
             .filter(|(session, _)| session.user_id == user.id)
             .map(|(session, _)| session.id),
     };
-    let ctx = Context {
-        route: route(&req),
-        user_id: Some(user.id.to_string()),
-        email: None,
-        team_id: None,
-    };
-    gateway
-        .update_user_ending(
-            user.id,
-            UserPatch {
-                password: Some(Some(PasswordChange::Plain(new))),
-                ..UserPatch::default()
-            },
-            kept.map_or(Revocation::All, Revocation::AllBut),
-        )
-        .await
-        .map_err(|e| TieredError::from_core(e, &ctx))?;
-    Ok(respond::json(
+    write_password(
         &req,
-        StatusCode::OK,
-        &Success { success: true },
-    ))
+        &gateway,
+        user.id,
+        new,
+        kept.map_or(Revocation::All, Revocation::AllBut),
+    )
+    .await
 }
