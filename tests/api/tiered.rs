@@ -14,6 +14,7 @@ use gateway_tests::{
 use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
+mod anonymous;
 mod password;
 mod sessions;
 mod users;

@@ -92,6 +92,7 @@ pub struct ProjectHeaders {
         crate::handlers::delete_user::delete_user,
         crate::handlers::oauth_token::oauth_token,
         crate::handlers::refresh_session::refresh_session,
+        crate::handlers::anonymous_sign_up::anonymous_sign_up,
         crate::handlers::sign_up::sign_up,
         crate::handlers::sign_in::sign_in,
         crate::handlers::update_password::update_password,

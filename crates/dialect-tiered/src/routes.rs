@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         web::scope("/api/v1/auth")
             .wrap(from_fn(respond::decorate))
             .service(resource(&SURFACE, "/oauth/token").post(handlers::oauth_token::oauth_token))
+            .service(
+                resource(&SURFACE, "/anonymous/sign-up")
+                    .post(handlers::anonymous_sign_up::anonymous_sign_up),
+            )
             .service(resource(&SURFACE, "/password/sign-up").post(handlers::sign_up::sign_up))
             .service(resource(&SURFACE, "/password/sign-in").post(handlers::sign_in::sign_in))
             .service(

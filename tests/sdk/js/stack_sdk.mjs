@@ -19,7 +19,8 @@
 //                            orderBy "lastActiveAt" + desc, and query.
 //   password                 Password auth (issue #16): getProject (password sign-up on), signUpWithCredential (sdk.password@example.com), the user it
 //                            signs in, signOut, signInWithCredential with a wrong password -> EMAIL_PASSWORD_MISMATCH,
-//                            then the right one; updatePassword (a wrong old one, then sdk-password-2); a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
+//                            then the right one; getUser({or: "anonymous"}) then signUpWithCredential (the same id);
+//                            updatePassword (a wrong old one, then sdk-password-2); a second sign-up with the email -> USER_EMAIL_ALREADY_EXISTS.
 //   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
 //                            user.revokeSession of another session, serverUser.getActiveSessions / revokeSession
 //                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
@@ -426,6 +427,16 @@ async function password() {
     eq(ok, undefined, "update result");
     sawRequest(w(), "POST", "/auth/password/update", 200);
     eq((await app.getUser({ or: "throw" })).id, id, "still signed in");
+  });
+  await step("password-anonymous-upgrade", async (w) => {
+    const anonApp = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
+    const anon = await anonApp.getUser({ or: "anonymous" });
+    eq(anon.isAnonymous, true, "isAnonymous");
+    sawRequest(w(), "POST", "/auth/anonymous/sign-up", 200);
+    const res = await anonApp.signUpWithCredential({ email: "sdk.anon@example.com", password: pw, noVerificationCallback: true, noRedirect: true });
+    eq(res.status, "ok", `upgrade result ${JSON.stringify(res)}`);
+    const upgraded = await anonApp.getUser({ or: "throw" });
+    eq([upgraded.id, upgraded.isAnonymous, upgraded.primaryEmail], [anon.id, false, "sdk.anon@example.com"], "upgraded user");
   });
   await step("password-sign-up-taken", async (w) => {
     const other = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });

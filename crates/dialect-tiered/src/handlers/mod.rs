@@ -3,6 +3,7 @@
 //! refresh session and minting an access token.
 
 pub mod admin;
+pub mod anonymous_sign_up;
 pub mod create_session;
 pub mod create_user;
 pub mod current_project;
