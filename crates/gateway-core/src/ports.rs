@@ -109,6 +109,8 @@ pub trait TeamStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The teams of a user, oldest membership first (then by team id).
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError>;
+    /// Every team, oldest first (then by id).
+    async fn list_teams(&self) -> Result<Vec<Team>, StoreError>;
 }
 
 /// Refresh sessions.

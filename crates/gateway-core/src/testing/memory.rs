@@ -371,6 +371,14 @@ impl TeamStore for MemoryStore {
             out
         })
     }
+
+    async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Team> = s.teams.values().cloned().collect();
+            out.sort_by_key(|t| (t.created_at, t.id));
+            out
+        })
+    }
 }
 
 #[async_trait]
