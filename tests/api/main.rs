@@ -9,6 +9,7 @@ mod admin;
 mod camel;
 mod clients;
 mod emulator;
+mod export;
 mod kit;
 mod kit_dialect;
 mod pascal;

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, Field, FieldIssue, Gateway, IssueCode, PasswordChange,
     credentials::{self, check_password_hash, sha256_hex},
-    model::{ApiKey, NewApiKey, Surface, Team, User, UserField, UserId},
+    model::{ApiKey, NewApiKey, NewSession, Session, Surface, Team, User, UserField, UserId},
     project::{PROJECT_NAME_MAX, PUBLISHABLE_CLIENT_KEY_PREFIX, Project, SECRET_SERVER_KEY_PREFIX},
     validate,
 };
@@ -432,6 +432,37 @@ impl Gateway {
             .store()
             .add_membership(team_id, user_id, role, joined_at)
             .await?)
+    }
+
+    /// The user's unrevoked, unexpired sessions with the project each is bound to, if any.
+    pub async fn sessions_to_export(
+        &self,
+        user_id: UserId,
+    ) -> Result<Vec<(Session, Option<Uuid>)>, CoreError> {
+        let mut out = Vec::new();
+        for session in self
+            .store()
+            .active_sessions_of(user_id, crate::service::now())
+            .await?
+        {
+            let project = self.store().session_project(session.id).await?;
+            out.push((session, project));
+        }
+        Ok(out)
+    }
+
+    /// Stores a session exactly as given (its refresh token known only by its digest), bound to
+    /// `project` when given.
+    pub async fn import_session(
+        &self,
+        session: &NewSession,
+        project: Option<Uuid>,
+    ) -> Result<(), CoreError> {
+        match project {
+            Some(project) => self.store().insert_project_session(session, project).await?,
+            None => self.store().insert_session(session).await?,
+        }
+        Ok(())
     }
 
     /// Every team, oldest first (then by id), members or not.

@@ -126,6 +126,12 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Revokes every unrevoked session of a user; returns how many.
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// The unrevoked sessions of a user that expire after `now`, oldest first (then by id).
+    async fn active_sessions_of(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, StoreError>;
     /// Counts unrevoked sessions that expire after `now`.
     async fn count_active_sessions(
         &self,

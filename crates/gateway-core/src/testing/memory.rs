@@ -414,6 +414,23 @@ impl SessionStore for MemoryStore {
         self.write(|s| Ok(s.revoke_sessions_of(user_id, at)))
     }
 
+    async fn active_sessions_of(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Session> = s
+                .sessions
+                .values()
+                .filter(|x| x.user_id == user_id && x.revoked_at.is_none() && x.expires_at > now)
+                .cloned()
+                .collect();
+            out.sort_by_key(|x| (x.created_at, x.id));
+            out
+        })
+    }
+
     async fn count_active_sessions(
         &self,
         user_id: UserId,

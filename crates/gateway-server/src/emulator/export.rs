@@ -5,11 +5,12 @@
 //!
 //! Secrets are written as the gateway keeps them, never in clear: `password_hash` (argon2id or
 //! bcrypt, Modular Crypt Format), `secret_sha256` of each API key's secret (with its public
-//! `id`), `token_sha256` of each fixed token, `*_key_sha256` of each project key. The document
+//! `id`), `token_sha256` of each fixed token, `refresh_token_sha256` of each active session (so
+//! the access tokens that name it work again), `*_key_sha256` of each project key. The document
 //! says so in its `exported.secrets` field (and, in YAML, a header comment). Not exported:
-//! sessions (refresh tokens, and the gateway's access tokens that name them), revoked keys, the
-//! request journal, and fixed tokens and fault rules when the state is read from the database
-//! alone (the CLI: those live in a running gateway's memory).
+//! revoked keys and ended sessions, the request journal, and fixed tokens and fault rules when
+//! the state is read from the database alone (the CLI: those live in a running gateway's
+//! memory).
 
 use std::collections::HashMap;
 
@@ -22,15 +23,16 @@ use crate::{
     AppState,
     emulator::fixtures::{
         Exported, FixtureFile, FixtureKey, FixtureMember, FixtureProject, FixtureTeam,
-        FixtureToken, FixtureUser, Format,
+        FixtureSession, FixtureToken, FixtureUser, Format,
     },
 };
 
 /// What `exported.secrets` says.
 pub const SECRETS_NOTE: &str = "hashes only: password_hash is the stored argon2id/bcrypt hash; \
-    secret_sha256, token_sha256 and *_key_sha256 are SHA-256 digests of the secret texts. They \
-    load back to the same credentials, but no secret can be read from this file. Sessions and \
-    revoked keys are not exported.";
+    secret_sha256, token_sha256, refresh_token_sha256 and *_key_sha256 are SHA-256 digests of the \
+    secret texts. They \
+    load back to the same credentials, but no secret can be read from this file. Revoked keys \
+    and ended sessions are not exported.";
 
 const PAGE: i64 = 500;
 
@@ -78,6 +80,19 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
                 surface: t.surface.as_str().to_owned(),
                 token: None,
                 token_sha256: Some(t.sha256.clone()),
+            })
+            .collect();
+        fixture.sessions = gateway
+            .sessions_to_export(user.id)
+            .await?
+            .into_iter()
+            .map(|(session, project_id)| FixtureSession {
+                id: session.id,
+                surface: session.surface.as_str().to_owned(),
+                refresh_token_sha256: session.refresh_token_hash,
+                created_at: session.created_at,
+                expires_at: session.expires_at,
+                project_id,
             })
             .collect();
         out_users.push(fixture);
@@ -196,6 +211,7 @@ fn user_fixture(u: &User) -> FixtureUser {
         version: Some(u.version),
         api_keys: Vec::new(),
         tokens: Vec::new(),
+        sessions: Vec::new(),
     }
 }
 
@@ -226,7 +242,8 @@ pub fn render(file: &FixtureFile, format: Format) -> anyhow::Result<String> {
         Format::Yaml => format!(
             "# gateway fixture export; load it with `gateway fixtures load FILE`,\n\
              # `gateway serve --fixtures FILE` or POST /admin/fixtures.\n\
-             # SECRETS ARE HASHES: password_hash, secret_sha256, token_sha256 and *_key_sha256\n\
+             # SECRETS ARE HASHES: password_hash, secret_sha256, token_sha256,\n\
+             # refresh_token_sha256 and *_key_sha256\n\
              # reproduce the same credentials, but no secret can be read from this file.\n{}",
             serde_norway::to_string(&value)?
         ),

@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use gateway_core::{
     CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
     TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
+    model::NewSession,
     credentials::{KeyPrefixes, parse_api_key},
     import::{self, KnownProject, KnownSecret},
 };
@@ -203,6 +204,28 @@ pub struct FixtureUser {
     /// Fixed access tokens.
     #[serde(default)]
     pub tokens: Vec<FixtureToken>,
+    /// Refresh sessions, known by the digest of their refresh token (what an export writes).
+    #[serde(default)]
+    pub sessions: Vec<FixtureSession>,
+}
+
+/// A refresh session: the gateway's access tokens that name its id, and its refresh token, work
+/// again after a load.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureSession {
+    /// Session id (the `sid` of its access tokens).
+    pub id: Uuid,
+    /// Surface name.
+    pub surface: String,
+    /// SHA-256 (hex) of the refresh token.
+    pub refresh_token_sha256: String,
+    /// Opening time.
+    pub created_at: DateTime<Utc>,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// The project (of this document) the session is bound to (tiered sessions).
+    pub project_id: Option<Uuid>,
 }
 
 /// An API key: its full text (`key`), or its public `id` and the `secret_sha256` of its secret
@@ -386,6 +409,8 @@ pub struct Plan {
     pub keys: Vec<PlannedKey>,
     /// Fixed tokens.
     pub tokens: Vec<FixedToken>,
+    /// Refresh sessions and their projects.
+    pub sessions: Vec<(NewSession, Option<Uuid>)>,
     /// Projects.
     pub projects: Vec<KnownProject>,
     /// Fault rules (checked; ids are fresh at every load).
@@ -420,6 +445,8 @@ pub struct Counts {
     pub api_keys: usize,
     /// Fixed tokens.
     pub tokens: usize,
+    /// Refresh sessions.
+    pub sessions: usize,
     /// Projects.
     pub projects: usize,
     /// Fault rules.
@@ -461,6 +488,7 @@ impl Plan {
                 memberships: self.memberships.len(),
                 api_keys: self.keys.len(),
                 tokens: self.tokens.len(),
+                sessions: self.sessions.len(),
                 projects: self.projects.len(),
                 faults: self.faults.len(),
             },
@@ -615,6 +643,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         memberships: Vec::new(),
         keys: Vec::new(),
         tokens: Vec::new(),
+        sessions: Vec::new(),
         projects: Vec::new(),
         faults: Vec::new(),
     };
@@ -662,10 +691,61 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     let mut emails: HashMap<String, usize> = HashMap::new();
     let mut key_ids: HashMap<String, Vec<Seg>> = HashMap::new();
     let mut token_texts: HashMap<String, Vec<Seg>> = HashMap::new();
+    let mut session_keys: HashMap<String, Vec<Seg>> = HashMap::new();
+    let mut session_projects: Vec<(Uuid, Vec<Seg>)> = Vec::new();
     let mut selections = Vec::new();
     for (i, u) in users.into_iter().enumerate() {
         let base = vec![key("users"), Seg::Index(i)];
-        let (user, selected, keys, tokens) = user_from(u, now, &base, issues);
+        let (user, selected, keys, tokens, sessions) = user_from(u, now, &base, issues);
+        for (j, session) in sessions.into_iter().enumerate() {
+            let spath = at(&base, &[key("sessions"), Seg::Index(j)]);
+            let FixtureSession {
+                id,
+                surface,
+                refresh_token_sha256,
+                created_at,
+                expires_at,
+                project_id,
+            } = session;
+            let Some(surface) = parse_surface(&surface, at(&spath, &[key("surface")]), issues)
+            else {
+                continue;
+            };
+            if !import::is_sha256_hex(&refresh_token_sha256) {
+                issues.push(
+                    at(&spath, &[key("refresh_token_sha256")]),
+                    "must be a SHA-256 digest (64 hex digits)",
+                );
+                continue;
+            }
+            let digest = refresh_token_sha256.to_ascii_lowercase();
+            if let Some(first) = session_keys.insert(id.to_string(), spath.clone()) {
+                issues.push(
+                    at(&spath, &[key("id")]),
+                    format!("session id {id} is used by {} already", render_path(&first)),
+                );
+            }
+            if let Some(first) = session_keys.insert(digest.clone(), spath.clone()) {
+                issues.push(
+                    at(&spath, &[key("refresh_token_sha256")]),
+                    format!("the same refresh token is given at {} already", render_path(&first)),
+                );
+            }
+            if let Some(project) = project_id {
+                session_projects.push((project, spath.clone()));
+            }
+            plan.sessions.push((
+                NewSession {
+                    id,
+                    user_id: user.id,
+                    surface,
+                    refresh_token_hash: digest,
+                    created_at,
+                    expires_at,
+                },
+                project_id,
+            ));
+        }
         if user_ids.insert(user.id, i).is_some() {
             issues.push(
                 at(&base, &[key("id")]),
@@ -979,6 +1059,15 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         plan.projects.push(known);
     }
 
+    for (project, path) in session_projects {
+        if !project_ids.contains_key(&project) {
+            issues.push(
+                at(&path, &[key("project_id")]),
+                format!("no project {project} in this document"),
+            );
+        }
+    }
+
     for (i, spec) in faults.into_iter().enumerate() {
         match spec.clone().check() {
             Ok(_) => plan.faults.push(spec),
@@ -988,7 +1077,13 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     plan
 }
 
-type UserParts = (User, Option<String>, Vec<FixtureKey>, Vec<FixtureToken>);
+type UserParts = (
+    User,
+    Option<String>,
+    Vec<FixtureKey>,
+    Vec<FixtureToken>,
+    Vec<FixtureSession>,
+);
 
 fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issues) -> UserParts {
     let FixtureUser {
@@ -1041,6 +1136,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         version,
         api_keys,
         tokens,
+        sessions,
     } = u;
     let created = created_at.unwrap_or(now);
     let mut user = User::new(id.map_or_else(UserId::new, UserId), username, created);
@@ -1137,7 +1233,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
     {
         issues.push(field(name.as_str()), message);
     }
-    (user, selected_team, api_keys, tokens)
+    (user, selected_team, api_keys, tokens, sessions)
 }
 
 // --- Locating a path in the document --------------------------------------------------------
@@ -1262,7 +1358,7 @@ fn locate_nearest(text: &str, format: Format, path: &[Seg]) -> Option<(usize, us
 // --- Writing --------------------------------------------------------------------------------
 
 /// Replaces the state by `plan`: reset, then teams, users, memberships, API keys, projects,
-/// fixed tokens and fault rules. Stops at the first failure (the caller rolls back).
+/// sessions, fixed tokens and fault rules. Stops at the first failure (the caller rolls back).
 async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     let gateway = &state.gateway;
     state.tokens.set_fixed([]);
@@ -1309,6 +1405,9 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     }
     for project in &plan.projects {
         write_project(gateway, project).await?;
+    }
+    for (session, project) in &plan.sessions {
+        gateway.import_session(session, *project).await?;
     }
     let mut rules: Vec<FaultRule> = Vec::with_capacity(plan.faults.len());
     for spec in &plan.faults {
