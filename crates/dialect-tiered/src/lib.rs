@@ -37,6 +37,7 @@ mod listing;
 mod openapi;
 mod respond;
 mod routes;
+pub mod session;
 mod tokens;
 mod validate;
 mod wire;

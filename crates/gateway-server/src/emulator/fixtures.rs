@@ -1420,7 +1420,7 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
 
 /// Projects survive `reset` (the store keeps them); one with the same id and keys is kept, one
 /// with the same id and other keys cannot be replaced.
-async fn write_project(gateway: &Gateway, known: &KnownProject) -> Result<(), CoreError> {
+pub(crate) async fn write_project(gateway: &Gateway, known: &KnownProject) -> Result<(), CoreError> {
     match gateway.project(known.id).await {
         Ok(existing) => {
             let wanted =

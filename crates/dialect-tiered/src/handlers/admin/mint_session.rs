@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Refresh sessions minted here live as long as the vendor's (one year) unless told otherwise.
-const REFRESH_LIFETIME: Duration = Duration::days(365);
+pub(crate) const REFRESH_LIFETIME: Duration = Duration::days(365);
 
 /// Mints a session for a user in a project.
 pub async fn mint_session(
