@@ -8,6 +8,7 @@
 mod admin;
 mod camel;
 mod clients;
+mod demo;
 mod emulator;
 mod export;
 mod kit;
