@@ -20,7 +20,12 @@ struct Demo {
 
 async fn start_demo(dir: &Path) -> anyhow::Result<Demo> {
     let mut child = tokio::process::Command::new(gateway_binary()?)
-        .args(["--config-dir", &dir.display().to_string(), "serve", "--demo"])
+        .args([
+            "--config-dir",
+            &dir.display().to_string(),
+            "serve",
+            "--demo",
+        ])
         .current_dir(dir)
         .env_remove("GATEWAY_ENV")
         .env_remove("GATEWAY_CONFIG")

@@ -105,8 +105,11 @@ async fn seed(app: &TestApp) -> Creds {
                 .to_owned()
         }
     };
-    let (zen_key, profile_key, bird_key) =
-        (key("users-me").await, key("account-profile").await, key("me").await);
+    let (zen_key, profile_key, bird_key) = (
+        key("users-me").await,
+        key("account-profile").await,
+        key("me").await,
+    );
     // A revoked key is not exported (and stays refused).
     let revoked = ok_json(
         app.admin(Method::POST, &format!("/users/{carol}/keys"))

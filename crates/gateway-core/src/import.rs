@@ -459,7 +459,11 @@ impl Gateway {
         project: Option<Uuid>,
     ) -> Result<(), CoreError> {
         match project {
-            Some(project) => self.store().insert_project_session(session, project).await?,
+            Some(project) => {
+                self.store()
+                    .insert_project_session(session, project)
+                    .await?
+            }
             None => self.store().insert_session(session).await?,
         }
         Ok(())

@@ -28,7 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database and serve every dialect on one listener.
     Serve {
-        /// Ensure a demo user and print credentials for every surface.
+        /// Ensure a demo user and a demo tiered project; print credentials for every surface and
+        /// a snippet per vendor SDK.
         #[arg(long)]
         demo: bool,
         /// Load this fixture file (YAML or JSON) at start and on `POST /admin/reset`; an invalid
@@ -185,7 +186,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         fixtures: None,
     });
     if let Command::Completions { shell } = &command {
-        clap_complete::generate(*shell, &mut Cli::command(), "gateway", &mut std::io::stdout());
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "gateway",
+            &mut std::io::stdout(),
+        );
         return Ok(());
     }
     if let Command::Openapi { name } = &command {

@@ -160,7 +160,8 @@ pub async fn ensure(
         .public_base_url
         .as_ref()
         .map_or(base_url, |p| p.as_str());
-    let session = dialect_tiered::session::open_session(gateway, issuer, project.id, user.id).await?;
+    let session =
+        dialect_tiered::session::open_session(gateway, issuer, project.id, user.id).await?;
     let demo = DemoCredentials {
         base_url: base_url.to_owned(),
         user_id: user.id.to_string(),
@@ -192,8 +193,14 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
         }
     }
     println!("  {:<16} project {}", "users (tiered)", demo.project_id);
-    println!("  {:<16} publishable client key {}", "", demo.publishable_client_key);
-    println!("  {:<16} secret server key      {}", "", demo.secret_server_key);
+    println!(
+        "  {:<16} publishable client key {}",
+        "", demo.publishable_client_key
+    );
+    println!(
+        "  {:<16} secret server key      {}",
+        "", demo.secret_server_key
+    );
     println!("  {:<16} access token  {}", "", demo.access_token);
     println!("  {:<16} refresh token {}", "", demo.refresh_token);
     if state.admin_token.is_empty() {
@@ -208,7 +215,10 @@ pub async fn ensure_and_print(state: &AppState, base_url: &str) -> anyhow::Resul
     for snippet in snippets(&demo) {
         println!("\n{}", snippet.render());
     }
-    println!("\ntry:  curl -H 'Authorization: AccessKey {}' {base_url}/me\n", demo.bird_key);
+    println!(
+        "\ntry:  curl -H 'Authorization: AccessKey {}' {base_url}/me\n",
+        demo.bird_key
+    );
     Ok(())
 }
 

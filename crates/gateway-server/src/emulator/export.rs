@@ -22,8 +22,8 @@ use uuid::Uuid;
 use crate::{
     AppState,
     emulator::fixtures::{
-        Exported, FixtureFile, FixtureKey, FixtureMember, FixtureProject, FixtureTeam,
-        FixtureSession, FixtureToken, FixtureUser, Format,
+        Exported, FixtureFile, FixtureKey, FixtureMember, FixtureProject, FixtureSession,
+        FixtureTeam, FixtureToken, FixtureUser, Format,
     },
 };
 

@@ -18,9 +18,9 @@ use chrono::{DateTime, Utc};
 use gateway_core::{
     CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
     TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
-    model::NewSession,
     credentials::{KeyPrefixes, parse_api_key},
     import::{self, KnownProject, KnownSecret},
+    model::NewSession,
 };
 use gateway_http::{
     FixedToken,
@@ -728,7 +728,10 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             if let Some(first) = session_keys.insert(digest.clone(), spath.clone()) {
                 issues.push(
                     at(&spath, &[key("refresh_token_sha256")]),
-                    format!("the same refresh token is given at {} already", render_path(&first)),
+                    format!(
+                        "the same refresh token is given at {} already",
+                        render_path(&first)
+                    ),
                 );
             }
             if let Some(project) = project_id {
@@ -791,14 +794,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
                 }
                 (None, Some(id), Some(digest)) => import::check_api_key_digest(&id, &digest)
                     .map(|(id, secret_sha256)| {
-                        (
-                            id.clone(),
-                            KeyMaterial::Digest { id, secret_sha256 },
-                        )
+                        (id.clone(), KeyMaterial::Digest { id, secret_sha256 })
                     })
-                    .map_err(|issue| {
-                        (at(&kpath, &[key(issue.field.as_str())]), issue.message)
-                    }),
+                    .map_err(|issue| (at(&kpath, &[key(issue.field.as_str())]), issue.message)),
                 _ => Err((
                     kpath.clone(),
                     "give key, or id and secret_sha256 (not both)".to_owned(),
@@ -1005,26 +1003,28 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             require_publishable_client_key,
             allow_client_user_deletion,
         } = p;
-        let mut secret = |field: &str, plain: Option<String>, digest: Option<String>| match (
-            plain, digest,
-        ) {
-            (Some(text), None) => KnownSecret::Plain(text),
-            (None, Some(digest)) => KnownSecret::Sha256(digest),
-            _ => {
-                issues.push(
-                    at(&base, &[key(field)]),
-                    format!("give {field} or {field}_sha256 (one of them)"),
-                );
-                KnownSecret::Plain(String::new())
-            }
-        };
+        let mut secret =
+            |field: &str, plain: Option<String>, digest: Option<String>| match (plain, digest) {
+                (Some(text), None) => KnownSecret::Plain(text),
+                (None, Some(digest)) => KnownSecret::Sha256(digest),
+                _ => {
+                    issues.push(
+                        at(&base, &[key(field)]),
+                        format!("give {field} or {field}_sha256 (one of them)"),
+                    );
+                    KnownSecret::Plain(String::new())
+                }
+            };
         let publishable_client_key = secret(
             "publishable_client_key",
             publishable_client_key,
             publishable_client_key_sha256,
         );
-        let secret_server_key =
-            secret("secret_server_key", secret_server_key, secret_server_key_sha256);
+        let secret_server_key = secret(
+            "secret_server_key",
+            secret_server_key,
+            secret_server_key_sha256,
+        );
         let known = KnownProject {
             id: id.unwrap_or_else(Uuid::new_v4),
             display_name,
@@ -1420,7 +1420,10 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
 
 /// Projects survive `reset` (the store keeps them); one with the same id and keys is kept, one
 /// with the same id and other keys cannot be replaced.
-pub(crate) async fn write_project(gateway: &Gateway, known: &KnownProject) -> Result<(), CoreError> {
+pub(crate) async fn write_project(
+    gateway: &Gateway,
+    known: &KnownProject,
+) -> Result<(), CoreError> {
     match gateway.project(known.id).await {
         Ok(existing) => {
             let wanted =
