@@ -804,9 +804,13 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             };
             match checked {
                 Ok((id, material)) => {
+                    let field = match material {
+                        KeyMaterial::Text(_) => "key",
+                        KeyMaterial::Digest { .. } => "id",
+                    };
                     if let Some(first) = key_ids.insert(id.clone(), kpath.clone()) {
                         issues.push(
-                            kpath.clone(),
+                            at(&kpath, &[key(field)]),
                             format!("key id {id} is used by {} already", render_path(&first)),
                         );
                     }
@@ -1003,18 +1007,21 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             require_publishable_client_key,
             allow_client_user_deletion,
         } = p;
-        let mut secret =
-            |field: &str, plain: Option<String>, digest: Option<String>| match (plain, digest) {
-                (Some(text), None) => KnownSecret::Plain(text),
-                (None, Some(digest)) => KnownSecret::Sha256(digest),
-                _ => {
-                    issues.push(
-                        at(&base, &[key(field)]),
-                        format!("give {field} or {field}_sha256 (one of them)"),
-                    );
-                    KnownSecret::Plain(String::new())
-                }
-            };
+        let mut unusable: Vec<&'static str> = Vec::new();
+        let mut secret = |field: &'static str, plain: Option<String>, digest: Option<String>| match (
+            plain, digest,
+        ) {
+            (Some(text), None) => KnownSecret::Plain(text),
+            (None, Some(digest)) => KnownSecret::Sha256(digest),
+            _ => {
+                issues.push(
+                    at(&base, &[key(field)]),
+                    format!("give {field} or {field}_sha256 (one of them)"),
+                );
+                unusable.push(field);
+                KnownSecret::Plain(String::new())
+            }
+        };
         let publishable_client_key = secret(
             "publishable_client_key",
             publishable_client_key,
@@ -1053,7 +1060,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         }
         if let Err(found) = import::check_project(&known, now) {
             for FieldIssue { field, message, .. } in found {
-                issues.push(at(&base, &[key(field.as_str())]), message);
+                if !unusable.contains(&field.as_str()) {
+                    issues.push(at(&base, &[key(field.as_str())]), message);
+                }
             }
         }
         plan.projects.push(known);
@@ -1736,6 +1745,46 @@ faults:
 
         let p = problems("{\"users\": [\n {\"username\": \"a\",}\n]}", Format::Json);
         assert_eq!(p[0].1, Some(2), "{p:?}");
+    }
+
+    #[test]
+    fn hash_forms_of_secrets_are_checked() {
+        let digest = "ab".repeat(32);
+        let text = format!(
+            r#"
+users:
+  - username: a
+    api_keys:
+      - {{surface: platform, id: 0123456789abcdef, secret_sha256: "{digest}"}}
+      - {{surface: me, id: 0123456789abcdef, secret_sha256: "{digest}"}}
+      - {{surface: me, id: xyz, secret_sha256: "{digest}"}}
+      - {{surface: me, key: "bird_0123456789abcdef_secretsecret", id: 0123456789abcdef}}
+    tokens:
+      - {{surface: me, token_sha256: "{digest}"}}
+      - {{surface: me, token_sha256: nope}}
+    sessions:
+      - {{id: 6f2d4f6e-7a59-4f53-9d0b-3c5bb1c1a001, surface: users, refresh_token_sha256: "{digest}",
+         created_at: 2024-01-01T00:00:00Z, expires_at: 2034-01-01T00:00:00Z,
+         project_id: 0b6c3c1e-3a61-4f6e-8a4e-5d8f7a2b9c99}}
+projects:
+  - {{display_name: P, publishable_client_key_sha256: "{digest}"}}
+"#
+        );
+        let found: Vec<_> = problems(&text, Format::Yaml)
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "users[0].api_keys[1].id",
+                "users[0].api_keys[2].id",
+                "users[0].api_keys[3]",
+                "users[0].tokens[1].token_sha256",
+                "projects[0].secret_server_key",
+                "users[0].sessions[0].project_id",
+            ]
+        );
     }
 
     #[test]
