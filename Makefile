@@ -4,7 +4,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: run build test lint fmt clippy check-boundaries deps postgres bench fuzz chaos clean-data
 
-## Build, create ./data/gateway.db, migrate, ensure a demo user, print credentials, serve.
+## Build, create ./data/gateway.db, migrate, ensure a demo user and tiered project, print
+## credentials and a snippet per vendor SDK, serve.
 run: deps
 	$(CARGO) run --locked -p gateway-server --bin gateway -- serve --demo
 

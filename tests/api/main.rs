@@ -8,7 +8,9 @@
 mod admin;
 mod camel;
 mod clients;
+mod demo;
 mod emulator;
+mod export;
 mod kit;
 mod kit_dialect;
 mod pascal;

@@ -765,6 +765,20 @@ async fn sessions_count_resume_and_are_revoked_by_a_password_change() {
             "{}: expired ones do not count",
             b.name
         );
+        let listed = g.sessions_to_export(u.id).await.unwrap();
+        assert_eq!(
+            listed.len(),
+            2,
+            "{}: the active ones, for an export",
+            b.name
+        );
+        assert!(
+            listed
+                .iter()
+                .any(|(s, project)| s.id == s1.session.id && project.is_none()),
+            "{}: with its id, bound to no project",
+            b.name
+        );
         let (session, owner) = g
             .resume_session(Surface::Users, &s1.refresh_token)
             .await
@@ -871,6 +885,18 @@ async fn teams_and_selected_team_rules() {
         let u = user(g, "jack").await;
         let mine = g.create_team("Mine").await.unwrap();
         let other = g.create_team("Other").await.unwrap();
+        let all: Vec<_> = g
+            .list_teams()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert!(
+            all.contains(&mine.id) && all.contains(&other.id),
+            "{}: every team is listed, members or not",
+            b.name
+        );
         g.add_member(mine.id, u.id, TeamRole::Owner).await.unwrap();
         g.add_member(mine.id, u.id, TeamRole::Member).await.unwrap();
         let teams = g.memberships(u.id).await.unwrap();

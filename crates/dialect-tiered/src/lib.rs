@@ -38,6 +38,7 @@ mod openapi;
 mod password;
 mod respond;
 mod routes;
+pub mod session;
 mod sessions;
 mod tokens;
 mod validate;

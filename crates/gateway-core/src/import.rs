@@ -3,7 +3,9 @@
 //! whose keys are known in advance. Every value is checked against the same invariants as the
 //! regular commands ([`check_user`], [`parse_known_api_key`], [`check_project`]) so a caller can
 //! validate a whole fixture set before writing anything; secrets are stored as the regular paths
-//! store them (argon2/bcrypt password hashes, SHA-256 digests of key secrets).
+//! store them (argon2/bcrypt password hashes, SHA-256 digests of key secrets). Keys may also be
+//! given as those digests ([`KnownSecret::Sha256`], [`check_api_key_digest`]), which is what a
+//! fixture export writes, so an export loads back to the same credentials.
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -11,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, Field, FieldIssue, Gateway, IssueCode, PasswordChange,
     credentials::{self, check_password_hash, sha256_hex},
-    model::{ApiKey, NewApiKey, Surface, Team, User, UserField, UserId},
+    model::{ApiKey, NewApiKey, NewSession, Session, Surface, Team, User, UserField, UserId},
     project::{PROJECT_NAME_MAX, PUBLISHABLE_CLIENT_KEY_PREFIX, Project, SECRET_SERVER_KEY_PREFIX},
     validate,
 };
@@ -159,6 +161,68 @@ pub fn parse_known_api_key(
     }
 }
 
+/// A secret a fixture gives: in clear, or only as the SHA-256 (hex) of its text (what an export
+/// writes, since the gateway keeps nothing else).
+#[derive(Clone, PartialEq, Eq)]
+pub enum KnownSecret {
+    /// The text in clear.
+    Plain(String),
+    /// The SHA-256 digest of the text, 64 lower-case hex digits.
+    Sha256(String),
+}
+
+impl KnownSecret {
+    /// The SHA-256 (hex) digest, as stored.
+    pub fn digest(&self) -> String {
+        match self {
+            Self::Plain(text) => sha256_hex(text),
+            Self::Sha256(digest) => digest.to_ascii_lowercase(),
+        }
+    }
+
+    /// The text, when known.
+    pub fn plain(&self) -> Option<&str> {
+        match self {
+            Self::Plain(text) => Some(text),
+            Self::Sha256(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for KnownSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Plain(_) => "Plain(..)",
+            Self::Sha256(_) => "Sha256(..)",
+        })
+    }
+}
+
+/// Whether `value` is a SHA-256 digest in hex (64 hex digits, either case).
+pub fn is_sha256_hex(value: &str) -> bool {
+    value.len() == 64 && value.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Checks the digest form of an API key: a public id of 16 hex digits and the SHA-256 (hex) of
+/// its secret. Returns both as stored (lower case).
+pub fn check_api_key_digest(id: &str, secret_sha256: &str) -> Result<(String, String), FieldIssue> {
+    if id.len() != credentials::KEY_ID_LEN || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(FieldIssue::new(
+            Field::Other("id"),
+            IssueCode::InvalidFormat,
+            "must be the key's public id: 16 hex digits",
+        ));
+    }
+    if !is_sha256_hex(secret_sha256) {
+        return Err(FieldIssue::new(
+            Field::Other("secret_sha256"),
+            IssueCode::InvalidFormat,
+            "must be a SHA-256 digest (64 hex digits)",
+        ));
+    }
+    Ok((id.to_ascii_lowercase(), secret_sha256.to_ascii_lowercase()))
+}
+
 /// A project with known keys, as a fixture gives it.
 #[derive(Clone)]
 pub struct KnownProject {
@@ -166,10 +230,10 @@ pub struct KnownProject {
     pub id: Uuid,
     /// Human-readable name.
     pub display_name: String,
-    /// The publishable client key in clear (`pck_…`).
-    pub publishable_client_key: String,
-    /// The secret server key in clear (`ssk_…`).
-    pub secret_server_key: String,
+    /// The publishable client key (`pck_…`), in clear or as its digest.
+    pub publishable_client_key: KnownSecret,
+    /// The secret server key (`ssk_…`), in clear or as its digest.
+    pub secret_server_key: KnownSecret,
     /// Client requests must carry the publishable client key.
     pub require_publishable_client_key: bool,
     /// Client callers may delete their own user.
@@ -186,7 +250,8 @@ impl std::fmt::Debug for KnownProject {
 }
 
 /// Checks a project with known keys: a name of 1-256 characters, keys with their prefix and at
-/// least 16 characters after it. Returns the project as it would be stored, or every issue.
+/// least 16 characters after it (or SHA-256 digests). Returns the project as it would be stored,
+/// or every issue.
 pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project, Vec<FieldIssue>> {
     let KnownProject {
         id,
@@ -225,17 +290,26 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
             secret_server_key,
         ),
     ] {
-        let ok = value.strip_prefix(prefix).is_some_and(|rest| {
-            rest.len() >= 16
-                && rest
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        });
+        let ok = match value {
+            KnownSecret::Plain(text) => text.strip_prefix(prefix).is_some_and(|rest| {
+                rest.len() >= 16
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            }),
+            KnownSecret::Sha256(digest) => is_sha256_hex(digest),
+        };
         if !ok {
+            let message = match value {
+                KnownSecret::Plain(_) => {
+                    format!("must be {prefix} followed by at least 16 letters, digits, _ or -")
+                }
+                KnownSecret::Sha256(_) => "must be a SHA-256 digest (64 hex digits)".to_owned(),
+            };
             issues.push(FieldIssue::new(
                 Field::Other(field),
                 IssueCode::InvalidFormat,
-                format!("must be {prefix} followed by at least 16 letters, digits, _ or -"),
+                message,
             ));
         }
     }
@@ -245,8 +319,8 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
     Ok(Project {
         id: *id,
         display_name: name.to_owned(),
-        publishable_client_key_hash: sha256_hex(publishable_client_key),
-        secret_server_key_hash: sha256_hex(secret_server_key),
+        publishable_client_key_hash: publishable_client_key.digest(),
+        secret_server_key_hash: secret_server_key.digest(),
         require_publishable_client_key: *require_publishable_client_key,
         allow_client_user_deletion: *allow_client_user_deletion,
         created_at: at,
@@ -319,6 +393,93 @@ impl Gateway {
         })
     }
 
+    /// Stores an API key of `surface` known only by its public id (16 hex digits) and the SHA-256
+    /// of its secret, as an export writes it; created at `at`.
+    pub async fn import_api_key_digest(
+        &self,
+        user_id: UserId,
+        surface: Surface,
+        id: &str,
+        secret_sha256: &str,
+        label: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<ApiKey, CoreError> {
+        let (id, secret_hash) =
+            check_api_key_digest(id, secret_sha256).map_err(|i| CoreError::validation(vec![i]))?;
+        let key = NewApiKey {
+            id: id.clone(),
+            user_id,
+            surface,
+            secret_hash: secret_hash.clone(),
+            label: label.clone(),
+            created_at: at,
+        };
+        self.store().insert_api_key(&key).await?;
+        Ok(ApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at: at,
+            revoked_at: None,
+        })
+    }
+
+    /// Adds a membership that began at `joined_at` (an imported one keeps its join time).
+    pub async fn import_membership(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        role: crate::TeamRole,
+        joined_at: DateTime<Utc>,
+    ) -> Result<(), CoreError> {
+        Ok(self
+            .store()
+            .add_membership(team_id, user_id, role, joined_at)
+            .await?)
+    }
+
+    /// The user's unrevoked, unexpired sessions with the project each is bound to, if any.
+    pub async fn sessions_to_export(
+        &self,
+        user_id: UserId,
+    ) -> Result<Vec<(Session, Option<Uuid>)>, CoreError> {
+        let mut out = Vec::new();
+        for session in self
+            .store()
+            .active_sessions_of(user_id, crate::service::now())
+            .await?
+        {
+            let project = self.store().session_project(session.id).await?;
+            out.push((session, project));
+        }
+        Ok(out)
+    }
+
+    /// Stores a session exactly as given (its refresh token known only by its digest), bound to
+    /// `project` when given.
+    pub async fn import_session(
+        &self,
+        session: &NewSession,
+        project: Option<Uuid>,
+    ) -> Result<(), CoreError> {
+        match project {
+            Some(project) => {
+                self.store()
+                    .insert_project_session(session, project)
+                    .await?
+            }
+            None => self.store().insert_session(session).await?,
+        }
+        Ok(())
+    }
+
+    /// Every team, oldest first (then by id), members or not.
+    pub async fn list_teams(&self) -> Result<Vec<Team>, CoreError> {
+        Ok(self.store().list_teams().await?)
+    }
+
     /// Stores a project whose keys the caller chose (see [`check_project`]).
     pub async fn import_project(&self, known: &KnownProject) -> Result<Project, CoreError> {
         let project = check_project(known, crate::service::now()).map_err(CoreError::validation)?;
@@ -383,8 +544,8 @@ mod tests {
         let mut known = KnownProject {
             id: Uuid::new_v4(),
             display_name: " Demo ".into(),
-            publishable_client_key: "pck_0123456789abcdef".into(),
-            secret_server_key: "ssk_0123456789abcdef".into(),
+            publishable_client_key: KnownSecret::Plain("pck_0123456789abcdef".into()),
+            secret_server_key: KnownSecret::Sha256(sha256_hex("ssk_0123456789abcdef")),
             require_publishable_client_key: false,
             allow_client_user_deletion: true,
         };
@@ -394,7 +555,8 @@ mod tests {
             project.secret_server_key_hash,
             sha256_hex("ssk_0123456789abcdef")
         );
-        known.secret_server_key = "pck_0123456789abcdef".into();
+        known.secret_server_key = KnownSecret::Plain("pck_0123456789abcdef".into());
+        known.publishable_client_key = KnownSecret::Sha256("not-a-digest".into());
         known.display_name = " ".into();
         let fields: Vec<_> = check_project(&known, Utc::now())
             .unwrap_err()
@@ -405,8 +567,21 @@ mod tests {
             fields,
             [
                 Field::Other("display_name"),
+                Field::Other("publishable_client_key"),
                 Field::Other("secret_server_key")
             ]
         );
+    }
+
+    #[test]
+    fn api_key_digests_need_an_id_and_a_sha256() {
+        let digest = sha256_hex("secret");
+        assert_eq!(
+            check_api_key_digest("0123456789ABCDEF", &digest.to_uppercase()).unwrap(),
+            ("0123456789abcdef".to_owned(), digest.clone())
+        );
+        assert!(check_api_key_digest("0123", &digest).is_err());
+        assert!(check_api_key_digest("0123456789abcdeg", &digest).is_err());
+        assert!(check_api_key_digest("0123456789abcdef", "abc").is_err());
     }
 }

@@ -137,6 +137,8 @@ pub trait TeamStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The teams of a user, oldest membership first (then by team id).
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError>;
+    /// Every team, oldest first (then by id).
+    async fn list_teams(&self) -> Result<Vec<Team>, StoreError>;
 }
 
 /// Refresh sessions.
@@ -154,6 +156,12 @@ pub trait SessionStore: Send + Sync {
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError>;
     /// Records that a session's refresh token was used at `at`.
     async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// The unrevoked sessions of a user that expire after `now`, oldest first (then by id).
+    async fn active_sessions_of(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, StoreError>;
     /// Counts unrevoked sessions that expire after `now`.
     async fn count_active_sessions(
         &self,

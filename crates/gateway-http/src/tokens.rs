@@ -69,12 +69,23 @@ pub enum TokenError {
 /// surface and one user, never expires, kept in memory only as the SHA-256 digest of its text.
 #[derive(Clone)]
 pub struct FixedToken {
-    /// The token text, as clients will present it.
-    pub text: String,
+    /// SHA-256 (lower-case hex) of the token text clients will present.
+    pub sha256: String,
     /// The surface that accepts it.
     pub surface: Surface,
     /// Its user.
     pub user: UserId,
+}
+
+impl FixedToken {
+    /// A fixed token from its text.
+    pub fn new(text: &str, surface: Surface, user: UserId) -> Self {
+        Self {
+            sha256: sha256_hex(text),
+            surface,
+            user,
+        }
+    }
 }
 
 impl std::fmt::Debug for FixedToken {
@@ -134,13 +145,28 @@ impl Tokens {
             .into_iter()
             .map(
                 |FixedToken {
-                     text,
+                     sha256,
                      surface,
                      user,
-                 }| (sha256_hex(&text), (surface, user)),
+                 }| (sha256.to_ascii_lowercase(), (surface, user)),
             )
             .collect();
         *self.fixed.write().unwrap_or_else(PoisonError::into_inner) = map;
+    }
+
+    /// The fixed tokens in effect (digests only), ordered by digest.
+    pub fn fixed(&self) -> Vec<FixedToken> {
+        let fixed = self.fixed.read().unwrap_or_else(PoisonError::into_inner);
+        let mut out: Vec<FixedToken> = fixed
+            .iter()
+            .map(|(sha256, (surface, user))| FixedToken {
+                sha256: sha256.clone(),
+                surface: *surface,
+                user: *user,
+            })
+            .collect();
+        out.sort_by(|a, b| a.sha256.cmp(&b.sha256));
+        out
     }
 
     /// How many fixed tokens are registered.
@@ -371,12 +397,11 @@ mod tests {
     fn fixed_tokens_are_accepted_by_their_surface_only() {
         let t = tokens();
         let user = UserId::new();
-        t.set_fixed([FixedToken {
-            text: "fixed-me-token".into(),
-            surface: Surface::Me,
-            user,
-        }]);
+        t.set_fixed([FixedToken::new("fixed-me-token", Surface::Me, user)]);
         assert_eq!(t.fixed_count(), 1);
+        let listed = t.fixed();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].sha256, sha256_hex("fixed-me-token"));
         let claims = t.verify("fixed-me-token", Surface::Me).unwrap();
         assert_eq!((claims.sub, claims.sid), (user.to_string(), None));
         assert_eq!(

@@ -1,9 +1,9 @@
 //! The command line: `serve` (default), `migrate`, `users`, `keys`, `tokens`, `admin-token`,
-//! `openapi`.
+//! `openapi`, `fixtures export|load`, `completions`.
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use gateway_core::{NewUser, PasswordChange, Surface, UserId, UserKind, UserStatus};
 
 use crate::{AppState, Application, Settings, credentials, demo, dialects, startup, telemetry};
@@ -28,7 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Migrate the database and serve every dialect on one listener.
     Serve {
-        /// Ensure a demo user and print credentials for every surface.
+        /// Ensure a demo user and a demo tiered project; print credentials for every surface and
+        /// a snippet per vendor SDK.
         #[arg(long)]
         demo: bool,
         /// Load this fixture file (YAML or JSON) at start and on `POST /admin/reset`; an invalid
@@ -54,6 +55,37 @@ pub enum Command {
     Openapi {
         /// Surface name; run without it to list them.
         name: Option<String>,
+    },
+    /// Export the database's state as a fixture file, or load one into it.
+    #[command(subcommand)]
+    Fixtures(FixturesCommand),
+    /// Print a shell completion script: `source <(gateway completions bash)`.
+    Completions {
+        /// bash, zsh or fish (also elvish, powershell).
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `fixtures ...`
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// Write the state (users, teams, API keys, projects) as a fixture file that loads back to the
+    /// same state; secrets are written as their hashes. Fixed tokens and fault rules live in a
+    /// running gateway's memory: export those with GET /admin/fixtures/export.
+    Export {
+        /// Write here instead of standard output (`.json` picks JSON).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// yaml or json (default: by --out's extension, else yaml).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Replace the database's state by a fixture file (YAML or JSON), after checking all of it.
+    /// A running gateway keeps its own fixed tokens and fault rules: prefer POST /admin/fixtures
+    /// while one runs.
+    Load {
+        /// The fixture file.
+        file: PathBuf,
     },
 }
 
@@ -153,6 +185,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         demo: false,
         fixtures: None,
     });
+    if let Command::Completions { shell } = &command {
+        clap_complete::generate(
+            *shell,
+            &mut Cli::command(),
+            "gateway",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
     if let Command::Openapi { name } = &command {
         return match name {
             None => {
@@ -337,7 +378,55 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             println!("{}", state.admin_token);
         }
-        Command::Openapi { .. } => {}
+        Command::Fixtures(cmd) => {
+            let state = startup::state(&settings).await?;
+            fixtures_command(&state, cmd).await?;
+        }
+        Command::Openapi { .. } | Command::Completions { .. } => {}
+    }
+    Ok(())
+}
+
+async fn fixtures_command(state: &AppState, cmd: FixturesCommand) -> anyhow::Result<()> {
+    use crate::emulator::{export, fixtures};
+    match cmd {
+        FixturesCommand::Export { out, format } => {
+            let by_name = out
+                .as_ref()
+                .map(|p| p.display().to_string().to_ascii_lowercase());
+            let format = match format.as_deref() {
+                Some("json") => fixtures::Format::Json,
+                Some("yaml" | "yml") => fixtures::Format::Yaml,
+                Some(other) => anyhow::bail!("--format {other:?}: use yaml or json"),
+                None if by_name.as_deref().is_some_and(|n| n.ends_with(".json")) => {
+                    fixtures::Format::Json
+                }
+                None => fixtures::Format::Yaml,
+            };
+            let text = export::render(&export::snapshot(state).await?, format)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    eprintln!("exported to {} (secrets as hashes)", path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
+        FixturesCommand::Load { file } => {
+            let summary = fixtures::load_file(state, &file).await?;
+            let c = &summary.counts;
+            println!(
+                "loaded {}: {} users, {} teams, {} memberships, {} API keys, {} projects",
+                summary.source, c.users, c.teams, c.memberships, c.api_keys, c.projects
+            );
+            if c.tokens > 0 || c.faults > 0 {
+                println!(
+                    "  note: its {} fixed tokens and {} fault rules live in a gateway's memory; load the file with `serve --fixtures` or POST /admin/fixtures to use them",
+                    c.tokens, c.faults
+                );
+            }
+        }
     }
     Ok(())
 }

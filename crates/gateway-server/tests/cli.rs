@@ -337,3 +337,107 @@ fn database_passwords_never_reach_the_output() {
         assert!(!all.contains("hunter2"), "{url}: {all}");
     }
 }
+
+/// `gateway completions bash` prints a completion script that knows every subcommand; zsh and
+/// fish work too, and an unknown shell is refused.
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = gateway(dir.path(), &["completions", "bash"], &[]);
+    assert!(out.status.success(), "{out:?}");
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.contains("complete -F _gateway"), "{script}");
+    for sub in [
+        "serve",
+        "migrate",
+        "users",
+        "keys",
+        "tokens",
+        "admin-token",
+        "openapi",
+        "fixtures",
+        "completions",
+    ] {
+        assert!(script.contains(sub), "{sub} missing from:\n{script}");
+    }
+    assert!(script.contains("--demo"), "serve's flags are completed too");
+    for (shell, marker) in [("zsh", "#compdef gateway"), ("fish", "complete -c gateway")] {
+        let out = gateway(dir.path(), &["completions", shell], &[]);
+        assert!(out.status.success(), "{shell}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(marker),
+            "{shell}"
+        );
+    }
+    let out = gateway(dir.path(), &["completions", "tcsh"], &[]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown shell");
+}
+
+/// `fixtures export` writes the database's state (secrets as hashes) and `fixtures load` puts it
+/// into another database, whose export is the same document.
+#[test]
+fn fixtures_export_and_load_round_trip_between_databases() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = [("GATEWAY__DATABASE__URL", "sqlite://./data/a.db")];
+    let b = [("GATEWAY__DATABASE__URL", "sqlite://./data/b.db")];
+    let ok = |out: Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(gateway(
+        dir.path(),
+        &[
+            "users",
+            "create",
+            "--username",
+            "ada",
+            "--email",
+            "ada@example.com",
+            "--password",
+            "ada-password",
+        ],
+        &a,
+    ));
+    let key = ok(gateway(
+        dir.path(),
+        &["keys", "create", "--user", "ada", "--surface", "me"],
+        &a,
+    ));
+    let key: serde_json::Value = serde_json::from_str(&key).unwrap();
+    let key = key["key"].as_str().unwrap();
+    ok(gateway(
+        dir.path(),
+        &["fixtures", "export", "--out", "state.json"],
+        &a,
+    ));
+    let exported = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+    assert!(exported.contains("\"secret_sha256\""), "{exported}");
+    assert!(exported.contains("$argon2id$"), "{exported}");
+    assert!(!exported.contains("ada-password"), "{exported}");
+    assert!(
+        !exported.contains(key.rsplit('_').next().unwrap()),
+        "no key secret in clear"
+    );
+    let loaded = ok(gateway(dir.path(), &["fixtures", "load", "state.json"], &b));
+    assert!(loaded.contains("1 users"), "{loaded}");
+    let again = ok(gateway(dir.path(), &["fixtures", "export"], &b));
+    let strip = |text: &str| {
+        let mut v: serde_json::Value = match text.trim_start().starts_with('{') {
+            true => serde_json::from_str(text).unwrap(),
+            false => {
+                let yaml: serde_norway::Value = serde_norway::from_str(text).unwrap();
+                serde_json::to_value(yaml).unwrap()
+            }
+        };
+        v.as_object_mut().unwrap().remove("exported");
+        v
+    };
+    assert!(again.starts_with("# gateway fixture export"), "{again}");
+    assert_eq!(strip(&again), strip(&exported));
+    let out = gateway(dir.path(), &["fixtures", "load", "missing.yaml"], &b);
+    fails_with(&out, "cannot read fixtures missing.yaml");
+}

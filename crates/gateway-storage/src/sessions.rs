@@ -178,6 +178,28 @@ impl SessionStore for DieselStore {
         .await
     }
 
+    async fn active_sessions_of(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(move |conn| {
+            let rows: Vec<SessionRow> = sessions::table
+                .filter(sessions::user_id.eq(user_id.to_string()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(naive(now)))
+                .order((sessions::created_at.asc(), sessions::id.asc()))
+                .select(SessionRow::as_select())
+                .load(conn)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(Session::try_from(row)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     async fn count_active_sessions(
         &self,
         user_id: UserId,

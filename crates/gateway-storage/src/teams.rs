@@ -162,4 +162,19 @@ impl TeamStore for DieselStore {
         })
         .await
     }
+
+    async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.read(move |conn| {
+            let rows: Vec<TeamRow> = teams::table
+                .order((teams::created_at.asc(), teams::id.asc()))
+                .select(TeamRow::as_select())
+                .load(conn)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(Team::try_from(row)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
 }

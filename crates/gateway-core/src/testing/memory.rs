@@ -407,6 +407,14 @@ impl TeamStore for MemoryStore {
             out
         })
     }
+
+    async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Team> = s.teams.values().cloned().collect();
+            out.sort_by_key(|t| (t.created_at, t.id));
+            out
+        })
+    }
 }
 
 #[async_trait]
@@ -449,6 +457,23 @@ impl SessionStore for MemoryStore {
 
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError> {
         self.write(|s| Ok(s.revoke_sessions_of(user_id, at)))
+    }
+
+    async fn active_sessions_of(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Session>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Session> = s
+                .sessions
+                .values()
+                .filter(|x| x.user_id == user_id && x.revoked_at.is_none() && x.expires_at > now)
+                .cloned()
+                .collect();
+            out.sort_by_key(|x| (x.created_at, x.id));
+            out
+        })
     }
 
     async fn count_active_sessions(

@@ -19,7 +19,8 @@ use gateway_core::{
     CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
     TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
     credentials::{KeyPrefixes, parse_api_key},
-    import::{self, KnownProject},
+    import::{self, KnownProject, KnownSecret},
+    model::NewSession,
 };
 use gateway_http::{
     FixedToken,
@@ -66,10 +67,13 @@ impl Format {
     }
 }
 
-/// The document.
-#[derive(Debug, Default, Deserialize)]
+/// The document. Serialized by the export (`emulator::export`), with absent values left out.
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureFile {
+    /// Written by an export: when, from what, and that its secrets are hashes. Ignored on load.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exported: Option<Exported>,
     /// Users.
     #[serde(default)]
     pub users: Vec<FixtureUser>,
@@ -84,8 +88,20 @@ pub struct FixtureFile {
     pub faults: Vec<FaultRuleSpec>,
 }
 
+/// What an export says about itself (informative; a load ignores it).
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exported {
+    /// Export time.
+    pub at: Option<DateTime<Utc>>,
+    /// The gateway version that wrote it.
+    pub gateway_version: Option<String>,
+    /// How secrets are written (hashes only).
+    pub secrets: Option<String>,
+}
+
 /// A user: every core field, plus its API keys, fixed tokens and selected team.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureUser {
     /// Fixed id (generated when absent).
@@ -180,38 +196,76 @@ pub struct FixtureUser {
     pub signed_up_at: Option<DateTime<Utc>>,
     /// Last activity (default: `created_at`).
     pub last_active_at: Option<DateTime<Utc>>,
+    /// Last change (default: `created_at`).
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version counter (default: as a new account after these fields, 1 or more).
+    pub version: Option<i64>,
     /// API keys with known full text.
     #[serde(default)]
     pub api_keys: Vec<FixtureKey>,
     /// Fixed access tokens.
     #[serde(default)]
     pub tokens: Vec<FixtureToken>,
+    /// Refresh sessions, known by the digest of their refresh token (what an export writes).
+    #[serde(default)]
+    pub sessions: Vec<FixtureSession>,
 }
 
-/// An API key with known full text.
-#[derive(Debug, Deserialize)]
+/// A refresh session: the gateway's access tokens that name its id, and its refresh token, work
+/// again after a load.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureSession {
+    /// Session id (the `sid` of its access tokens).
+    pub id: Uuid,
+    /// Surface name.
+    pub surface: String,
+    /// SHA-256 (hex) of the refresh token.
+    pub refresh_token_sha256: String,
+    /// Opening time.
+    pub created_at: DateTime<Utc>,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+    /// The project (of this document) the session is bound to (tiered sessions).
+    pub project_id: Option<Uuid>,
+    /// Opened by an administrator to act as the user (tiered `is_impersonation`).
+    #[serde(default)]
+    pub is_impersonation: bool,
+}
+
+/// An API key: its full text (`key`), or its public `id` and the `secret_sha256` of its secret
+/// (what an export writes).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureKey {
     /// Surface name.
     pub surface: String,
     /// `<surface prefix><16 hex>_<secret of at least 8 characters>`.
-    pub key: String,
+    pub key: Option<String>,
+    /// The public id (16 hex digits), with `secret_sha256` instead of `key`.
+    pub id: Option<String>,
+    /// SHA-256 (hex) of the secret after the id, with `id` instead of `key`.
+    pub secret_sha256: Option<String>,
     /// Label.
     pub label: Option<String>,
+    /// Creation time (default: load time).
+    pub created_at: Option<DateTime<Utc>>,
 }
 
-/// A fixed access token.
-#[derive(Debug, Deserialize)]
+/// A fixed access token: its text, or the SHA-256 of its text (what an export writes).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureToken {
     /// Surface name.
     pub surface: String,
     /// The token text: 16-4096 visible ASCII characters.
-    pub token: String,
+    pub token: Option<String>,
+    /// SHA-256 (hex) of the token text, instead of `token`.
+    pub token_sha256: Option<String>,
 }
 
 /// A team.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureTeam {
     /// Fixed id (generated when absent).
@@ -226,23 +280,28 @@ pub struct FixtureTeam {
     pub client_read_only_metadata: Option<Value>,
     /// Server metadata.
     pub server_metadata: Option<Value>,
+    /// Creation time (default: load time).
+    pub created_at: Option<DateTime<Utc>>,
     /// Members.
     #[serde(default)]
     pub members: Vec<FixtureMember>,
 }
 
 /// A membership.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureMember {
     /// The user, by username or id (a user of this document).
     pub user: String,
     /// `member` (default) or `owner`.
     pub role: Option<String>,
+    /// Join time (default: load time).
+    pub joined_at: Option<DateTime<Utc>>,
 }
 
-/// A project of the tiered surface with known keys.
-#[derive(Debug, Deserialize)]
+/// A project of the tiered surface with known keys: each key in clear, or as the SHA-256 of its
+/// text (`..._sha256`, what an export writes).
+#[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FixtureProject {
     /// Project id (generated when absent).
@@ -250,9 +309,13 @@ pub struct FixtureProject {
     /// Name.
     pub display_name: String,
     /// `pck_…`.
-    pub publishable_client_key: String,
+    pub publishable_client_key: Option<String>,
+    /// SHA-256 (hex) of the publishable client key, instead of it.
+    pub publishable_client_key_sha256: Option<String>,
     /// `ssk_…`.
-    pub secret_server_key: String,
+    pub secret_server_key: Option<String>,
+    /// SHA-256 (hex) of the secret server key, instead of it.
+    pub secret_server_key_sha256: Option<String>,
     /// Default false.
     #[serde(default)]
     pub require_publishable_client_key: bool,
@@ -314,10 +377,26 @@ pub struct PlannedKey {
     pub user: UserId,
     /// Surface.
     pub surface: Surface,
-    /// Full text.
-    pub text: String,
+    /// Full text, or id and digest.
+    pub material: KeyMaterial,
     /// Label.
     pub label: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// How a fixture gives an API key.
+#[derive(Clone)]
+pub enum KeyMaterial {
+    /// The full text.
+    Text(String),
+    /// The public id and the SHA-256 (hex) of the secret.
+    Digest {
+        /// Public id.
+        id: String,
+        /// SHA-256 of the secret.
+        secret_sha256: String,
+    },
 }
 
 /// A checked document, ready to write.
@@ -329,12 +408,14 @@ pub struct Plan {
     pub teams: Vec<Team>,
     /// Users (passwords hashed).
     pub users: Vec<User>,
-    /// Memberships.
-    pub memberships: Vec<(Uuid, UserId, TeamRole)>,
+    /// Memberships and their join times.
+    pub memberships: Vec<(Uuid, UserId, TeamRole, DateTime<Utc>)>,
     /// API keys.
     pub keys: Vec<PlannedKey>,
     /// Fixed tokens.
     pub tokens: Vec<FixedToken>,
+    /// Refresh sessions and their projects.
+    pub sessions: Vec<(NewSession, Option<Uuid>)>,
     /// Projects.
     pub projects: Vec<KnownProject>,
     /// Fault rules (checked; ids are fresh at every load).
@@ -369,6 +450,8 @@ pub struct Counts {
     pub api_keys: usize,
     /// Fixed tokens.
     pub tokens: usize,
+    /// Refresh sessions.
+    pub sessions: usize,
     /// Projects.
     pub projects: usize,
     /// Fault rules.
@@ -410,6 +493,7 @@ impl Plan {
                 memberships: self.memberships.len(),
                 api_keys: self.keys.len(),
                 tokens: self.tokens.len(),
+                sessions: self.sessions.len(),
                 projects: self.projects.len(),
                 faults: self.faults.len(),
             },
@@ -550,6 +634,7 @@ fn metadata(
 
 fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut Issues) -> Plan {
     let FixtureFile {
+        exported: _,
         users,
         teams,
         projects,
@@ -563,6 +648,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         memberships: Vec::new(),
         keys: Vec::new(),
         tokens: Vec::new(),
+        sessions: Vec::new(),
         projects: Vec::new(),
         faults: Vec::new(),
     };
@@ -580,6 +666,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             client_metadata,
             client_read_only_metadata,
             server_metadata,
+            created_at,
             members,
         } = t;
         let id = id.unwrap_or_else(Uuid::new_v4);
@@ -599,7 +686,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             display_name: name,
             profile_image_url,
             metadata: metadata(client_metadata, client_read_only_metadata, server_metadata),
-            created_at: now,
+            created_at: created_at.unwrap_or(now),
         });
         team_members.push((id, base, members));
     }
@@ -609,10 +696,66 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     let mut emails: HashMap<String, usize> = HashMap::new();
     let mut key_ids: HashMap<String, Vec<Seg>> = HashMap::new();
     let mut token_texts: HashMap<String, Vec<Seg>> = HashMap::new();
+    let mut session_keys: HashMap<String, Vec<Seg>> = HashMap::new();
+    let mut session_projects: Vec<(Uuid, Vec<Seg>)> = Vec::new();
     let mut selections = Vec::new();
     for (i, u) in users.into_iter().enumerate() {
         let base = vec![key("users"), Seg::Index(i)];
-        let (user, selected, keys, tokens) = user_from(u, now, &base, issues);
+        let (user, selected, keys, tokens, sessions) = user_from(u, now, &base, issues);
+        for (j, session) in sessions.into_iter().enumerate() {
+            let spath = at(&base, &[key("sessions"), Seg::Index(j)]);
+            let FixtureSession {
+                id,
+                surface,
+                refresh_token_sha256,
+                created_at,
+                expires_at,
+                project_id,
+                is_impersonation,
+            } = session;
+            let Some(surface) = parse_surface(&surface, at(&spath, &[key("surface")]), issues)
+            else {
+                continue;
+            };
+            if !import::is_sha256_hex(&refresh_token_sha256) {
+                issues.push(
+                    at(&spath, &[key("refresh_token_sha256")]),
+                    "must be a SHA-256 digest (64 hex digits)",
+                );
+                continue;
+            }
+            let digest = refresh_token_sha256.to_ascii_lowercase();
+            if let Some(first) = session_keys.insert(id.to_string(), spath.clone()) {
+                issues.push(
+                    at(&spath, &[key("id")]),
+                    format!("session id {id} is used by {} already", render_path(&first)),
+                );
+            }
+            if let Some(first) = session_keys.insert(digest.clone(), spath.clone()) {
+                issues.push(
+                    at(&spath, &[key("refresh_token_sha256")]),
+                    format!(
+                        "the same refresh token is given at {} already",
+                        render_path(&first)
+                    ),
+                );
+            }
+            if let Some(project) = project_id {
+                session_projects.push((project, spath.clone()));
+            }
+            plan.sessions.push((
+                NewSession {
+                    id,
+                    user_id: user.id,
+                    surface,
+                    refresh_token_hash: digest,
+                    created_at,
+                    expires_at,
+                    is_impersonation,
+                },
+                project_id,
+            ));
+        }
         if user_ids.insert(user.id, i).is_some() {
             issues.push(
                 at(&base, &[key("id")]),
@@ -641,36 +784,100 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             let FixtureKey {
                 surface,
                 key: text,
+                id,
+                secret_sha256,
                 label,
+                created_at,
             } = k;
             let Some(surface) = parse_surface(&surface, at(&kpath, &[key("surface")]), issues)
             else {
                 continue;
             };
-            match import::parse_known_api_key(surface, prefixes.get(surface), &text) {
-                Ok((id, _)) => {
+            let checked = match (text, id, secret_sha256) {
+                (Some(text), None, None) => {
+                    import::parse_known_api_key(surface, prefixes.get(surface), &text)
+                        .map(|(id, _)| (id, KeyMaterial::Text(text)))
+                        .map_err(|issue| (at(&kpath, &[key("key")]), issue.message))
+                }
+                (None, Some(id), Some(digest)) => import::check_api_key_digest(&id, &digest)
+                    .map(|(id, secret_sha256)| {
+                        (id.clone(), KeyMaterial::Digest { id, secret_sha256 })
+                    })
+                    .map_err(|issue| (at(&kpath, &[key(issue.field.as_str())]), issue.message)),
+                _ => Err((
+                    kpath.clone(),
+                    "give key, or id and secret_sha256 (not both)".to_owned(),
+                )),
+            };
+            match checked {
+                Ok((id, material)) => {
+                    let field = match material {
+                        KeyMaterial::Text(_) => "key",
+                        KeyMaterial::Digest { .. } => "id",
+                    };
                     if let Some(first) = key_ids.insert(id.clone(), kpath.clone()) {
                         issues.push(
-                            at(&kpath, &[key("key")]),
+                            at(&kpath, &[key(field)]),
                             format!("key id {id} is used by {} already", render_path(&first)),
                         );
                     }
                     plan.keys.push(PlannedKey {
                         user: user.id,
                         surface,
-                        text,
+                        material,
                         label,
+                        created_at: created_at.unwrap_or(now),
                     });
                 }
-                Err(issue) => issues.push(at(&kpath, &[key("key")]), issue.message),
+                Err((path, message)) => issues.push(path, message),
             }
         }
         for (j, t) in tokens.into_iter().enumerate() {
             let tpath = at(&base, &[key("tokens"), Seg::Index(j)]);
-            let FixtureToken { surface, token } = t;
+            let FixtureToken {
+                surface,
+                token,
+                token_sha256,
+            } = t;
             let Some(surface) = parse_surface(&surface, at(&tpath, &[key("surface")]), issues)
             else {
                 continue;
+            };
+            let token = match (token, token_sha256) {
+                (Some(token), None) => token,
+                (None, Some(digest)) if import::is_sha256_hex(&digest) => {
+                    if surface == Surface::Users {
+                        issues.push(
+                            at(&tpath, &[key("surface")]),
+                            "the users surface does not accept fixed tokens",
+                        );
+                        continue;
+                    }
+                    let digest = digest.to_ascii_lowercase();
+                    if let Some(first) = token_texts.insert(digest.clone(), tpath.clone()) {
+                        issues.push(
+                            at(&tpath, &[key("token_sha256")]),
+                            format!("the same token is given at {} already", render_path(&first)),
+                        );
+                    }
+                    plan.tokens.push(FixedToken {
+                        sha256: digest,
+                        surface,
+                        user: user.id,
+                    });
+                    continue;
+                }
+                (None, Some(_)) => {
+                    issues.push(
+                        at(&tpath, &[key("token_sha256")]),
+                        "must be a SHA-256 digest (64 hex digits)",
+                    );
+                    continue;
+                }
+                _ => {
+                    issues.push(tpath.clone(), "give token or token_sha256 (one of them)");
+                    continue;
+                }
             };
             let len = token.len();
             if !(16..=4096).contains(&len) || !token.chars().all(|c| c.is_ascii_graphic()) {
@@ -701,17 +908,14 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
                 );
                 continue;
             }
-            if let Some(first) = token_texts.insert(token.clone(), tpath.clone()) {
+            let fixed = FixedToken::new(&token, surface, user.id);
+            if let Some(first) = token_texts.insert(fixed.sha256.clone(), tpath.clone()) {
                 issues.push(
                     at(&tpath, &[key("token")]),
                     format!("the same token is given at {} already", render_path(&first)),
                 );
             }
-            plan.tokens.push(FixedToken {
-                text: token,
-                surface,
-                user: user.id,
-            });
+            plan.tokens.push(fixed);
         }
         if let Some(sel) = selected {
             selections.push((plan.users.len(), base.clone(), sel));
@@ -728,7 +932,15 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     };
     for (team_id, base, members) in team_members {
         let mut seen = Vec::new();
-        for (j, FixtureMember { user, role }) in members.into_iter().enumerate() {
+        for (
+            j,
+            FixtureMember {
+                user,
+                role,
+                joined_at,
+            },
+        ) in members.into_iter().enumerate()
+        {
             let mpath = at(&base, &[key("members"), Seg::Index(j)]);
             let Some(uid) = user_ref(&user) else {
                 issues.push(
@@ -746,7 +958,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             }
             seen.push(uid);
             match role.as_deref().unwrap_or("member").parse::<TeamRole>() {
-                Ok(role) => plan.memberships.push((team_id, uid, role)),
+                Ok(role) => plan
+                    .memberships
+                    .push((team_id, uid, role, joined_at.unwrap_or(now))),
                 Err(e) => issues.push(at(&mpath, &[key("role")]), e),
             }
         }
@@ -774,7 +988,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             if plan
                 .memberships
                 .iter()
-                .any(|(t, u, _)| *t == team && *u == user.id)
+                .any(|(t, u, _, _)| *t == team && *u == user.id)
             {
                 user.account.selected_team_id = Some(team);
             } else {
@@ -794,10 +1008,37 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             id,
             display_name,
             publishable_client_key,
+            publishable_client_key_sha256,
             secret_server_key,
+            secret_server_key_sha256,
             require_publishable_client_key,
             allow_client_user_deletion,
         } = p;
+        let mut unusable: Vec<&'static str> = Vec::new();
+        let mut secret = |field: &'static str, plain: Option<String>, digest: Option<String>| match (
+            plain, digest,
+        ) {
+            (Some(text), None) => KnownSecret::Plain(text),
+            (None, Some(digest)) => KnownSecret::Sha256(digest),
+            _ => {
+                issues.push(
+                    at(&base, &[key(field)]),
+                    format!("give {field} or {field}_sha256 (one of them)"),
+                );
+                unusable.push(field);
+                KnownSecret::Plain(String::new())
+            }
+        };
+        let publishable_client_key = secret(
+            "publishable_client_key",
+            publishable_client_key,
+            publishable_client_key_sha256,
+        );
+        let secret_server_key = secret(
+            "secret_server_key",
+            secret_server_key,
+            secret_server_key_sha256,
+        );
         let known = KnownProject {
             id: id.unwrap_or_else(Uuid::new_v4),
             display_name,
@@ -817,7 +1058,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             ("secret_server_key", &known.secret_server_key),
         ] {
             let path = at(&base, &[key(field)]);
-            if let Some(first) = project_keys.insert(value.clone(), path.clone()) {
+            if let Some(first) = project_keys.insert(value.digest(), path.clone()) {
                 issues.push(
                     path,
                     format!("the same key is given at {} already", render_path(&first)),
@@ -826,10 +1067,21 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         }
         if let Err(found) = import::check_project(&known, now) {
             for FieldIssue { field, message, .. } in found {
-                issues.push(at(&base, &[key(field.as_str())]), message);
+                if !unusable.contains(&field.as_str()) {
+                    issues.push(at(&base, &[key(field.as_str())]), message);
+                }
             }
         }
         plan.projects.push(known);
+    }
+
+    for (project, path) in session_projects {
+        if !project_ids.contains_key(&project) {
+            issues.push(
+                at(&path, &[key("project_id")]),
+                format!("no project {project} in this document"),
+            );
+        }
     }
 
     for (i, spec) in faults.into_iter().enumerate() {
@@ -841,7 +1093,13 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     plan
 }
 
-type UserParts = (User, Option<String>, Vec<FixtureKey>, Vec<FixtureToken>);
+type UserParts = (
+    User,
+    Option<String>,
+    Vec<FixtureKey>,
+    Vec<FixtureToken>,
+    Vec<FixtureSession>,
+);
 
 fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issues) -> UserParts {
     let FixtureUser {
@@ -891,8 +1149,11 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         created_at,
         signed_up_at,
         last_active_at,
+        updated_at,
+        version,
         api_keys,
         tokens,
+        sessions,
     } = u;
     let created = created_at.unwrap_or(now);
     let mut user = User::new(id.map_or_else(UserId::new, UserId), username, created);
@@ -978,6 +1239,10 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
     user.account.organization_id = organization_id;
     user.timestamps.signed_up_at = signed_up_at.unwrap_or(created);
     user.timestamps.last_active_at = last_active_at.unwrap_or(created);
+    user.timestamps.updated_at = updated_at.unwrap_or(created);
+    if let Some(version) = version {
+        user.version = version;
+    }
     for FieldIssue {
         field: name,
         message,
@@ -986,7 +1251,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
     {
         issues.push(field(name.as_str()), message);
     }
-    (user, selected_team, api_keys, tokens)
+    (user, selected_team, api_keys, tokens, sessions)
 }
 
 // --- Locating a path in the document --------------------------------------------------------
@@ -1111,7 +1376,7 @@ fn locate_nearest(text: &str, format: Format, path: &[Seg]) -> Option<(usize, us
 // --- Writing --------------------------------------------------------------------------------
 
 /// Replaces the state by `plan`: reset, then teams, users, memberships, API keys, projects,
-/// fixed tokens and fault rules. Stops at the first failure (the caller rolls back).
+/// sessions, fixed tokens and fault rules. Stops at the first failure (the caller rolls back).
 async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     let gateway = &state.gateway;
     state.tokens.set_fixed([]);
@@ -1123,23 +1388,44 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     for user in &plan.users {
         gateway.import_user(user.clone()).await?;
     }
-    for (team, user, role) in &plan.memberships {
-        gateway.add_member(*team, *user, *role).await?;
+    for (team, user, role, joined_at) in &plan.memberships {
+        gateway
+            .import_membership(*team, *user, *role, *joined_at)
+            .await?;
     }
-    let at = gateway_core::service::now();
     for PlannedKey {
         user,
         surface,
-        text,
+        material,
         label,
+        created_at,
     } in &plan.keys
     {
-        gateway
-            .import_api_key(*user, *surface, text, label.clone(), at)
-            .await?;
+        match material {
+            KeyMaterial::Text(text) => {
+                gateway
+                    .import_api_key(*user, *surface, text, label.clone(), *created_at)
+                    .await?
+            }
+            KeyMaterial::Digest { id, secret_sha256 } => {
+                gateway
+                    .import_api_key_digest(
+                        *user,
+                        *surface,
+                        id,
+                        secret_sha256,
+                        label.clone(),
+                        *created_at,
+                    )
+                    .await?
+            }
+        };
     }
     for project in &plan.projects {
         write_project(gateway, project).await?;
+    }
+    for (session, project) in &plan.sessions {
+        gateway.import_session(session, *project).await?;
     }
     let mut rules: Vec<FaultRule> = Vec::with_capacity(plan.faults.len());
     for spec in &plan.faults {
@@ -1152,7 +1438,10 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
 
 /// Projects survive `reset` (the store keeps them); one with the same id and keys is kept, one
 /// with the same id and other keys cannot be replaced.
-async fn write_project(gateway: &Gateway, known: &KnownProject) -> Result<(), CoreError> {
+pub(crate) async fn write_project(
+    gateway: &Gateway,
+    known: &KnownProject,
+) -> Result<(), CoreError> {
     match gateway.project(known.id).await {
         Ok(existing) => {
             let wanted =
@@ -1274,9 +1563,11 @@ pub async fn current(state: &AppState) -> Option<Summary> {
 pub async fn project_server_key(state: &AppState) -> Option<(Uuid, String)> {
     let current = state.emulator.fixtures.lock().await;
     current.as_ref().and_then(|p| {
-        p.projects
-            .first()
-            .map(|p| (p.id, p.secret_server_key.clone()))
+        p.projects.iter().find_map(|p| {
+            p.secret_server_key
+                .plain()
+                .map(|key| (p.id, key.to_owned()))
+        })
     })
 }
 
@@ -1463,6 +1754,46 @@ faults:
 
         let p = problems("{\"users\": [\n {\"username\": \"a\",}\n]}", Format::Json);
         assert_eq!(p[0].1, Some(2), "{p:?}");
+    }
+
+    #[test]
+    fn hash_forms_of_secrets_are_checked() {
+        let digest = "ab".repeat(32);
+        let text = format!(
+            r#"
+users:
+  - username: a
+    api_keys:
+      - {{surface: platform, id: 0123456789abcdef, secret_sha256: "{digest}"}}
+      - {{surface: me, id: 0123456789abcdef, secret_sha256: "{digest}"}}
+      - {{surface: me, id: xyz, secret_sha256: "{digest}"}}
+      - {{surface: me, key: "bird_0123456789abcdef_secretsecret", id: 0123456789abcdef}}
+    tokens:
+      - {{surface: me, token_sha256: "{digest}"}}
+      - {{surface: me, token_sha256: nope}}
+    sessions:
+      - {{id: 6f2d4f6e-7a59-4f53-9d0b-3c5bb1c1a001, surface: users, refresh_token_sha256: "{digest}",
+         created_at: 2024-01-01T00:00:00Z, expires_at: 2034-01-01T00:00:00Z,
+         project_id: 0b6c3c1e-3a61-4f6e-8a4e-5d8f7a2b9c99}}
+projects:
+  - {{display_name: P, publishable_client_key_sha256: "{digest}"}}
+"#
+        );
+        let found: Vec<_> = problems(&text, Format::Yaml)
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "users[0].api_keys[1].id",
+                "users[0].api_keys[2].id",
+                "users[0].api_keys[3]",
+                "users[0].tokens[1].token_sha256",
+                "projects[0].secret_server_key",
+                "users[0].sessions[0].project_id",
+            ]
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The emulator's HTTP endpoints: `/admin/fixtures`, `/admin/reset`, `/admin/journal` (with its
+//! The emulator's HTTP endpoints: `/admin/fixtures` (and `/admin/fixtures/export`), `/admin/reset`, `/admin/journal` (with its
 //! verification API, `/admin/journal/count` and `/admin/journal/find`), `/admin/surfaces`,
 //! `/admin/users/{id}/views` (under the admin token) and `/metrics`.
 
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{
-    PREVIEW_HEADER,
+    PREVIEW_HEADER, export,
     fixtures::{self, Format},
     metrics,
     surfaces::{PreviewCredential, previews},
@@ -108,6 +108,36 @@ pub async fn show_fixtures(state: Data<AppState>) -> Result<HttpResponse> {
         Some(summary) => Ok(HttpResponse::Ok().json(summary)),
         None => Err(CoreError::not_found("no fixtures are loaded").into()),
     }
+}
+
+/// `GET /admin/fixtures/export` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `yaml` (default) or `json`.
+    format: Option<String>,
+}
+
+/// `GET /admin/fixtures/export`: the current state as a fixture document that loads back to the
+/// same state, secrets as hashes (`emulator::export`).
+pub async fn export_fixtures(
+    state: Data<AppState>,
+    query: Query<ExportQuery>,
+) -> Result<HttpResponse> {
+    let (format, content_type, ext) = match query.into_inner().format.as_deref() {
+        None | Some("yaml") | Some("yml") => (Format::Yaml, "application/yaml", "yaml"),
+        Some("json") => (Format::Json, "application/json", "json"),
+        Some(other) => return Err(invalid("format", format!("{other:?}: use yaml or json"))),
+    };
+    let file = export::snapshot(&state).await?;
+    let text = export::render(&file, format).map_err(CoreError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"gateway-fixtures.{ext}\""),
+        ))
+        .body(text))
 }
 
 /// `POST /admin/reset`: back to the loaded fixtures (or empty); journal cleared.
@@ -406,6 +436,7 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(load_fixtures))
             .route(web::get().to(show_fixtures)),
     )
+    .route("/fixtures/export", web::get().to(export_fixtures))
     .route("/reset", web::post().to(reset))
     .route("/journal", web::get().to(journal))
     .route("/journal", web::delete().to(clear_journal))

@@ -6,6 +6,7 @@
 //! a surface, records it (redacted) in the journal. Nothing here changes what a dialect answers.
 
 pub mod console;
+pub mod export;
 pub mod fixtures;
 pub mod handlers;
 pub mod journal;
