@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run build test lint fmt clippy check-boundaries deps postgres bench fuzz chaos clean-data
+.PHONY: run build test lint fmt clippy check-boundaries deps postgres bench bench-compare fuzz chaos clean-data
 
 ## Build, create ./data/gateway.db, migrate, ensure a demo user and tiered project, print
 ## credentials and a snippet per vendor SDK, serve.
@@ -59,6 +59,13 @@ postgres:
 bench: deps postgres
 	@scripts/install-bench-tools.sh
 	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} python3 scripts/bench.py
+
+## Before/after CPU per request against an older revision, pair by pair (scripts/bench_compare.py):
+## make bench-compare BASE=<git revision>.
+bench-compare: deps postgres
+	@scripts/install-bench-tools.sh
+	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git revision>"; exit 2; }
+	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} python3 scripts/bench_compare.py $(BASE)
 
 clean-data:
 	rm -rf data

@@ -293,9 +293,10 @@ def gateway_env(db_url: str, port: int, extra: dict | None = None) -> dict:
     return env
 
 
-def start_gateway(name: str, db_url: str, logdir: Path, extra_env: dict | None = None) -> Server:
+def start_gateway(name: str, db_url: str, logdir: Path, extra_env: dict | None = None,
+                  binary: Path | None = None) -> Server:
     port = free_port()
-    server = Server(name, pinned([str(GATEWAY_BIN), "serve"], SERVER_CORE),
+    server = Server(name, pinned([str(binary or GATEWAY_BIN), "serve"], SERVER_CORE),
                     gateway_env(db_url, port, extra_env), f"http://127.0.0.1:{port}", logdir)
     server.startup_ms = server.wait_ready()
     return server

@@ -150,7 +150,7 @@ async fn fixtures_load_users_teams_and_credentials_that_the_surfaces_accept() {
         assert_eq!(summary["users"]["alice"], ALICE_ID, "{backend}");
         assert_eq!(
             summary["counts"],
-            json!({"users": 2, "teams": 1, "memberships": 2, "api_keys": 2, "tokens": 3, "projects": 1, "faults": 1}),
+            json!({"users": 2, "teams": 1, "memberships": 2, "api_keys": 2, "tokens": 3, "sessions": 0, "projects": 1, "faults": 1}),
             "{backend}"
         );
 
