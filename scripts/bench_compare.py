@@ -10,7 +10,8 @@ and the table shows its median and range over BENCH_PAIRS pairs. Phases (BENCH_P
 (default profile), lean (no journal, log filter warn), postgres (one database per gateway).
 
 The base is built from a git worktree of BASE into target/bench-base (kept between runs; a
-different BASE rebuilds it), or given as a binary with BENCH_BASE_GATEWAY. Writes the table to
+different BASE rebuilds it), or given as a binary with BENCH_BASE_GATEWAY; BENCH_GATEWAY replaces
+the tree's own build (e.g. a build with one rule switched off, to attribute a cost). Writes the table to
 target/bench/compare.md; docs/benchmarks.md quotes it by hand.
 """
 
@@ -118,7 +119,7 @@ def main() -> int:
         return 2
     rev = sys.argv[1]
     bench.build()
-    new_bin = bench.BIN / "gateway"
+    new_bin = bench.GATEWAY_BIN
     old_bin = Path(os.environ["BENCH_BASE_GATEWAY"]) if os.environ.get("BENCH_BASE_GATEWAY") \
         else build_base(rev)
     TARGET_DIR.mkdir(parents=True, exist_ok=True)

@@ -591,55 +591,103 @@ pub fn record_body(body: &[u8], limit: usize, content_type: &str) -> RecordedBod
 }
 
 /// Headers as the journal keeps them: owned copies, secrets already redacted, each value cut at
-/// [`MAX_HEADER_VALUE`], at most [`MAX_HEADERS`] of them and [`MAX_HEADER_BYTES`] in all.
+/// [`MAX_HEADER_VALUE`], at most [`MAX_HEADERS`] of them and [`MAX_HEADER_BYTES`] in all. Names
+/// and values are kept back to back in one buffer (two allocations per capture, not two per
+/// header: the capture runs on every journaled request).
 #[derive(Debug, Clone, Default)]
 pub struct CapturedHeaders {
-    /// Lower-case name and value, in the order received.
-    pub list: Vec<(Box<str>, Box<str>)>,
+    /// Every kept name and value, back to back.
+    text: String,
+    /// Where each kept header's name and value end in `text`, in the order received.
+    ends: Vec<(u32, u32)>,
     /// Headers left out past the caps.
     pub omitted: usize,
+}
+
+/// A header value as kept: redacted, or at most [`MAX_HEADER_VALUE`] bytes (lossy UTF-8), ending
+/// in `...[N bytes]` when cut.
+fn kept_value(name: &str, value: &[u8]) -> Cow<'static, str> {
+    if is_secret_header(name) {
+        Cow::Borrowed(REDACTED)
+    } else {
+        Cow::Owned(capped_text(value, MAX_HEADER_VALUE).into_string())
+    }
 }
 
 impl CapturedHeaders {
     /// Copies (and redacts) what the caps allow of `headers`.
     pub fn capture(headers: &HeaderMap) -> Self {
         let mut out = Self {
-            list: Vec::with_capacity(headers.len().min(MAX_HEADERS)),
+            text: String::with_capacity(
+                headers
+                    .iter()
+                    .map(|(n, v)| n.as_str().len() + v.len())
+                    .sum::<usize>()
+                    .min(MAX_HEADER_BYTES),
+            ),
+            ends: Vec::with_capacity(headers.len().min(MAX_HEADERS)),
             omitted: 0,
         };
-        let mut used = 0;
         for (name, value) in headers {
             let full = name.as_str();
             let name = cut_str(full, MAX_HEADER_NAME);
-            let value: Box<str> = if is_secret_header(full) {
-                REDACTED.into()
-            } else {
-                capped_text(value.as_bytes(), MAX_HEADER_VALUE)
+            let bytes = value.as_bytes();
+            // The common case without an allocation: a short, valid UTF-8, non-secret value.
+            let value: Cow<'_, str> = match std::str::from_utf8(bytes) {
+                Ok(text) if bytes.len() <= MAX_HEADER_VALUE && !is_secret_header(full) => {
+                    Cow::Borrowed(text)
+                }
+                _ => kept_value(full, bytes),
             };
             let cost = name.len() + value.len();
-            if out.list.len() >= MAX_HEADERS || used + cost > MAX_HEADER_BYTES {
+            if out.ends.len() >= MAX_HEADERS || out.text.len() + cost > MAX_HEADER_BYTES {
                 out.omitted += 1;
                 continue;
             }
-            used += cost;
-            out.list.push((name.into(), value));
+            out.text.push_str(name);
+            let name_end = out.text.len();
+            out.text.push_str(&value);
+            // Both fit in u32: `text` never exceeds MAX_HEADER_BYTES.
+            out.ends.push((
+                u32::try_from(name_end).unwrap_or(u32::MAX),
+                u32::try_from(out.text.len()).unwrap_or(u32::MAX),
+            ));
         }
         out
     }
 
+    /// The kept headers, name and value, in the order received.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        let mut start = 0;
+        self.ends.iter().map(move |&(name_end, end)| {
+            let (name_end, end) = (name_end as usize, end as usize);
+            let pair = (
+                self.text.get(start..name_end).unwrap_or_default(),
+                self.text.get(name_end..end).unwrap_or_default(),
+            );
+            start = end;
+            pair
+        })
+    }
+
+    /// How many headers were kept.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether no header was kept.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
     fn heap_bytes(&self) -> usize {
-        self.list.capacity() * std::mem::size_of::<(Box<str>, Box<str>)>()
-            + self
-                .list
-                .iter()
-                .map(|(n, v)| n.len() + v.len())
-                .sum::<usize>()
+        self.text.capacity() + self.ends.capacity() * std::mem::size_of::<(u32, u32)>()
     }
 
     /// By name (repeated headers joined with `, `).
     pub fn render(&self) -> BTreeMap<String, String> {
         let mut out: BTreeMap<String, String> = BTreeMap::new();
-        for (name, value) in &self.list {
+        for (name, value) in self.iter() {
             out.entry(name.to_string())
                 .and_modify(|v| {
                     v.push_str(", ");
@@ -727,7 +775,7 @@ pub enum CapturedBody {
     #[default]
     Empty,
     /// The whole body, at most the body limit, as received: redacted when read.
-    Whole(Box<[u8]>),
+    Whole(Bytes),
     /// A body longer than the body limit: redacted from the whole body, then cut, when captured.
     Cut(RecordedBody),
 }
@@ -735,7 +783,7 @@ pub enum CapturedBody {
 impl CapturedBody {
     /// Captures a body of `total` bytes of which `seen` were read (all of them when `complete`):
     /// kept as is up to `limit`, else redacted and cut now (or, when not read to its end, only
-    /// counted).
+    /// counted). `seen` is copied when kept (it may be part of the request's read buffer).
     pub fn capture(
         seen: &[u8],
         total: usize,
@@ -743,10 +791,41 @@ impl CapturedBody {
         limit: usize,
         content_type: &str,
     ) -> Self {
+        Self::capture_owned(
+            seen,
+            total,
+            complete,
+            limit,
+            content_type,
+            Bytes::copy_from_slice,
+        )
+    }
+
+    /// [`Self::capture`] of bytes the journal owns already (the copy of a response body the
+    /// recorder made): kept without another copy.
+    pub fn capture_bytes(
+        seen: Bytes,
+        total: usize,
+        complete: bool,
+        limit: usize,
+        content_type: &str,
+    ) -> Self {
+        let bytes = seen.clone();
+        Self::capture_owned(&seen, total, complete, limit, content_type, move |_| bytes)
+    }
+
+    fn capture_owned(
+        seen: &[u8],
+        total: usize,
+        complete: bool,
+        limit: usize,
+        content_type: &str,
+        keep: impl FnOnce(&[u8]) -> Bytes,
+    ) -> Self {
         if seen.is_empty() && total == 0 {
             Self::Empty
         } else if complete && seen.len() <= limit {
-            Self::Whole(seen.into())
+            Self::Whole(keep(seen))
         } else if complete {
             Self::Cut(record_body(seen, limit, content_type))
         } else {
@@ -1164,9 +1243,16 @@ pub struct Recorder {
 impl Recorder {
     /// Wraps `inner`; `pending` is recorded in `journal` at the end.
     pub fn new(inner: BoxBody, pending: Pending, journal: Journal) -> Self {
+        // One allocation of the right size when the body's length is known (the usual case).
+        let captured = match inner.size() {
+            BodySize::Sized(n) => {
+                BytesMut::with_capacity(usize::try_from(n).unwrap_or(0).min(journal.read_limit()))
+            }
+            _ => BytesMut::new(),
+        };
         Self {
             inner,
-            captured: BytesMut::new(),
+            captured,
             total: 0,
             failed: false,
             pending: Some(pending),
@@ -1179,11 +1265,12 @@ impl Recorder {
             return;
         };
         entry.total_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let captured = std::mem::take(&mut self.captured);
-        entry.response.body = CapturedBody::capture(
-            &captured,
+        let captured = std::mem::take(&mut self.captured).freeze();
+        let complete = self.total <= captured.len();
+        entry.response.body = CapturedBody::capture_bytes(
+            captured,
             self.total,
-            self.total <= captured.len(),
+            complete,
             self.journal.body_limit(),
             &entry.response.content_type,
         );
@@ -1327,11 +1414,11 @@ mod tests {
                 );
             }
             let kept = CapturedHeaders::capture(&headers);
-            let total: usize = kept.list.iter().map(|(n, v)| n.len() + v.len()).sum();
-            assert!(kept.list.len() <= MAX_HEADERS, "{}", kept.list.len());
+            let total: usize = kept.iter().map(|(n, v)| n.len() + v.len()).sum();
+            assert!(kept.len() <= MAX_HEADERS, "{}", kept.len());
             assert!(total <= MAX_HEADER_BYTES, "{total}");
             assert!(kept.omitted > 0);
-            assert_eq!(kept.list.len() + kept.omitted, count);
+            assert_eq!(kept.len() + kept.omitted, count);
         }
     }
 

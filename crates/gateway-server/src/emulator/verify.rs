@@ -563,10 +563,9 @@ fn header(entry: &Captured, name: &str) -> Option<String> {
     let mut values = entry
         .request
         .headers
-        .list
         .iter()
-        .filter(|(n, _)| **n == *name)
-        .map(|(_, v)| &**v);
+        .filter(|(n, _)| *n == name)
+        .map(|(_, v)| v);
     let first = values.next()?;
     Some(values.fold(first.to_owned(), |mut joined, v| {
         joined.push_str(", ");
