@@ -374,23 +374,7 @@ impl Gateway {
             created_at: at,
         };
         self.store().insert_api_key(&key).await?;
-        let NewApiKey {
-            id,
-            user_id,
-            surface,
-            secret_hash,
-            label,
-            created_at,
-        } = key;
-        Ok(ApiKey {
-            id,
-            user_id,
-            surface,
-            secret_hash,
-            label,
-            created_at,
-            revoked_at: None,
-        })
+        Ok(key.into_api_key())
     }
 
     /// Stores an API key of `surface` known only by its public id (16 hex digits) and the SHA-256
@@ -407,23 +391,15 @@ impl Gateway {
         let (id, secret_hash) =
             check_api_key_digest(id, secret_sha256).map_err(|i| CoreError::validation(vec![i]))?;
         let key = NewApiKey {
-            id: id.clone(),
-            user_id,
-            surface,
-            secret_hash: secret_hash.clone(),
-            label: label.clone(),
-            created_at: at,
-        };
-        self.store().insert_api_key(&key).await?;
-        Ok(ApiKey {
             id,
             user_id,
             surface,
             secret_hash,
             label,
             created_at: at,
-            revoked_at: None,
-        })
+        };
+        self.store().insert_api_key(&key).await?;
+        Ok(key.into_api_key())
     }
 
     /// Adds a membership that began at `joined_at` (an imported one keeps its join time).

@@ -817,6 +817,29 @@ pub struct NewApiKey {
     pub created_at: DateTime<Utc>,
 }
 
+impl NewApiKey {
+    /// The key as stored: not revoked.
+    pub fn into_api_key(self) -> ApiKey {
+        let Self {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+        } = self;
+        ApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash,
+            label,
+            created_at,
+            revoked_at: None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -369,26 +369,7 @@ impl Gateway {
             created_at: now(),
         };
         self.store.insert_api_key(&key).await?;
-        let NewApiKey {
-            id,
-            user_id,
-            surface,
-            secret_hash,
-            label,
-            created_at,
-        } = key;
-        Ok((
-            ApiKey {
-                id,
-                user_id,
-                surface,
-                secret_hash,
-                label,
-                created_at,
-                revoked_at: None,
-            },
-            generated,
-        ))
+        Ok((key.into_api_key(), generated))
     }
 
     /// Resolves an API key presented to `surface` to its owner. Unknown, malformed, revoked or
