@@ -196,6 +196,15 @@ pub fn long_enough(password: &str) -> bool {
     js_len(password) >= PASSWORD_MIN
 }
 
+/// The vendor's rule as its routes answer it: `PASSWORD_TOO_SHORT` when [`long_enough`] fails.
+pub fn check_rule(password: &str) -> Result<(), crate::error::TieredError> {
+    if long_enough(password) {
+        Ok(())
+    } else {
+        Err(crate::known::KnownError::password_too_short(PASSWORD_MIN).into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

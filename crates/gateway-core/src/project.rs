@@ -242,16 +242,29 @@ impl Gateway {
         Ok(self.store().session(id).await?)
     }
 
-    /// Resolves a refresh token presented to `surface` for `project_id`: unknown, expired,
-    /// revoked or foreign tokens, tokens of another project and tokens of deleted users are
-    /// `Unauthenticated`.
+    /// Resolves a refresh token presented to `surface` for `project_id` and records its use:
+    /// unknown, expired, revoked or foreign tokens, tokens of another project and tokens of
+    /// deleted users are `Unauthenticated` (and nothing is recorded).
     pub async fn resume_project_session(
         &self,
         project_id: Uuid,
         surface: Surface,
         refresh_token: &str,
     ) -> Result<(Session, User), CoreError> {
-        let (session, user) = self.resume_session(surface, refresh_token).await?;
+        let (session, user) = self
+            .live_project_session(project_id, surface, refresh_token)
+            .await?;
+        self.touched(session, user).await
+    }
+
+    /// [`Self::resume_project_session`] without recording a use.
+    pub async fn live_project_session(
+        &self,
+        project_id: Uuid,
+        surface: Surface,
+        refresh_token: &str,
+    ) -> Result<(Session, User), CoreError> {
+        let (session, user) = self.live_session(surface, refresh_token).await?;
         match self.store().session_project(session.id).await? {
             Some(bound) if bound == project_id => Ok((session, user)),
             _ => Err(CoreError::unauthenticated(

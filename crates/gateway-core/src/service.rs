@@ -432,9 +432,21 @@ impl Gateway {
         })
     }
 
-    /// Resolves a refresh token presented to `surface`: unknown, expired, revoked or foreign
-    /// tokens, and tokens of deleted users, are `Unauthenticated`.
+    /// Resolves a refresh token presented to `surface` and records its use (`last_used_at`):
+    /// unknown, expired, revoked or foreign tokens, and tokens of deleted users, are
+    /// `Unauthenticated`.
     pub async fn resume_session(
+        &self,
+        surface: Surface,
+        refresh_token: &str,
+    ) -> Result<(Session, User), CoreError> {
+        let (session, user) = self.live_session(surface, refresh_token).await?;
+        self.touched(session, user).await
+    }
+
+    /// [`Self::resume_session`] without recording a use: which live session a refresh token
+    /// names (for a request that only needs to know it, as a password update that keeps it).
+    pub async fn live_session(
         &self,
         surface: Surface,
         refresh_token: &str,
@@ -445,8 +457,8 @@ impl Gateway {
             .session_by_refresh_hash(&credentials::sha256_hex(refresh_token))
             .await?
             .ok_or_else(refused)?;
-        let at = now();
-        if session.surface != surface || session.revoked_at.is_some() || session.expires_at <= at {
+        if session.surface != surface || session.revoked_at.is_some() || session.expires_at <= now()
+        {
             return Err(refused());
         }
         let user = self
@@ -454,12 +466,24 @@ impl Gateway {
             .user(session.user_id)
             .await?
             .ok_or_else(refused)?;
-        self.store.touch_session(session.id, at).await?;
-        let session = Session {
-            last_used_at: at,
-            ..session
-        };
         Ok((session, user))
+    }
+
+    /// Records that `session` was used now.
+    pub(crate) async fn touched(
+        &self,
+        session: Session,
+        user: User,
+    ) -> Result<(Session, User), CoreError> {
+        let at = now();
+        self.store.touch_session(session.id, at).await?;
+        Ok((
+            Session {
+                last_used_at: at,
+                ..session
+            },
+            user,
+        ))
     }
 
     /// Whether session `id` exists, is not revoked and has not expired: an access token carrying

@@ -370,12 +370,36 @@ async fn update_keeps_the_callers_session_and_ends_the_others() {
     .await;
     let body = a.known(400, "PASSWORD_CONFIRMATION_MISMATCH");
     assert_eq!(body["error"], "Passwords do not match.");
+    // The kept session's last use, as the caller's own listing shows it.
+    let last_used = || async {
+        let a = fetch(
+            anonymous_client(&f, Method::GET, "/api/v1/auth/sessions?user_id=me").set(
+                "x-stack-access-token",
+                first["access_token"].as_str().unwrap(),
+            ),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.expect_json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["is_current_session"] == true)
+            .map(|s| s["last_used_at"].clone())
+            .expect("the current session is listed")
+    };
+    let before = last_used().await;
     let a = fetch(update(
         json!({"old_password": "first password", "new_password": "second password"}),
     ))
     .await;
     assert_eq!(a.status, 200, "{}", a.text);
     assert_eq!(a.expect_json(), json!({"success": true}));
+    assert_eq!(
+        last_used().await,
+        before,
+        "naming the kept session is not a use of it"
+    );
 
     let refresh = |token: &Value| {
         f.client(Method::POST, "/api/v1/auth/sessions/current/refresh")

@@ -4,13 +4,12 @@
 //! `ANONYMOUS_AUTHENTICATION_NOT_ALLOWED` unless the request allows anonymous users.
 
 use actix_web::{HttpRequest, HttpResponse, web::Data};
-use gateway_core::{Gateway, NewUser, UserKind, UserPatch, UserStatus};
-use uuid::Uuid;
+use gateway_core::{Gateway, UserPatch};
 
 use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
-    handlers::sign_up::signed_in,
+    handlers::{new_account, sign_up::signed_in},
 };
 
 /// Signs up anonymously.
@@ -31,20 +30,12 @@ pub async fn anonymous_sign_up(
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     // The vendor's `adminCreate` with `is_anonymous: true` and its defaults: no email sign-in,
-    // no OTP. The core needs a username.
-    let new = NewUser {
-        kind: UserKind::Regular,
-        organization_id: None,
-        oauth: None,
-        fields: UserPatch {
-            username: Some(format!("anon_{}", Uuid::new_v4().simple())),
-            status: Some(UserStatus::Active),
-            is_anonymous: Some(true),
-            email_auth_enabled: Some(false),
-            otp_auth_enabled: Some(false),
-            ..UserPatch::default()
-        },
-    };
+    // no OTP (`new_account`).
+    let new = new_account(UserPatch {
+        is_anonymous: Some(true),
+        email_auth_enabled: Some(false),
+        ..UserPatch::default()
+    });
     let user = gateway.create_user(new).await?.value;
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "anonymous user signed up");
     signed_in(&req, &gateway, caller, &user).await

@@ -7,14 +7,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use chrono::Utc;
-use gateway_core::{Gateway, NewUser, User, UserId, UserKind, UserStatus};
-use uuid::Uuid;
+use gateway_core::{Gateway, User, UserId};
 
 use crate::{
     auth::{AccessType, Smart},
     convert,
     error::{Context, TieredError},
-    handlers::{read, route, schema_error},
+    handlers::{new_account, read, route, schema_error},
     respond,
     validate::{self, Tier},
 };
@@ -70,22 +69,12 @@ pub async fn create_user(
     if let Some(p) = providers.first() {
         return Err(bad_request(format!("OAuth provider {} not found", p.id)));
     }
-    // The vendor's defaults, unlike the core's: no email sign-in and no OTP unless asked.
+    // The vendor's defaults, unlike the core's: no email sign-in unless asked (no OTP either:
+    // `new_account`).
     update.primary_email_auth_enabled.get_or_insert(false);
-    update.otp_auth_enabled.get_or_insert(false);
     // The write rules shared with `PATCH`, applied to the defaults of a new account.
     let blank = User::new(UserId::new(), String::new(), Utc::now());
-    let mut fields = convert::to_patch(update, &blank)?;
-    // The vendor has no username; the core needs a unique one.
-    fields.username = Some(format!("user_{}", Uuid::new_v4().simple()));
-    // The vendor's users are usable at once.
-    fields.status = Some(UserStatus::Active);
-    let new = NewUser {
-        kind: UserKind::Regular,
-        organization_id: None,
-        oauth: None,
-        fields,
-    };
+    let new = new_account(convert::to_patch(update, &blank)?);
     let user = gateway
         .create_user(new)
         .await

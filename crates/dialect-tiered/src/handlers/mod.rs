@@ -1,6 +1,6 @@
 //! One thin file per endpoint, plus the few helpers they share: the route heading of
-//! `SCHEMA_ERROR`s, the `{user_id}` parameter, loading the read object of a user, resuming a
-//! refresh session and minting an access token.
+//! `SCHEMA_ERROR`s, the `{user_id}` parameter, a new account as the vendor makes one, loading the
+//! read object of a user, resuming a refresh session and minting an access token.
 
 pub mod admin;
 pub mod anonymous_sign_up;
@@ -27,7 +27,7 @@ pub mod sign_up;
 pub mod update_password;
 
 use actix_web::HttpRequest;
-use gateway_core::{Gateway, User, UserId};
+use gateway_core::{Gateway, NewUser, User, UserId, UserKind, UserPatch, UserStatus};
 
 use crate::{
     convert,
@@ -36,6 +36,27 @@ use crate::{
     validate::{self, Tier},
     wire::UserRead,
 };
+
+/// A new account as the vendor makes one (`POST /users`, password and anonymous sign-up) from the
+/// fields the request decided: the vendor has no username, so the core's unique one is generated
+/// (`anon_<hex>` for anonymous users, `user_<hex>` otherwise); the account is usable at once; OTP
+/// sign-in is off unless the fields turn it on.
+pub fn new_account(mut fields: UserPatch) -> NewUser {
+    let prefix = if fields.is_anonymous == Some(true) {
+        "anon"
+    } else {
+        "user"
+    };
+    fields.username = Some(format!("{prefix}_{}", uuid::Uuid::new_v4().simple()));
+    fields.status = Some(UserStatus::Active);
+    fields.otp_auth_enabled.get_or_insert(false);
+    NewUser {
+        kind: UserKind::Regular,
+        organization_id: None,
+        oauth: None,
+        fields,
+    }
+}
 
 /// `METHOD /path`, as the vendor names a request in validation errors.
 pub fn route(req: &HttpRequest) -> String {

@@ -8,8 +8,7 @@ use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
     handlers::{schema_error, write_password},
-    known::KnownError,
-    password::{self, PASSWORD_MIN},
+    password,
 };
 
 /// Sets a password for the current user.
@@ -36,9 +35,7 @@ pub async fn set_password(
         .user
         .as_ref()
         .ok_or_else(|| schema_error(&req, &["auth.user must be defined".to_owned()]))?;
-    if !password::long_enough(&new) {
-        return Err(KnownError::password_too_short(PASSWORD_MIN).into());
-    }
+    password::check_rule(&new)?;
     if user.has_password() {
         return Err(TieredError::text(
             StatusCode::BAD_REQUEST,

@@ -6,18 +6,13 @@
 //! trusted-domain check of `verification_callback_url` and its e-mail (`docs/dialects/tiered.md`).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{
-    Gateway, NewUser, PasswordChange, Surface, User, UserKind, UserPatch, UserStatus,
-};
-use uuid::Uuid;
+use gateway_core::{Gateway, PasswordChange, Surface, User, UserPatch};
 
 use crate::{
     auth::{AccessType, Caller, Smart},
     error::{Context, TieredError},
-    handlers::{mint, route, schema_error},
-    known::KnownError,
-    password::{self, PASSWORD_MIN},
-    respond,
+    handlers::{mint, new_account, route, schema_error},
+    password, respond,
     tokens::{ACCESS_TOKEN_LIFETIME, SESSION_LIFETIME},
     wire::SignedIn,
 };
@@ -41,9 +36,7 @@ pub async fn sign_up(
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let body = password::sign_up(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
-    if !password::long_enough(&body.password) {
-        return Err(KnownError::password_too_short(PASSWORD_MIN).into());
-    }
+    password::check_rule(&body.password)?;
     let ctx = Context {
         route: route(&req),
         user_id: None,
@@ -67,17 +60,7 @@ pub async fn sign_up(
             gateway.update_user(anonymous.id, upgrade).await
         }
         None => {
-            let mut new = NewUser {
-                kind: UserKind::Regular,
-                organization_id: None,
-                oauth: None,
-                fields,
-            };
-            // The vendor has no username; the core needs a unique one. Its users are usable at
-            // once, and sign in with OTP only when asked.
-            new.fields.username = Some(format!("user_{}", Uuid::new_v4().simple()));
-            new.fields.status = Some(UserStatus::Active);
-            new.fields.otp_auth_enabled = Some(false);
+            let new = new_account(fields);
             gateway.create_user(new).await
         }
     }

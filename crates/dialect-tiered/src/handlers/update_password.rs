@@ -11,7 +11,7 @@ use crate::{
     handlers::{schema_error, write_password},
     headers,
     known::KnownError,
-    password::{self, PASSWORD_MIN},
+    password,
 };
 
 /// Updates the current user's password.
@@ -39,9 +39,7 @@ pub async fn update_password(
         .user
         .as_ref()
         .ok_or_else(|| schema_error(&req, &["auth.user must be defined".to_owned()]))?;
-    if !password::long_enough(&new) {
-        return Err(KnownError::password_too_short(PASSWORD_MIN).into());
-    }
+    password::check_rule(&new)?;
     if !user.has_password() {
         return Err(KnownError::user_does_not_have_password().into());
     }
@@ -52,7 +50,7 @@ pub async fn update_password(
     let kept = match headers::get(&req, "refresh-token") {
         None => None,
         Some(token) => gateway
-            .resume_project_session(caller.project.id, Surface::Users, &token)
+            .live_project_session(caller.project.id, Surface::Users, &token)
             .await
             .ok()
             .filter(|(session, _)| session.user_id == user.id)
