@@ -164,7 +164,8 @@ impl TeamStore for DieselStore {
     }
 
     async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {
-        self.read(move |conn| {
+        // Every team: not a short read, so never inline on a worker (`exec`).
+        self.blocking(move |conn| {
             let rows: Vec<TeamRow> = teams::table
                 .order((teams::created_at.asc(), teams::id.asc()))
                 .select(TeamRow::as_select())

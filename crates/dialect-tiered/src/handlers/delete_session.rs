@@ -3,15 +3,13 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::Gateway;
-use uuid::Uuid;
 
 use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
-    handlers::schema_error,
+    handlers::{schema_error, uuid_param},
     known::KnownError,
     respond, sessions,
-    validate::is_uuid,
     wire::Success,
 };
 
@@ -34,12 +32,8 @@ pub async fn delete_session(
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let raw = req.match_info().get("id").unwrap_or_default();
-    let id = Uuid::parse_str(raw).ok().filter(|_| is_uuid(raw));
     let mut lines = Vec::new();
-    if id.is_none() {
-        lines.push("params.id must be a valid UUID".to_owned());
-    }
+    let id = uuid_param(&req, "id").map_err(|line| lines.push(line)).ok();
     let user = sessions::user_query(req.query_string(), false).unwrap_or_else(|more| {
         lines.extend(more);
         None

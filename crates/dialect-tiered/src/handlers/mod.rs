@@ -70,13 +70,18 @@ pub fn schema_error(req: &HttpRequest, lines: &[String]) -> TieredError {
 
 /// The `{user_id}` path parameter: a UUID (the vendor's `userIdSchema`), or the failure line.
 pub fn user_id_param(req: &HttpRequest) -> Result<UserId, String> {
-    let raw = req.match_info().get("user_id").unwrap_or_default();
+    uuid_param(req, "user_id").map(UserId)
+}
+
+/// The path parameter `name`: a UUID as the vendor's schemas accept one, or the failure line.
+pub fn uuid_param(req: &HttpRequest, name: &str) -> Result<uuid::Uuid, String> {
+    let raw = req.match_info().get(name).unwrap_or_default();
     if validate::is_uuid(raw)
-        && let Ok(id) = raw.parse::<UserId>()
+        && let Ok(id) = uuid::Uuid::parse_str(raw)
     {
         return Ok(id);
     }
-    Err("params.user_id must be a valid UUID".to_owned())
+    Err(format!("params.{name} must be a valid UUID"))
 }
 
 /// The read object of `user` for `tier`, with its selected team.
