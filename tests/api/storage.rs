@@ -12,8 +12,8 @@ use chrono::{DateTime, TimeDelta, TimeZone as _, Utc};
 use gateway_core::{
     Account, ErrorKind, Gateway, IdempotencyKey, IdempotencyRecord, Identity, MetadataTiers,
     NewUser, PasswordChange, Profile, RiskScores, Security, Store, StoreError, StoredResponse,
-    Surface, TeamRole, Timestamps, User, UserField, UserId, UserKind, UserPatch, UserStatus,
-    model::NewSession, testing::memory_gateway,
+    Surface, TeamPatch, TeamRole, Timestamps, User, UserField, UserId, UserKind, UserPatch,
+    UserStatus, model::NewSession, testing::memory_gateway,
 };
 use gateway_storage::{DieselStore, PoolOptions};
 use gateway_tests::TestDb;
@@ -222,8 +222,14 @@ async fn users_round_trip_with_every_field() {
         let g = &b.gateway;
         let ctx = |step: &str| format!("{}: {step}", b.name);
         let reader = b.second_gateway();
-        let team_a = g.create_team("Round trip A").await.unwrap();
-        let team_b = g.create_team("Round trip B").await.unwrap();
+        let team_a = g
+            .create_team(named_team("Round trip A"), None)
+            .await
+            .unwrap();
+        let team_b = g
+            .create_team(named_team("Round trip B"), None)
+            .await
+            .unwrap();
         let fresh = user(g, "fresh_default").await;
 
         // 1. Insert: every field set, none to what a new account gets. Each group is a literal
@@ -883,8 +889,8 @@ async fn teams_and_selected_team_rules() {
     for b in backends() {
         let g = &b.gateway;
         let u = user(g, "jack").await;
-        let mine = g.create_team("Mine").await.unwrap();
-        let other = g.create_team("Other").await.unwrap();
+        let mine = g.create_team(named_team("Mine"), None).await.unwrap();
+        let other = g.create_team(named_team("Other"), None).await.unwrap();
         let all: Vec<_> = g
             .list_teams()
             .await
@@ -931,6 +937,81 @@ async fn teams_and_selected_team_rules() {
             .unwrap()
             .value;
         assert_eq!(v.account.selected_team_id, Some(mine.id));
+
+        // Permissions, a patch, leaving and deleting, on the real backend.
+        let ctx = |step: &str| format!("{}: {step}", b.name);
+        let perms = g
+            .change_team_permission(mine.id, u.id, "$read_members", true)
+            .await
+            .unwrap();
+        assert_eq!(perms, ["$read_members", "team_admin"], "{}", ctx("grant"));
+        let members = g.members(mine.id).await.unwrap();
+        assert_eq!(members.len(), 1, "{}", ctx("members"));
+        assert_eq!(
+            (members[0].user_id, &members[0].permissions),
+            (u.id, &perms)
+        );
+        let patched = g
+            .update_team(
+                mine.id,
+                TeamPatch {
+                    display_name: Some("Renamed".into()),
+                    profile_image_url: Some(Some("https://example.com/t.png".into())),
+                    server_metadata: Some(Some(json!({"plan": "pro"}))),
+                    ..TeamPatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(g.team(mine.id).await.unwrap(), patched, "{}", ctx("patch"));
+        assert_eq!(patched.metadata.server, Some(json!({"plan": "pro"})));
+        let before = g.user(u.id).await.unwrap().version;
+        g.remove_member(mine.id, u.id).await.unwrap();
+        let left = g.user(u.id).await.unwrap();
+        assert_eq!(
+            (left.account.selected_team_id, left.version),
+            (None, before + 1),
+            "{}",
+            ctx("leaving the selected team unselects it")
+        );
+        assert_eq!(
+            g.remove_member(mine.id, u.id).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        let owned = g
+            .create_team(named_team("Owned"), Some(u.id))
+            .await
+            .unwrap();
+        let owner = g.membership(owned.id, u.id).await.unwrap();
+        assert_eq!(
+            (owner.role, owner.permissions),
+            (TeamRole::Owner, vec!["team_admin".to_owned()])
+        );
+        g.update_user(
+            u.id,
+            UserPatch {
+                selected_team_id: Some(Some(owned.id)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        g.delete_team(owned.id).await.unwrap();
+        let after = g.user(u.id).await.unwrap();
+        assert_eq!(after.account.selected_team_id, None, "{}", ctx("delete"));
+        assert!(g.memberships(u.id).await.unwrap().is_empty());
+        assert_eq!(
+            g.team(owned.id).await.unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+        let ghost = UserId::new();
+        assert_eq!(
+            g.create_team(named_team("Ghost's"), Some(ghost))
+                .await
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
     }
 }
 
@@ -1558,5 +1639,13 @@ async fn user_pages_follow_the_keyset() {
             "{}: limit 0",
             b.name
         );
+    }
+}
+
+/// A new team with only a name.
+fn named_team(name: &str) -> gateway_core::NewTeam {
+    gateway_core::NewTeam {
+        display_name: name.into(),
+        ..gateway_core::NewTeam::default()
     }
 }

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 mod anonymous;
 mod password;
 mod sessions;
+mod teams;
 mod users;
 
 /// A project of the gateway with its keys.

@@ -137,6 +137,7 @@ impl From<TeamMembership> for UserTeam {
         let TeamMembership {
             team,
             role,
+            permissions: _,
             joined_at: _,
         } = membership;
         let Team {

@@ -333,6 +333,8 @@ pub fn project_view(project: &Project, keys: Option<(String, String)>) -> Projec
         secret_server_key_hash: _,
         require_publishable_client_key,
         allow_client_user_deletion,
+        client_team_creation_enabled,
+        create_team_on_sign_up,
         created_at,
         updated_at,
     } = project;
@@ -342,6 +344,8 @@ pub fn project_view(project: &Project, keys: Option<(String, String)>) -> Projec
         display_name: display_name.clone(),
         require_publishable_client_key: *require_publishable_client_key,
         allow_client_user_deletion: *allow_client_user_deletion,
+        client_team_creation_enabled: *client_team_creation_enabled,
+        create_team_on_sign_up: *create_team_on_sign_up,
         created_at: created_at.to_rfc3339(),
         updated_at: updated_at.to_rfc3339(),
         publishable_client_key,

@@ -418,6 +418,83 @@ impl KnownError {
         )
     }
 
+    /// A client route that needs a signed-in user has none.
+    pub fn user_authentication_required() -> Self {
+        known(
+            StatusCode::UNAUTHORIZED,
+            "USER_AUTHENTICATION_REQUIRED",
+            "User authentication required for this endpoint.",
+        )
+    }
+
+    /// No team with this id (server callers; clients hear `TEAM_MEMBERSHIP_NOT_FOUND`).
+    pub fn team_not_found(team_id: &str) -> Self {
+        with(
+            known(
+                StatusCode::NOT_FOUND,
+                "TEAM_NOT_FOUND",
+                format!("Team {team_id} not found."),
+            ),
+            vec![("team_id", Value::String(team_id.to_owned()))],
+        )
+    }
+
+    /// The user is a member of the team already.
+    pub fn team_membership_already_exists() -> Self {
+        known(
+            StatusCode::CONFLICT,
+            "TEAM_MEMBERSHIP_ALREADY_EXISTS",
+            "Team membership already exists.",
+        )
+    }
+
+    /// The caller lacks a team permission the route needs (the vendor answers 401).
+    pub fn team_permission_required(team_id: &str, user_id: &str, permission_id: &str) -> Self {
+        Self::team_permission("TEAM_PERMISSION_REQUIRED", team_id, user_id, permission_id)
+    }
+
+    /// The member does not hold the permission directly (revoking it).
+    pub fn team_permission_not_found(team_id: &str, user_id: &str, permission_id: &str) -> Self {
+        Self::team_permission("TEAM_PERMISSION_NOT_FOUND", team_id, user_id, permission_id)
+    }
+
+    fn team_permission(
+        code: &'static str,
+        team_id: &str,
+        user_id: &str,
+        permission_id: &str,
+    ) -> Self {
+        with(
+            known(
+                StatusCode::UNAUTHORIZED,
+                code,
+                format!(
+                    "User {user_id} does not have permission {permission_id} in team {team_id}."
+                ),
+            ),
+            vec![
+                ("team_id", Value::String(team_id.to_owned())),
+                ("user_id", Value::String(user_id.to_owned())),
+                ("permission_id", Value::String(permission_id.to_owned())),
+            ],
+        )
+    }
+
+    /// No permission definition with this id.
+    pub fn permission_not_found(permission_id: &str) -> Self {
+        with(
+            known(
+                StatusCode::NOT_FOUND,
+                "PERMISSION_NOT_FOUND",
+                format!(
+                    "Permission {} not found. Make sure you created it on the dashboard.",
+                    quoted(permission_id)
+                ),
+            ),
+            vec![("permission_id", Value::String(permission_id.to_owned()))],
+        )
+    }
+
     /// The refresh token is unknown, expired, revoked or of another project.
     pub fn refresh_token_not_found_or_expired() -> Self {
         known(

@@ -40,6 +40,7 @@ mod respond;
 mod routes;
 pub mod session;
 mod sessions;
+mod teams;
 mod tokens;
 mod validate;
 mod wire;

@@ -1,5 +1,6 @@
 //! The route table of this surface, mounted at the root of the listener: `/health`,
-//! `/api/v1/users` and `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/projects/...`. Each resource is mounted
+//! `/api/v1/users` and `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/teams...`,
+//! `/api/v1/team-memberships/...`, `/api/v1/team-permissions...`, `/api/v1/projects/...`. Each resource is mounted
 //! with `gateway_http::resource` (this surface's faults, a plain-text 405 with `Allow`); each
 //! scope finishes every answer as the vendor does ([`respond::decorate`]: CORS preflights,
 //! request ids, the override-error-status rewrite), and leaves unmatched paths to the server's
@@ -79,6 +80,42 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(
                 resource(&SURFACE, "/sessions/{id}")
                     .delete(handlers::delete_session::delete_session),
+            ),
+    );
+    cfg.service(
+        web::scope("/api/v1/teams")
+            .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "")
+                    .get(handlers::list_teams::list_teams)
+                    .post(handlers::create_team::create_team),
+            )
+            .service(
+                resource(&SURFACE, "/{team_id}")
+                    .get(handlers::get_team::get_team)
+                    .patch(handlers::patch_team::patch_team)
+                    .delete(handlers::delete_team::delete_team),
+            ),
+    );
+    cfg.service(
+        web::scope("/api/v1/team-memberships")
+            .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "/{team_id}/{user_id}")
+                    .post(handlers::add_team_member::add_team_member)
+                    .delete(handlers::remove_team_member::remove_team_member),
+            ),
+    );
+    cfg.service(
+        web::scope("/api/v1/team-permissions")
+            .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "").get(handlers::list_team_permissions::list_team_permissions),
+            )
+            .service(
+                resource(&SURFACE, "/{team_id}/{user_id}/{permission_id}")
+                    .post(handlers::grant_team_permission::grant_team_permission)
+                    .delete(handlers::revoke_team_permission::revoke_team_permission),
             ),
     );
     cfg.service(

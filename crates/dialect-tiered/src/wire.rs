@@ -345,6 +345,83 @@ pub struct SessionList {
     pub is_paginated: bool,
 }
 
+/// `GET /api/v1/teams`: teams in creation order, not paginated.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct TeamList {
+    /// The teams (the caller's tier).
+    pub items: Vec<TeamRead>,
+    /// Always `false`.
+    pub is_paginated: bool,
+}
+
+/// `POST /api/v1/team-memberships/{team_id}/{user_id}`: the new membership.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TeamMembershipRead {
+    /// The team.
+    pub team_id: String,
+    /// The member.
+    pub user_id: String,
+}
+
+/// One permission a member holds in a team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TeamPermissionRead {
+    /// The permission id (`team_admin`, `$read_members`, ...).
+    pub id: String,
+    /// The team.
+    pub team_id: String,
+    /// The member.
+    pub user_id: String,
+}
+
+/// `GET /api/v1/team-permissions`: not paginated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TeamPermissionList {
+    /// The permissions, by team, user and id.
+    pub items: Vec<TeamPermissionRead>,
+    /// Always `false`.
+    pub is_paginated: bool,
+}
+
+/// `POST /api/v1/teams` body (client callers: no `client_read_only_metadata` or
+/// `server_metadata`).
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct TeamCreate {
+    /// Team name (required; may be empty).
+    pub display_name: String,
+    /// Image URL (clients: a base64 image only).
+    pub profile_image_url: Option<String>,
+    /// The first member, an owner holding `team_admin` (a UUID or `me`; clients: themselves).
+    pub creator_user_id: Option<String>,
+    /// Client metadata.
+    #[schema(value_type = Option<Object>)]
+    pub client_metadata: Option<Value>,
+    /// Client read-only metadata (server).
+    #[schema(value_type = Option<Object>)]
+    pub client_read_only_metadata: Option<Value>,
+    /// Server metadata (server).
+    #[schema(value_type = Option<Object>)]
+    pub server_metadata: Option<Value>,
+}
+
+/// `PATCH /api/v1/teams/{team_id}` body: the fields to change.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct TeamUpdate {
+    /// Team name.
+    pub display_name: Option<String>,
+    /// Image URL (clients: a base64 image only).
+    pub profile_image_url: Option<String>,
+    /// Client metadata.
+    #[schema(value_type = Option<Object>)]
+    pub client_metadata: Option<Value>,
+    /// Client read-only metadata (server).
+    #[schema(value_type = Option<Object>)]
+    pub client_read_only_metadata: Option<Value>,
+    /// Server metadata (server).
+    #[schema(value_type = Option<Object>)]
+    pub server_metadata: Option<Value>,
+}
+
 /// `POST /api/v1/auth/sessions`: a new session's tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SessionTokens {
@@ -476,6 +553,12 @@ pub struct CreateProject {
     /// Let clients delete their own user (default false).
     #[serde(default)]
     pub allow_client_user_deletion: bool,
+    /// Let clients create teams (default false).
+    #[serde(default)]
+    pub client_team_creation_enabled: bool,
+    /// Give every new user a personal team, selected (default false).
+    #[serde(default)]
+    pub create_team_on_sign_up: bool,
 }
 
 /// `PATCH /admin/projects/{id}` body: settings to change.
@@ -488,6 +571,10 @@ pub struct UpdateProject {
     pub require_publishable_client_key: Option<bool>,
     /// New `allow_client_user_deletion`.
     pub allow_client_user_deletion: Option<bool>,
+    /// Clients may create teams (the vendor's `client_team_creation_enabled`).
+    pub client_team_creation_enabled: Option<bool>,
+    /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
+    pub create_team_on_sign_up: Option<bool>,
 }
 
 /// A project as the admin API shows it (never the keys, except once at creation).
@@ -501,6 +588,10 @@ pub struct ProjectView {
     pub require_publishable_client_key: bool,
     /// Clients may delete their own user.
     pub allow_client_user_deletion: bool,
+    /// Clients may create teams (the vendor's `client_team_creation_enabled`).
+    pub client_team_creation_enabled: bool,
+    /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
+    pub create_team_on_sign_up: bool,
     /// Creation time (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).

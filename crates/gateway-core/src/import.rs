@@ -238,6 +238,10 @@ pub struct KnownProject {
     pub require_publishable_client_key: bool,
     /// Client callers may delete their own user.
     pub allow_client_user_deletion: bool,
+    /// Clients may create teams (the vendor's `client_team_creation_enabled`).
+    pub client_team_creation_enabled: bool,
+    /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
+    pub create_team_on_sign_up: bool,
 }
 
 impl std::fmt::Debug for KnownProject {
@@ -260,6 +264,8 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         secret_server_key,
         require_publishable_client_key,
         allow_client_user_deletion,
+        client_team_creation_enabled,
+        create_team_on_sign_up,
     } = known;
     let mut issues = Vec::new();
     let name = display_name.trim();
@@ -323,6 +329,8 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         secret_server_key_hash: secret_server_key.digest(),
         require_publishable_client_key: *require_publishable_client_key,
         allow_client_user_deletion: *allow_client_user_deletion,
+        client_team_creation_enabled: *client_team_creation_enabled,
+        create_team_on_sign_up: *create_team_on_sign_up,
         created_at: at,
         updated_at: at,
     })
@@ -349,7 +357,7 @@ impl Gateway {
                 "must not be empty",
             )]));
         }
-        self.store().insert_team(&team).await?;
+        self.store().insert_team(&team, None).await?;
         Ok(team)
     }
 
@@ -451,11 +459,6 @@ impl Gateway {
         Ok(())
     }
 
-    /// Every team, oldest first (then by id), members or not.
-    pub async fn list_teams(&self) -> Result<Vec<Team>, CoreError> {
-        Ok(self.store().list_teams().await?)
-    }
-
     /// Stores a project whose keys the caller chose (see [`check_project`]).
     pub async fn import_project(&self, known: &KnownProject) -> Result<Project, CoreError> {
         let project = check_project(known, crate::service::now()).map_err(CoreError::validation)?;
@@ -524,6 +527,8 @@ mod tests {
             secret_server_key: KnownSecret::Sha256(sha256_hex("ssk_0123456789abcdef")),
             require_publishable_client_key: false,
             allow_client_user_deletion: true,
+            client_team_creation_enabled: true,
+            create_team_on_sign_up: true,
         };
         let project = check_project(&known, Utc::now()).unwrap();
         assert_eq!(project.display_name, "Demo");

@@ -20,6 +20,7 @@ pub mod project;
 pub mod query;
 pub mod service;
 pub mod session_cache;
+pub mod teams;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;
@@ -42,3 +43,4 @@ pub use ports::{
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use query::{FlagFilter, USER_PAGE_MAX, UserOrder, UserPage, UserQuery, UserSearch};
 pub use service::Gateway;
+pub use teams::{Member, NewTeam, TeamPatch};

@@ -634,6 +634,15 @@ impl TeamRole {
             Self::Member => "member",
         }
     }
+
+    /// The permission a new membership of this role holds: `team_admin` for an owner,
+    /// `team_member` for a member (the names a dialect shows; see `crate::teams`).
+    pub fn default_permission(self) -> &'static str {
+        match self {
+            Self::Owner => crate::teams::TEAM_ADMIN,
+            Self::Member => crate::teams::TEAM_MEMBER,
+        }
+    }
 }
 
 impl FromStr for TeamRole {
@@ -654,6 +663,8 @@ pub struct TeamMembership {
     pub team: Team,
     /// The user's role in it.
     pub role: TeamRole,
+    /// The permissions the user holds in it (ids, sorted).
+    pub permissions: Vec<String>,
     /// When the user joined.
     pub joined_at: DateTime<Utc>,
 }

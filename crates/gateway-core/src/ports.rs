@@ -13,6 +13,7 @@ use crate::{
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     project::{Project, ProjectPatch},
     query::{UserPage, UserQuery},
+    teams::{Member, TeamPatch},
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -125,9 +126,27 @@ pub trait UserStore: Send + Sync {
 /// Teams and who belongs to them.
 #[async_trait]
 pub trait TeamStore: Send + Sync {
-    /// Inserts a team.
-    async fn insert_team(&self, team: &Team) -> Result<(), StoreError>;
-    /// Adds a membership, or changes the role of an existing one (its join time is kept).
+    /// Inserts a team and, with `first`, its first member (holding the role's default
+    /// permission, joined at the team's creation) in the same transaction.
+    async fn insert_team(
+        &self,
+        team: &Team,
+        first: Option<(UserId, TeamRole)>,
+    ) -> Result<(), StoreError>;
+    /// A team by id.
+    async fn team(&self, id: Uuid) -> Result<Option<Team>, StoreError>;
+    /// Applies `patch` to a team ([`TeamPatch::apply_to`]); `None` when there is no such team.
+    async fn update_team(
+        &self,
+        id: Uuid,
+        patch: &TeamPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Team>, StoreError>;
+    /// Deletes a team with its memberships; every user who had selected it has none after (a
+    /// change of that user at `at`: version bumped). `false` when absent.
+    async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Adds a membership holding the role's default permission, or changes the role of an
+    /// existing one (its join time and permissions are kept).
     async fn add_membership(
         &self,
         team_id: Uuid,
@@ -135,8 +154,27 @@ pub trait TeamStore: Send + Sync {
         role: TeamRole,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Ends a membership; the user has no selected team after if it was this one (a change of
+    /// the user at `at`). `false` when there was none.
+    async fn remove_membership(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// The teams of a user, oldest membership first (then by team id).
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError>;
+    /// The members of a team, oldest first (then by user id).
+    async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError>;
+    /// Adds (`grant`) or removes `permission` from a member's permissions; the permissions after
+    /// (sorted), or `None` when the user is not a member.
+    async fn change_permission(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        permission: &str,
+        grant: bool,
+    ) -> Result<Option<Vec<String>>, StoreError>;
     /// Every team, oldest first (then by id).
     async fn list_teams(&self) -> Result<Vec<Team>, StoreError>;
 }

@@ -36,6 +36,10 @@ pub struct Project {
     pub require_publishable_client_key: bool,
     /// Client callers may delete their own user.
     pub allow_client_user_deletion: bool,
+    /// Clients may create teams (the vendor's `client_team_creation_enabled`).
+    pub client_team_creation_enabled: bool,
+    /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
+    pub create_team_on_sign_up: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last settings change.
@@ -72,6 +76,10 @@ pub struct NewProject {
     pub require_publishable_client_key: bool,
     /// Let clients delete their own user (default `false`).
     pub allow_client_user_deletion: bool,
+    /// Clients may create teams (the vendor's `client_team_creation_enabled`).
+    pub client_team_creation_enabled: bool,
+    /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
+    pub create_team_on_sign_up: bool,
 }
 
 /// A settings change; `None` leaves a setting unchanged.
@@ -83,6 +91,10 @@ pub struct ProjectPatch {
     pub require_publishable_client_key: Option<bool>,
     /// New value of `allow_client_user_deletion`.
     pub allow_client_user_deletion: Option<bool>,
+    /// New value of `client_team_creation_enabled`.
+    pub client_team_creation_enabled: Option<bool>,
+    /// New value of `create_team_on_sign_up`.
+    pub create_team_on_sign_up: Option<bool>,
 }
 
 /// A project as created: the stored row and both keys in clear, shown once.
@@ -133,6 +145,8 @@ impl Gateway {
             display_name: name,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
         } = new;
         let display_name = display_name(&name)?;
         let publishable_client_key = format!("{PUBLISHABLE_CLIENT_KEY_PREFIX}{}", random_token(32));
@@ -145,6 +159,8 @@ impl Gateway {
             secret_server_key_hash: sha256_hex(&secret_server_key),
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
             created_at: at,
             updated_at: at,
         };
@@ -287,6 +303,8 @@ mod tests {
             secret_server_key_hash: sha256_hex("ssk_b"),
             require_publishable_client_key: false,
             allow_client_user_deletion: false,
+            client_team_creation_enabled: false,
+            create_team_on_sign_up: false,
             created_at: now(),
             updated_at: now(),
         };

@@ -10,10 +10,7 @@ use crate::{
     CoreError, ErrorKind, Field, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange,
     Revocation, Store, UserChanges, UserField, UserPatch,
     credentials::{self, GeneratedKey, KeyPrefixes, PasswordWork},
-    model::{
-        ApiKey, MetadataTiers, NewApiKey, NewSession, Session, Surface, Team, TeamMembership,
-        TeamRole, User, UserId,
-    },
+    model::{ApiKey, NewApiKey, NewSession, Session, Surface, TeamMembership, User, UserId},
     session_cache::SessionCache,
     validate,
 };
@@ -319,37 +316,6 @@ impl Gateway {
         } else {
             Err(CoreError::not_found("user not found"))
         }
-    }
-
-    /// Creates a team.
-    pub async fn create_team(&self, display_name: &str) -> Result<Team, CoreError> {
-        let team = Team {
-            id: Uuid::new_v4(),
-            display_name: display_name.to_owned(),
-            profile_image_url: None,
-            metadata: MetadataTiers::default(),
-            created_at: now(),
-        };
-        self.store.insert_team(&team).await?;
-        Ok(team)
-    }
-
-    /// Adds a user to a team with a role.
-    pub async fn add_member(
-        &self,
-        team_id: Uuid,
-        user_id: UserId,
-        role: TeamRole,
-    ) -> Result<(), CoreError> {
-        Ok(self
-            .store
-            .add_membership(team_id, user_id, role, now())
-            .await?)
-    }
-
-    /// The teams of a user.
-    pub async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, CoreError> {
-        Ok(self.store.memberships(user_id).await?)
     }
 
     /// Issues an API key for `surface` owned by `user_id`. The returned text is shown once.
@@ -765,7 +731,7 @@ mod tests {
 
     use super::*;
     use crate::{
-        PasswordChange, TeamStore, UserStore,
+        MetadataTiers, PasswordChange, Team, TeamRole, TeamStore, UserStore,
         testing::{MemoryStore, memory_gateway},
     };
 
@@ -1507,7 +1473,7 @@ mod tests {
                 metadata: MetadataTiers::default(),
                 created_at: now(),
             };
-            store.insert_team(&team).await.unwrap();
+            store.insert_team(&team, None).await.unwrap();
         }
         let mut other = NewUser::regular("other@example.org");
         other.fields.email = Some(Some("taken@example.com".into()));

@@ -9,8 +9,8 @@ use actix_web::{
     web::{self, Data, Json, Path},
 };
 use gateway_core::{
-    CoreError, Field, Gateway, NewUser, PasswordChange, Surface, TeamRole, User, UserField, UserId,
-    UserKind, UserPatch, UserStatus,
+    CoreError, Field, Gateway, NewTeam, NewUser, PasswordChange, Surface, TeamRole, User,
+    UserField, UserId, UserKind, UserPatch, UserStatus,
 };
 use gateway_http::{
     Tokens,
@@ -314,7 +314,11 @@ struct CreateTeam {
 }
 
 async fn create_team(gateway: Data<Gateway>, body: Json<CreateTeam>) -> Result<HttpResponse> {
-    let team = gateway.create_team(&body.display_name).await?;
+    let new = NewTeam {
+        display_name: body.into_inner().display_name,
+        ..NewTeam::default()
+    };
+    let team = gateway.create_team(new, None).await?;
     Ok(HttpResponse::Created().json(json!({"id": team.id, "display_name": team.display_name})))
 }
 

@@ -10,7 +10,7 @@
 mod snippets;
 
 use gateway_core::{
-    CoreError, ErrorKind, NewUser, PasswordChange, Surface, TeamRole, User, UserPatch, UserStatus,
+    CoreError, ErrorKind, NewTeam, NewUser, PasswordChange, Surface, User, UserPatch, UserStatus,
     credentials::random_token,
     import::{KnownProject, KnownSecret},
     project::{PUBLISHABLE_CLIENT_KEY_PREFIX, SECRET_SERVER_KEY_PREFIX},
@@ -79,10 +79,11 @@ async fn ensure_user(state: &AppState) -> anyhow::Result<User> {
             new.fields.last_name = Some(Some("User".into()));
             new.fields.status = Some(UserStatus::Active);
             let user = gateway.create_user(new).await?.value;
-            let team = gateway.create_team("Demo Team").await?;
-            gateway
-                .add_member(team.id, user.id, TeamRole::Owner)
-                .await?;
+            let new_team = NewTeam {
+                display_name: "Demo Team".into(),
+                ..NewTeam::default()
+            };
+            let team = gateway.create_team(new_team, Some(user.id)).await?;
             let patch = UserPatch {
                 selected_team_id: Some(Some(team.id)),
                 ..UserPatch::default()
@@ -119,6 +120,8 @@ async fn ensure_project(state: &AppState) -> anyhow::Result<DemoProjectKeys> {
             secret_server_key: KnownSecret::Plain(keys.secret_server_key.clone()),
             require_publishable_client_key: false,
             allow_client_user_deletion: false,
+            client_team_creation_enabled: false,
+            create_team_on_sign_up: false,
         },
     )
     .await?;

@@ -28,6 +28,8 @@ pub(crate) struct ProjectRow {
     pub secret_server_key_hash: String,
     pub require_publishable_client_key: bool,
     pub allow_client_user_deletion: bool,
+    pub client_team_creation_enabled: bool,
+    pub create_team_on_sign_up: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -41,6 +43,8 @@ impl From<&Project> for ProjectRow {
             secret_server_key_hash,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
             created_at,
             updated_at,
         } = p;
@@ -51,6 +55,8 @@ impl From<&Project> for ProjectRow {
             secret_server_key_hash: secret_server_key_hash.clone(),
             require_publishable_client_key: *require_publishable_client_key,
             allow_client_user_deletion: *allow_client_user_deletion,
+            client_team_creation_enabled: *client_team_creation_enabled,
+            create_team_on_sign_up: *create_team_on_sign_up,
             created_at: naive(*created_at),
             updated_at: naive(*updated_at),
         }
@@ -67,6 +73,8 @@ impl TryFrom<ProjectRow> for Project {
             secret_server_key_hash,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
             created_at,
             updated_at,
         } = r;
@@ -77,6 +85,8 @@ impl TryFrom<ProjectRow> for Project {
             secret_server_key_hash,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
             created_at: utc(created_at),
             updated_at: utc(updated_at),
         })
@@ -90,6 +100,8 @@ struct ProjectChangeset {
     display_name: Option<String>,
     require_publishable_client_key: Option<bool>,
     allow_client_user_deletion: Option<bool>,
+    client_team_creation_enabled: Option<bool>,
+    create_team_on_sign_up: Option<bool>,
     updated_at: NaiveDateTime,
 }
 
@@ -124,11 +136,15 @@ fn update(
         display_name,
         require_publishable_client_key,
         allow_client_user_deletion,
+        client_team_creation_enabled,
+        create_team_on_sign_up,
     } = patch;
     let changes = ProjectChangeset {
         display_name: display_name.clone(),
         require_publishable_client_key: *require_publishable_client_key,
         allow_client_user_deletion: *allow_client_user_deletion,
+        client_team_creation_enabled: *client_team_creation_enabled,
+        create_team_on_sign_up: *create_team_on_sign_up,
         updated_at: naive(at),
     };
     let id = id.to_string();

@@ -72,6 +72,7 @@ diesel::table! {
         user_id -> Text,
         role -> Text,
         joined_at -> Timestamp,
+        permissions -> Text,
     }
 }
 
@@ -138,6 +139,8 @@ diesel::table! {
         secret_server_key_hash -> Text,
         require_publishable_client_key -> Bool,
         allow_client_user_deletion -> Bool,
+        client_team_creation_enabled -> Bool,
+        create_team_on_sign_up -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

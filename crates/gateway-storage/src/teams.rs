@@ -3,13 +3,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use gateway_core::{MetadataTiers, StoreError, Team, TeamMembership, TeamRole, TeamStore, UserId};
+use gateway_core::{
+    Member, MetadataTiers, StoreError, Team, TeamMembership, TeamPatch, TeamRole, TeamStore,
+    UserId, teams::changed,
+};
 use uuid::Uuid;
 
 use crate::{
     AnyConnection, DieselStore,
     error::Failure,
-    schema::{team_memberships, teams},
+    schema::{team_memberships, teams, users},
+    transaction,
     values::{CorruptRow, json, json_text, naive, parsed, utc, uuid},
 };
 
@@ -89,6 +93,57 @@ pub(crate) struct MembershipRow {
     pub user_id: String,
     pub role: String,
     pub joined_at: NaiveDateTime,
+    /// A JSON array of permission ids, sorted.
+    pub permissions: String,
+}
+
+impl MembershipRow {
+    /// A new membership of `role`, holding the role's default permission.
+    fn new(team_id: Uuid, user_id: UserId, role: TeamRole, at: DateTime<Utc>) -> Self {
+        Self {
+            team_id: team_id.to_string(),
+            user_id: user_id.to_string(),
+            role: role.as_str().to_owned(),
+            joined_at: naive(at),
+            permissions: permissions_text(&[role.default_permission().to_owned()]),
+        }
+    }
+
+    fn permissions(&self) -> Result<Vec<String>, CorruptRow> {
+        serde_json::from_str(&self.permissions)
+            .map_err(|e| CorruptRow::new("team_memberships.permissions", e))
+    }
+}
+
+fn permissions_text(permissions: &[String]) -> String {
+    serde_json::Value::from(permissions).to_string()
+}
+
+/// Users in `who` (every user when `None`) who had selected team `team_id` have none after: a
+/// change of each at `at` (version bumped).
+fn unselect(
+    conn: &mut AnyConnection,
+    team_id: &str,
+    who: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let selected = users::table.filter(users::selected_team_id.eq(team_id));
+    let values = (
+        users::selected_team_id.eq(None::<String>),
+        users::version.eq(users::version + 1),
+        users::updated_at.eq(naive(at)),
+    );
+    match who {
+        Some(user_id) => {
+            diesel::update(selected.filter(users::id.eq(user_id)))
+                .set(values)
+                .execute(conn)?;
+        }
+        None => {
+            diesel::update(selected).set(values).execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds a membership, or changes the role of an existing one (keeping its join time): one
@@ -113,13 +168,87 @@ pub(crate) fn delete_memberships_of(conn: &mut AnyConnection, id: &str) -> Resul
 
 #[async_trait]
 impl TeamStore for DieselStore {
-    async fn insert_team(&self, team: &Team) -> Result<(), StoreError> {
+    async fn insert_team(
+        &self,
+        team: &Team,
+        first: Option<(UserId, TeamRole)>,
+    ) -> Result<(), StoreError> {
         let row = TeamRow::from(team);
+        let member = first
+            .map(|(user_id, role)| MembershipRow::new(team.id, user_id, role, team.created_at));
         self.run(move |conn| {
-            diesel::insert_into(teams::table)
-                .values(&row)
-                .execute(conn)?;
-            Ok(())
+            transaction(conn, |conn| {
+                diesel::insert_into(teams::table)
+                    .values(&row)
+                    .execute(conn)?;
+                if let Some(member) = &member {
+                    diesel::insert_into(team_memberships::table)
+                        .values(member)
+                        .execute(conn)?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn team(&self, id: Uuid) -> Result<Option<Team>, StoreError> {
+        let id = id.to_string();
+        self.read(move |conn| {
+            let row: Option<TeamRow> = teams::table
+                .find(&id)
+                .select(TeamRow::as_select())
+                .first(conn)
+                .optional()?;
+            Ok(row.map(Team::try_from).transpose()?)
+        })
+        .await
+    }
+
+    async fn update_team(
+        &self,
+        id: Uuid,
+        patch: &TeamPatch,
+        _at: DateTime<Utc>,
+    ) -> Result<Option<Team>, StoreError> {
+        let patch = patch.clone();
+        self.run(move |conn| {
+            transaction(conn, |conn| {
+                let row: Option<TeamRow> = teams::table
+                    .find(id.to_string())
+                    .select(TeamRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let mut team = Team::try_from(row)?;
+                patch.apply_to(&mut team);
+                let row = TeamRow::from(&team);
+                diesel::update(teams::table.find(&row.id))
+                    .set((
+                        teams::display_name.eq(&row.display_name),
+                        teams::profile_image_url.eq(&row.profile_image_url),
+                        teams::client_metadata.eq(&row.client_metadata),
+                        teams::client_read_only_metadata.eq(&row.client_read_only_metadata),
+                        teams::server_metadata.eq(&row.server_metadata),
+                    ))
+                    .execute(conn)?;
+                Ok(Some(team))
+            })
+        })
+        .await
+    }
+
+    async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.run(move |conn| {
+            transaction(conn, |conn| {
+                diesel::delete(team_memberships::table.filter(team_memberships::team_id.eq(&id)))
+                    .execute(conn)?;
+                unselect(conn, &id, None, at)?;
+                Ok(diesel::delete(teams::table.find(&id)).execute(conn)? > 0)
+            })
         })
         .await
     }
@@ -131,13 +260,28 @@ impl TeamStore for DieselStore {
         role: TeamRole,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let row = MembershipRow {
-            team_id: team_id.to_string(),
-            user_id: user_id.to_string(),
-            role: role.as_str().to_owned(),
-            joined_at: naive(at),
-        };
+        let row = MembershipRow::new(team_id, user_id, role, at);
         self.run(move |conn| upsert_membership(conn, &row)).await
+    }
+
+    async fn remove_membership(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let (team_id, user_id) = (team_id.to_string(), user_id.to_string());
+        self.run(move |conn| {
+            transaction(conn, |conn| {
+                let gone = diesel::delete(team_memberships::table.find((&team_id, &user_id)))
+                    .execute(conn)?;
+                if gone > 0 {
+                    unselect(conn, &team_id, Some(&user_id), at)?;
+                }
+                Ok(gone > 0)
+            })
+        })
+        .await
     }
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
@@ -155,10 +299,66 @@ impl TeamStore for DieselStore {
                 out.push(TeamMembership {
                     team: Team::try_from(t)?,
                     role: parsed::<TeamRole>("team_memberships.role", &m.role)?,
+                    permissions: m.permissions()?,
                     joined_at: utc(m.joined_at),
                 });
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError> {
+        let team_id = team_id.to_string();
+        // A whole team: not a short read (`exec`).
+        self.blocking(move |conn| {
+            let rows: Vec<MembershipRow> = team_memberships::table
+                .filter(team_memberships::team_id.eq(&team_id))
+                .order((
+                    team_memberships::joined_at.asc(),
+                    team_memberships::user_id.asc(),
+                ))
+                .select(MembershipRow::as_select())
+                .load(conn)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for m in rows {
+                out.push(Member {
+                    user_id: UserId(uuid("team_memberships.user_id", &m.user_id)?),
+                    role: parsed::<TeamRole>("team_memberships.role", &m.role)?,
+                    permissions: m.permissions()?,
+                    joined_at: utc(m.joined_at),
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn change_permission(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        permission: &str,
+        grant: bool,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let (team_id, user_id) = (team_id.to_string(), user_id.to_string());
+        let permission = permission.to_owned();
+        self.run(move |conn| {
+            transaction(conn, |conn| {
+                let row: Option<MembershipRow> = team_memberships::table
+                    .find((&team_id, &user_id))
+                    .select(MembershipRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                let Some(row) = row else {
+                    return Ok(None);
+                };
+                let after = changed(&row.permissions()?, &permission, grant);
+                diesel::update(team_memberships::table.find((&team_id, &user_id)))
+                    .set(team_memberships::permissions.eq(permissions_text(&after)))
+                    .execute(conn)?;
+                Ok(Some(after))
+            })
         })
         .await
     }

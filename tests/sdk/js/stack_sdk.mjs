@@ -24,6 +24,8 @@
 //   sessions                 Sessions (issue #16): serverUser.createSession, user.getActiveSessions (current flag),
 //                            user.revokeSession of another session, serverUser.getActiveSessions / revokeSession
 //                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
+//   teams                    Teams (issue #16): user.createTeam (selected after), listTeams, hasPermission through
+//                            team_admin, team.update, serverTeam.addUser, user.leaveTeam, serverTeam.delete.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -38,8 +40,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -447,6 +449,54 @@ async function password() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password }[SCENARIO]();
+async function teams() {
+  const userId = need("EXPECT_USER_ID"), other = need("OTHER_USER_ID");
+  const app = new StackClientApp({ ...common, tokenStore: tokensFromEnv(), redirectMethod: "none" });
+  const server = new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  const user = await app.getUser({ or: "throw" });
+  let team;
+  await step("teams-create", async (w) => {
+    team = await user.createTeam({ displayName: "SDK Team" });
+    eq(team.displayName, "SDK Team", "displayName");
+    sawRequest(w(), "POST", "/teams", 201);
+    sawRequest(w(), "PATCH", "/users/me", 200);
+    eq((await app.getUser({ or: "throw" })).selectedTeam?.id, team.id, "the new team is selected");
+    return { team: team.id };
+  });
+  await step("teams-list-and-permission", async (w) => {
+    eq((await user.listTeams()).map((t) => [t.id, t.displayName]), [[team.id, "SDK Team"]], "teams");
+    eq(await user.hasPermission(team, "$update_team"), true, "the creator holds $update_team through team_admin");
+    eq(await user.hasPermission(team, "no_such_permission"), false, "an unknown permission");
+    sawRequest(w(), "GET", "/team-permissions", 200);
+  });
+  await step("teams-update", async (w) => {
+    await team.update({ displayName: "SDK Team 2", clientMetadata: { plan: "free" } });
+    sawRequest(w(), "PATCH", `/teams/${team.id}`, 200);
+    const fresh = (await user.listTeams()).find((t) => t.id === team.id);
+    eq([fresh?.displayName, fresh?.clientMetadata], ["SDK Team 2", { plan: "free" }], "updated team");
+  });
+  await step("teams-server-add-user", async (w) => {
+    const serverTeam = await server.getTeam(team.id);
+    check(serverTeam, "serverApp.getTeam found no team");
+    await serverTeam.addUser(other);
+    sawRequest(w(), "POST", `/team-memberships/${team.id}/${other}`, 201);
+    eq((await (await server.getUser(other)).listTeams()).map((t) => t.id), [team.id], "the other user's teams");
+  });
+  await step("teams-leave", async (w) => {
+    await user.leaveTeam(team);
+    sawRequest(w(), "DELETE", `/team-memberships/${team.id}/me`, 200);
+    const serverUser = await server.getUser(userId);
+    eq((await serverUser.listTeams()).length, 0, "teams after leaving");
+    eq(serverUser.selectedTeam, null, "no selected team after leaving it");
+  });
+  await step("teams-server-delete", async (w) => {
+    const serverTeam = await server.getTeam(team.id);
+    await serverTeam.delete();
+    sawRequest(w(), "DELETE", `/teams/${team.id}`, 200);
+    eq((await (await server.getUser(other)).listTeams()).length, 0, "the member's teams after the delete");
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them

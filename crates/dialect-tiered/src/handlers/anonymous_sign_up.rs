@@ -10,6 +10,7 @@ use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
     handlers::{new_account, sign_up::signed_in},
+    teams,
 };
 
 /// Signs up anonymously.
@@ -37,6 +38,7 @@ pub async fn anonymous_sign_up(
         ..UserPatch::default()
     });
     let user = gateway.create_user(new).await?.value;
+    let user = teams::personal_team(&gateway, &caller.project, user).await?;
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "anonymous user signed up");
     signed_in(&req, &gateway, caller, &user).await
 }

@@ -34,7 +34,7 @@ pub async fn current_project(req: HttpRequest, smart: Smart) -> Result<HttpRespo
             credential_enabled: true,
             magic_link_enabled: false,
             passkey_enabled: false,
-            client_team_creation_enabled: false,
+            client_team_creation_enabled: project.client_team_creation_enabled,
             client_user_deletion_enabled: project.allow_client_user_deletion,
             allow_user_api_keys: false,
             allow_team_api_keys: false,

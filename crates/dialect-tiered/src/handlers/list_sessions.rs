@@ -8,8 +8,7 @@ use gateway_core::Gateway;
 use crate::{
     auth::{AccessType, Smart},
     error::TieredError,
-    handlers::schema_error,
-    known::KnownError,
+    handlers::{own_user_only, schema_error},
     respond, sessions,
     wire::SessionList,
 };
@@ -35,18 +34,11 @@ pub async fn list_sessions(
         .map_err(|lines| schema_error(&req, &lines))?
         .ok_or_else(|| schema_error(&req, &["query.user_id must be defined".to_owned()]))?;
     let user_id = user.resolve(caller.user.as_ref())?;
-    if caller.access_type == AccessType::Client {
-        let own = caller
-            .user
-            .as_ref()
-            .ok_or_else(KnownError::cannot_get_own_user_without_user)?;
-        if own.id != user_id {
-            return Err(TieredError::text(
-                StatusCode::FORBIDDEN,
-                "Client can only list sessions for their own user.",
-            ));
-        }
-    }
+    own_user_only(
+        caller,
+        Some(user_id),
+        "Client can only list sessions for their own user.",
+    )?;
     let admin = caller.access_type == AccessType::Admin;
     let items = gateway
         .project_sessions_of(caller.project.id, user_id)

@@ -2,24 +2,34 @@
 //! `SCHEMA_ERROR`s, the `{user_id}` parameter, a new account as the vendor makes one, loading the
 //! read object of a user, resuming a refresh session and minting an access token.
 
+pub mod add_team_member;
 pub mod admin;
 pub mod anonymous_sign_up;
 pub mod create_session;
+pub mod create_team;
 pub mod create_user;
 pub mod current_project;
 pub mod delete_me;
 pub mod delete_session;
+pub mod delete_team;
 pub mod delete_user;
 pub mod get_me;
+pub mod get_team;
 pub mod get_user;
+pub mod grant_team_permission;
 pub mod health;
 pub mod jwks;
 pub mod list_sessions;
+pub mod list_team_permissions;
+pub mod list_teams;
 pub mod list_users;
 pub mod oauth_token;
 pub mod patch_me;
+pub mod patch_team;
 pub mod patch_user;
 pub mod refresh_session;
+pub mod remove_team_member;
+pub mod revoke_team_permission;
 pub mod set_password;
 pub mod sign_in;
 pub mod sign_out;
@@ -82,6 +92,83 @@ pub fn uuid_param(req: &HttpRequest, name: &str) -> Result<uuid::Uuid, String> {
         return Ok(id);
     }
     Err(format!("params.{name} must be a valid UUID"))
+}
+
+/// `{team_id}` (a UUID) and `{user_id}` (a UUID or `me`) of the membership routes, or the
+/// failure lines.
+pub fn team_member_params(
+    req: &HttpRequest,
+) -> Result<(uuid::Uuid, crate::sessions::UserRef), Vec<String>> {
+    let mut lines = Vec::new();
+    let team = uuid_param(req, "team_id").map_err(|l| lines.push(l)).ok();
+    let raw = req.match_info().get("user_id").unwrap_or_default();
+    let user = crate::sessions::UserRef::parse(raw);
+    if user.is_none() {
+        lines.push("params.user_id must be a valid UUID".to_owned());
+    }
+    match (team, user) {
+        (Some(team), Some(user)) if lines.is_empty() => Ok((team, user)),
+        _ => Err(lines),
+    }
+}
+
+/// `{team_id}`, `{user_id}` and `{permission_id}` of the permission routes, or the failure
+/// lines.
+pub fn team_permission_params(
+    req: &HttpRequest,
+) -> Result<(uuid::Uuid, crate::sessions::UserRef, String), Vec<String>> {
+    let member = team_member_params(req);
+    let raw = req.match_info().get("permission_id").unwrap_or_default();
+    let permission = crate::teams::permission_id_param(raw);
+    match (member, permission) {
+        (Ok((team, user)), Ok(permission)) => Ok((team, user, permission)),
+        (member, permission) => {
+            let mut lines = member.err().unwrap_or_default();
+            lines.extend(permission.err());
+            Err(lines)
+        }
+    }
+}
+
+/// A client caller may name only its own user (`me` or its id): `CANNOT_GET_OWN_USER_WITHOUT_USER`
+/// without a user, else plain text 403 `refusal`. Other callers may name anyone.
+pub fn own_user_only(
+    caller: &crate::auth::Caller,
+    named: Option<UserId>,
+    refusal: &str,
+) -> Result<(), TieredError> {
+    if caller.access_type != crate::auth::AccessType::Client {
+        return Ok(());
+    }
+    let own = caller
+        .user
+        .as_ref()
+        .ok_or_else(KnownError::cannot_get_own_user_without_user)?;
+    if named == Some(own.id) {
+        Ok(())
+    } else {
+        Err(TieredError::text(
+            actix_web::http::StatusCode::FORBIDDEN,
+            refusal,
+        ))
+    }
+}
+
+/// The path parameters and an empty-object body of a create, checked together (their failure
+/// lines in one `SCHEMA_ERROR`, the parameters' first).
+pub fn params_and_empty_body<T>(
+    req: &HttpRequest,
+    params: Result<T, Vec<String>>,
+    body: &crate::body::Body,
+) -> Result<T, TieredError> {
+    match (params, crate::teams::empty_body(body)) {
+        (Ok(params), Ok(())) => Ok(params),
+        (params, body) => {
+            let mut lines = params.err().unwrap_or_default();
+            lines.extend(body.err().unwrap_or_default());
+            Err(schema_error(req, &lines))
+        }
+    }
 }
 
 /// The read object of `user` for `tier`, with its selected team.

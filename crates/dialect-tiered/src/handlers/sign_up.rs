@@ -12,7 +12,7 @@ use crate::{
     auth::{AccessType, Caller, Smart},
     error::{Context, TieredError},
     handlers::{mint, new_account, route, schema_error},
-    password, respond,
+    password, respond, teams,
     tokens::{ACCESS_TOKEN_LIFETIME, SESSION_LIFETIME},
     wire::SignedIn,
 };
@@ -51,21 +51,31 @@ pub async fn sign_up(
         ..UserPatch::default()
     };
     let user = match caller.user.as_ref().filter(|u| u.account.is_anonymous) {
-        // The vendor upgrades the caller's anonymous user in place.
+        // The vendor upgrades the caller's anonymous user in place, and renames its teams
+        // still called `Personal Team` after the new email.
         Some(anonymous) => {
             let upgrade = UserPatch {
                 is_anonymous: Some(false),
                 ..fields
             };
-            gateway.update_user(anonymous.id, upgrade).await
+            let user = gateway
+                .update_user(anonymous.id, upgrade)
+                .await
+                .map_err(|e| TieredError::from_core(e, &ctx))?
+                .value;
+            teams::rename_personal_teams(&gateway, &user).await?;
+            user
         }
         None => {
             let new = new_account(fields);
-            gateway.create_user(new).await
+            let user = gateway
+                .create_user(new)
+                .await
+                .map_err(|e| TieredError::from_core(e, &ctx))?
+                .value;
+            teams::personal_team(&gateway, &caller.project, user).await?
         }
-    }
-    .map_err(|e| TieredError::from_core(e, &ctx))?
-    .value;
+    };
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user signed up with a password");
     signed_in(&req, &gateway, caller, &user).await
 }

@@ -34,6 +34,7 @@ use crate::{
     },
     project::{Project, ProjectPatch},
     query::{UserPage, UserQuery},
+    teams::{Member, TeamPatch},
 };
 
 /// An in-memory store for tests. Cheap to create; `Default` is empty.
@@ -56,9 +57,11 @@ struct State {
     secrets: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Membership {
     role: TeamRole,
+    /// Sorted, each once.
+    permissions: Vec<String>,
     joined_at: DateTime<Utc>,
 }
 
@@ -163,6 +166,17 @@ impl State {
             return Err(StoreError::Conflict(UserField::Email.into()));
         }
         Ok(())
+    }
+
+    /// Users in `who` who had selected team `team_id` have none after: a change of each at `at`.
+    fn unselect(&mut self, team_id: Uuid, who: impl Fn(UserId) -> bool, at: DateTime<Utc>) {
+        for user in self.users.values_mut() {
+            if user.account.selected_team_id == Some(team_id) && who(user.id) {
+                user.account.selected_team_id = None;
+                user.version += 1;
+                user.timestamps.updated_at = at;
+            }
+        }
     }
 
     fn require_user(&self, id: UserId) -> Result<(), StoreError> {
@@ -352,13 +366,57 @@ impl UserStore for MemoryStore {
 
 #[async_trait]
 impl TeamStore for MemoryStore {
-    async fn insert_team(&self, team: &Team) -> Result<(), StoreError> {
+    async fn insert_team(
+        &self,
+        team: &Team,
+        first: Option<(UserId, TeamRole)>,
+    ) -> Result<(), StoreError> {
         self.write(|s| {
             if s.teams.contains_key(&team.id) {
                 return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.teams.insert(team.id, team.clone());
+            if let Some((user_id, role)) = first {
+                s.require_user(user_id)?;
+                s.memberships.insert(
+                    (team.id, user_id),
+                    Membership {
+                        role,
+                        permissions: vec![role.default_permission().to_owned()],
+                        joined_at: team.created_at,
+                    },
+                );
+            }
             Ok(())
+        })
+    }
+
+    async fn team(&self, id: Uuid) -> Result<Option<Team>, StoreError> {
+        self.read(|s| s.teams.get(&id).cloned())
+    }
+
+    async fn update_team(
+        &self,
+        id: Uuid,
+        patch: &TeamPatch,
+        _at: DateTime<Utc>,
+    ) -> Result<Option<Team>, StoreError> {
+        self.write(|s| {
+            Ok(s.teams.get_mut(&id).map(|team| {
+                patch.apply_to(team);
+                team.clone()
+            }))
+        })
+    }
+
+    async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|s| {
+            if s.teams.remove(&id).is_none() {
+                return Ok(false);
+            }
+            s.memberships.retain(|(team_id, _), _| *team_id != id);
+            s.unselect(id, |_| true, at);
+            Ok(true)
         })
     }
 
@@ -382,10 +440,26 @@ impl TeamStore for MemoryStore {
                 (team_id, user_id),
                 Membership {
                     role,
+                    permissions: vec![role.default_permission().to_owned()],
                     joined_at: at,
                 },
             );
             Ok(())
+        })
+    }
+
+    async fn remove_membership(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            if s.memberships.remove(&(team_id, user_id)).is_none() {
+                return Ok(false);
+            }
+            s.unselect(team_id, |u| u == user_id, at);
+            Ok(true)
         })
     }
 
@@ -399,12 +473,47 @@ impl TeamStore for MemoryStore {
                     s.teams.get(team_id).map(|team| TeamMembership {
                         team: team.clone(),
                         role: m.role,
+                        permissions: m.permissions.clone(),
                         joined_at: m.joined_at,
                     })
                 })
                 .collect();
             out.sort_by_key(|m| (m.joined_at, m.team.id));
             out
+        })
+    }
+
+    async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError> {
+        self.read(|s| {
+            let mut out: Vec<Member> = s
+                .memberships
+                .iter()
+                .filter(|((team, _), _)| *team == team_id)
+                .map(|((_, user_id), m)| Member {
+                    user_id: *user_id,
+                    role: m.role,
+                    permissions: m.permissions.clone(),
+                    joined_at: m.joined_at,
+                })
+                .collect();
+            out.sort_by_key(|m| (m.joined_at, m.user_id));
+            out
+        })
+    }
+
+    async fn change_permission(
+        &self,
+        team_id: Uuid,
+        user_id: UserId,
+        permission: &str,
+        grant: bool,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        self.write(|s| {
+            let Some(m) = s.memberships.get_mut(&(team_id, user_id)) else {
+                return Ok(None);
+            };
+            m.permissions = crate::teams::changed(&m.permissions, permission, grant);
+            Ok(Some(m.permissions.clone()))
         })
     }
 
@@ -644,6 +753,8 @@ impl ProjectStore for MemoryStore {
             display_name,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
         } = patch;
         self.write(|s| {
             let Some(project) = s.projects.get_mut(&id) else {
@@ -655,8 +766,20 @@ impl ProjectStore for MemoryStore {
             if let Some(v) = require_publishable_client_key {
                 project.require_publishable_client_key = *v;
             }
-            if let Some(v) = allow_client_user_deletion {
-                project.allow_client_user_deletion = *v;
+            for (setting, value) in [
+                (
+                    &mut project.allow_client_user_deletion,
+                    allow_client_user_deletion,
+                ),
+                (
+                    &mut project.client_team_creation_enabled,
+                    client_team_creation_enabled,
+                ),
+                (&mut project.create_team_on_sign_up, create_team_on_sign_up),
+            ] {
+                if let Some(v) = value {
+                    *setting = *v;
+                }
             }
             project.updated_at = at;
             Ok(Some(project.clone()))

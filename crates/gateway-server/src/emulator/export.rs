@@ -124,6 +124,8 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
             secret_server_key_sha256: Some(p.secret_server_key_hash),
             require_publishable_client_key: p.require_publishable_client_key,
             allow_client_user_deletion: p.allow_client_user_deletion,
+            client_team_creation_enabled: p.client_team_creation_enabled,
+            create_team_on_sign_up: p.create_team_on_sign_up,
             ..FixtureProject::default()
         })
         .collect();

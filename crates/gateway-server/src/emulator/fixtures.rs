@@ -322,6 +322,12 @@ pub struct FixtureProject {
     /// Default false.
     #[serde(default)]
     pub allow_client_user_deletion: bool,
+    /// Default false.
+    #[serde(default)]
+    pub client_team_creation_enabled: bool,
+    /// Default false.
+    #[serde(default)]
+    pub create_team_on_sign_up: bool,
 }
 
 /// One problem in a document.
@@ -1013,6 +1019,8 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             secret_server_key_sha256,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
         } = p;
         let mut unusable: Vec<&'static str> = Vec::new();
         let mut secret = |field: &'static str, plain: Option<String>, digest: Option<String>| match (
@@ -1046,6 +1054,8 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             secret_server_key,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
         };
         if project_ids.insert(known.id, i).is_some() {
             issues.push(
@@ -1464,6 +1474,8 @@ pub(crate) async fn write_project(
                         display_name: Some(wanted.display_name),
                         require_publishable_client_key: Some(wanted.require_publishable_client_key),
                         allow_client_user_deletion: Some(wanted.allow_client_user_deletion),
+                        client_team_creation_enabled: Some(wanted.client_team_creation_enabled),
+                        create_team_on_sign_up: Some(wanted.create_team_on_sign_up),
                     },
                 )
                 .await?;

@@ -17,12 +17,16 @@ pub async fn create_project(
         display_name,
         require_publishable_client_key,
         allow_client_user_deletion,
+        client_team_creation_enabled,
+        create_team_on_sign_up,
     } = body.into_inner();
     let issued = gateway
         .create_project(NewProject {
             display_name,
             require_publishable_client_key,
             allow_client_user_deletion,
+            client_team_creation_enabled,
+            create_team_on_sign_up,
         })
         .await?;
     let keys = (issued.publishable_client_key, issued.secret_server_key);

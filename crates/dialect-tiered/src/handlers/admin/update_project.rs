@@ -1,5 +1,6 @@
 //! `PATCH /admin/projects/{id}`: changes a project's name or settings
-//! (`require_publishable_client_key`, `allow_client_user_deletion`).
+//! (`require_publishable_client_key`, `allow_client_user_deletion`,
+//! `client_team_creation_enabled`, `create_team_on_sign_up`).
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -24,6 +25,8 @@ pub async fn update_project(
         display_name,
         require_publishable_client_key,
         allow_client_user_deletion,
+        client_team_creation_enabled,
+        create_team_on_sign_up,
     } = body.into_inner();
     let project = gateway
         .update_project(
@@ -32,6 +35,8 @@ pub async fn update_project(
                 display_name,
                 require_publishable_client_key,
                 allow_client_user_deletion,
+                client_team_creation_enabled,
+                create_team_on_sign_up,
             },
         )
         .await?;
