@@ -40,23 +40,25 @@ pub(crate) fn check(
 ) -> Result<(), Failure> {
     lock(conn, username, email)?;
     if let Some(name) = username {
-        let taken: bool = diesel::select(diesel::dsl::exists(
+        // On the concrete connection: a statement the connection prepares once (every
+        // identity write asks it; see `on_backend!`).
+        let taken: bool = on_backend!(conn, c => diesel::select(diesel::dsl::exists(
             users::table
                 .filter(users::id.ne(id))
                 .filter(lower_nullable(users::email).eq(lower(name).nullable())),
         ))
-        .get_result(conn)?;
+        .get_result(c)?);
         if taken {
             return Err(Failure(StoreError::Conflict(UserField::Username.into())));
         }
     }
     if let Some(email) = email {
-        let taken: bool = diesel::select(diesel::dsl::exists(
+        let taken: bool = on_backend!(conn, c => diesel::select(diesel::dsl::exists(
             users::table
                 .filter(users::id.ne(id))
                 .filter(lower(users::username).eq(lower(email))),
         ))
-        .get_result(conn)?;
+        .get_result(c)?);
         if taken {
             return Err(Failure(StoreError::Conflict(UserField::Email.into())));
         }
