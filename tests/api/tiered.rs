@@ -15,6 +15,7 @@ use reqwest::{Method, RequestBuilder, header::HeaderMap};
 use serde_json::{Value, json};
 
 mod anonymous;
+mod api_keys;
 mod password;
 mod sessions;
 mod teams;

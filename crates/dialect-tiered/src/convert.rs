@@ -335,6 +335,7 @@ pub fn project_view(project: &Project, keys: Option<(String, String)>) -> Projec
         allow_client_user_deletion,
         client_team_creation_enabled,
         create_team_on_sign_up,
+        allow_user_api_keys,
         created_at,
         updated_at,
     } = project;
@@ -346,6 +347,7 @@ pub fn project_view(project: &Project, keys: Option<(String, String)>) -> Projec
         allow_client_user_deletion: *allow_client_user_deletion,
         client_team_creation_enabled: *client_team_creation_enabled,
         create_team_on_sign_up: *create_team_on_sign_up,
+        allow_user_api_keys: *allow_user_api_keys,
         created_at: created_at.to_rfc3339(),
         updated_at: updated_at.to_rfc3339(),
         publishable_client_key,

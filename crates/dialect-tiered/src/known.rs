@@ -495,6 +495,33 @@ impl KnownError {
         )
     }
 
+    /// No API key with this id or secret.
+    pub fn api_key_not_found() -> Self {
+        known(
+            StatusCode::NOT_FOUND,
+            "API_KEY_NOT_FOUND",
+            "API key not found.",
+        )
+    }
+
+    /// The API key was revoked.
+    pub fn api_key_revoked() -> Self {
+        known(
+            StatusCode::UNAUTHORIZED,
+            "API_KEY_REVOKED",
+            "API key has been revoked.",
+        )
+    }
+
+    /// The API key's expiry has passed.
+    pub fn api_key_expired() -> Self {
+        known(
+            StatusCode::UNAUTHORIZED,
+            "API_KEY_EXPIRED",
+            "API key has expired.",
+        )
+    }
+
     /// The refresh token is unknown, expired, revoked or of another project.
     pub fn refresh_token_not_found_or_expired() -> Self {
         known(

@@ -25,6 +25,7 @@
 //!   secret admin keys or admin tokens.
 //! - Webhooks are not sent; deletions are logged.
 
+mod api_keys;
 mod auth;
 mod body;
 mod config;

@@ -1,6 +1,6 @@
 //! The route table of this surface, mounted at the root of the listener: `/health`,
 //! `/api/v1/users` and `/api/v1/users/...`, `/api/v1/auth/...`, `/api/v1/teams...`,
-//! `/api/v1/team-memberships/...`, `/api/v1/team-permissions...`, `/api/v1/projects/...`. Each resource is mounted
+//! `/api/v1/team-memberships/...`, `/api/v1/team-permissions...`, `/api/v1/user-api-keys...`, `/api/v1/projects/...`. Each resource is mounted
 //! with `gateway_http::resource` (this surface's faults, a plain-text 405 with `Allow`); each
 //! scope finishes every answer as the vendor does ([`respond::decorate`]: CORS preflights,
 //! request ids, the override-error-status rewrite), and leaves unmatched paths to the server's
@@ -116,6 +116,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 resource(&SURFACE, "/{team_id}/{user_id}/{permission_id}")
                     .post(handlers::grant_team_permission::grant_team_permission)
                     .delete(handlers::revoke_team_permission::revoke_team_permission),
+            ),
+    );
+    cfg.service(
+        web::scope("/api/v1/user-api-keys")
+            .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "")
+                    .get(handlers::list_user_api_keys::list_user_api_keys)
+                    .post(handlers::create_user_api_key::create_user_api_key),
+            )
+            .service(
+                resource(&SURFACE, "/check").post(handlers::check_user_api_key::check_user_api_key),
+            )
+            .service(
+                resource(&SURFACE, "/{api_key_id}")
+                    .get(handlers::get_user_api_key::get_user_api_key)
+                    .patch(handlers::patch_user_api_key::patch_user_api_key),
             ),
     );
     cfg.service(

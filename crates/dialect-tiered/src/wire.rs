@@ -422,6 +422,83 @@ pub struct TeamUpdate {
     pub server_metadata: Option<Value>,
 }
 
+/// `value` of a user API key: the whole secret right after creation, else its last four
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum UserApiKeyValue {
+    /// The secret, shown once.
+    Whole(String),
+    /// `{last_four}`.
+    LastFour {
+        /// The last four characters of the secret.
+        last_four: String,
+    },
+}
+
+/// A user API key as the vendor shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UserApiKeyRead {
+    /// Key id.
+    pub id: String,
+    /// The owner.
+    pub user_id: String,
+    /// Description.
+    pub description: String,
+    /// Expiry, ms since the epoch (absent: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at_millis: Option<i64>,
+    /// Revocation time, ms since the epoch (absent: not revoked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manually_revoked_at_millis: Option<i64>,
+    /// Creation time, ms since the epoch.
+    pub created_at_millis: i64,
+    /// A public key (`pk_…`).
+    pub is_public: bool,
+    /// The secret (creation) or `{last_four}`.
+    pub value: UserApiKeyValue,
+    /// Always `user`.
+    pub r#type: &'static str,
+}
+
+/// `GET /api/v1/user-api-keys`: not paginated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UserApiKeyList {
+    /// The keys, newest first.
+    pub items: Vec<UserApiKeyRead>,
+    /// Always `false`.
+    pub is_paginated: bool,
+}
+
+/// `POST /api/v1/user-api-keys` body.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct UserApiKeyCreate {
+    /// The owner (a UUID, or `me`); clients: themselves.
+    pub user_id: String,
+    /// Description (required).
+    pub description: String,
+    /// Expiry in ms since the epoch; `null` or `0`: never. Required.
+    pub expires_at_millis: Option<i64>,
+    /// A public key (`pk_…`), default false.
+    pub is_public: Option<bool>,
+}
+
+/// `PATCH /api/v1/user-api-keys/{api_key_id}` body.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct UserApiKeyUpdate {
+    /// New description.
+    pub description: Option<String>,
+    /// `true` revokes the key.
+    pub revoked: Option<bool>,
+}
+
+/// `POST /api/v1/user-api-keys/check` body.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct UserApiKeyCheck {
+    /// The key's secret.
+    pub api_key: String,
+}
+
 /// `POST /api/v1/auth/sessions`: a new session's tokens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct SessionTokens {
@@ -559,6 +636,9 @@ pub struct CreateProject {
     /// Give every new user a personal team, selected (default false).
     #[serde(default)]
     pub create_team_on_sign_up: bool,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    #[serde(default)]
+    pub allow_user_api_keys: bool,
 }
 
 /// `PATCH /admin/projects/{id}` body: settings to change.
@@ -575,6 +655,8 @@ pub struct UpdateProject {
     pub client_team_creation_enabled: Option<bool>,
     /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
     pub create_team_on_sign_up: Option<bool>,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    pub allow_user_api_keys: Option<bool>,
 }
 
 /// A project as the admin API shows it (never the keys, except once at creation).
@@ -592,6 +674,8 @@ pub struct ProjectView {
     pub client_team_creation_enabled: bool,
     /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
     pub create_team_on_sign_up: bool,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    pub allow_user_api_keys: bool,
     /// Creation time (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).

@@ -206,11 +206,14 @@ pub fn is_sha256_hex(value: &str) -> bool {
 /// Checks the digest form of an API key: a public id of 16 hex digits and the SHA-256 (hex) of
 /// its secret. Returns both as stored (lower case).
 pub fn check_api_key_digest(id: &str, secret_sha256: &str) -> Result<(String, String), FieldIssue> {
-    if id.len() != credentials::KEY_ID_LEN || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+    let hex_id = id.len() == credentials::KEY_ID_LEN && id.chars().all(|c| c.is_ascii_hexdigit());
+    // A key a dialect made in its vendor's format has a UUID id (`Gateway::store_api_key`).
+    let uuid_id = id.len() == 36 && Uuid::try_parse(id).is_ok();
+    if !hex_id && !uuid_id {
         return Err(FieldIssue::new(
             Field::Other("id"),
             IssueCode::InvalidFormat,
-            "must be the key's public id: 16 hex digits",
+            "must be the key's public id: 16 hex digits, or a UUID",
         ));
     }
     if !is_sha256_hex(secret_sha256) {
@@ -221,6 +224,18 @@ pub fn check_api_key_digest(id: &str, secret_sha256: &str) -> Result<(String, St
         ));
     }
     Ok((id.to_ascii_lowercase(), secret_sha256.to_ascii_lowercase()))
+}
+
+/// What an imported API key carries besides its secret (a vendor's key: expiry, public flag,
+/// last four characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyExtras {
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A public key.
+    pub is_public: bool,
+    /// The last four characters of the key's text.
+    pub hint: Option<String>,
 }
 
 /// A project with known keys, as a fixture gives it.
@@ -242,6 +257,8 @@ pub struct KnownProject {
     pub client_team_creation_enabled: bool,
     /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
     pub create_team_on_sign_up: bool,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    pub allow_user_api_keys: bool,
 }
 
 impl std::fmt::Debug for KnownProject {
@@ -266,6 +283,7 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         allow_client_user_deletion,
         client_team_creation_enabled,
         create_team_on_sign_up,
+        allow_user_api_keys,
     } = known;
     let mut issues = Vec::new();
     let name = display_name.trim();
@@ -331,6 +349,7 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         allow_client_user_deletion: *allow_client_user_deletion,
         client_team_creation_enabled: *client_team_creation_enabled,
         create_team_on_sign_up: *create_team_on_sign_up,
+        allow_user_api_keys: *allow_user_api_keys,
         created_at: at,
         updated_at: at,
     })
@@ -370,6 +389,7 @@ impl Gateway {
         text: &str,
         label: Option<String>,
         at: DateTime<Utc>,
+        extras: KeyExtras,
     ) -> Result<ApiKey, CoreError> {
         let (id, secret_hash) = parse_known_api_key(surface, self.key_prefix(surface), text)
             .map_err(|i| CoreError::validation(vec![i]))?;
@@ -380,6 +400,9 @@ impl Gateway {
             secret_hash,
             label,
             created_at: at,
+            expires_at: extras.expires_at,
+            is_public: extras.is_public,
+            hint: extras.hint,
         };
         self.store().insert_api_key(&key).await?;
         Ok(key.into_api_key())
@@ -387,6 +410,10 @@ impl Gateway {
 
     /// Stores an API key of `surface` known only by its public id (16 hex digits) and the SHA-256
     /// of its secret, as an export writes it; created at `at`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "an export's key: owner, surface, id, digest, label, time and the vendor extras"
+    )]
     pub async fn import_api_key_digest(
         &self,
         user_id: UserId,
@@ -395,6 +422,7 @@ impl Gateway {
         secret_sha256: &str,
         label: Option<String>,
         at: DateTime<Utc>,
+        extras: KeyExtras,
     ) -> Result<ApiKey, CoreError> {
         let (id, secret_hash) =
             check_api_key_digest(id, secret_sha256).map_err(|i| CoreError::validation(vec![i]))?;
@@ -405,6 +433,9 @@ impl Gateway {
             secret_hash,
             label,
             created_at: at,
+            expires_at: extras.expires_at,
+            is_public: extras.is_public,
+            hint: extras.hint,
         };
         self.store().insert_api_key(&key).await?;
         Ok(key.into_api_key())
@@ -529,6 +560,7 @@ mod tests {
             allow_client_user_deletion: true,
             client_team_creation_enabled: true,
             create_team_on_sign_up: true,
+            allow_user_api_keys: true,
         };
         let project = check_project(&known, Utc::now()).unwrap();
         assert_eq!(project.display_name, "Demo");

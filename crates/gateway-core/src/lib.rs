@@ -31,9 +31,9 @@ pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
 };
 pub use model::{
-    Account, ApiKey, Identity, MetadataTiers, NewApiKey, NewSession, Profile, RiskScores, Security,
-    Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User, UserField,
-    UserId, UserKind, UserStatus,
+    Account, ApiKey, Identity, KeySpec, MetadataTiers, NewApiKey, NewSession, Profile, RiskScores,
+    Security, Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User,
+    UserField, UserId, UserKind, UserStatus,
 };
 pub use patch::UserPatch;
 pub use ports::{

@@ -809,6 +809,12 @@ pub struct ApiKey {
     pub created_at: DateTime<Utc>,
     /// Revocation time, if revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Expiry, if any: the key stops working then.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A public key (a vendor's `pk_…`: shown to clients, same checks).
+    pub is_public: bool,
+    /// The last four characters of the key's text, for lists.
+    pub hint: Option<String>,
 }
 
 /// An API key to insert.
@@ -826,6 +832,40 @@ pub struct NewApiKey {
     pub label: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Expiry, if any: the key stops working then.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A public key (a vendor's `pk_…`: shown to clients, same checks).
+    pub is_public: bool,
+    /// The last four characters of the key's text, for lists.
+    pub hint: Option<String>,
+}
+
+/// A key a dialect made in its vendor's format ([`crate::Gateway::store_api_key`]).
+#[derive(Clone)]
+pub struct KeySpec {
+    /// Key id.
+    pub id: String,
+    /// Owner.
+    pub user_id: UserId,
+    /// Surface it is valid for.
+    pub surface: Surface,
+    /// The whole key text (the secret); hashed, never stored.
+    pub text: String,
+    /// Free-text label.
+    pub label: Option<String>,
+    /// Expiry, if any.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A public key.
+    pub is_public: bool,
+}
+
+impl std::fmt::Debug for KeySpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeySpec")
+            .field("id", &self.id)
+            .field("surface", &self.surface)
+            .finish_non_exhaustive()
+    }
 }
 
 impl NewApiKey {
@@ -838,6 +878,9 @@ impl NewApiKey {
             secret_hash,
             label,
             created_at,
+            expires_at,
+            is_public,
+            hint,
         } = self;
         ApiKey {
             id,
@@ -847,6 +890,9 @@ impl NewApiKey {
             label,
             created_at,
             revoked_at: None,
+            expires_at,
+            is_public,
+            hint,
         }
     }
 }

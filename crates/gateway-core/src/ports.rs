@@ -219,6 +219,8 @@ pub trait ApiKeyStore: Send + Sync {
     async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes a key; `false` when absent or revoked already.
     async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Changes a key's label; `false` when there is no such key.
+    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError>;
 }
 
 /// Idempotency records of mutating requests (see [`crate::idempotency`]).

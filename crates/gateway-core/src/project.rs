@@ -40,6 +40,8 @@ pub struct Project {
     pub client_team_creation_enabled: bool,
     /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
     pub create_team_on_sign_up: bool,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    pub allow_user_api_keys: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last settings change.
@@ -80,6 +82,8 @@ pub struct NewProject {
     pub client_team_creation_enabled: bool,
     /// A new user gets a personal team, selected (the vendor's `create_team_on_sign_up`).
     pub create_team_on_sign_up: bool,
+    /// Users may have API keys (the vendor's `allow_user_api_keys`).
+    pub allow_user_api_keys: bool,
 }
 
 /// A settings change; `None` leaves a setting unchanged.
@@ -95,6 +99,8 @@ pub struct ProjectPatch {
     pub client_team_creation_enabled: Option<bool>,
     /// New value of `create_team_on_sign_up`.
     pub create_team_on_sign_up: Option<bool>,
+    /// New value of `allow_user_api_keys`.
+    pub allow_user_api_keys: Option<bool>,
 }
 
 /// A project as created: the stored row and both keys in clear, shown once.
@@ -147,6 +153,7 @@ impl Gateway {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
         } = new;
         let display_name = display_name(&name)?;
         let publishable_client_key = format!("{PUBLISHABLE_CLIENT_KEY_PREFIX}{}", random_token(32));
@@ -161,6 +168,7 @@ impl Gateway {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
             created_at: at,
             updated_at: at,
         };
@@ -305,6 +313,7 @@ mod tests {
             allow_client_user_deletion: false,
             client_team_creation_enabled: false,
             create_team_on_sign_up: false,
+            allow_user_api_keys: false,
             created_at: now(),
             updated_at: now(),
         };

@@ -333,6 +333,9 @@ impl Gateway {
             secret_hash: generated.secret_hash.clone(),
             label,
             created_at: now(),
+            expires_at: None,
+            is_public: false,
+            hint: None,
         };
         self.store.insert_api_key(&key).await?;
         Ok((key.into_api_key(), generated))
@@ -351,12 +354,73 @@ impl Gateway {
         let key = self.store.api_key(id).await?.ok_or_else(refused)?;
         if key.surface != surface
             || key.revoked_at.is_some()
+            || key.expires_at.is_some_and(|t| t <= now())
             || !credentials::constant_time_eq(&key.secret_hash, &credentials::sha256_hex(secret))
         {
             return Err(refused());
         }
         let user = self.store.user(key.user_id).await?.ok_or_else(refused)?;
         Ok((key, user))
+    }
+
+    /// Stores a key whose text a dialect made in its vendor's format: the whole text is the
+    /// secret (its SHA-256 is stored, and its last four characters as the hint). The owner must
+    /// exist (`NotFound`).
+    pub async fn store_api_key(&self, spec: crate::KeySpec) -> Result<ApiKey, CoreError> {
+        let crate::KeySpec {
+            id,
+            user_id,
+            surface,
+            text,
+            label,
+            expires_at,
+            is_public,
+        } = spec;
+        self.user(user_id).await?;
+        let hint = text
+            .char_indices()
+            .rev()
+            .nth(3)
+            .map(|(i, _)| text[i..].to_owned());
+        let key = NewApiKey {
+            id,
+            user_id,
+            surface,
+            secret_hash: credentials::sha256_hex(&text),
+            label,
+            created_at: now(),
+            expires_at,
+            is_public,
+            hint,
+        };
+        self.store.insert_api_key(&key).await?;
+        Ok(key.into_api_key())
+    }
+
+    /// An API key by id (`NotFound` when there is none).
+    pub async fn api_key(&self, id: &str) -> Result<ApiKey, CoreError> {
+        self.store
+            .api_key(id)
+            .await?
+            .ok_or_else(|| CoreError::not_found("api key not found"))
+    }
+
+    /// The key `id` if `text` is its whole secret (a key stored by [`Self::store_api_key`]),
+    /// compared in constant time; revoked and expired keys are returned too (the caller says why
+    /// they do not work).
+    pub async fn api_key_by_text(&self, id: &str, text: &str) -> Result<Option<ApiKey>, CoreError> {
+        Ok(self.store.api_key(id).await?.filter(|k| {
+            credentials::constant_time_eq(&k.secret_hash, &credentials::sha256_hex(text))
+        }))
+    }
+
+    /// Changes an API key's label.
+    pub async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<(), CoreError> {
+        if self.store.relabel_api_key(id, label).await? {
+            Ok(())
+        } else {
+            Err(CoreError::not_found("api key not found"))
+        }
     }
 
     /// Revokes an API key.

@@ -122,6 +122,7 @@ async fn ensure_project(state: &AppState) -> anyhow::Result<DemoProjectKeys> {
             allow_client_user_deletion: false,
             client_team_creation_enabled: false,
             create_team_on_sign_up: false,
+            allow_user_api_keys: false,
         },
     )
     .await?;

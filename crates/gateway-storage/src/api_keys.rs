@@ -23,6 +23,9 @@ pub(crate) struct ApiKeyRow {
     pub label: Option<String>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
+    pub expires_at: Option<NaiveDateTime>,
+    pub is_public: bool,
+    pub hint: Option<String>,
 }
 
 impl From<&NewApiKey> for ApiKeyRow {
@@ -34,6 +37,9 @@ impl From<&NewApiKey> for ApiKeyRow {
             secret_hash,
             label,
             created_at,
+            expires_at,
+            is_public,
+            hint,
         } = k;
         Self {
             id: id.clone(),
@@ -43,6 +49,9 @@ impl From<&NewApiKey> for ApiKeyRow {
             label: label.clone(),
             created_at: naive(*created_at),
             revoked_at: None,
+            expires_at: expires_at.map(naive),
+            is_public: *is_public,
+            hint: hint.clone(),
         }
     }
 }
@@ -58,6 +67,9 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             label,
             created_at,
             revoked_at,
+            expires_at,
+            is_public,
+            hint,
         } = r;
         Ok(ApiKey {
             id,
@@ -67,6 +79,9 @@ impl TryFrom<ApiKeyRow> for ApiKey {
             label,
             created_at: utc(created_at),
             revoked_at: revoked_at.map(utc),
+            expires_at: expires_at.map(utc),
+            is_public,
+            hint,
         })
     }
 }
@@ -114,6 +129,17 @@ impl ApiKeyStore for DieselStore {
                 .into_iter()
                 .map(ApiKey::try_from)
                 .collect::<Result<_, _>>()?)
+        })
+        .await
+    }
+
+    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.run(move |conn| {
+            let n = diesel::update(api_keys::table.filter(api_keys::id.eq(id)))
+                .set(api_keys::label.eq(label))
+                .execute(conn)?;
+            Ok(n > 0)
         })
         .await
     }

@@ -30,6 +30,7 @@ pub(crate) struct ProjectRow {
     pub allow_client_user_deletion: bool,
     pub client_team_creation_enabled: bool,
     pub create_team_on_sign_up: bool,
+    pub allow_user_api_keys: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -45,6 +46,7 @@ impl From<&Project> for ProjectRow {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
             created_at,
             updated_at,
         } = p;
@@ -57,6 +59,7 @@ impl From<&Project> for ProjectRow {
             allow_client_user_deletion: *allow_client_user_deletion,
             client_team_creation_enabled: *client_team_creation_enabled,
             create_team_on_sign_up: *create_team_on_sign_up,
+            allow_user_api_keys: *allow_user_api_keys,
             created_at: naive(*created_at),
             updated_at: naive(*updated_at),
         }
@@ -75,6 +78,7 @@ impl TryFrom<ProjectRow> for Project {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
             created_at,
             updated_at,
         } = r;
@@ -87,6 +91,7 @@ impl TryFrom<ProjectRow> for Project {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
             created_at: utc(created_at),
             updated_at: utc(updated_at),
         })
@@ -102,6 +107,7 @@ struct ProjectChangeset {
     allow_client_user_deletion: Option<bool>,
     client_team_creation_enabled: Option<bool>,
     create_team_on_sign_up: Option<bool>,
+    allow_user_api_keys: Option<bool>,
     updated_at: NaiveDateTime,
 }
 
@@ -138,6 +144,7 @@ fn update(
         allow_client_user_deletion,
         client_team_creation_enabled,
         create_team_on_sign_up,
+        allow_user_api_keys,
     } = patch;
     let changes = ProjectChangeset {
         display_name: display_name.clone(),
@@ -145,6 +152,7 @@ fn update(
         allow_client_user_deletion: *allow_client_user_deletion,
         client_team_creation_enabled: *client_team_creation_enabled,
         create_team_on_sign_up: *create_team_on_sign_up,
+        allow_user_api_keys: *allow_user_api_keys,
         updated_at: naive(at),
     };
     let id = id.to_string();

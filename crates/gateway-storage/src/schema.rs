@@ -99,6 +99,9 @@ diesel::table! {
         label -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
+        expires_at -> Nullable<Timestamp>,
+        is_public -> Bool,
+        hint -> Nullable<Text>,
     }
 }
 
@@ -141,6 +144,7 @@ diesel::table! {
         allow_client_user_deletion -> Bool,
         client_team_creation_enabled -> Bool,
         create_team_on_sign_up -> Bool,
+        allow_user_api_keys -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

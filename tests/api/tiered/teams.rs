@@ -14,7 +14,7 @@ use super::{Fixture, Set, TieredAnswer, fixture_on, run_sdk, sdk_env};
 
 /// The vendor's snapshot serializer, for the parts these cases show: UUIDs (alone or inside a
 /// text) become `<stripped UUID>`, `created_at_millis` its placeholder.
-fn stripped(v: &Value) -> Value {
+pub(super) fn stripped(v: &Value) -> Value {
     let uuid = regex::Regex::new(
         "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
     )
@@ -39,7 +39,7 @@ fn stripped(v: &Value) -> Value {
 }
 
 /// Asserts an answer as the vendor's snapshot shows it: status and body (JSON, or a plain text).
-fn expect(a: &Answer, status: u16, body: Value) {
+pub(super) fn expect(a: &Answer, status: u16, body: Value) {
     assert_eq!(a.status, status, "{}", a.text);
     match &body {
         Value::String(text) => assert_eq!(&stripped(&json!(a.text)), &json!(text)),
@@ -68,14 +68,14 @@ fn client_team(name: &str) -> Value {
 }
 
 /// The vendor's e2e context: a project and the current user's session.
-struct Vendor {
-    f: Fixture,
-    access: Option<String>,
+pub(super) struct Vendor {
+    pub(super) f: Fixture,
+    pub(super) access: Option<String>,
 }
 
 impl Vendor {
     /// A fresh project (`Project.createAndSwitch`) with `settings`; no user signed in.
-    async fn new(settings: Value) -> Self {
+    pub(super) async fn new(settings: Value) -> Self {
         let mut body = json!({"display_name": "Teams"});
         body.as_object_mut()
             .unwrap()
@@ -85,7 +85,7 @@ impl Vendor {
     }
 
     /// `Auth.fastSignUp(body)`: a user and a session, which becomes the current one.
-    async fn fast_sign_up(&mut self, body: Value) -> String {
+    pub(super) async fn fast_sign_up(&mut self, body: Value) -> String {
         let a = fetch(self.f.server(Method::POST, "/api/v1/users").json(&body)).await;
         assert_eq!(a.status, 201, "{}", a.text);
         let user_id = a.expect_json()["id"].as_str().unwrap().to_owned();
@@ -115,7 +115,13 @@ impl Vendor {
         }
     }
 
-    async fn send(&self, access: &str, method: Method, path: &str, body: Option<Value>) -> Answer {
+    pub(super) async fn send(
+        &self,
+        access: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
         let req = self.req(access, method, path);
         fetch(match body {
             Some(b) => req.json(&b),

@@ -26,6 +26,8 @@
 //                            (no user_id on the wire), user.signOut, and the signed-out refresh token refused.
 //   teams                    Teams (issue #16): user.createTeam (selected after), listTeams, hasPermission through
 //                            team_admin, team.update, serverTeam.addUser, user.leaveTeam, serverTeam.delete.
+//   api-keys                 User API keys (issue #16): user.createApiKey (the secret once), listApiKeys (last four),
+//                            serverApp.getUser({apiKey}), apiKey.revoke, and the revoked key refused.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -40,8 +42,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams", "api-keys"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams|api-keys>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -497,6 +499,40 @@ async function teams() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams }[SCENARIO]();
+async function apiKeys() {
+  const userId = need("EXPECT_USER_ID");
+  const app = new StackClientApp({ ...common, tokenStore: tokensFromEnv(), redirectMethod: "none" });
+  const serverApp = () => new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  const user = await app.getUser({ or: "throw" });
+  let key;
+  await step("keys-create", async (w) => {
+    key = await user.createApiKey({ description: "SDK key", expiresAt: new Date(Date.now() + 3_600_000) });
+    check(typeof key.value === "string" && /^sk_[0-9a-z]{45}[0-9a-f]{32}user1574ck4u7h[0-9a-f]{8}$/.test(key.value), `key text: ${key.value}`);
+    eq([key.description, key.isValid()], ["SDK key", true], "key");
+    sawRequest(w(), "POST", "/user-api-keys", 200);
+    return { key: key.id };
+  });
+  await step("keys-list", async (w) => {
+    const list = await user.listApiKeys();
+    eq(list.map((k) => [k.id, k.description, k.value.lastFour, k.isValid()]), [[key.id, "SDK key", key.value.slice(-4), true]], "keys");
+    sawRequest(w(), "GET", "/user-api-keys", 200);
+  });
+  await step("keys-server-check", async (w) => {
+    const owner = await serverApp().getUser({ apiKey: key.value });
+    eq(owner?.id, userId, "the key's user");
+    sawRequest(w(), "POST", "/user-api-keys/check", 200);
+  });
+  await step("keys-revoke", async (w) => {
+    const [listed] = await user.listApiKeys();
+    await listed.revoke();
+    sawRequest(w(), "PATCH", `/user-api-keys/${key.id}`, 200);
+    const [after] = await user.listApiKeys();
+    eq([after.id, after.isValid(), after.whyInvalid()], [key.id, false, "manually-revoked"], "revoked key");
+    eq(await serverApp().getUser({ apiKey: key.value }), null, "a revoked key names no user");
+    sawRequest(w(), "POST", "/user-api-keys/check", 401, "API_KEY_REVOKED");
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams, "api-keys": apiKeys }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them

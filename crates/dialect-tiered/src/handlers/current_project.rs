@@ -36,7 +36,7 @@ pub async fn current_project(req: HttpRequest, smart: Smart) -> Result<HttpRespo
             passkey_enabled: false,
             client_team_creation_enabled: project.client_team_creation_enabled,
             client_user_deletion_enabled: project.allow_client_user_deletion,
-            allow_user_api_keys: false,
+            allow_user_api_keys: project.allow_user_api_keys,
             allow_team_api_keys: false,
             enabled_oauth_providers: Vec::new(),
             domains: Vec::new(),

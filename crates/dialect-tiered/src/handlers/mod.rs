@@ -5,9 +5,11 @@
 pub mod add_team_member;
 pub mod admin;
 pub mod anonymous_sign_up;
+pub mod check_user_api_key;
 pub mod create_session;
 pub mod create_team;
 pub mod create_user;
+pub mod create_user_api_key;
 pub mod current_project;
 pub mod delete_me;
 pub mod delete_session;
@@ -16,17 +18,20 @@ pub mod delete_user;
 pub mod get_me;
 pub mod get_team;
 pub mod get_user;
+pub mod get_user_api_key;
 pub mod grant_team_permission;
 pub mod health;
 pub mod jwks;
 pub mod list_sessions;
 pub mod list_team_permissions;
 pub mod list_teams;
+pub mod list_user_api_keys;
 pub mod list_users;
 pub mod oauth_token;
 pub mod patch_me;
 pub mod patch_team;
 pub mod patch_user;
+pub mod patch_user_api_key;
 pub mod refresh_session;
 pub mod remove_team_member;
 pub mod revoke_team_permission;
@@ -169,6 +174,58 @@ pub fn params_and_empty_body<T>(
             Err(schema_error(req, &lines))
         }
     }
+}
+
+/// The project's switch for user API keys (checked after the request's schema, as the vendor's).
+pub fn keys_enabled(caller: &crate::auth::Caller) -> Result<(), TieredError> {
+    if caller.project.allow_user_api_keys {
+        Ok(())
+    } else {
+        Err(TieredError::text(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "User API keys are not enabled for this project.",
+        ))
+    }
+}
+
+/// `{api_key_id}` (a UUID) and the query of the key routes (`user_id` allowed and ignored), or
+/// the failure lines.
+pub fn user_api_key_params(req: &HttpRequest) -> Result<String, Vec<String>> {
+    let mut lines = Vec::new();
+    let id = uuid_param(req, "api_key_id")
+        .map_err(|l| lines.push(l))
+        .ok();
+    if let Err(more) = crate::api_keys::list_query(req.query_string()) {
+        lines.extend(more);
+    }
+    match id {
+        Some(id) if lines.is_empty() => Ok(id.to_string()),
+        _ => Err(lines),
+    }
+}
+
+/// A user API key of this surface (`API_KEY_NOT_FOUND`) that a client caller owns (plain text 403
+/// `Client can only manage their own api keys`).
+pub async fn owned_key(
+    gateway: &Gateway,
+    caller: &crate::auth::Caller,
+    id: &str,
+) -> Result<gateway_core::ApiKey, TieredError> {
+    let key = gateway
+        .api_key(id)
+        .await
+        .ok()
+        .filter(|k| k.surface == gateway_core::Surface::Users)
+        .ok_or_else(KnownError::api_key_not_found)?;
+    if caller.access_type == crate::auth::AccessType::Client
+        && caller.user.as_ref().map(|u| u.id) != Some(key.user_id)
+    {
+        return Err(TieredError::text(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "Client can only manage their own api keys",
+        ));
+    }
+    Ok(key)
 }
 
 /// The read object of `user` for `tier`, with its selected team.

@@ -611,6 +611,9 @@ impl ApiKeyStore for MemoryStore {
             secret_hash,
             label,
             created_at,
+            expires_at,
+            is_public,
+            hint,
         } = key;
         self.write(|s| {
             if s.api_keys.contains_key(id) {
@@ -627,6 +630,9 @@ impl ApiKeyStore for MemoryStore {
                     label: label.clone(),
                     created_at: *created_at,
                     revoked_at: None,
+                    expires_at: *expires_at,
+                    is_public: *is_public,
+                    hint: hint.clone(),
                 },
             );
             Ok(())
@@ -647,6 +653,16 @@ impl ApiKeyStore for MemoryStore {
                 .collect();
             keys.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
             keys
+        })
+    }
+
+    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError> {
+        self.write(|s| match s.api_keys.get_mut(id) {
+            Some(key) => {
+                key.label = label;
+                Ok(true)
+            }
+            None => Ok(false),
         })
     }
 
@@ -755,6 +771,7 @@ impl ProjectStore for MemoryStore {
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
         } = patch;
         self.write(|s| {
             let Some(project) = s.projects.get_mut(&id) else {
@@ -776,6 +793,7 @@ impl ProjectStore for MemoryStore {
                     client_team_creation_enabled,
                 ),
                 (&mut project.create_team_on_sign_up, create_team_on_sign_up),
+                (&mut project.allow_user_api_keys, allow_user_api_keys),
             ] {
                 if let Some(v) = value {
                     *setting = *v;

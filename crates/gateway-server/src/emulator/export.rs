@@ -70,6 +70,9 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
                 secret_sha256: Some(key.secret_hash),
                 label: key.label,
                 created_at: Some(key.created_at),
+                expires_at: key.expires_at,
+                is_public: key.is_public,
+                hint: key.hint,
                 ..FixtureKey::default()
             });
         }
@@ -126,6 +129,7 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
             allow_client_user_deletion: p.allow_client_user_deletion,
             client_team_creation_enabled: p.client_team_creation_enabled,
             create_team_on_sign_up: p.create_team_on_sign_up,
+            allow_user_api_keys: p.allow_user_api_keys,
             ..FixtureProject::default()
         })
         .collect();

@@ -250,6 +250,15 @@ pub struct FixtureKey {
     pub label: Option<String>,
     /// Creation time (default: load time).
     pub created_at: Option<DateTime<Utc>>,
+    /// Expiry (default: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A public key (tiered `pk_…`; default false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub is_public: bool,
+    /// The last four characters of the key's text (tiered lists show them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// A fixed access token: its text, or the SHA-256 of its text (what an export writes).
@@ -328,6 +337,9 @@ pub struct FixtureProject {
     /// Default false.
     #[serde(default)]
     pub create_team_on_sign_up: bool,
+    /// Default false.
+    #[serde(default)]
+    pub allow_user_api_keys: bool,
 }
 
 /// One problem in a document.
@@ -389,6 +401,8 @@ pub struct PlannedKey {
     pub label: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// Expiry, public flag, hint.
+    pub extras: import::KeyExtras,
 }
 
 /// How a fixture gives an API key.
@@ -794,6 +808,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
                 secret_sha256,
                 label,
                 created_at,
+                expires_at,
+                is_public,
+                hint,
             } = k;
             let Some(surface) = parse_surface(&surface, at(&kpath, &[key("surface")]), issues)
             else {
@@ -833,6 +850,11 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
                         material,
                         label,
                         created_at: created_at.unwrap_or(now),
+                        extras: import::KeyExtras {
+                            expires_at,
+                            is_public,
+                            hint,
+                        },
                     });
                 }
                 Err((path, message)) => issues.push(path, message),
@@ -1021,6 +1043,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
         } = p;
         let mut unusable: Vec<&'static str> = Vec::new();
         let mut secret = |field: &'static str, plain: Option<String>, digest: Option<String>| match (
@@ -1056,6 +1079,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
         };
         if project_ids.insert(known.id, i).is_some() {
             issues.push(
@@ -1409,12 +1433,20 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
         material,
         label,
         created_at,
+        extras,
     } in &plan.keys
     {
         match material {
             KeyMaterial::Text(text) => {
                 gateway
-                    .import_api_key(*user, *surface, text, label.clone(), *created_at)
+                    .import_api_key(
+                        *user,
+                        *surface,
+                        text,
+                        label.clone(),
+                        *created_at,
+                        extras.clone(),
+                    )
                     .await?
             }
             KeyMaterial::Digest { id, secret_sha256 } => {
@@ -1426,6 +1458,7 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
                         secret_sha256,
                         label.clone(),
                         *created_at,
+                        extras.clone(),
                     )
                     .await?
             }
@@ -1476,6 +1509,7 @@ pub(crate) async fn write_project(
                         allow_client_user_deletion: Some(wanted.allow_client_user_deletion),
                         client_team_creation_enabled: Some(wanted.client_team_creation_enabled),
                         create_team_on_sign_up: Some(wanted.create_team_on_sign_up),
+                        allow_user_api_keys: Some(wanted.allow_user_api_keys),
                     },
                 )
                 .await?;

@@ -19,6 +19,7 @@ pub async fn create_project(
         allow_client_user_deletion,
         client_team_creation_enabled,
         create_team_on_sign_up,
+        allow_user_api_keys,
     } = body.into_inner();
     let issued = gateway
         .create_project(NewProject {
@@ -27,6 +28,7 @@ pub async fn create_project(
             allow_client_user_deletion,
             client_team_creation_enabled,
             create_team_on_sign_up,
+            allow_user_api_keys,
         })
         .await?;
     let keys = (issued.publishable_client_key, issued.secret_server_key);

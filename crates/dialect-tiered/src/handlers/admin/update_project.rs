@@ -27,6 +27,7 @@ pub async fn update_project(
         allow_client_user_deletion,
         client_team_creation_enabled,
         create_team_on_sign_up,
+        allow_user_api_keys,
     } = body.into_inner();
     let project = gateway
         .update_project(
@@ -37,6 +38,7 @@ pub async fn update_project(
                 allow_client_user_deletion,
                 client_team_creation_enabled,
                 create_team_on_sign_up,
+                allow_user_api_keys,
             },
         )
         .await?;
