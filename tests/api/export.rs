@@ -71,6 +71,8 @@ struct Creds {
     tiered_access: String,
     tiered_refresh: String,
     zen_token: String,
+    /// A tiered user API key of carol's (the vendor's format), with an expiry.
+    tiered_key: String,
 }
 
 async fn seed(app: &TestApp) -> Creds {
@@ -148,7 +150,7 @@ async fn seed(app: &TestApp) -> Creds {
     assert_eq!(patched.status, 200, "{}", patched.text);
     let project = ok_json(
         app.admin(Method::POST, "/projects")
-            .json(&json!({"display_name": "Round trip"})),
+            .json(&json!({"display_name": "Round trip", "allow_user_api_keys": true, "client_team_creation_enabled": true})),
         201,
     )
     .await;
@@ -168,6 +170,34 @@ async fn seed(app: &TestApp) -> Creds {
         201,
     )
     .await;
+    // A permission granted beyond the member's default round-trips too.
+    let granted = fetch(
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/team-permissions/{}/{carol}/$update_team",
+                team["id"].as_str().unwrap()
+            )))
+            .header("x-stack-access-type", "server")
+            .header("x-stack-project-id", &project.0)
+            .header("x-stack-secret-server-key", &project.2)
+            .json(&json!({})),
+    )
+    .await;
+    assert_eq!(granted.status, 201, "{}", granted.text);
+    // A tiered user API key: its expiry, public flag and last four characters round-trip too.
+    let tiered_key = ok_json(
+        app.client
+            .post(app.url("/api/v1/user-api-keys"))
+            .header("x-stack-access-type", "server")
+            .header("x-stack-project-id", &project.0)
+            .header("x-stack-secret-server-key", &project.2)
+            .json(&json!({"user_id": carol, "description": "round trip", "expires_at_millis": 4_102_444_800_000_i64, "is_public": true})),
+        200,
+    )
+    .await["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let zen_login = fetch(
         app.client
             .post(app.url("/auth/login"))
@@ -188,6 +218,7 @@ async fn seed(app: &TestApp) -> Creds {
         project,
         tiered_access: session["access_token"].as_str().unwrap().to_owned(),
         tiered_refresh: session["refresh_token"].as_str().unwrap().to_owned(),
+        tiered_key,
     }
 }
 
@@ -245,6 +276,29 @@ async fn answers(app: &TestApp, c: &Creds) -> Vec<(String, u16, String)> {
                 .header("x-stack-project-id", pid)
                 .header("x-stack-secret-server-key", ssk),
         ),
+        (
+            "users api key check (server key)",
+            app.client
+                .post(app.url("/api/v1/user-api-keys/check"))
+                .header("x-stack-access-type", "server")
+                .header("x-stack-project-id", pid)
+                .header("x-stack-secret-server-key", ssk)
+                .json(&json!({"api_key": c.tiered_key})),
+        ),
+        (
+            "users team permissions (server key)",
+            get(&format!("/api/v1/team-permissions?user_id={}", c.carol))
+                .header("x-stack-access-type", "server")
+                .header("x-stack-project-id", pid)
+                .header("x-stack-secret-server-key", ssk),
+        ),
+        (
+            "users project (client)",
+            get("/api/v1/projects/current")
+                .header("x-stack-access-type", "client")
+                .header("x-stack-project-id", pid)
+                .header("x-stack-publishable-client-key", pck),
+        ),
         ("admin users", admin_json(app, Method::GET, "/users")),
     ];
     let mut out = Vec::new();
@@ -294,6 +348,7 @@ async fn an_export_loads_back_to_the_same_answers_on_every_surface() {
         "alice-profile-token-0001",
         &creds.zen_key,
         &creds.project.2,
+        &creds.tiered_key,
     ] {
         assert!(!text.contains(secret), "a secret in clear: {secret}");
     }
@@ -308,7 +363,7 @@ async fn an_export_loads_back_to_the_same_answers_on_every_surface() {
         .unwrap();
     assert_eq!(
         carol["api_keys"].as_array().unwrap().len(),
-        3,
+        4,
         "the revoked key is left out: {carol}"
     );
 

@@ -57,6 +57,7 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
                 user: user.identity.username.clone(),
                 role: Some(m.role.as_str().to_owned()),
                 joined_at: Some(m.joined_at),
+                permissions: Some(m.permissions),
             });
         }
         let mut fixture = user_fixture(user);

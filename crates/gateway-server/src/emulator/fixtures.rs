@@ -306,6 +306,10 @@ pub struct FixtureMember {
     pub role: Option<String>,
     /// Join time (default: load time).
     pub joined_at: Option<DateTime<Utc>>,
+    /// The permissions the member holds in the team (default: `team_admin` for an owner,
+    /// `team_member` for a member).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
 }
 
 /// A project of the tiered surface with known keys: each key in clear, or as the SHA-256 of its
@@ -405,6 +409,10 @@ pub struct PlannedKey {
     pub extras: import::KeyExtras,
 }
 
+/// A membership to write: team, user, role, join time, and the permissions when the file names
+/// them (else the role's default).
+pub type PlannedMembership = (Uuid, UserId, TeamRole, DateTime<Utc>, Option<Vec<String>>);
+
 /// How a fixture gives an API key.
 #[derive(Clone)]
 pub enum KeyMaterial {
@@ -429,7 +437,7 @@ pub struct Plan {
     /// Users (passwords hashed).
     pub users: Vec<User>,
     /// Memberships and their join times.
-    pub memberships: Vec<(Uuid, UserId, TeamRole, DateTime<Utc>)>,
+    pub memberships: Vec<PlannedMembership>,
     /// API keys.
     pub keys: Vec<PlannedKey>,
     /// Fixed tokens.
@@ -966,6 +974,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
                 user,
                 role,
                 joined_at,
+                permissions,
             },
         ) in members.into_iter().enumerate()
         {
@@ -986,9 +995,13 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             }
             seen.push(uid);
             match role.as_deref().unwrap_or("member").parse::<TeamRole>() {
-                Ok(role) => plan
-                    .memberships
-                    .push((team_id, uid, role, joined_at.unwrap_or(now))),
+                Ok(role) => plan.memberships.push((
+                    team_id,
+                    uid,
+                    role,
+                    joined_at.unwrap_or(now),
+                    permissions,
+                )),
                 Err(e) => issues.push(at(&mpath, &[key("role")]), e),
             }
         }
@@ -1016,7 +1029,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             if plan
                 .memberships
                 .iter()
-                .any(|(t, u, _, _)| *t == team && *u == user.id)
+                .any(|(t, u, ..)| *t == team && *u == user.id)
             {
                 user.account.selected_team_id = Some(team);
             } else {
@@ -1422,10 +1435,23 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     for user in &plan.users {
         gateway.import_user(user.clone()).await?;
     }
-    for (team, user, role, joined_at) in &plan.memberships {
+    for (team, user, role, joined_at, permissions) in &plan.memberships {
         gateway
             .import_membership(*team, *user, *role, *joined_at)
             .await?;
+        if let Some(wanted) = permissions {
+            let held = gateway.membership(*team, *user).await?.permissions;
+            for p in held.iter().filter(|p| !wanted.contains(p)) {
+                gateway
+                    .change_team_permission(*team, *user, p, false)
+                    .await?;
+            }
+            for p in wanted.iter().filter(|p| !held.contains(p)) {
+                gateway
+                    .change_team_permission(*team, *user, p, true)
+                    .await?;
+            }
+        }
     }
     for PlannedKey {
         user,
