@@ -181,6 +181,20 @@ fn bad_request(message: &str) -> TieredError {
     TieredError::text(StatusCode::BAD_REQUEST, message)
 }
 
+/// The hashes the vendor takes (`getPasswordHashFromData`): bcrypt only (`^\$2[ayb]\$.{56}$`)
+/// with at most 16 rounds, and one the core can verify. An argon2 hash, which the core could
+/// verify, is refused here as the vendor refuses it.
+fn vendor_accepts_hash(hash: &str) -> bool {
+    let b = hash.as_bytes();
+    hash.len() == 60
+        && hash.is_ascii()
+        && b.starts_with(b"$2")
+        && matches!(b[2], b'a' | b'b' | b'y')
+        && b[3] == b'$'
+        && hash[4..6].parse::<u32>().is_ok_and(|rounds| rounds <= 16)
+        && check_password_hash(hash).is_ok()
+}
+
 /// The stateless write rules that the vendor checks before it looks the user up
 /// (`getPasswordHashFromData`).
 pub fn check_password_fields(update: &UserUpdate) -> Result<(), TieredError> {
@@ -188,7 +202,7 @@ pub fn check_password_fields(update: &UserUpdate) -> Result<(), TieredError> {
         (Some(_), Some(_)) => Err(bad_request(
             "Cannot set both password and password_hash at the same time.",
         )),
-        (None, Some(hash)) if check_password_hash(hash).is_err() => Err(bad_request(
+        (None, Some(hash)) if !vendor_accepts_hash(hash) => Err(bad_request(
             "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
         )),
         _ => Ok(()),
@@ -409,5 +423,32 @@ pub fn user_field_name(field: UserField) -> &'static str {
         UserField::SignedUpAt => "signed_up_at",
         UserField::LastActiveAt => "last_active_at",
         UserField::Version => "version",
+    }
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use super::*;
+
+    /// The vendor refuses hashes the core could verify: these cases fail on a check that asks
+    /// the core only.
+    #[test]
+    fn the_vendor_takes_bcrypt_up_to_16_rounds_only() {
+        let ok = "$2a$13$TVyY/gpw9Db/w1fBeJkCgeNg2Rae2JfNqrZbLfZOgfXX6FJXKwKSW";
+        assert!(vendor_accepts_hash(ok));
+        for refused in [
+            "$2b$17$TVyY/gpw9Db/w1fBeJkCgeNg2Rae2JfNqrZbLfZOgfXX6FJXKwKSW",
+            "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo",
+        ] {
+            assert!(
+                check_password_hash(refused).is_ok(),
+                "the core takes {refused}"
+            );
+            assert!(
+                !vendor_accepts_hash(refused),
+                "the vendor refuses {refused}"
+            );
+        }
+        assert!(!vendor_accepts_hash("$2a$17$too-short"));
     }
 }

@@ -385,6 +385,16 @@ async fn create_validates_the_body() {
             json!({"password_hash": "$2a$17$too-short"}),
             "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
         ),
+        // The vendor takes bcrypt only, at most 16 rounds: a well-formed 17-round hash and an
+        // argon2 hash (which the core could verify) are refused, and no session ends.
+        (
+            json!({"password_hash": "$2b$17$TVyY/gpw9Db/w1fBeJkCgeNg2Rae2JfNqrZbLfZOgfXX6FJXKwKSW"}),
+            "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
+        ),
+        (
+            json!({"password_hash": "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo"}),
+            "Invalid password hash. Make sure it's a supported algorithm in Modular Crypt Format.",
+        ),
         (
             json!({"primary_email_auth_enabled": true}),
             "primary_email_auth_enabled cannot be true without primary_email",
