@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::{
     body::Body,
     sessions::UserRef,
-    validate::{Issues, QueryPairs, body_object, boolean, string, type_error, unknown_keys},
+    validate::{Issues, body_object, boolean, string, type_error, unknown_keys},
     wire::{UserApiKeyRead, UserApiKeyValue},
 };
 
@@ -228,26 +228,6 @@ pub fn check_body(body: &Body) -> Result<String, Vec<String>> {
     match key {
         Some(k) if issues.is_empty() => Ok(k),
         _ => Err(issues.0),
-    }
-}
-
-/// The list query: `user_id` (`me` or a UUID; required, with the vendor's own message) and
-/// nothing else. `Err` carries the failure lines; `Ok(None)` is a missing `user_id`.
-pub fn list_query(raw: &str) -> Result<Option<UserRef>, Vec<String>> {
-    let pairs = QueryPairs::parse(raw);
-    let mut issues = Vec::new();
-    let user = pairs.get("user_id").and_then(|v| {
-        let parsed = UserRef::parse(v);
-        if parsed.is_none() {
-            issues.push("query.user_id must be a valid UUID".to_owned());
-        }
-        parsed
-    });
-    issues.extend(pairs.unknown_keys(&["user_id"]));
-    if issues.is_empty() {
-        Ok(user)
-    } else {
-        Err(issues)
     }
 }
 

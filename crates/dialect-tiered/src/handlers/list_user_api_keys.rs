@@ -5,12 +5,12 @@ use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::{Gateway, Surface};
 
 use crate::{
-    api_keys::{list_query, read},
+    api_keys::read,
     auth::{AccessType, Smart},
     error::TieredError,
     handlers::{keys_enabled, own_user_only, schema_error},
     known::KnownError,
-    respond,
+    respond, sessions,
     wire::UserApiKeyList,
 };
 
@@ -31,7 +31,8 @@ pub async fn list_user_api_keys(
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let user = list_query(req.query_string()).map_err(|lines| schema_error(&req, &lines))?;
+    let user = sessions::user_query(req.query_string(), false)
+        .map_err(|lines| schema_error(&req, &lines))?;
     let user_id = match user {
         Some(r) => Some(r.resolve(caller.user.as_ref())?),
         None => None,

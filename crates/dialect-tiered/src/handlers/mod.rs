@@ -195,7 +195,7 @@ pub fn user_api_key_params(req: &HttpRequest) -> Result<String, Vec<String>> {
     let id = uuid_param(req, "api_key_id")
         .map_err(|l| lines.push(l))
         .ok();
-    if let Err(more) = crate::api_keys::list_query(req.query_string()) {
+    if let Err(more) = crate::sessions::user_query(req.query_string(), false) {
         lines.extend(more);
     }
     match id {
