@@ -895,3 +895,58 @@ async fn sdk_teams_scenario() {
     env.push(("OTHER_USER_ID", other));
     run_sdk("teams", env).await;
 }
+
+// One team is one record in every dialect that shows teams: a team made, renamed and left on the
+// tiered surface is the platform surface's `teams[]` entry (owner through `creator_user_id`).
+#[tokio::test]
+async fn a_tiered_team_is_the_platform_users_team() {
+    let v = Vendor::new(json!({})).await;
+    let f = &v.f;
+    let team = v
+        .create_team(json!({"display_name": "Shared", "creator_user_id": f.user_id}))
+        .await;
+    let platform = f
+        .app
+        .credentials(&f.user_id, "platform", false)
+        .await
+        .unwrap();
+    let teams = || async {
+        let a = fetch(
+            f.bare(Method::GET, "/api/v1/user")
+                .bearer_auth(&platform.token),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        a.expect_json()["teams"].clone()
+    };
+    let shown = teams().await;
+    assert_eq!(shown.as_array().map(Vec::len), Some(1), "{shown}");
+    assert_eq!(
+        (
+            &shown[0]["team_id"],
+            &shown[0]["team_name"],
+            &shown[0]["role"]
+        ),
+        (&json!(team), &json!("Shared"), &json!("owner"))
+    );
+    let renamed = v
+        .send(
+            "server",
+            Method::PATCH,
+            &format!("/api/v1/teams/{team}"),
+            Some(json!({"display_name": "Renamed"})),
+        )
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(teams().await[0]["team_name"], "Renamed");
+    let left = v
+        .send(
+            "server",
+            Method::DELETE,
+            &format!("/api/v1/team-memberships/{team}/{}", f.user_id),
+            None,
+        )
+        .await;
+    assert_eq!(left.status, 200, "{}", left.text);
+    assert_eq!(teams().await, json!([]));
+}
