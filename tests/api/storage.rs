@@ -982,6 +982,16 @@ async fn teams_and_selected_team_rules() {
             .create_team(named_team("Owned"), Some(u.id))
             .await
             .unwrap();
+        // Listing users by team (tiered `GET /users?team_id=`): members only.
+        let members = g
+            .query_users(&gateway_core::UserQuery {
+                team: Some(owned.id),
+                ..gateway_core::UserQuery::default()
+            })
+            .await
+            .unwrap();
+        let ids: Vec<_> = members.users.iter().map(|m| m.id).collect();
+        assert_eq!(ids, vec![u.id], "{}", ctx("users by team"));
         let owner = g.membership(owned.id, u.id).await.unwrap();
         assert_eq!(
             (owner.role, owner.permissions),

@@ -18,6 +18,8 @@ pub enum OrderBy {
 /// A validated list query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
+    /// Members of this team only.
+    pub team_id: Option<Uuid>,
     /// Page size; `None` = everything.
     pub limit: Option<usize>,
     /// Id of the first user of the page (inclusive).
@@ -36,7 +38,8 @@ pub struct ListQuery {
     pub include_restricted: bool,
 }
 
-const KNOWN: [&str; 8] = [
+const KNOWN: [&str; 9] = [
+    "team_id",
     "limit",
     "cursor",
     "order_by",
@@ -78,6 +81,13 @@ pub fn list_query(raw: &str) -> Result<ListQuery, Vec<String>> {
     let pairs = QueryPairs::parse(raw);
     let get = |key: &str| pairs.get(key);
     let mut issues = Vec::new();
+    let team_id = get("team_id").and_then(|raw| {
+        let id = Uuid::parse_str(raw).ok().filter(|_| is_uuid(raw));
+        if id.is_none() {
+            issues.push("query.team_id must be a valid UUID".to_owned());
+        }
+        id
+    });
     let limit = get("limit").and_then(|raw| match js_number(raw) {
         None => {
             issues.push(format!(
@@ -133,6 +143,7 @@ pub fn list_query(raw: &str) -> Result<ListQuery, Vec<String>> {
     issues.extend(pairs.unknown_keys(&KNOWN));
     if issues.is_empty() {
         Ok(ListQuery {
+            team_id,
             limit,
             cursor,
             order_by,
@@ -158,11 +169,12 @@ mod tests {
         assert_eq!(
             errors,
             vec![
+                "query.team_id must be a valid UUID",
                 "query.limit must be a `number` type, but the final value was: `NaN` (cast from the value `\"abc\"`).",
                 "query.cursor must be a valid UUID",
                 "query.order_by must be one of the following values: signed_up_at, last_active_at",
                 "query.desc must be one of the following values: true, false",
-                "query contains unknown properties: team_id, z",
+                "query contains unknown properties: z",
             ]
         );
         assert_eq!(

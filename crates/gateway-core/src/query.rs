@@ -104,6 +104,8 @@ pub struct UserQuery {
     pub anonymous: FlagFilter,
     /// Users restricted by an admin (`account.restricted_by_admin`).
     pub restricted_by_admin: FlagFilter,
+    /// Members of this team only (a store filter: [`Self::admits`] does not see memberships).
+    pub team: Option<uuid::Uuid>,
 }
 
 impl Default for UserQuery {
@@ -116,6 +118,7 @@ impl Default for UserQuery {
             search: None,
             anonymous: FlagFilter::Include,
             restricted_by_admin: FlagFilter::Include,
+            team: None,
         }
     }
 }

@@ -478,6 +478,12 @@ fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failu
     if let Some(c) = flag(users::restricted_by_admin, q.restricted_by_admin) {
         query = query.filter(c);
     }
+    if let Some(team) = q.team {
+        let members = crate::schema::team_memberships::table
+            .filter(crate::schema::team_memberships::team_id.eq(team.to_string()))
+            .select(crate::schema::team_memberships::user_id);
+        query = query.filter(users::id.eq_any(members));
+    }
     if let Some(s) = &q.search {
         let pattern = search::contains_pattern(&s.needle());
         let text: Box<

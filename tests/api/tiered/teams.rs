@@ -950,3 +950,55 @@ async fn a_tiered_team_is_the_platform_users_team() {
     assert_eq!(left.status, 200, "{}", left.text);
     assert_eq!(teams().await, json!([]));
 }
+
+/// `GET /users?team_id=<team>` (server): the page.
+async fn team_users(v: &Vendor, team: &str) -> Value {
+    let a = v
+        .send(
+            "server",
+            Method::GET,
+            &format!("/api/v1/users?team_id={team}"),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    a.expect_json()
+}
+
+// team-memberships.test.ts "creates a team and allows managing users on the server" (its listing
+// part): `GET /users?team_id=` lists the team's members only, as a page; a bad id is a
+// SCHEMA_ERROR.
+#[tokio::test]
+async fn users_of_a_team() {
+    let mut v = Vendor::new(json!({})).await;
+    let first = v.fast_sign_up(json!({})).await;
+    let second = v.fast_sign_up(json!({})).await;
+    let team = v.create_team(json!({"display_name": "New Team"})).await;
+    let page = team_users(&v, &team).await;
+    assert_eq!(page["items"], json!([]), "{page}");
+    v.add_member(&team, &first).await;
+    let page = team_users(&v, &team).await;
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.as_str()], "{page}");
+    assert_eq!(page["is_paginated"], true);
+    assert_eq!(page["pagination"]["next_cursor"], Value::Null);
+    v.add_member(&team, &second).await;
+    let page = team_users(&v, &team).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 2, "{page}");
+    let a = v
+        .send("server", Method::GET, "/api/v1/users?team_id=nope", None)
+        .await;
+    let body = a.known(400, "SCHEMA_ERROR");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .ends_with("  - query.team_id must be a valid UUID"),
+        "{body}"
+    );
+}

@@ -64,6 +64,7 @@ fn core_query(q: &ListQuery) -> UserQuery {
         search: q.query.as_deref().map(search),
         anonymous,
         restricted_by_admin,
+        team: q.team_id,
     }
 }
 
@@ -99,6 +100,7 @@ async fn page(
     get, path = "/api/v1/users", tag = "Users",
     summary = "List users",
     params(
+        ("team_id" = Option<String>, Query, format = Uuid, description = "Members of this team only."),
         ("limit" = Option<u32>, Query, minimum = 1, description = "Page size (an integer ≥ 1); absent = every user."),
         ("cursor" = Option<String>, Query, format = Uuid, description = "Id of the first user of the page (inclusive): the `next_cursor` of the previous page. A cursor naming no user gives an empty page."),
         ("order_by" = Option<String>, Query, description = "`signed_up_at` (default) or `last_active_at`; ties are ordered by id in the same direction."),

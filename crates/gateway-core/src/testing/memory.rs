@@ -309,6 +309,11 @@ impl UserStore for MemoryStore {
                 .users
                 .values()
                 .filter(|u| query.admits(u))
+                .filter(|u| {
+                    query
+                        .team
+                        .is_none_or(|t| s.memberships.contains_key(&(t, u.id)))
+                })
                 .filter(|u| start.is_none_or(|c| ordered(u, c).is_ge()))
                 .collect();
             users.sort_by(|a, b| ordered(a, b));
