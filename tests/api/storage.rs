@@ -1014,6 +1014,23 @@ async fn teams_and_selected_team_rules() {
             g.team(owned.id).await.unwrap_err().kind(),
             ErrorKind::NotFound
         );
+        // A personal team: created, joined and selected in one write.
+        let before = g.user(u.id).await.unwrap().version;
+        let personal = g
+            .create_selected_team(named_team("Personal Team"), u.id)
+            .await
+            .unwrap();
+        let after = g.user(u.id).await.unwrap();
+        assert_eq!(
+            (after.account.selected_team_id, after.version),
+            (Some(personal.id), before + 1),
+            "{}",
+            ctx("selected team")
+        );
+        assert_eq!(
+            g.membership(personal.id, u.id).await.unwrap().role,
+            TeamRole::Owner
+        );
         let ghost = UserId::new();
         assert_eq!(
             g.create_team(named_team("Ghost's"), Some(ghost))

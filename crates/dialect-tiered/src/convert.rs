@@ -209,7 +209,8 @@ pub fn check_password_fields(update: &UserUpdate) -> Result<(), TieredError> {
     }
 }
 
-fn json_value(v: Value) -> Option<Value> {
+/// A metadata value as the core keeps it: JSON `null` is no value.
+pub(crate) fn json_value(v: Value) -> Option<Value> {
     (!v.is_null()).then_some(v)
 }
 

@@ -187,11 +187,6 @@ pub fn permission_query(raw: &str) -> Result<PermissionQuery, Vec<String>> {
     }
 }
 
-/// Any JSON value, `null` included (metadata).
-fn metadata(v: &Value) -> Option<Value> {
-    (!v.is_null()).then(|| v.clone())
-}
-
 /// A validated team body: the fields it names (`TeamPatch`), and on creation `creator_user_id`.
 #[derive(Debug, Clone, Default)]
 pub struct TeamBody {
@@ -246,15 +241,15 @@ pub fn team_body(body: &Body, tier: Tier, create: bool) -> Result<TeamBody, Vec<
         }
     }
     if let Some(v) = map.get("client_metadata") {
-        out.patch.client_metadata = Some(metadata(v));
+        out.patch.client_metadata = Some(crate::convert::json_value(v.clone()));
     }
     let mut known = vec!["display_name", "profile_image_url", "client_metadata"];
     if tier == Tier::Server {
         if let Some(v) = map.get("client_read_only_metadata") {
-            out.patch.client_read_only_metadata = Some(metadata(v));
+            out.patch.client_read_only_metadata = Some(crate::convert::json_value(v.clone()));
         }
         if let Some(v) = map.get("server_metadata") {
-            out.patch.server_metadata = Some(metadata(v));
+            out.patch.server_metadata = Some(crate::convert::json_value(v.clone()));
         }
         known.extend(["client_read_only_metadata", "server_metadata"]);
     }
@@ -424,12 +419,8 @@ pub async fn personal_team(
         display_name: personal_team_name(&user),
         ..NewTeam::default()
     };
-    let team = gateway.create_team(new, Some(user.id)).await?;
-    let select = gateway_core::UserPatch {
-        selected_team_id: Some(Some(team.id)),
-        ..gateway_core::UserPatch::default()
-    };
-    Ok(gateway.update_user(user.id, select).await?.value)
+    gateway.create_selected_team(new, user.id).await?;
+    Ok(gateway.user(user.id).await?)
 }
 
 /// After an anonymous user signs up: its teams still named `Personal Team` take the name of

@@ -43,4 +43,4 @@ pub use ports::{
 pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use query::{FlagFilter, USER_PAGE_MAX, UserOrder, UserPage, UserQuery, UserSearch};
 pub use service::Gateway;
-pub use teams::{Member, NewTeam, TeamPatch};
+pub use teams::{FirstMember, Member, NewTeam, TeamPatch};

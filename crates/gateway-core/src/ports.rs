@@ -13,7 +13,7 @@ use crate::{
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     project::{Project, ProjectPatch},
     query::{UserPage, UserQuery},
-    teams::{Member, TeamPatch},
+    teams::{FirstMember, Member, TeamPatch},
 };
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -127,12 +127,9 @@ pub trait UserStore: Send + Sync {
 #[async_trait]
 pub trait TeamStore: Send + Sync {
     /// Inserts a team and, with `first`, its first member (holding the role's default
-    /// permission, joined at the team's creation) in the same transaction.
-    async fn insert_team(
-        &self,
-        team: &Team,
-        first: Option<(UserId, TeamRole)>,
-    ) -> Result<(), StoreError>;
+    /// permission, joined at the team's creation; selected by the user when `first.select`, a
+    /// change of the user) in the same transaction.
+    async fn insert_team(&self, team: &Team, first: Option<FirstMember>) -> Result<(), StoreError>;
     /// A team by id.
     async fn team(&self, id: Uuid) -> Result<Option<Team>, StoreError>;
     /// Applies `patch` to a team ([`TeamPatch::apply_to`]); `None` when there is no such team.
@@ -219,8 +216,15 @@ pub trait ApiKeyStore: Send + Sync {
     async fn api_keys_of(&self, user_id: UserId) -> Result<Vec<ApiKey>, StoreError>;
     /// Revokes a key; `false` when absent or revoked already.
     async fn revoke_api_key(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
-    /// Changes a key's label; `false` when there is no such key.
-    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError>;
+    /// Changes a key in one write: a new label when `label` is given, revoked at `revoke_at`
+    /// when given and not revoked already (the first revocation's time stays). The key after, or
+    /// `None` when there is no such key.
+    async fn update_api_key(
+        &self,
+        id: &str,
+        label: Option<String>,
+        revoke_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<ApiKey>, StoreError>;
 }
 
 /// Idempotency records of mutating requests (see [`crate::idempotency`]).

@@ -414,13 +414,18 @@ impl Gateway {
         }))
     }
 
-    /// Changes an API key's label.
-    pub async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<(), CoreError> {
-        if self.store.relabel_api_key(id, label).await? {
-            Ok(())
-        } else {
-            Err(CoreError::not_found("api key not found"))
-        }
+    /// Changes an API key in one write: a new label (when given) and a revocation (when asked
+    /// and not revoked already: the first revocation's time stays). The key after.
+    pub async fn update_api_key(
+        &self,
+        id: &str,
+        label: Option<String>,
+        revoke: bool,
+    ) -> Result<ApiKey, CoreError> {
+        self.store
+            .update_api_key(id, label, revoke.then(now))
+            .await?
+            .ok_or_else(|| CoreError::not_found("api key not found"))
     }
 
     /// Revokes an API key.

@@ -70,6 +70,19 @@ impl TeamPatch {
     }
 }
 
+/// The first member of a new team, written with it: an owner (the creator) holding the role's
+/// default permission, joined at the team's creation, and (`select`) the user's selected team
+/// from then on (a change of the user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstMember {
+    /// The user.
+    pub user_id: UserId,
+    /// Its role.
+    pub role: TeamRole,
+    /// Whether the team becomes the user's selected team.
+    pub select: bool,
+}
+
 /// One member of a team.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Member {
@@ -114,8 +127,36 @@ impl Gateway {
         new: NewTeam,
         creator: Option<UserId>,
     ) -> Result<Team, CoreError> {
-        if let Some(user_id) = creator {
-            self.user(user_id).await?;
+        let first = creator.map(|user_id| FirstMember {
+            user_id,
+            role: TeamRole::Owner,
+            select: false,
+        });
+        self.insert_team(new, first).await
+    }
+
+    /// Creates a team whose creator is `user` and selects it for the user, in one write (a
+    /// personal team on sign-up).
+    pub async fn create_selected_team(
+        &self,
+        new: NewTeam,
+        user: UserId,
+    ) -> Result<Team, CoreError> {
+        let first = FirstMember {
+            user_id: user,
+            role: TeamRole::Owner,
+            select: true,
+        };
+        self.insert_team(new, Some(first)).await
+    }
+
+    async fn insert_team(
+        &self,
+        new: NewTeam,
+        first: Option<FirstMember>,
+    ) -> Result<Team, CoreError> {
+        if let Some(first) = first {
+            self.user(first.user_id).await?;
         }
         let NewTeam {
             display_name,
@@ -129,9 +170,7 @@ impl Gateway {
             metadata,
             created_at: now(),
         };
-        self.store()
-            .insert_team(&team, creator.map(|u| (u, TeamRole::Owner)))
-            .await?;
+        self.store().insert_team(&team, first).await?;
         Ok(team)
     }
 
@@ -264,10 +303,12 @@ mod tests {
             .await
             .unwrap();
         let members = g.members(team.id).await.unwrap();
-        let roles: Vec<_> = members
+        // Both may join within one clock tick: the order is then by user id, so compare by role.
+        let mut roles: Vec<_> = members
             .iter()
             .map(|m| (m.user_id, m.role, m.permissions.clone()))
             .collect();
+        roles.sort_by_key(|(_, role, _)| *role != TeamRole::Owner);
         assert_eq!(
             roles,
             vec![
@@ -276,7 +317,7 @@ mod tests {
             ]
         );
         // A second add changes the role, not the permissions or the join time.
-        let joined = members[1].joined_at;
+        let joined = g.membership(team.id, bob.id).await.unwrap().joined_at;
         g.add_member(team.id, bob.id, TeamRole::Owner)
             .await
             .unwrap();

@@ -133,13 +133,32 @@ impl ApiKeyStore for DieselStore {
         .await
     }
 
-    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError> {
+    async fn update_api_key(
+        &self,
+        id: &str,
+        label: Option<String>,
+        revoke_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<ApiKey>, StoreError> {
         let id = id.to_owned();
         self.run(move |conn| {
-            let n = diesel::update(api_keys::table.filter(api_keys::id.eq(id)))
-                .set(api_keys::label.eq(label))
-                .execute(conn)?;
-            Ok(n > 0)
+            crate::transaction(conn, |conn| {
+                let key = api_keys::table.filter(api_keys::id.eq(&id));
+                if let Some(label) = label {
+                    diesel::update(key)
+                        .set(api_keys::label.eq(label))
+                        .execute(conn)?;
+                }
+                if let Some(at) = revoke_at {
+                    diesel::update(key.filter(api_keys::revoked_at.is_null()))
+                        .set(api_keys::revoked_at.eq(naive(at)))
+                        .execute(conn)?;
+                }
+                let row = key
+                    .select(ApiKeyRow::as_select())
+                    .get_result(conn)
+                    .optional()?;
+                Ok(row.map(ApiKey::try_from).transpose()?)
+            })
         })
         .await
     }

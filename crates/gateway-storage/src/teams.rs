@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
-    Member, MetadataTiers, StoreError, Team, TeamMembership, TeamPatch, TeamRole, TeamStore,
-    UserId, teams::changed,
+    FirstMember, Member, MetadataTiers, StoreError, Team, TeamMembership, TeamPatch, TeamRole,
+    TeamStore, UserId, teams::changed,
 };
 use uuid::Uuid;
 
@@ -168,23 +168,33 @@ pub(crate) fn delete_memberships_of(conn: &mut AnyConnection, id: &str) -> Resul
 
 #[async_trait]
 impl TeamStore for DieselStore {
-    async fn insert_team(
-        &self,
-        team: &Team,
-        first: Option<(UserId, TeamRole)>,
-    ) -> Result<(), StoreError> {
+    async fn insert_team(&self, team: &Team, first: Option<FirstMember>) -> Result<(), StoreError> {
         let row = TeamRow::from(team);
-        let member = first
-            .map(|(user_id, role)| MembershipRow::new(team.id, user_id, role, team.created_at));
+        let member = first.map(|f| {
+            (
+                MembershipRow::new(team.id, f.user_id, f.role, team.created_at),
+                f.select,
+            )
+        });
+        let at = naive(team.created_at);
         self.run(move |conn| {
             transaction(conn, |conn| {
                 diesel::insert_into(teams::table)
                     .values(&row)
                     .execute(conn)?;
-                if let Some(member) = &member {
+                if let Some((member, select)) = &member {
                     diesel::insert_into(team_memberships::table)
                         .values(member)
                         .execute(conn)?;
+                    if *select {
+                        diesel::update(users::table.find(&member.user_id))
+                            .set((
+                                users::selected_team_id.eq(&member.team_id),
+                                users::version.eq(users::version + 1),
+                                users::updated_at.eq(at),
+                            ))
+                            .execute(conn)?;
+                    }
                 }
                 Ok(())
             })

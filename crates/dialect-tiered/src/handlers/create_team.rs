@@ -45,10 +45,10 @@ pub async fn create_team(
             return Err(schema_error(&req, &lines));
         }
     };
-    let mut creator = match body.creator {
-        Some(r) => Some(r.resolve(caller.user.as_ref())?),
-        None => None,
-    };
+    let mut creator = body
+        .creator
+        .map(|r| r.resolve(caller.user.as_ref()))
+        .transpose()?;
     if creator.is_some() && query.add_current_user.is_some() {
         return Err(TieredError::text(
             StatusCode::BAD_REQUEST,

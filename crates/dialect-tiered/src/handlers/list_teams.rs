@@ -32,10 +32,10 @@ pub async fn list_teams(
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let query = team_query(req.query_string()).map_err(|lines| schema_error(&req, &lines))?;
-    let user = match query.user {
-        Some(r) => Some(r.resolve(caller.user.as_ref())?),
-        None => None,
-    };
+    let user = query
+        .user
+        .map(|r| r.resolve(caller.user.as_ref()))
+        .transpose()?;
     own_user_only(
         caller,
         user,

@@ -33,10 +33,7 @@ pub async fn list_user_api_keys(
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let user = sessions::user_query(req.query_string(), false)
         .map_err(|lines| schema_error(&req, &lines))?;
-    let user_id = match user {
-        Some(r) => Some(r.resolve(caller.user.as_ref())?),
-        None => None,
-    };
+    let user_id = user.map(|r| r.resolve(caller.user.as_ref())).transpose()?;
     keys_enabled(caller)?;
     let Some(user_id) = user_id else {
         return Err(

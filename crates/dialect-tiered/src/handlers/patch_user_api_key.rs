@@ -41,12 +41,8 @@ pub async fn patch_user_api_key(
     };
     keys_enabled(caller)?;
     let key = owned_key(&gateway, caller, &id).await?;
-    if let Some(description) = update.description {
-        gateway.relabel_api_key(&key.id, Some(description)).await?;
-    }
-    if update.revoke && key.revoked_at.is_none() {
-        gateway.revoke_api_key(&key.id).await?;
-    }
-    let key = gateway.api_key(&key.id).await?;
+    let key = gateway
+        .update_api_key(&key.id, update.description, update.revoke)
+        .await?;
     Ok(respond::json(&req, StatusCode::OK, &read(&key, None)))
 }

@@ -34,7 +34,7 @@ use crate::{
     },
     project::{Project, ProjectPatch},
     query::{UserPage, UserQuery},
-    teams::{Member, TeamPatch},
+    teams::{FirstMember, Member, TeamPatch},
 };
 
 /// An in-memory store for tests. Cheap to create; `Default` is empty.
@@ -371,17 +371,18 @@ impl UserStore for MemoryStore {
 
 #[async_trait]
 impl TeamStore for MemoryStore {
-    async fn insert_team(
-        &self,
-        team: &Team,
-        first: Option<(UserId, TeamRole)>,
-    ) -> Result<(), StoreError> {
+    async fn insert_team(&self, team: &Team, first: Option<FirstMember>) -> Result<(), StoreError> {
         self.write(|s| {
             if s.teams.contains_key(&team.id) {
                 return Err(StoreError::Conflict(Field::Other("id")));
             }
             s.teams.insert(team.id, team.clone());
-            if let Some((user_id, role)) = first {
+            if let Some(FirstMember {
+                user_id,
+                role,
+                select,
+            }) = first
+            {
                 s.require_user(user_id)?;
                 s.memberships.insert(
                     (team.id, user_id),
@@ -391,6 +392,11 @@ impl TeamStore for MemoryStore {
                         joined_at: team.created_at,
                     },
                 );
+                if let Some(user) = s.users.get_mut(&user_id).filter(|_| select) {
+                    user.account.selected_team_id = Some(team.id);
+                    user.version += 1;
+                    user.timestamps.updated_at = team.created_at;
+                }
             }
             Ok(())
         })
@@ -661,13 +667,22 @@ impl ApiKeyStore for MemoryStore {
         })
     }
 
-    async fn relabel_api_key(&self, id: &str, label: Option<String>) -> Result<bool, StoreError> {
-        self.write(|s| match s.api_keys.get_mut(id) {
-            Some(key) => {
-                key.label = label;
-                Ok(true)
-            }
-            None => Ok(false),
+    async fn update_api_key(
+        &self,
+        id: &str,
+        label: Option<String>,
+        revoke_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<ApiKey>, StoreError> {
+        self.write(|s| {
+            Ok(s.api_keys.get_mut(id).map(|key| {
+                if label.is_some() {
+                    key.label = label;
+                }
+                if key.revoked_at.is_none() {
+                    key.revoked_at = revoke_at;
+                }
+                key.clone()
+            }))
         })
     }
 
