@@ -716,6 +716,65 @@ async fn a_username_race_has_exactly_one_winner() {
     }
 }
 
+/// One value claimed at once as a username by some users and as an email by others (the rule
+/// across columns, which no unique index holds): exactly one claim wins, every other is a
+/// conflict, and no user holds the value afterwards but the winner.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_username_against_email_race_has_exactly_one_winner() {
+    for b in backends() {
+        let g = b.gateway.clone();
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            ids.push(user(&g, &format!("crossed{i}")).await.id);
+        }
+        for round in 0..6 {
+            let value = format!("Crossed.{round}@Example.com");
+            let tasks: Vec<_> = ids
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| {
+                    let g = g.clone();
+                    // Alternate columns and letter case.
+                    let value = if i % 4 < 2 {
+                        value.clone()
+                    } else {
+                        value.to_lowercase()
+                    };
+                    let patch = if i % 2 == 0 {
+                        UserPatch {
+                            username: Some(value),
+                            ..Default::default()
+                        }
+                    } else {
+                        UserPatch {
+                            email: Some(Some(value)),
+                            ..Default::default()
+                        }
+                    };
+                    tokio::spawn(async move { g.update_user(id, patch).await })
+                })
+                .collect();
+            let mut wins = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(_) => wins += 1,
+                    Err(e) => assert_eq!(e.kind(), ErrorKind::Conflict, "{}: {e}", b.name),
+                }
+            }
+            assert_eq!(wins, 1, "{} round {round}", b.name);
+            let mut holders = 0;
+            for &id in &ids {
+                let u = g.user(id).await.unwrap();
+                let holds = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case(&value));
+                if holds(Some(&u.identity.username)) || holds(u.identity.email.as_deref()) {
+                    holders += 1;
+                }
+            }
+            assert_eq!(holders, 1, "{} round {round}", b.name);
+        }
+    }
+}
+
 #[tokio::test]
 async fn stale_versions_are_refused() {
     for b in backends() {

@@ -8,6 +8,14 @@
 //! on PostgreSQL each value being written takes a transaction-scoped advisory lock, so two
 //! transactions claiming `x` as a username and as an email cannot both miss each other.
 //! A user's username may equal its own email (OAuth2 accounts on `users-me` do).
+//!
+//! Two shapes of the same rule, by round trips (a change of username or email is the hot one):
+//! - a new user: [`check`] (locks, then an `EXISTS` per value) before the `INSERT`;
+//! - a change: the locks ride on the statement that reads the row under its own lock
+//!   (`identity_locks!`, PostgreSQL), and the `EXISTS` rides on the `UPDATE` as a guard (`identity_guard!`): an
+//!   `UPDATE` of a row this transaction holds that writes no row met the guard, and
+//!   [`conflict`] names the field. The `UPDATE`'s snapshot is taken after the locks are held
+//!   (READ COMMITTED: one snapshot per statement), so it sees every claim committed before.
 
 use diesel::{
     define_sql_function,
@@ -39,6 +47,20 @@ pub(crate) fn check(
     email: Option<&str>,
 ) -> Result<(), Failure> {
     lock(conn, username, email)?;
+    match conflict(conn, id, username, email)? {
+        Some(failure) => Err(failure),
+        None => Ok(()),
+    }
+}
+
+/// The conflict of user `id` writing `username` / `email` with what other users hold, if any,
+/// naming the field being written; no lock is taken.
+pub(crate) fn conflict(
+    conn: &mut AnyConnection,
+    id: &str,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> Result<Option<Failure>, Failure> {
     if let Some(name) = username {
         // On the concrete connection: a statement the connection prepares once (every
         // identity write asks it; see `on_backend!`).
@@ -49,7 +71,9 @@ pub(crate) fn check(
         ))
         .get_result(c)?);
         if taken {
-            return Err(Failure(StoreError::Conflict(UserField::Username.into())));
+            return Ok(Some(Failure(StoreError::Conflict(
+                UserField::Username.into(),
+            ))));
         }
     }
     if let Some(email) = email {
@@ -60,14 +84,61 @@ pub(crate) fn check(
         ))
         .get_result(c)?);
         if taken {
-            return Err(Failure(StoreError::Conflict(UserField::Email.into())));
+            return Ok(Some(Failure(StoreError::Conflict(UserField::Email.into()))));
         }
     }
-    Ok(())
+    Ok(None)
 }
 
-/// PostgreSQL: a transaction-scoped advisory lock per value (in a fixed order, so two writers
-/// never wait for each other in a cycle). SQLite: nothing, its writes are serial already.
+/// The values a write claims, lower-cased, sorted and without repeats: the order in which
+/// PostgreSQL writers take their advisory locks, so that no two wait for each other in a cycle.
+pub(crate) fn claimed(username: Option<&str>, email: Option<&str>) -> Vec<String> {
+    let mut values: Vec<String> = username
+        .into_iter()
+        .chain(email)
+        .map(str::to_lowercase)
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
+/// PostgreSQL: a column that takes the advisory lock of every value in `username` / `email`
+/// when the statement selecting it runs, in [`claimed`] order (an uncorrelated scalar subquery
+/// over the values in array order, evaluated once, before the row lock of `FOR UPDATE`). The
+/// statement text is the same for zero, one and two values, so it is prepared once. A macro:
+/// the expression's type is diesel's nesting of binds.
+macro_rules! identity_locks {
+    ($username:expr, $email:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(pg_advisory_xact_lock(")
+            .bind::<diesel::sql_types::Integer, _>($crate::locks::IDENTITIES)
+            .sql(", hashtext(lower(v)))) FROM unnest(")
+            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
+                $crate::identities::claimed($username, $email),
+            )
+            .sql(") AS v)")
+    };
+}
+
+/// The condition under which user `$id` may write `$username` / `$email` (`Option<&str>`): no
+/// other user holds either as the other column (the comparisons of [`conflict`]; a `NULL`
+/// compares false). For any backend; a macro for the same reason as `identity_locks!`.
+macro_rules! identity_guard {
+    ($id:expr, $username:expr, $email:expr) => {
+        diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "NOT EXISTS (SELECT 1 FROM users AS other WHERE other.id <> ",
+        )
+        .bind::<diesel::sql_types::Text, _>($id)
+        .sql(" AND (lower(other.email) = lower(")
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>($username)
+        .sql(") OR lower(other.username) = lower(")
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>($email)
+        .sql(")))")
+    };
+}
+
+/// PostgreSQL: a transaction-scoped advisory lock per value, in [`claimed`] order. SQLite:
+/// nothing, its writes are serial already.
 fn lock(
     conn: &mut AnyConnection,
     username: Option<&str>,
@@ -76,10 +147,7 @@ fn lock(
     match conn {
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
-            let mut values: Vec<&str> = username.into_iter().chain(email).collect();
-            values.sort_unstable_by_key(|v| v.to_lowercase());
-            values.dedup_by_key(|v| v.to_lowercase());
-            for value in values {
+            for value in claimed(username, email) {
                 diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))")
                     .bind::<Integer, _>(crate::locks::IDENTITIES)
                     .bind::<Text, _>(value)

@@ -355,21 +355,32 @@ fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
 
 /// Loads the row of a user for a change in the current transaction: locked on PostgreSQL
 /// (`FOR UPDATE`: a concurrent change of the same user waits for this one to commit, then reads
-/// its result); on SQLite every write runs on the one writer connection, one after the other.
-fn load_for_update(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, Failure> {
+/// its result), in the same statement as the identity locks of the `username` / `email` the
+/// change writes (`identity_locks!`, one round trip for both); on SQLite every write runs on the
+/// one writer connection, one after the other.
+fn load_for_update(
+    conn: &mut AnyConnection,
+    id: &str,
+    username: Option<&str>,
+    email: Option<&str>,
+) -> Result<Option<UserRow>, Failure> {
     let query = || users::table.find(id);
     Ok(match conn {
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => query()
-            .select(UserRow::as_select())
+            .select((UserRow::as_select(), identity_locks!(username, email)))
             .for_update()
-            .get_result(c)
-            .optional()?,
+            .get_result::<(UserRow, i64)>(c)
+            .optional()?
+            .map(|(row, _locks)| row),
         #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => query()
-            .select(UserRow::as_select())
-            .get_result(c)
-            .optional()?,
+        AnyConnection::Sqlite(c) => {
+            let _ = (username, email);
+            query()
+                .select(UserRow::as_select())
+                .get_result(c)
+                .optional()?
+        }
     })
 }
 
@@ -383,9 +394,10 @@ fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
     })
 }
 
-/// Applies `changes` to user `id` in one transaction: the identity rule, the current row under a
-/// lock, the version precondition, the core's patch, the changed columns written back, and the
-/// sessions revoked if asked.
+/// Applies `changes` to user `id` in one transaction: the current row under a lock (with the
+/// identity locks), the version precondition, the core's patch, the changed columns written back
+/// under the identity guard, and the sessions revoked if asked. On PostgreSQL that is four round
+/// trips with `BEGIN` and `COMMIT`, whether or not the change writes a username or email.
 fn update(
     conn: &mut AnyConnection,
     id: &str,
@@ -393,13 +405,9 @@ fn update(
 ) -> Result<Option<User>, Failure> {
     transaction(conn, |conn| {
         let patch = &changes.patch;
-        identities::check(
-            conn,
-            id,
-            patch.username.as_deref(),
-            patch.email.as_ref().and_then(Option::as_deref),
-        )?;
-        let Some(current) = load_for_update(conn, id)? else {
+        let username = patch.username.as_deref();
+        let email = patch.email.as_ref().and_then(Option::as_deref);
+        let Some(current) = load_for_update(conn, id, username, email)? else {
             return Ok(None);
         };
         if patch
@@ -411,9 +419,32 @@ fn update(
         let mut user = User::try_from(current.clone())?;
         changes.apply_to(&mut user);
         let changed = UserChangeset::between(&current, UserRow::from(&user));
-        on_backend!(conn, c => diesel::update(users::table.find(id))
-            .set(&changed)
-            .execute(c)?);
+        let written = if username.is_none() && email.is_none() {
+            on_backend!(conn, c => diesel::update(users::table.find(id))
+                .set(&changed)
+                .execute(c)?)
+        } else {
+            let guard = || {
+                identity_guard!(
+                    id.to_owned(),
+                    username.map(str::to_owned),
+                    email.map(str::to_owned)
+                )
+            };
+            on_backend!(conn, c => diesel::update(users::table.find(id).filter(guard()))
+                .set(&changed)
+                .execute(c)?)
+        };
+        if written == 0 {
+            // The row is held by this transaction, so only the guard can have refused it.
+            return Err(
+                identities::conflict(conn, id, username, email)?.unwrap_or(Failure(
+                    StoreError::Other(
+                        "the identity guard refused a write no user conflicts with".into(),
+                    ),
+                )),
+            );
+        }
         match changes.revoke_sessions {
             Revocation::None => {}
             Revocation::All => {
