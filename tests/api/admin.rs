@@ -259,6 +259,199 @@ async fn admin_creates_lists_shows_and_deletes_users() {
     }
 }
 
+/// `PATCH /admin/users/{id}` goes through the core's rules (one issue per refused field, a taken
+/// username or email named, a stale version refused, `null` clears), and the user's credentials
+/// are listed without secrets and revoked one by one or all at once, their tokens refused after.
+#[tokio::test]
+async fn admin_edits_a_user_and_revokes_its_credentials() {
+    for db in TestDb::all() {
+        let backend = db.backend();
+        let app = spawn_app_on(db).await.unwrap();
+        app.create_user("taken").await.unwrap();
+        let user = app
+            .create_user_with(
+                json!({"username": "edna", "email": "edna@example.com", "display_name": "Edna"}),
+            )
+            .await
+            .unwrap();
+        let id = user["id"].as_str().unwrap().to_owned();
+        let patch = |body: Value| {
+            app.admin(Method::PATCH, &format!("/users/{id}"))
+                .json(&body)
+                .send()
+        };
+
+        let res = patch(json!({"username": "bad name!", "email": "nope"}))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{backend}");
+        let body: Value = res.json().await.unwrap();
+        let mut fields: Vec<_> = body["error"]["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["field"].as_str().unwrap().to_owned())
+            .collect();
+        fields.sort();
+        assert_eq!(fields, ["email", "username"], "{backend}: {body}");
+        let res = patch(json!({"username": "TAKEN"})).await.unwrap();
+        assert_eq!(res.status(), 409, "{backend}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["issues"][0]["field"], "username", "{body}");
+        let res = patch(json!({"status": "sleeping"})).await.unwrap();
+        assert_eq!(res.status(), 422, "{backend}");
+        let res = patch(json!({"nickname": "x"})).await.unwrap();
+        assert_eq!(res.status(), 400, "{backend}: unknown fields are refused");
+        let res = patch(json!({"display_name": "Stale", "expected_version": user["version"].as_i64().unwrap() - 1}))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 412, "{backend}");
+
+        let res = patch(json!({"username": "edna_b", "display_name": null, "status": "active", "password": "new-password-1", "expected_version": user["version"]}))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{backend}");
+        let edited: Value = res.json().await.unwrap();
+        assert_eq!(
+            (
+                &edited["username"],
+                &edited["display_name"],
+                &edited["status"],
+                &edited["has_password"],
+                &edited["email"]
+            ),
+            (
+                &json!("edna_b"),
+                &Value::Null,
+                &json!("active"),
+                &json!(true),
+                &json!("edna@example.com")
+            ),
+            "{backend}: {edited}"
+        );
+
+        // Credentials: two sessions (one per token) and two keys, listed without secrets.
+        let mut issued = Vec::new();
+        for surface in ["account-profile", "me"] {
+            let res = app
+                .admin(Method::POST, &format!("/users/{id}/tokens"))
+                .json(&json!({"surface": surface, "with_keys": true}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 201);
+            let body: Value = res.json().await.unwrap();
+            issued.push(body["credentials"][0].clone());
+        }
+        let creds: Value = app
+            .admin(Method::GET, &format!("/users/{id}/credentials"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let text = creds.to_string();
+        for c in &issued {
+            assert!(!text.contains(c["access_token"].as_str().unwrap()));
+            assert!(!text.contains(c["api_key"].as_str().unwrap()));
+        }
+        let sessions = creds["sessions"].as_array().unwrap();
+        let keys = creds["keys"].as_array().unwrap();
+        assert_eq!((sessions.len(), keys.len()), (2, 2), "{backend}: {creds}");
+        assert!(keys.iter().all(|k| k["revoked_at"].is_null()));
+
+        let profile = |token: String| {
+            app.client
+                .get(app.url("/api/workspace/account/profile"))
+                .bearer_auth(token)
+                .send()
+        };
+        let token = issued[0]["access_token"].as_str().unwrap().to_owned();
+        assert_eq!(profile(token.clone()).await.unwrap().status(), 200);
+        // One session revoked (the profile token's), then the other with "all".
+        let profile_session = sessions
+            .iter()
+            .find(|s| s["surface"] == "account-profile")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .admin(Method::DELETE, &format!("/sessions/{profile_session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204, "{backend}");
+        assert_eq!(
+            profile(token).await.unwrap().status(),
+            401,
+            "{backend}: the token of a revoked session"
+        );
+        let res = app
+            .admin(Method::DELETE, &format!("/sessions/{profile_session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{backend}: revoked already");
+        let res = app
+            .admin(Method::DELETE, "/sessions/not-a-uuid")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        let res = app
+            .admin(Method::DELETE, &format!("/users/{id}/sessions"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["revoked"],
+            1,
+            "{backend}"
+        );
+        let key_id = keys[0]["id"].as_str().unwrap();
+        let res = app
+            .admin(Method::DELETE, &format!("/keys/{key_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        let creds: Value = app
+            .admin(Method::GET, &format!("/users/{id}/credentials"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(creds["sessions"], json!([]), "{backend}");
+        let revoked: Vec<_> = creds["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| {
+                (
+                    k["id"].as_str().unwrap() == key_id,
+                    !k["revoked_at"].is_null(),
+                )
+            })
+            .collect();
+        assert!(
+            revoked.iter().all(|(this, r)| this == r),
+            "{backend}: {creds}"
+        );
+
+        let res = app
+            .admin(Method::PATCH, "/users/00000000-0000-0000-0000-000000000000")
+            .json(&json!({"display_name": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404, "{backend}");
+    }
+}
+
 #[tokio::test]
 async fn admin_issues_a_full_credential_set_and_resets() {
     let app = spawn_app().await;

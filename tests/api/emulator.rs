@@ -972,7 +972,7 @@ fn fixtures_json() -> Value {
 }
 
 #[tokio::test]
-async fn the_console_in_headless_chromium_logs_in_sees_a_user_and_watches_a_fault_fire() {
+async fn the_console_in_headless_chromium_watches_a_fault_fire_and_changes_state() {
     let node = std::path::Path::new("node");
     let installed = tokio::task::spawn_blocking(|| {
         std::process::Command::new("bash")
@@ -1007,6 +1007,13 @@ async fn the_console_in_headless_chromium_logs_in_sees_a_user_and_watches_a_faul
     .await
     .unwrap();
     assert!(out.contains("console test passed"), "{out}");
+    for step in [
+        "create a user: a refused field is shown at the field",
+        "revoke the sessions: the token stops working; revoke the key",
+        "delete the user, then load the export back",
+    ] {
+        assert!(out.contains(&format!("step: {step}")), "{step}: {out}");
+    }
     // The page's own requests reached the journal: the injected 503 with its rule.
     let journal = get_json(&app, Method::GET, "/journal?surface=account-profile").await;
     assert!(

@@ -1,7 +1,11 @@
 // Drives the gateway's web console in Debian's headless Chromium through playwright-core:
 // load the page, log in with the admin token, see a user (and its rendering by a surface), add a
 // fault rule in the form, make a request the rule matches, and watch the fault fire in the live
-// journal. Prints one line per step; exits non-zero at the first failure.
+// journal; then change state: create a user (a refused field shown at the field), edit it (a taken
+// username shown at the field), issue a token and key (shown once), revoke the session (the token
+// stops working) and the key, export the state, delete the user, load the export back. With a
+// SCREENSHOT path, saves one screenshot per tab next to it (-users, -journal, -faults, -state,
+// -docs). Prints one line per step; exits non-zero at the first failure.
 //
 // usage: node console.mjs BASE_URL ADMIN_TOKEN USERNAME FIXED_TOKEN [SCREENSHOT.png]
 //   FIXED_TOKEN is an access token of USERNAME for the account-profile surface.
@@ -36,6 +40,11 @@ try {
   const page = context.pages()[0] || (await context.newPage());
   page.setDefaultTimeout(TIMEOUT);
   page.on("pageerror", (e) => errors.push(String(e)));
+  // Confirmations (delete, reset) are accepted; an unexpected alert is a failure.
+  page.on("dialog", (d) => { if (d.type() !== "confirm") errors.push("dialog: " + d.message()); d.accept(); });
+  const shot = async (tab) => { if (screenshot) await page.screenshot({ path: screenshot.replace(/\.png$/, `-${tab}.png`), fullPage: true }); };
+  const profileStatus = (token) => page.evaluate(async ([url, t]) => (await fetch(url, { headers: { Authorization: "Bearer " + t } })).status,
+    [base + "/api/workspace/account/profile", token]);
   // Uncaught exceptions only: failed loads (the refused token's 401, the injected 503, the
   // favicon's 404) are expected and show up as console messages.
 
@@ -66,7 +75,6 @@ try {
   if (!viewText.includes(username) || !viewText.includes("200")) {
     throw new Error("the account-profile view does not show the user: " + viewText);
   }
-  if (screenshot) await page.screenshot({ path: screenshot.replace(/\.png$/, "-users.png"), fullPage: true });
 
   step("add a fault rule");
   await page.click("nav button[data-tab=faults]");
@@ -91,6 +99,7 @@ try {
   const fired = page.locator(`tr[data-testid=journal-row][data-status="503"][data-fault="${ruleId}"]`);
   await fired.waitFor();
   await fired.click();
+  await shot("journal");
   const detail = await page.locator("#journal-detail").innerText();
   if (!detail.includes('"authorization": "[redacted]"')) throw new Error("the journal shows an unredacted credential");
 
@@ -98,8 +107,80 @@ try {
   await page.click("nav button[data-tab=faults]");
   await page.locator(`tr[data-testid=fault-row][data-id="${ruleId}"] td:nth-child(6)`, { hasText: /^0$/ }).waitFor();
   await page.locator(`tr[data-testid=fault-row][data-id="${ruleId}"] td:nth-child(7)`, { hasText: /^1$/ }).waitFor();
+  await shot("faults");
 
-  if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+  step("create a user: a refused field is shown at the field");
+  await page.click("nav button[data-tab=users]");
+  await page.fill("#user-form input[name=username]", "carol");
+  await page.fill("#user-form input[name=email]", "not an email");
+  await page.click("#user-form button[type=submit]");
+  await page.locator('#user-form [data-error="email"]', { hasText: /\S/ }).waitFor();
+  if (await page.locator("#user-form input[name=email]").getAttribute("aria-invalid") !== "true") throw new Error("the refused field is not marked invalid");
+  if ((await page.locator('#user-form [data-error="username"]').innerText()).trim()) throw new Error("an accepted field shows an error");
+  await page.fill("#user-form input[name=email]", "carol@example.com");
+  await page.fill("#user-form input[name=password]", "carol-password-1");
+  await page.click("#user-form button[type=submit]");
+  await page.locator('tr[data-testid=user-row][data-username="carol"]').waitFor();
+  await page.locator("#edit-form input[name=username]").waitFor();
+  if (await page.locator("#edit-form input[name=email]").inputValue() !== "carol@example.com") throw new Error("the new user is not selected");
+
+  step("edit the user: a taken username is shown at the field, then a change is saved");
+  await page.fill("#edit-form input[name=username]", username);
+  await page.click("#edit-form button[type=submit]");
+  await page.locator('#edit-form [data-error="username"]', { hasText: /\S/ }).waitFor();
+  await page.fill("#edit-form input[name=username]", "carol_c");
+  await page.fill("#edit-form input[name=display_name]", "Carol Console");
+  await page.click("#edit-form button[type=submit]");
+  await page.locator('tr[data-testid=user-row][data-username="carol_c"]').waitFor();
+  await page.locator("#edit-form", { hasText: "Saved." }).waitFor();
+  if (await page.locator("#edit-form input[name=display_name]").inputValue() !== "Carol Console") throw new Error("the saved display name is not shown");
+
+  step("issue a token and key, shown once");
+  await page.selectOption("#issue-surface", "account-profile");
+  await page.click("#issue-button");
+  const issued = JSON.parse(await page.locator("[data-testid=issued-secret]").innerText());
+  if (!issued.access_token || !issued.api_key) throw new Error("no token or key shown: " + JSON.stringify(issued));
+  await page.locator("tr[data-testid=session-row]").first().waitFor();
+  await page.locator('tr[data-testid=key-row][data-revoked="false"]').first().waitFor();
+  if (await profileStatus(issued.access_token) !== 200) throw new Error("the issued token does not work");
+  await shot("users");
+
+  step("revoke the sessions: the token stops working; revoke the key");
+  await page.click("[data-testid=sessions-revoke-all]");
+  await page.locator("tr[data-testid=session-row]").first().waitFor({ state: "detached" });
+  const after = await profileStatus(issued.access_token);
+  if (after !== 401) throw new Error("a token of a revoked session answers " + after);
+  await page.click("[data-testid=key-revoke]");
+  await page.locator('tr[data-testid=key-row][data-revoked="true"]').first().waitFor();
+
+  step("export the state");
+  await page.click("nav button[data-tab=state]");
+  await page.click("#export-button");
+  await page.locator("#state-message", { hasText: "Exported" }).waitFor();
+  const exported = await page.locator("#state-text").inputValue();
+  if (!exported.includes("carol_c") || exported.includes("carol-password-1")) throw new Error("the export does not hold the user, or holds its password");
+  if (!(await page.locator("#export-download").isVisible())) throw new Error("no download link");
+  await shot("state");
+
+  step("delete the user, then load the export back");
+  await page.click("nav button[data-tab=users]");
+  await page.locator('tr[data-testid=user-row][data-username="carol_c"]').click();
+  await page.click("[data-testid=user-delete]");
+  await page.locator('tr[data-testid=user-row][data-username="carol_c"]').waitFor({ state: "detached" });
+  await page.click("nav button[data-tab=state]");
+  await page.click("#load-button");
+  await page.locator("#state-message", { hasText: "Loaded." }).waitFor();
+  await page.click("nav button[data-tab=users]");
+  await page.locator('tr[data-testid=user-row][data-username="carol_c"]').waitFor();
+
+  step("keyboard: a user row opens with Enter");
+  await page.locator('tr[data-testid=user-row][data-username="carol_c"]').focus();
+  await page.keyboard.press("Enter");
+  await page.locator("#user-detail h2", { hasText: "carol_c" }).waitFor();
+
+  await page.click("nav button[data-tab=docs]");
+  await page.locator("[data-testid=docs-link]").first().waitFor();
+  await shot("docs");
   if (errors.length) throw new Error("page errors: " + errors.join(" | "));
   console.log("console test passed");
 } catch (e) {

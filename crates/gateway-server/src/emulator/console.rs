@@ -1,9 +1,10 @@
 //! The web console at `/console`: one page (HTML, JavaScript and CSS built into the binary with
 //! `include_str!`, no build step, nothing from a CDN) that logs in with the admin token (kept in
 //! `sessionStorage` only) and drives the admin API: users with their rendering in every surface,
-//! the live request journal, fault rules, and links to each surface's Swagger UI. The page itself
-//! holds no data; every read needs the admin token, and the console is off (404) when the admin
-//! API is disabled.
+//! the live request journal, fault rules, and links to each surface's Swagger UI; it creates,
+//! edits and deletes users, issues and revokes credentials, and exports, loads and resets the
+//! state. The page itself holds no data; every read needs the admin token, and the console is
+//! off (404) when the admin API is disabled.
 
 use actix_web::{
     HttpRequest, HttpResponse,

@@ -8,10 +8,17 @@ const state = { surfaces: [], lastJournalId: 0, journalTimer: null, faultsTimer:
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
-async function api(method, path, body) {
-  const headers = { "Authorization": "Bearer " + token(), "Accept": "application/json" };
+// Calls the admin API. `options.raw` sends `body` as it is (with `options.type`) and returns the
+// answer's text; otherwise JSON both ways. A refused call throws an Error with the admin API's
+// `issues` ([{field, message}]) and `status`.
+async function api(method, path, body, options) {
+  const opts = options || {};
+  const headers = { "Authorization": "Bearer " + token(), "Accept": opts.raw ? "*/*" : "application/json" };
   const init = { method, headers };
-  if (body !== undefined) { headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+  if (body !== undefined) {
+    headers["Content-Type"] = opts.raw ? (opts.type || "text/plain") : "application/json";
+    init.body = opts.raw ? body : JSON.stringify(body);
+  }
   const res = await fetch(path, init);
   if (res.status === 401) { logout("The admin token was refused."); throw new Error("unauthorized"); }
   const text = await res.text();
@@ -19,9 +26,38 @@ async function api(method, path, body) {
   try { data = text ? JSON.parse(text) : null; } catch (_) { data = text; }
   if (!res.ok) {
     const message = data && data.error && data.error.message ? data.error.message : res.status + " " + res.statusText;
-    throw new Error(message);
+    const err = new Error(message);
+    err.status = res.status;
+    err.issues = data && data.error && Array.isArray(data.error.issues) ? data.error.issues : [];
+    throw err;
   }
-  return data;
+  return opts.raw ? text : data;
+}
+
+// Shows a refused call on `form`: each issue next to its field (`[data-error=FIELD]`), the rest
+// (and the message) in the form's general `[data-error=""]`.
+function showErrors(form, err) {
+  clearErrors(form);
+  const general = [];
+  for (const issue of (err && err.issues) || []) {
+    const slot = form.querySelector(`[data-error="${CSS.escape(issue.field)}"]`);
+    if (slot) {
+      slot.textContent = issue.message;
+      const input = form.querySelector(`[name="${CSS.escape(issue.field)}"]`);
+      if (input) input.setAttribute("aria-invalid", "true");
+    } else {
+      general.push(issue.field + ": " + issue.message);
+    }
+  }
+  const slot = form.querySelector('[data-error=""]');
+  if (slot) slot.textContent = general.length ? general.join("; ") : (err.issues && err.issues.length ? "" : err.message);
+  const first = form.querySelector('[aria-invalid="true"]');
+  if (first) first.focus();
+}
+
+function clearErrors(form) {
+  form.querySelectorAll("[data-error]").forEach((e) => { e.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
 }
 
 function el(tag, attrs, ...children) {
@@ -29,7 +65,7 @@ function el(tag, attrs, ...children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === undefined || v === null) continue;
     if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k === "href" || k === "target" || k === "type" || k === "title" || k === "rel") node.setAttribute(k, v);
+    else if (k.startsWith("data-") || k.startsWith("aria-") || k === "role" || k === "href" || k === "target" || k === "type" || k === "title" || k === "rel") node.setAttribute(k, v);
     else node[k] = v;
   }
   for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(c === undefined || c === null ? "" : String(c)));
@@ -92,27 +128,195 @@ async function loadUsers() {
   const users = await api("GET", "/admin/users?limit=200");
   const body = $("#users-table tbody");
   body.replaceChildren(...users.map((u) => {
-    const row = el("tr", { "data-testid": "user-row", "data-username": u.username, "data-id": u.id },
+    const row = el("tr", { "data-testid": "user-row", "data-username": u.username, "data-id": u.id, tabIndex: 0 },
       el("td", {}, u.username), el("td", {}, u.email || ""), el("td", {}, u.status), el("td", {}, u.kind));
     if (state.selectedUser === u.id) row.classList.add("selected");
     row.addEventListener("click", () => selectUser(u));
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); selectUser(u); } });
     return row;
   }));
+  return users;
 }
+
+async function createUser(form) {
+  const f = new FormData(form);
+  const body = { username: (f.get("username") || "").trim() };
+  const email = (f.get("email") || "").trim();
+  if (email) body.email = email;
+  const password = f.get("password") || "";
+  if (password) body.password = password;
+  let user;
+  try { user = await api("POST", "/admin/users", body); } catch (e) { showErrors(form, e); return; }
+  clearErrors(form);
+  form.reset();
+  await loadUsers();
+  selectUser(user);
+}
+
+const EDITABLE = [
+  ["username", "Username", "text"], ["email", "Email", "email"], ["display_name", "Display name", "text"],
+  ["first_name", "First name", "text"], ["last_name", "Last name", "text"],
+];
+const STATUSES = ["pending", "active", "invited", "banned"];
 
 async function selectUser(user) {
   state.selectedUser = user.id;
   document.querySelectorAll("#users-table tr").forEach((r) => r.classList.toggle("selected", r.dataset.id === user.id));
   const detail = $("#user-detail");
   detail.replaceChildren(el("p", { class: "hint" }, "Loading " + user.username + "…"));
-  let data;
-  try { data = await api("GET", "/admin/users/" + encodeURIComponent(user.id) + "/views"); }
-  catch (e) { detail.replaceChildren(el("p", { class: "error" }, e.message)); return; }
-  const cards = data.views.map((v) => el("div", { class: "view", "data-testid": "surface-view", "data-surface": v.surface },
+  let current, views, creds;
+  try {
+    [current, views, creds] = await Promise.all([
+      api("GET", "/admin/users/" + encodeURIComponent(user.id)),
+      api("GET", "/admin/users/" + encodeURIComponent(user.id) + "/views"),
+      api("GET", "/admin/users/" + encodeURIComponent(user.id) + "/credentials"),
+    ]);
+  } catch (e) { detail.replaceChildren(el("p", { class: "error", role: "alert" }, e.message)); return; }
+  if (state.selectedUser !== user.id) return;
+  const remove = el("button", { type: "button", class: "danger small", "data-testid": "user-delete" }, "Delete user");
+  remove.addEventListener("click", () => deleteUser(current));
+  const cards = views.views.map((v) => el("div", { class: "view", "data-testid": "surface-view", "data-surface": v.surface },
     el("h3", {}, el("span", {}, v.surface + "  " + v.method + " " + v.path),
       el("span", { class: statusClass(v.status) }, v.status === null ? "no answer" : String(v.status))),
     v.note ? el("p", { class: "hint" }, v.note) : el("pre", {}, typeof v.body === "string" ? v.body : JSON.stringify(v.body, null, 2))));
-  detail.replaceChildren(el("h2", {}, user.username + " (" + user.id + ")"), ...cards);
+  detail.replaceChildren(
+    el("h2", {}, current.username + " (" + current.id + ")", remove),
+    editForm(current), credentialsCard(current, creds), ...cards);
+}
+
+function editForm(user) {
+  const form = el("form", { class: "card", id: "edit-form", autocomplete: "off", noValidate: true });
+  const fields = el("div", { class: "fields" });
+  for (const [name, label, type] of EDITABLE) {
+    const id = "edit-" + name;
+    fields.append(el("label", {}, label + " ", el("input", { name, type, value: user[name] || "", id, "aria-describedby": id + "-error" })),
+      el("span", { class: "error field-error", id: id + "-error", "data-error": name }));
+  }
+  const status = el("select", { name: "status", id: "edit-status" }, ...STATUSES.map((s) => el("option", { value: s, selected: s === user.status }, s)));
+  fields.append(el("label", {}, "Status ", status), el("span", { class: "error field-error", "data-error": "status" }));
+  fields.append(el("label", {}, "New password ", el("input", { name: "password", type: "password", autocomplete: "new-password", placeholder: "unchanged", "aria-describedby": "edit-password-error" })),
+    el("span", { class: "error field-error", id: "edit-password-error", "data-error": "password" }));
+  form.append(el("h3", {}, "Profile (version " + user.version + ")"), fields,
+    el("button", { type: "submit" }, "Save"), el("p", { class: "error", role: "alert", "data-error": "" }));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    const patch = { expected_version: user.version };
+    for (const [name] of EDITABLE) {
+      const value = (f.get(name) || "").trim();
+      const before = user[name] || "";
+      if (value === before) continue;
+      // An emptied optional field is cleared; the username cannot be.
+      patch[name] = value === "" && name !== "username" ? null : value;
+    }
+    if (f.get("status") !== user.status) patch.status = f.get("status");
+    if (f.get("password")) patch.password = f.get("password");
+    let updated;
+    try { updated = await api("PATCH", "/admin/users/" + encodeURIComponent(user.id), patch); } catch (err) { showErrors(form, err); return; }
+    await loadUsers();
+    await selectUser(updated);
+    const saved = $("#edit-form [data-error='']");
+    if (saved) { saved.classList.remove("error"); saved.textContent = "Saved."; }
+  });
+  return form;
+}
+
+function credentialsCard(user, creds) {
+  const card = el("div", { class: "card", id: "credentials" }, el("h3", {}, "Credentials"));
+  const surface = el("select", { id: "issue-surface", "aria-label": "Surface" }, ...state.surfaces.map((s) => el("option", { value: s.surface }, s.surface)));
+  const issue = el("button", { type: "button", id: "issue-button" }, "Issue token and key");
+  const secret = el("div", { id: "issued" });
+  issue.addEventListener("click", async () => {
+    let out;
+    try { out = await api("POST", "/admin/users/" + encodeURIComponent(user.id) + "/tokens", { surface: surface.value, with_keys: true }); }
+    catch (e) { secret.replaceChildren(el("p", { class: "error", role: "alert" }, e.message)); return; }
+    const text = JSON.stringify(out.credentials[0], null, 2);
+    const pre = el("pre", { class: "secret", "data-testid": "issued-secret" }, text);
+    const copy = el("button", { type: "button", class: "small", "data-testid": "copy-secret" }, "Copy");
+    copy.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(text); copy.textContent = "Copied"; }
+      catch (_) { window.getSelection().selectAllChildren(pre); copy.textContent = "Selected: press Ctrl+C"; }
+    });
+    secret.replaceChildren(el("p", { class: "hint" }, "Shown once: the gateway keeps only hashes."), copy, pre);
+    refreshCredentials(user, card);
+  });
+  card.append(el("div", { class: "row" }, surface, issue), secret, el("div", { id: "credential-lists" }));
+  fillCredentials(user, card, creds);
+  return card;
+}
+
+async function refreshCredentials(user, card) {
+  let creds;
+  try { creds = await api("GET", "/admin/users/" + encodeURIComponent(user.id) + "/credentials"); } catch (_) { return; }
+  fillCredentials(user, card, creds);
+}
+
+function fillCredentials(user, card, creds) {
+  const act = (label, testid, fn) => {
+    const b = el("button", { type: "button", class: "link", "data-testid": testid }, label);
+    b.addEventListener("click", async (e) => { e.stopPropagation(); try { await fn(); } catch (err) { alert(err.message); } refreshCredentials(user, card); });
+    return b;
+  };
+  const sessions = creds.sessions.map((s) => el("tr", { "data-testid": "session-row", "data-id": s.id },
+    el("td", {}, s.surface), el("td", {}, s.id.slice(0, 8)), el("td", {}, s.created_at.slice(0, 19).replace("T", " ")),
+    el("td", {}, s.expires_at.slice(0, 19).replace("T", " ")),
+    el("td", {}, act("revoke", "session-revoke", () => api("DELETE", "/admin/sessions/" + s.id)))));
+  const keys = creds.keys.map((k) => el("tr", { "data-testid": "key-row", "data-id": k.id, "data-revoked": k.revoked_at ? "true" : "false" },
+    el("td", {}, k.surface), el("td", {}, k.label || ""), el("td", {}, k.hint || k.id.slice(0, 8)),
+    el("td", {}, k.revoked_at ? "revoked " + k.revoked_at.slice(0, 19).replace("T", " ") : "active"),
+    el("td", {}, k.revoked_at ? "" : act("revoke", "key-revoke", () => api("DELETE", "/admin/keys/" + encodeURIComponent(k.id))))));
+  const revokeAll = el("button", { type: "button", class: "small danger", "data-testid": "sessions-revoke-all", disabled: !sessions.length }, "Revoke all sessions");
+  revokeAll.addEventListener("click", async () => { await api("DELETE", "/admin/users/" + encodeURIComponent(user.id) + "/sessions"); refreshCredentials(user, card); });
+  card.querySelector("#credential-lists").replaceChildren(
+    el("h4", {}, "Sessions (" + sessions.length + ") ", revokeAll),
+    el("table", { id: "sessions-table" }, el("thead", {}, el("tr", {}, ...["Surface", "Id", "Created", "Expires", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...sessions)),
+    el("h4", {}, "API keys (" + keys.length + ")"),
+    el("table", { id: "keys-table" }, el("thead", {}, el("tr", {}, ...["Surface", "Label", "Hint", "State", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...keys)));
+}
+
+async function deleteUser(user) {
+  if (!confirm("Delete " + user.username + " with every credential?")) return;
+  try { await api("DELETE", "/admin/users/" + encodeURIComponent(user.id)); } catch (e) { alert(e.message); return; }
+  state.selectedUser = null;
+  $("#user-detail").replaceChildren(el("p", { class: "hint" }, "Deleted " + user.username + "."));
+  loadUsers();
+}
+
+// --- state ---------------------------------------------------------------------------------
+
+async function exportState() {
+  const format = $("#export-format").value;
+  let text;
+  try { text = await api("GET", "/admin/fixtures/export?format=" + format, undefined, { raw: true }); }
+  catch (e) { $("#state-error").textContent = e.message; return; }
+  $("#state-error").textContent = "";
+  $("#state-text").value = text;
+  const link = $("#export-download");
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([text], { type: format === "json" ? "application/json" : "application/yaml" }));
+  link.download = "gateway-fixtures." + format;
+  link.hidden = false;
+  $("#state-message").textContent = "Exported " + text.length + " bytes; edit below and Load, or download.";
+}
+
+async function loadState() {
+  const text = $("#state-text").value;
+  const type = text.trim().startsWith("{") ? "application/json" : "application/yaml";
+  try { await api("POST", "/admin/fixtures?name=console", text, { raw: true, type }); }
+  catch (e) { $("#state-message").textContent = ""; $("#state-error").textContent = e.message; return; }
+  $("#state-error").textContent = "";
+  $("#state-message").textContent = "Loaded.";
+  state.selectedUser = null;
+  loadUsers();
+}
+
+async function resetState() {
+  if (!confirm("Reset to the fixtures loaded last?")) return;
+  try { await api("POST", "/admin/reset"); } catch (e) { $("#state-error").textContent = e.message; return; }
+  $("#state-error").textContent = "";
+  $("#state-message").textContent = "Reset.";
+  state.selectedUser = null;
+  loadUsers();
 }
 
 // --- journal -------------------------------------------------------------------------------
@@ -197,5 +401,9 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#journal-surface").addEventListener("change", startJournal);
   $("#journal-clear").addEventListener("click", async () => { await api("DELETE", "/admin/journal"); startJournal(); });
   $("#fault-form").addEventListener("submit", (e) => { e.preventDefault(); addFault(e.target); });
+  $("#user-form").addEventListener("submit", (e) => { e.preventDefault(); createUser(e.target); });
+  $("#export-button").addEventListener("click", exportState);
+  $("#load-button").addEventListener("click", loadState);
+  $("#reset-button").addEventListener("click", resetState);
   if (token()) login(token());
 });

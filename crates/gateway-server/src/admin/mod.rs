@@ -22,6 +22,8 @@ use uuid::Uuid;
 
 use crate::credentials;
 
+mod account;
+
 pub use gateway_http::admin::AdminError;
 
 type Result<T> = std::result::Result<T, AdminError>;
@@ -421,6 +423,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: gateway_http::Registry)
             .route("/users", web::get().to(list_users))
             .route("/users/{id}", web::get().to(show_user))
             .route("/users/{id}", web::delete().to(delete_user))
+            .route("/users/{id}", web::patch().to(account::patch_user))
+            .route(
+                "/users/{id}/credentials",
+                web::get().to(account::credentials_of),
+            )
+            .route(
+                "/users/{id}/sessions",
+                web::delete().to(account::revoke_sessions),
+            )
+            .route("/sessions/{id}", web::delete().to(account::revoke_session))
             .route("/users/{id}/keys", web::post().to(create_key))
             .route("/users/{id}/tokens", web::post().to(issue_tokens))
             .route("/keys/{id}", web::delete().to(revoke_key))
