@@ -12,10 +12,12 @@
 //! Two shapes of the same rule, by round trips (a change of username or email is the hot one):
 //! - a new user: [`check`] (locks, then an `EXISTS` per value) before the `INSERT`;
 //! - a change: the locks ride on the statement that reads the row under its own lock
-//!   (`identity_locks!`, PostgreSQL), and the `EXISTS` rides on the `UPDATE` as a guard (`identity_guard!`): an
-//!   `UPDATE` of a row this transaction holds that writes no row met the guard, and
-//!   [`conflict`] names the field. The `UPDATE`'s snapshot is taken after the locks are held
-//!   (READ COMMITTED: one snapshot per statement), so it sees every claim committed before.
+//!   ([`claim_identities`], PostgreSQL), and the `EXISTS` rides on the `UPDATE` as a guard
+//!   (`identity_guard!`): an `UPDATE` of a row this transaction holds that writes no row met
+//!   the guard, and [`conflict`] names the field. The `UPDATE`'s snapshot is taken after the
+//!   locks are held (READ COMMITTED: one snapshot per statement), so it sees every claim
+//!   committed before. Both statements are typed diesel queries: prepared once per connection
+//!   (raw SQL fragments are prepared anew on every execution, one more round trip each).
 
 use diesel::{
     define_sql_function,
@@ -103,38 +105,45 @@ pub(crate) fn claimed(username: Option<&str>, email: Option<&str>) -> Vec<String
     values
 }
 
-/// PostgreSQL: a column that takes the advisory lock of every value in `username` / `email`
-/// when the statement selecting it runs, in [`claimed`] order (an uncorrelated scalar subquery
-/// over the values in array order, evaluated once, before the row lock of `FOR UPDATE`). The
-/// statement text is the same for zero, one and two values, so it is prepared once. A macro:
-/// the expression's type is diesel's nesting of binds.
-macro_rules! identity_locks {
-    ($username:expr, $email:expr) => {
-        diesel::dsl::sql::<diesel::sql_types::BigInt>("(SELECT count(pg_advisory_xact_lock(")
-            .bind::<diesel::sql_types::Integer, _>($crate::locks::IDENTITIES)
-            .sql(", hashtext(lower(v)))) FROM unnest(")
-            .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(
-                $crate::identities::claimed($username, $email),
-            )
-            .sql(") AS v)")
-    };
+#[cfg(feature = "postgres")]
+define_sql_function! {
+    /// PostgreSQL: takes the advisory lock of every value in `claimed` (lower-cased, in the
+    /// order given: [`claimed`]) when the statement selecting it runs; the function of
+    /// migration `2026-12-04-000500_identity_claims`. Selected next to the row of a change under
+    /// `FOR UPDATE`, so the locks cost no round trip of their own; a typed call, so the statement
+    /// is prepared once.
+    fn claim_identities(claimed: diesel::sql_types::Array<Text>) -> diesel::sql_types::BigInt;
 }
 
-/// The condition under which user `$id` may write `$username` / `$email` (`Option<&str>`): no
+diesel::alias!(users as other: OtherUsers);
+
+/// The condition under which user `$id` may write `$username` / `$email` (`Option<String>`): no
 /// other user holds either as the other column (the comparisons of [`conflict`]; a `NULL`
-/// compares false). For any backend; a macro for the same reason as `identity_locks!`.
+/// compares false). Typed (prepared once on either backend); a macro because the expression's
+/// type is diesel's nesting.
 macro_rules! identity_guard {
-    ($id:expr, $username:expr, $email:expr) => {
-        diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "NOT EXISTS (SELECT 1 FROM users AS other WHERE other.id <> ",
-        )
-        .bind::<diesel::sql_types::Text, _>($id)
-        .sql(" AND (lower(other.email) = lower(")
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>($username)
-        .sql(") OR lower(other.username) = lower(")
-        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>($email)
-        .sql(")))")
-    };
+    ($id:expr, $username:expr, $email:expr) => {{
+        use diesel::{
+            dsl::{exists, not},
+            prelude::*,
+        };
+        use $crate::{
+            identities::{lower, lower_nullable, other},
+            schema::users,
+        };
+        not(exists(
+            other
+                .select(other.field(users::id))
+                .filter(other.field(users::id).ne($id))
+                .filter(
+                    lower_nullable(other.field(users::email))
+                        .eq(lower_nullable($username))
+                        .or(lower(other.field(users::username))
+                            .nullable()
+                            .eq(lower_nullable($email))),
+                ),
+        ))
+    }};
 }
 
 /// PostgreSQL: a transaction-scoped advisory lock per value, in [`claimed`] order. SQLite:

@@ -356,8 +356,8 @@ fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
 /// Loads the row of a user for a change in the current transaction: locked on PostgreSQL
 /// (`FOR UPDATE`: a concurrent change of the same user waits for this one to commit, then reads
 /// its result), in the same statement as the identity locks of the `username` / `email` the
-/// change writes (`identity_locks!`, one round trip for both); on SQLite every write runs on the
-/// one writer connection, one after the other.
+/// change writes, if any (`identities::claim_identities`, one round trip for both); on SQLite
+/// every write runs on the one writer connection, one after the other.
 fn load_for_update(
     conn: &mut AnyConnection,
     id: &str,
@@ -367,12 +367,23 @@ fn load_for_update(
     let query = || users::table.find(id);
     Ok(match conn {
         #[cfg(feature = "postgres")]
-        AnyConnection::Postgresql(c) => query()
-            .select((UserRow::as_select(), identity_locks!(username, email)))
-            .for_update()
-            .get_result::<(UserRow, i64)>(c)
-            .optional()?
-            .map(|(row, _locks)| row),
+        AnyConnection::Postgresql(c) => {
+            let claimed = identities::claimed(username, email);
+            if claimed.is_empty() {
+                query()
+                    .select(UserRow::as_select())
+                    .for_update()
+                    .get_result(c)
+                    .optional()?
+            } else {
+                query()
+                    .select((UserRow::as_select(), identities::claim_identities(claimed)))
+                    .for_update()
+                    .get_result::<(UserRow, i64)>(c)
+                    .optional()?
+                    .map(|(row, _locks)| row)
+            }
+        }
         #[cfg(feature = "sqlite")]
         AnyConnection::Sqlite(c) => {
             let _ = (username, email);

@@ -1,0 +1,2 @@
+-- Nothing on SQLite: its writes are serial (one writer thread), so identity values need no lock.
+SELECT 1;
