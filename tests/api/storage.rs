@@ -775,6 +775,80 @@ async fn a_username_against_email_race_has_exactly_one_winner() {
     }
 }
 
+/// One-time codes on every backend: single use (two concurrent uses, one winner), expiry,
+/// purpose and project scoping, a bounded number per user, and gone with their user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_time_codes_act_once_and_stay_bounded() {
+    use gateway_core::{CodePurpose, CodeRefusal, codes::LIVE_CODES_PER_USER};
+    let reset = CodePurpose::PasswordReset;
+    for b in backends() {
+        let g = b.gateway.clone();
+        let u = user(&g, "codes").await;
+        let hour = chrono::Duration::hours(1);
+        let text = g
+            .issue_code(reset, u.id, None, "codes@example.com", hour)
+            .await
+            .unwrap();
+        assert!(
+            g.check_code(reset, None, &text).await.unwrap().is_ok(),
+            "{}",
+            b.name
+        );
+        let uses: Vec<_> = (0..4)
+            .map(|_| {
+                let (g, text) = (g.clone(), text.clone());
+                tokio::spawn(async move { g.use_code(reset, None, &text).await.unwrap() })
+            })
+            .collect();
+        let mut won = 0;
+        for t in uses {
+            match t.await.unwrap() {
+                Ok(_) => won += 1,
+                Err(r) => assert_eq!(r, CodeRefusal::AlreadyUsed, "{}", b.name),
+            }
+        }
+        assert_eq!(won, 1, "{}", b.name);
+        let old = g
+            .issue_code(
+                reset,
+                u.id,
+                None,
+                "codes@example.com",
+                chrono::Duration::seconds(-1),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            g.check_code(reset, None, &old).await.unwrap(),
+            Err(CodeRefusal::Expired)
+        );
+        let mut texts = Vec::new();
+        for _ in 0..LIVE_CODES_PER_USER + 1 {
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+            texts.push(
+                g.issue_code(reset, u.id, None, "codes@example.com", hour)
+                    .await
+                    .unwrap(),
+            );
+        }
+        assert_eq!(
+            g.check_code(reset, None, &texts[0]).await.unwrap(),
+            Err(CodeRefusal::NotFound),
+            "{}: the oldest of more than {LIVE_CODES_PER_USER} is dropped",
+            b.name
+        );
+        let newest = texts.last().unwrap();
+        assert!(g.check_code(reset, None, newest).await.unwrap().is_ok());
+        g.delete_user(u.id).await.unwrap();
+        assert_eq!(
+            g.check_code(reset, None, newest).await.unwrap(),
+            Err(CodeRefusal::NotFound),
+            "{}: codes go with their user",
+            b.name
+        );
+    }
+}
+
 #[tokio::test]
 async fn stale_versions_are_refused() {
     for b in backends() {

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 mod anonymous;
 mod api_keys;
 mod password;
+mod password_reset;
 mod sessions;
 mod teams;
 mod users;

@@ -570,6 +570,42 @@ impl KnownError {
         )
     }
 
+    /// A redirect or callback URL outside the project's trusted domains.
+    pub fn redirect_url_not_whitelisted() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "REDIRECT_URL_NOT_WHITELISTED",
+            "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?",
+        )
+    }
+
+    /// No verification code of this kind has that text in the project.
+    pub fn verification_code_not_found() -> Self {
+        known(
+            StatusCode::NOT_FOUND,
+            "VERIFICATION_CODE_NOT_FOUND",
+            "The verification code does not exist for this project.",
+        )
+    }
+
+    /// The code expired.
+    pub fn verification_code_expired() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "VERIFICATION_CODE_EXPIRED",
+            "The verification code has expired.",
+        )
+    }
+
+    /// The code was used already.
+    pub fn verification_code_already_used() -> Self {
+        known(
+            StatusCode::CONFLICT,
+            "VERIFICATION_CODE_ALREADY_USED",
+            "The verification link has already been used.",
+        )
+    }
+
     /// The user has TOTP: a password alone does not sign it in.
     pub fn multi_factor_authentication_required(attempt_code: &str) -> Self {
         with(

@@ -37,6 +37,7 @@ mod known;
 mod listing;
 mod openapi;
 mod password;
+mod reset;
 mod respond;
 mod routes;
 pub mod session;

@@ -39,7 +39,11 @@ pub struct Credentials {
 }
 
 /// A required string field.
-fn required(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Option<String> {
+pub(crate) fn required(
+    map: &Map<String, Value>,
+    field: &str,
+    issues: &mut Issues,
+) -> Option<String> {
     let path = format!("body.{field}");
     match map.get(field) {
         None => {
@@ -51,7 +55,11 @@ fn required(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Optio
 }
 
 /// A required `passwordSchema` field: a string of at most 70 characters.
-fn password_field(map: &Map<String, Value>, field: &str, issues: &mut Issues) -> Option<String> {
+pub(crate) fn password_field(
+    map: &Map<String, Value>,
+    field: &str,
+    issues: &mut Issues,
+) -> Option<String> {
     required(map, field, issues).filter(|p| {
         let ok = js_len(p) <= PASSWORD_MAX;
         if !ok {

@@ -68,6 +68,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             )
             .service(resource(&SURFACE, "/password/set").post(handlers::set_password::set_password))
             .service(
+                resource(&SURFACE, "/password/send-reset-code")
+                    .post(handlers::send_reset_code::send_reset_code),
+            )
+            .service(
+                resource(&SURFACE, "/password/reset")
+                    .post(handlers::reset_password::reset_password),
+            )
+            .service(
+                resource(&SURFACE, "/password/reset/check-code")
+                    .post(handlers::check_reset_code::check_reset_code),
+            )
+            .service(
                 resource(&SURFACE, "/sessions")
                     .get(handlers::list_sessions::list_sessions)
                     .post(handlers::create_session::create_session),

@@ -595,6 +595,45 @@ pub struct PasswordUpdate {
     pub new_password: String,
 }
 
+/// `POST /api/v1/auth/password/send-reset-code` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct SendResetCode {
+    /// The address of the account (the answer does not tell whether one exists).
+    pub email: String,
+    /// Where the mailed link points (`?code=` is set on it); a loopback URL.
+    pub callback_url: String,
+}
+
+/// The answer of `send-reset-code`, sent or not.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct MaybeSent {
+    /// Always `"maybe, only if user with e-mail exists"`.
+    pub success: String,
+}
+
+/// `POST /api/v1/auth/password/reset` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct ResetPassword {
+    /// The mailed code: 45 characters.
+    pub code: String,
+    /// The new password: 8 to 70 characters.
+    pub password: String,
+}
+
+/// `POST /api/v1/auth/password/reset/check-code` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct CheckCode {
+    /// The mailed code: 45 characters.
+    pub code: String,
+}
+
+/// The answer of a check-code route.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct CodeValid {
+    /// Always `true` (a code that would not act is an error).
+    pub is_code_valid: bool,
+}
+
 /// `POST /api/v1/auth/password/set` body.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
 pub struct PasswordSet {

@@ -8,11 +8,13 @@
 //! It must not depend on actix, diesel, utoipa or any other workspace crate, and it carries no
 //! serde renames for any one dialect: each dialect converts to and from these types itself.
 
+pub mod codes;
 pub mod command;
 pub mod credentials;
 pub mod error;
 pub mod idempotency;
 pub mod import;
+pub mod mail;
 pub mod model;
 pub mod patch;
 pub mod ports;
@@ -25,11 +27,13 @@ pub mod teams;
 pub mod testing;
 pub mod validate;
 
+pub use codes::{CodePurpose, CodeRefusal, CodeStore, OneTimeCode};
 pub use command::{NewUser, PasswordChange};
 pub use error::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, Notice, Outcome};
 pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,
 };
+pub use mail::{Mail, Mailer};
 pub use model::{
     Account, ApiKey, Identity, KeySpec, MetadataTiers, NewApiKey, NewSession, Profile, RiskScores,
     Security, Session, Standing, Surface, Team, TeamMembership, TeamRole, Timestamps, User,

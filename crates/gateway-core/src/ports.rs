@@ -313,7 +313,8 @@ pub trait MaintenanceStore: Send + Sync {
 /// Persistence for the whole domain: every port above. Implemented for any type that implements
 /// them all, so `Gateway` holds one `Arc<dyn Store>`.
 pub trait Store:
-    UserStore
+    crate::codes::CodeStore
+    + UserStore
     + TeamStore
     + SessionStore
     + ApiKeyStore
@@ -326,7 +327,8 @@ pub trait Store:
 }
 
 impl<T> Store for T where
-    T: UserStore
+    T: crate::codes::CodeStore
+        + UserStore
         + TeamStore
         + SessionStore
         + ApiKeyStore

@@ -66,11 +66,13 @@ pub struct Gateway {
     sessions: SessionCache,
     /// Password hashing and verification, off the async workers (at most one job per core but
     /// one at once).
-    passwords: PasswordWork,
+    pub(crate) passwords: PasswordWork,
     /// The text each surface's API keys start with (declared by the dialects).
     key_prefixes: KeyPrefixes,
     /// The hash [`Self::password_sign_in`] verifies when there is no password to check.
     decoy: Arc<std::sync::OnceLock<String>>,
+    /// Delivers mail ([`crate::mail`]).
+    pub(crate) mailer: Arc<dyn crate::mail::Mailer>,
 }
 
 impl Gateway {
@@ -82,7 +84,14 @@ impl Gateway {
             decoy: Arc::default(),
             passwords: PasswordWork::default(),
             key_prefixes: KeyPrefixes::default(),
+            mailer: Arc::new(crate::mail::NoMailer),
         }
+    }
+
+    /// The same service delivering mail through `mailer`.
+    pub fn with_mailer(mut self, mailer: Arc<dyn crate::mail::Mailer>) -> Self {
+        self.mailer = mailer;
+        self
     }
 
     /// The same service issuing and accepting `surface`'s API keys with `prefix` (the vendor's,

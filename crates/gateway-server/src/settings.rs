@@ -42,6 +42,11 @@ pub struct EmulatorSettings {
     /// Bytes the whole journal may hold (every entry's headers, bodies, path and query as kept,
     /// plus a fixed overhead); the oldest entries are dropped past it.
     pub journal_budget_bytes: usize,
+    /// Mails kept in the outbox (`GET /admin/outbox`), the oldest dropped first; 0 = no mail can
+    /// be sent (there is no SMTP relay yet).
+    pub outbox_capacity: usize,
+    /// The sender address of every mail (the display name is the vendor's: a project's name).
+    pub mail_from: String,
 }
 
 impl Default for EmulatorSettings {
@@ -51,6 +56,8 @@ impl Default for EmulatorSettings {
             journal_capacity: 200,
             journal_body_limit_bytes: 16 * 1024,
             journal_budget_bytes: 8 << 20,
+            outbox_capacity: 200,
+            mail_from: "noreply@example.com".into(),
         }
     }
 }

@@ -122,6 +122,8 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         settings.auth.jwt_secret.clone()
     };
     let admin_token = admin_token(settings, &gateway).await?;
+    let emulator = Emulator::new(&settings.emulator, settings.server.body_limit_bytes)?;
+    let gateway = gateway.with_mailer(emulator.outbox.clone());
     let tokens = Tokens::new(
         secret.as_bytes(),
         settings.auth.issuer.clone(),
@@ -137,7 +139,7 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         admin_token,
         metrics_token: settings.metrics.token.clone(),
         faults: Faults::default(),
-        emulator: Emulator::new(&settings.emulator, settings.server.body_limit_bytes)?,
+        emulator,
         registry: dialects::REGISTRY,
         public_base_url: public_base_url(settings, None)?,
     })
@@ -208,6 +210,8 @@ impl SessionPurge {
                 break;
             }
         }
+        // Expired one-time codes (at most a few per user: `codes::LIVE_CODES_PER_USER`).
+        gateway_core::CodeStore::purge_codes(store, chrono::Utc::now()).await?;
         Ok(total)
     }
 

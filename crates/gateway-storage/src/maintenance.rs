@@ -10,7 +10,9 @@ use gateway_core::{MaintenanceStore, StoreError};
 use crate::{
     AnyConnection, DieselStore,
     error::Failure,
-    schema::{api_keys, idempotency_keys, sessions, team_memberships, teams, users},
+    schema::{
+        api_keys, idempotency_keys, one_time_codes, sessions, team_memberships, teams, users,
+    },
     transaction,
     values::naive,
 };
@@ -45,6 +47,7 @@ impl MaintenanceStore for DieselStore {
                 diesel::delete(api_keys::table).execute(conn)?;
                 diesel::delete(team_memberships::table).execute(conn)?;
                 diesel::delete(idempotency_keys::table).execute(conn)?;
+                diesel::delete(one_time_codes::table).execute(conn)?;
                 diesel::delete(users::table).execute(conn)?;
                 diesel::delete(teams::table).execute(conn)?;
                 Ok(())

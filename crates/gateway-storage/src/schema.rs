@@ -131,8 +131,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     team_memberships,
     sessions,
     api_keys,
-    project_sessions
+    project_sessions,
+    one_time_codes
 );
+
+diesel::table! {
+    one_time_codes (id) {
+        id -> Text,
+        purpose -> Text,
+        user_id -> Text,
+        project_id -> Nullable<Text>,
+        email -> Text,
+        code_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
 
 diesel::table! {
     projects (id) {

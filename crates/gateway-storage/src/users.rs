@@ -477,6 +477,7 @@ fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, Failure> {
         api_keys::delete_of(conn, id)?;
         teams::delete_memberships_of(conn, id)?;
         idempotency::delete_of(conn, id)?;
+        crate::codes::delete_of(conn, id)?;
         Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
     })
 }

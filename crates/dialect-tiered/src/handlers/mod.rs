@@ -5,6 +5,7 @@
 pub mod add_team_member;
 pub mod admin;
 pub mod anonymous_sign_up;
+pub mod check_reset_code;
 pub mod check_user_api_key;
 pub mod create_session;
 pub mod create_team;
@@ -34,7 +35,9 @@ pub mod patch_user;
 pub mod patch_user_api_key;
 pub mod refresh_session;
 pub mod remove_team_member;
+pub mod reset_password;
 pub mod revoke_team_permission;
+pub mod send_reset_code;
 pub mod set_password;
 pub mod sign_in;
 pub mod sign_out;

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::{
     Field, IdempotencyKey, IdempotencyRecord, StoredResponse, UserField,
+    codes::{CodeStore, OneTimeCode},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     ports::{
         ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
@@ -55,6 +56,7 @@ struct State {
     /// Session id -> project id.
     project_sessions: BTreeMap<Uuid, Uuid>,
     secrets: BTreeMap<String, String>,
+    codes: BTreeMap<Uuid, OneTimeCode>,
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +366,7 @@ impl UserStore for MemoryStore {
             s.api_keys.retain(|_, k| k.user_id != id);
             s.memberships.retain(|(_, user_id), _| *user_id != id);
             s.idempotency.retain(|key, _| key.user_id != id);
+            s.codes.retain(|_, c| c.user_id != id);
             Ok(s.users.remove(&id).is_some())
         })
     }
@@ -889,9 +892,60 @@ impl MaintenanceStore for MemoryStore {
             s.api_keys.clear();
             s.memberships.clear();
             s.idempotency.clear();
+            s.codes.clear();
             s.users.clear();
             s.teams.clear();
             Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl CodeStore for MemoryStore {
+    async fn insert_code(&self, code: &OneTimeCode, keep: usize) -> Result<(), StoreError> {
+        self.write(|s| {
+            if !s.users.contains_key(&code.user_id) {
+                return Err(StoreError::Other("the code's user does not exist".into()));
+            }
+            if s.codes.values().any(|c| c.code_hash == code.code_hash) {
+                return Err(StoreError::Conflict(Field::Other("code")));
+            }
+            s.codes.insert(code.id, code.clone());
+            let mut mine: Vec<(DateTime<Utc>, Uuid)> = s
+                .codes
+                .values()
+                .filter(|c| c.user_id == code.user_id && c.purpose == code.purpose)
+                .map(|c| (c.created_at, c.id))
+                .collect();
+            mine.sort_unstable_by(|a, b| b.cmp(a));
+            for (_, id) in mine.into_iter().skip(keep) {
+                s.codes.remove(&id);
+            }
+            Ok(())
+        })
+    }
+
+    async fn code_by_hash(&self, hash: &str) -> Result<Option<OneTimeCode>, StoreError> {
+        self.read(|s| s.codes.values().find(|c| c.code_hash == hash).cloned())
+    }
+
+    async fn use_code(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.write(|s| {
+            Ok(match s.codes.get_mut(&id) {
+                Some(c) if c.used_at.is_none() => {
+                    c.used_at = Some(at);
+                    true
+                }
+                _ => false,
+            })
+        })
+    }
+
+    async fn purge_codes(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(|s| {
+            let n = s.codes.len();
+            s.codes.retain(|_, c| c.expires_at >= before);
+            Ok((n - s.codes.len()) as u64)
         })
     }
 }

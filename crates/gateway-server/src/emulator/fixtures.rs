@@ -1603,6 +1603,7 @@ async fn clear(state: &AppState) {
 pub async fn reset(state: &AppState) -> Result<Option<Summary>, CoreError> {
     let current = state.emulator.fixtures.lock().await;
     state.emulator.journal.clear(None);
+    state.emulator.outbox.clear();
     match current.as_ref() {
         Some(plan) => {
             if let Err(e) = write(state, plan).await {

@@ -200,6 +200,35 @@ pub async fn clear_journal(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `GET /admin/outbox` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxQuery {
+    /// Only mail to this address (any letter case).
+    to: Option<String>,
+    /// Only mail of this kind (`password_reset`).
+    kind: Option<String>,
+    /// At most this many (default 50, at most 1000).
+    limit: Option<usize>,
+}
+
+/// `GET /admin/outbox`: the mail this instance sent, newest first.
+pub async fn outbox(state: Data<AppState>, query: Query<OutboxQuery>) -> Result<HttpResponse> {
+    let OutboxQuery { to, kind, limit } = query.into_inner();
+    let sent = state.emulator.outbox.list(
+        to.as_deref(),
+        kind.as_deref(),
+        limit.unwrap_or(50).min(1000),
+    );
+    Ok(HttpResponse::Ok().json(sent))
+}
+
+/// `DELETE /admin/outbox`.
+pub async fn clear_outbox(state: Data<AppState>) -> Result<HttpResponse> {
+    state.emulator.outbox.clear();
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// `POST /admin/journal/find` query.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -442,6 +471,8 @@ pub fn configure_admin(cfg: &mut web::ServiceConfig) {
     .route("/journal", web::delete().to(clear_journal))
     .route("/journal/count", web::post().to(count_journal))
     .route("/journal/find", web::post().to(find_journal))
+    .route("/outbox", web::get().to(outbox))
+    .route("/outbox", web::delete().to(clear_outbox))
     .route("/surfaces", web::get().to(surfaces))
     .route("/users/{id}/views", web::get().to(views));
 }

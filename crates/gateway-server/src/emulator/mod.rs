@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod handlers;
 pub mod journal;
 pub mod metrics;
+pub mod outbox;
 pub mod surfaces;
 pub mod verify;
 
@@ -50,6 +51,8 @@ pub struct Emulator {
     pub fixtures: Arc<tokio::sync::Mutex<Option<fixtures::Plan>>>,
     /// How the console's previews reach this instance.
     pub preview: Arc<PreviewTarget>,
+    /// Every mail this instance sent (also the gateway's mailer).
+    pub outbox: Arc<outbox::Outbox>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -89,6 +92,10 @@ impl Emulator {
             }),
             metrics: Metrics::new()?,
             fixtures: Arc::default(),
+            outbox: Arc::new(outbox::Outbox::new(
+                settings.outbox_capacity,
+                settings.mail_from.clone(),
+            )),
             preview: Arc::new(PreviewTarget {
                 base_url: OnceLock::new(),
                 secret: gateway_core::credentials::random_token(24),

@@ -1,0 +1,43 @@
+//! `POST /api/v1/auth/password/reset/check-code`: whether a reset code would act, without using
+//! it (`{"is_code_valid": true}`, else the code's error).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
+use gateway_core::{CodePurpose, Gateway};
+use serde_json::json;
+
+use crate::{
+    auth::{AccessType, Smart},
+    error::TieredError,
+    handlers::schema_error,
+    reset, respond,
+};
+
+/// Checks a password reset code.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password/reset/check-code", tag = "Password",
+    summary = "Check reset password code",
+    params(crate::openapi::ProjectHeaders),
+    request_body = crate::wire::CheckCode,
+    responses(
+        (status = 200, description = "The code would act.", body = crate::wire::CodeValid),
+        (status = "4XX", description = "Known errors are pretty-printed `{code, details?, error}` JSON with `x-stack-known-error`; the vendor's plain-text errors (and 404/405/413) are `text/plain`. Codes: the authentication errors, `ACCESS_TYPE_REQUIRED` (400), `SCHEMA_ERROR`, `VERIFICATION_CODE_NOT_FOUND` (404), `VERIFICATION_CODE_EXPIRED` (400), `VERIFICATION_CODE_ALREADY_USED` (409).", content((crate::openapi::KnownErrorBody = "application/json"), (String = "text/plain"))),
+        (status = "5XX", description = "An unexpected failure: plain text ending with the request id.", content((String = "text/plain"))),
+    )
+)]
+pub async fn check_reset_code(
+    req: HttpRequest,
+    smart: Smart,
+    gateway: Data<Gateway>,
+) -> Result<HttpResponse, TieredError> {
+    let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
+    let code = reset::check_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    gateway
+        .check_code(CodePurpose::PasswordReset, Some(caller.project.id), &code)
+        .await?
+        .map_err(reset::refused)?;
+    Ok(respond::json(
+        &req,
+        StatusCode::OK,
+        &json!({"is_code_valid": true}),
+    ))
+}
