@@ -990,6 +990,18 @@ async fn the_console_in_headless_chromium_watches_a_fault_fire_and_changes_state
     );
     let app = spawn_app().await;
     load_fixtures(&app).await;
+    // A mail in the outbox for the console's Outbox tab.
+    app.state
+        .gateway
+        .send_mail(gateway_core::Mail {
+            to: "outbox-reader@example.com".into(),
+            from_name: "Console".into(),
+            subject: "Console outbox check".into(),
+            text: "Open http://localhost:3000/reset?code=abc to continue.".into(),
+            kind: "password_reset",
+        })
+        .await
+        .unwrap();
     let screenshot = sdk::repo_root().join("target/console-test.png");
     let out = sdk::run(
         node,
@@ -1011,6 +1023,7 @@ async fn the_console_in_headless_chromium_watches_a_fault_fire_and_changes_state
         "create a user: a refused field is shown at the field",
         "revoke the sessions: the token stops working; revoke the key",
         "delete the user, then load the export back",
+        "read a mail in the outbox",
     ] {
         assert!(out.contains(&format!("step: {step}")), "{step}: {out}");
     }

@@ -3,9 +3,10 @@
 // fault rule in the form, make a request the rule matches, and watch the fault fire in the live
 // journal; then change state: create a user (a refused field shown at the field), edit it (a taken
 // username shown at the field), issue a token and key (shown once), revoke the session (the token
-// stops working) and the key, export the state, delete the user, load the export back. With a
-// SCREENSHOT path, saves one screenshot per tab next to it (-users, -journal, -faults, -state,
-// -docs). Prints one line per step; exits non-zero at the first failure.
+// stops working) and the key, export the state, delete the user, load the export back, read a
+// mail in the outbox (the Rust test puts one there). With a
+// SCREENSHOT path, saves one screenshot per tab next to it (-users, -journal, -faults, -outbox,
+// -state, -docs). Prints one line per step; exits non-zero at the first failure.
 //
 // usage: node console.mjs BASE_URL ADMIN_TOKEN USERNAME FIXED_TOKEN [SCREENSHOT.png]
 //   FIXED_TOKEN is an access token of USERNAME for the account-profile surface.
@@ -177,6 +178,17 @@ try {
   await page.locator('tr[data-testid=user-row][data-username="carol_c"]').focus();
   await page.keyboard.press("Enter");
   await page.locator("#user-detail h2", { hasText: "carol_c" }).waitFor();
+
+  step("read a mail in the outbox");
+  await page.click("nav button[data-tab=outbox]");
+  const mail = page.locator('tr[data-testid=mail-row][data-to="outbox-reader@example.com"]');
+  await mail.waitFor();
+  await mail.click();
+  const text = await page.locator("#outbox-detail").innerText();
+  if (!text.includes("Subject: Console outbox check") || !text.includes("http://localhost:3000/reset?code=")) {
+    throw new Error("the outbox detail does not show the mail: " + text);
+  }
+  await shot("outbox");
 
   await page.click("nav button[data-tab=docs]");
   await page.locator("[data-testid=docs-link]").first().waitFor();

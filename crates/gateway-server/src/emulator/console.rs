@@ -2,8 +2,8 @@
 //! `include_str!`, no build step, nothing from a CDN) that logs in with the admin token (kept in
 //! `sessionStorage` only) and drives the admin API: users with their rendering in every surface,
 //! the live request journal, fault rules, and links to each surface's Swagger UI; it creates,
-//! edits and deletes users, issues and revokes credentials, and exports, loads and resets the
-//! state. The page itself holds no data; every read needs the admin token, and the console is
+//! edits and deletes users, issues and revokes credentials, shows the outbox, and exports,
+//! loads and resets the state. The page itself holds no data; every read needs the admin token, and the console is
 //! off (404) when the admin API is disabled.
 
 use actix_web::{

@@ -113,6 +113,7 @@ function showTab(name) {
   document.querySelectorAll(".tab").forEach((t) => { t.hidden = t.id !== "tab-" + name; });
   if (name === "faults") loadFaults();
   if (name === "users") loadUsers();
+  if (name === "outbox") loadOutbox();
 }
 
 function fillSurfaceSelects() {
@@ -282,6 +283,24 @@ async function deleteUser(user) {
   loadUsers();
 }
 
+// --- outbox --------------------------------------------------------------------------------
+
+async function loadOutbox() {
+  let mails;
+  try { mails = await api("GET", "/admin/outbox?limit=200"); } catch (_) { return; }
+  const detail = $("#outbox-detail");
+  $("#outbox-table tbody").replaceChildren(...mails.map((m) => {
+    const row = el("tr", { "data-testid": "mail-row", "data-to": m.to, "data-kind": m.kind, tabIndex: 0 },
+      el("td", {}, m.id), el("td", {}, m.sent_at.slice(0, 19).replace("T", " ")), el("td", {}, m.to),
+      el("td", {}, m.subject), el("td", {}, m.kind));
+    const open = () => { detail.hidden = false; detail.textContent = "From: " + m.from + "\nTo: " + m.to + "\nSubject: " + m.subject + "\n\n" + m.text; };
+    row.addEventListener("click", open);
+    row.addEventListener("keydown", (e) => { if (e.key === "Enter") open(); });
+    return row;
+  }));
+  if (!mails.length) detail.hidden = true;
+}
+
 // --- state ---------------------------------------------------------------------------------
 
 async function exportState() {
@@ -402,6 +421,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#journal-clear").addEventListener("click", async () => { await api("DELETE", "/admin/journal"); startJournal(); });
   $("#fault-form").addEventListener("submit", (e) => { e.preventDefault(); addFault(e.target); });
   $("#user-form").addEventListener("submit", (e) => { e.preventDefault(); createUser(e.target); });
+  $("#outbox-refresh").addEventListener("click", loadOutbox);
+  $("#outbox-clear").addEventListener("click", async () => { await api("DELETE", "/admin/outbox"); loadOutbox(); });
   $("#export-button").addEventListener("click", exportState);
   $("#load-button").addEventListener("click", loadState);
   $("#reset-button").addEventListener("click", resetState);
