@@ -184,6 +184,39 @@ export class Gateway {
     await this.call("DELETE", "/faults");
   }
 
+  // -- outbox ------------------------------------------------------------------------------------
+
+  /** Mail the gateway sent, newest first: `{id, sent_at, from, to, subject, text, kind}`. */
+  async outbox({ to, kind, limit = 50 } = {}) {
+    return this.call("GET", "/outbox", { query: { to, kind, limit } });
+  }
+
+  async clearOutbox() {
+    await this.call("DELETE", "/outbox");
+  }
+
+  /** The newest mail to `to` (of `kind`), waiting up to `timeoutMs` (default: `settleMs`) for
+   * one; throws listing what the outbox holds. */
+  async waitForMail(to, { kind, timeoutMs } = {}) {
+    const deadline = Date.now() + (timeoutMs ?? this.settleMs);
+    for (;;) {
+      const [mail] = await this.outbox({ to, kind, limit: 1 });
+      if (mail) return mail;
+      if (Date.now() >= deadline) {
+        const held = (await this.outbox({ limit: 10 })).map((m) => `  #${m.id} to ${m.to}: ${m.subject} [${m.kind}]`);
+        throw new GatewayAssertionError(`no mail to ${to}${kind ? ` of kind ${kind}` : ""}; the outbox holds:\n${held.join("\n") || "  nothing"}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  /** The one link in `mail`'s text that starts with `startsWith` (a callback URL). */
+  static mailLink(mail, startsWith) {
+    const links = (mail.text.match(/https?:\/\/\S+/g) ?? []).filter((l) => l.startsWith(startsWith));
+    if (links.length !== 1) throw new GatewayAssertionError(`expected one link starting with ${startsWith} in ${JSON.stringify(mail.subject)}, found ${JSON.stringify(links)}`);
+    return links[0];
+  }
+
   // -- journal and verification ------------------------------------------------------------------
 
   /** Journaled requests with their responses, newest first. */

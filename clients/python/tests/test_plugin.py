@@ -71,6 +71,37 @@ def test_the_journal_reads_back_and_clears(gateway, gateway_user):
     assert gateway.journal(surface="me") == []
 
 
+# ---- outbox ----------------------------------------------------------------------------------
+
+
+def test_a_password_reset_link_is_read_from_the_outbox(gateway):
+    """The tiered surface mails a reset code; the test reads the link and resets the password."""
+    creds = gateway.create_user_with_credentials(email="reset-me@example.com",
+                                                 password="original-password")
+    project = creds.project
+    headers = {"x-stack-access-type": "client", "x-stack-project-id": project.id,
+               "x-stack-publishable-client-key": project.publishable_client_key}
+    api = f"{gateway.url}/api/v1/auth/password"
+    res = httpx.post(f"{api}/send-reset-code", headers=headers, trust_env=False,
+                     json={"email": "reset-me@example.com",
+                           "callback_url": "http://localhost:3000/reset"})
+    assert res.status_code == 200, res.text
+    mail = gateway.wait_for_mail("reset-me@example.com", kind="password_reset")
+    assert mail["subject"] == "Reset your password at gateway-testkit"
+    link = gateway.mail_link(mail, "http://localhost:3000/reset")
+    code = httpx.URL(link).params["code"]
+    res = httpx.post(f"{api}/reset", headers=headers, trust_env=False,
+                     json={"code": code, "password": "a-new-password"})
+    assert res.status_code == 200, res.text
+    res = httpx.post(f"{api}/sign-in", headers=headers, trust_env=False,
+                     json={"email": "reset-me@example.com", "password": "a-new-password"})
+    assert res.status_code == 200, res.text
+    gateway.clear_outbox()
+    with pytest.raises(AssertionError) as none:
+        gateway.wait_for_mail("reset-me@example.com", timeout=0.1)
+    assert "no mail to reset-me@example.com; the outbox holds:\n  nothing" in str(none.value)
+
+
 # ---- inner sessions attached to this gateway -----------------------------------------------
 
 

@@ -1,6 +1,7 @@
 """`Gateway`: typed helpers over the gateway's admin API for test suites: fixtures and reset,
 users with credentials for every surface (a tiered project and session included), fault rules,
-and the request journal with its verification API (`count`, `find`, `assert_requested`).
+the request journal with its verification API (`count`, `find`, `assert_requested`), and the
+outbox of mail the gateway sent (`outbox`, `wait_for_mail`).
 """
 
 from __future__ import annotations
@@ -308,6 +309,44 @@ class Gateway:
         found = self._find(built, 1)[0]
         if found:
             raise AssertionError(verify.explain(self._find, built, "no request", found))
+
+    # -- outbox --------------------------------------------------------------------------------
+
+    def outbox(self, to: Optional[str] = None, kind: Optional[str] = None,
+               limit: int = 50) -> List[Dict[str, Any]]:
+        """Mail the gateway sent, newest first: `{id, sent_at, from, to, subject, text, kind}`."""
+        params = {k: v for k, v in {"to": to, "kind": kind, "limit": limit}.items()
+                  if v is not None}
+        return self.call("GET", "/outbox", params=params)
+
+    def clear_outbox(self) -> None:
+        self.call("DELETE", "/outbox")
+
+    def wait_for_mail(self, to: str, kind: Optional[str] = None,
+                      timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The newest mail to `to` (of `kind`), waiting up to `timeout` seconds (default: the
+        settle time) for one; fails listing what the outbox holds."""
+        deadline = time.monotonic() + (self.settle_secs if timeout is None else timeout)
+        while True:
+            found = self.outbox(to=to, kind=kind, limit=1)
+            if found:
+                return found[0]
+            if time.monotonic() >= deadline:
+                held = [f"  #{m['id']} to {m['to']}: {m['subject']} [{m['kind']}]"
+                        for m in self.outbox(limit=10)]
+                raise AssertionError(f"no mail to {to}" + (f" of kind {kind}" if kind else "")
+                                     + "; the outbox holds:\n" + ("\n".join(held) or "  nothing"))
+            time.sleep(0.05)
+
+    @staticmethod
+    def mail_link(mail: Mapping[str, Any], starts_with: str) -> str:
+        """The one link in `mail`'s text that starts with `starts_with` (a callback URL)."""
+        import re
+        links = [m for m in re.findall(r"https?://\S+", mail["text"]) if m.startswith(starts_with)]
+        if len(links) != 1:
+            raise AssertionError(f"expected one link starting with {starts_with} in "
+                                 f"{mail['subject']!r}, found {links}")
+        return links[0]
 
     def __repr__(self) -> str:
         return f"Gateway({self.url!r})"
