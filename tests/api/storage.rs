@@ -779,14 +779,14 @@ async fn a_username_against_email_race_has_exactly_one_winner() {
 /// purpose and project scoping, a bounded number per user, and gone with their user.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_time_codes_act_once_and_stay_bounded() {
-    use gateway_core::{CodePurpose, CodeRefusal, codes::LIVE_CODES_PER_USER};
+    use gateway_core::{CodePurpose, CodeRefusal, codes::LIVE_CODES_PER_ADDRESS};
     let reset = CodePurpose::PasswordReset;
     for b in backends() {
         let g = b.gateway.clone();
         let u = user(&g, "codes").await;
         let hour = chrono::Duration::hours(1);
         let text = g
-            .issue_code(reset, u.id, None, "codes@example.com", hour)
+            .issue_code(reset, Some(u.id), None, "codes@example.com", hour)
             .await
             .unwrap();
         assert!(
@@ -811,7 +811,7 @@ async fn one_time_codes_act_once_and_stay_bounded() {
         let old = g
             .issue_code(
                 reset,
-                u.id,
+                Some(u.id),
                 None,
                 "codes@example.com",
                 chrono::Duration::seconds(-1),
@@ -823,10 +823,10 @@ async fn one_time_codes_act_once_and_stay_bounded() {
             Err(CodeRefusal::Expired)
         );
         let mut texts = Vec::new();
-        for _ in 0..LIVE_CODES_PER_USER + 1 {
+        for _ in 0..LIVE_CODES_PER_ADDRESS + 1 {
             tokio::time::sleep(std::time::Duration::from_millis(3)).await;
             texts.push(
-                g.issue_code(reset, u.id, None, "codes@example.com", hour)
+                g.issue_code(reset, Some(u.id), None, "codes@example.com", hour)
                     .await
                     .unwrap(),
             );
@@ -834,7 +834,7 @@ async fn one_time_codes_act_once_and_stay_bounded() {
         assert_eq!(
             g.check_code(reset, None, &texts[0]).await.unwrap(),
             Err(CodeRefusal::NotFound),
-            "{}: the oldest of more than {LIVE_CODES_PER_USER} is dropped",
+            "{}: the oldest of more than {LIVE_CODES_PER_ADDRESS} is dropped",
             b.name
         );
         let newest = texts.last().unwrap();

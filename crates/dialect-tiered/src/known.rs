@@ -390,6 +390,12 @@ impl KnownError {
 
     /// The email is used for sign-in by another user.
     pub fn user_email_already_exists(email: &str) -> Self {
+        Self::user_email_already_exists_as(email, false)
+    }
+
+    /// The email belongs to a user who signs in with it but has not verified it: an OTP to it
+    /// would work once it is verified.
+    pub fn user_email_already_exists_as(email: &str, would_work_if_verified: bool) -> Self {
         with(
             known(
                 StatusCode::CONFLICT,
@@ -398,7 +404,10 @@ impl KnownError {
             ),
             vec![
                 ("email", Value::String(email.to_owned())),
-                ("would_work_if_email_was_verified", Value::Bool(false)),
+                (
+                    "would_work_if_email_was_verified",
+                    Value::Bool(would_work_if_verified),
+                ),
             ],
         )
     }

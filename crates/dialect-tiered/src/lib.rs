@@ -36,6 +36,7 @@ mod headers;
 mod known;
 mod listing;
 mod openapi;
+mod otp;
 mod password;
 mod reset;
 mod respond;

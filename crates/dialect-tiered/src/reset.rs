@@ -99,9 +99,8 @@ pub fn check_redirect(url: &str) -> Result<url::Url, KnownError> {
     }
 }
 
-/// The vendor's `password_reset` mail: the link is the callback URL with `code` set (as
-/// `URL.searchParams.set` does), from and about the project.
-pub fn mail(project_name: &str, user: &User, to: &str, mut link: url::Url, code: &str) -> Mail {
+/// `link` with its `code` parameter set to `code`, as `URL.searchParams.set` does.
+pub fn with_code(mut link: url::Url, code: &str) -> url::Url {
     let kept: Vec<(String, String)> = link
         .query_pairs()
         .filter(|(k, _)| k != "code")
@@ -111,6 +110,13 @@ pub fn mail(project_name: &str, user: &User, to: &str, mut link: url::Url, code:
         .clear()
         .extend_pairs(kept)
         .append_pair("code", code);
+    link
+}
+
+/// The vendor's `password_reset` mail: the link is the callback URL with `code` set, from and
+/// about the project.
+pub fn mail(project_name: &str, user: &User, to: &str, link: url::Url, code: &str) -> Mail {
+    let link = with_code(link, code);
     let name = user.profile.display_name.as_deref().unwrap_or(to);
     Mail {
         to: to.to_owned(),

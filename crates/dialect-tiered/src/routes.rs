@@ -76,6 +76,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     .post(handlers::reset_password::reset_password),
             )
             .service(
+                resource(&SURFACE, "/otp/send-sign-in-code")
+                    .post(handlers::send_sign_in_code::send_sign_in_code),
+            )
+            .service(resource(&SURFACE, "/otp/sign-in").post(handlers::otp_sign_in::otp_sign_in))
+            .service(
+                resource(&SURFACE, "/otp/sign-in/check-code")
+                    .post(handlers::check_sign_in_code::check_sign_in_code),
+            )
+            .service(
                 resource(&SURFACE, "/password/reset/check-code")
                     .post(handlers::check_reset_code::check_reset_code),
             )

@@ -567,6 +567,9 @@ pub struct SignedIn {
     pub refresh_token: String,
     /// The user's id.
     pub user_id: String,
+    /// OTP sign-in only: whether this sign-in created the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_new_user: Option<bool>,
 }
 
 /// `POST /api/v1/auth/password/sign-up` body.
@@ -609,6 +612,22 @@ pub struct SendResetCode {
 pub struct MaybeSent {
     /// Always `"maybe, only if user with e-mail exists"`.
     pub success: String,
+}
+
+/// `POST /api/v1/auth/otp/send-sign-in-code` body (and the bot-challenge strings, accepted).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct SendSignInCode {
+    /// The address to sign in (or up) with.
+    pub email: String,
+    /// Where the magic link points (`?code=` is set on it); a loopback URL.
+    pub callback_url: String,
+}
+
+/// The answer of `send-sign-in-code`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct Nonce {
+    /// The code without its first 6 characters (the mailed OTP): `OTP + nonce` signs in.
+    pub nonce: String,
 }
 
 /// `POST /api/v1/auth/password/reset` body.

@@ -1,5 +1,5 @@
-//! One-time codes sent by mail (a password reset today): issued for a user and an email address,
-//! kept only as a SHA-256 digest, good until they expire or are used once. What a dialect needs
+//! One-time codes sent by mail (a password reset, a sign-in code): issued for an email address
+//! (and the user who has it, when one does), kept only as a SHA-256 digest, good until they expire or are used once. What a dialect needs
 //! to answer in its vendor's words is the [`CodeRefusal`]; the text of the code and of the mail
 //! is the dialect's.
 
@@ -14,6 +14,8 @@ use crate::{CoreError, Gateway, StoreError, UserId, credentials, service::now};
 pub enum CodePurpose {
     /// Sets a new password (Stack Auth `POST /auth/password/reset`).
     PasswordReset,
+    /// Signs in, or up, the owner of an email (Stack Auth `POST /auth/otp/sign-in`).
+    SignIn,
 }
 
 impl CodePurpose {
@@ -21,6 +23,7 @@ impl CodePurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::PasswordReset => "password_reset",
+            Self::SignIn => "sign_in",
         }
     }
 }
@@ -30,6 +33,7 @@ impl std::str::FromStr for CodePurpose {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "password_reset" => Ok(Self::PasswordReset),
+            "sign_in" => Ok(Self::SignIn),
             other => Err(format!("unknown code purpose {other:?}")),
         }
     }
@@ -42,8 +46,8 @@ pub struct OneTimeCode {
     pub id: Uuid,
     /// What it is for.
     pub purpose: CodePurpose,
-    /// The user it acts for.
-    pub user_id: UserId,
+    /// The user it acts for; none for a sign-in code to an address no user has yet.
+    pub user_id: Option<UserId>,
     /// The project it was issued in (tiered surface), if any.
     pub project_id: Option<Uuid>,
     /// The address it was sent to.
@@ -69,14 +73,14 @@ pub enum CodeRefusal {
     AlreadyUsed,
 }
 
-/// How many unused codes of one purpose a user keeps: issuing another drops the oldest, so the
-/// table stays bounded however often a code is asked for.
-pub const LIVE_CODES_PER_USER: usize = 5;
+/// How many codes of one purpose an address keeps: issuing another drops the oldest, so asking
+/// again and again does not grow the table (expired codes are purged).
+pub const LIVE_CODES_PER_ADDRESS: usize = 5;
 
 /// The storage port of one-time codes.
 #[async_trait]
 pub trait CodeStore: Send + Sync {
-    /// Stores `code` and drops all but the newest `keep` codes of its user and purpose, in one
+    /// Stores `code` and drops all but the newest `keep` codes of its address and purpose, in one
     /// transaction.
     async fn insert_code(&self, code: &OneTimeCode, keep: usize) -> Result<(), StoreError>;
     /// The code whose digest is `hash`, whatever its state.
@@ -99,12 +103,12 @@ fn code_text() -> String {
 }
 
 impl Gateway {
-    /// Issues a code of `purpose` for `user_id`, sent to `email`, good for `ttl`; returns its
-    /// text (shown once: only its digest is kept).
+    /// Issues a code of `purpose` for `user_id` (if any), sent to `email`, good for `ttl`;
+    /// returns its text (shown once: only its digest is kept).
     pub async fn issue_code(
         &self,
         purpose: CodePurpose,
-        user_id: UserId,
+        user_id: Option<UserId>,
         project_id: Option<Uuid>,
         email: &str,
         ttl: Duration,
@@ -122,7 +126,9 @@ impl Gateway {
             expires_at: at + ttl,
             used_at: None,
         };
-        self.store.insert_code(&code, LIVE_CODES_PER_USER).await?;
+        self.store
+            .insert_code(&code, LIVE_CODES_PER_ADDRESS)
+            .await?;
         Ok(text)
     }
 
@@ -188,7 +194,10 @@ impl Gateway {
             password: Some(Some(crate::PasswordChange::Hash(hash))),
             ..crate::UserPatch::default()
         };
-        let user = self.update_user(code.user_id, patch).await?.value;
+        let user_id = code
+            .user_id
+            .ok_or_else(|| CoreError::internal("a reset code without a user"))?;
+        let user = self.update_user(user_id, patch).await?.value;
         Ok(Ok(user))
     }
 
@@ -227,7 +236,7 @@ mod tests {
         let text = g
             .issue_code(
                 CodePurpose::PasswordReset,
-                user.id,
+                Some(user.id),
                 None,
                 "c@example.com",
                 Duration::hours(1),
@@ -248,7 +257,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(checked.user_id, user.id);
+        assert_eq!(checked.user_id, Some(user.id));
         assert!(
             g.use_code(CodePurpose::PasswordReset, None, &text)
                 .await
@@ -264,7 +273,7 @@ mod tests {
         let expired = g
             .issue_code(
                 CodePurpose::PasswordReset,
-                user.id,
+                Some(user.id),
                 None,
                 "c@example.com",
                 Duration::seconds(-1),
@@ -290,13 +299,13 @@ mod tests {
         let (_, g) = memory_gateway();
         let user = g.create_user(NewUser::regular("many")).await.unwrap().value;
         let mut texts = Vec::new();
-        for _ in 0..LIVE_CODES_PER_USER + 2 {
+        for _ in 0..LIVE_CODES_PER_ADDRESS + 2 {
             // Distinct issue times: the oldest are the ones dropped.
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             texts.push(
                 g.issue_code(
                     CodePurpose::PasswordReset,
-                    user.id,
+                    Some(user.id),
                     None,
                     "m@example.com",
                     Duration::hours(1),

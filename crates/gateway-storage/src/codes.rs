@@ -20,7 +20,7 @@ use crate::{
 struct CodeRow {
     id: String,
     purpose: String,
-    user_id: String,
+    user_id: Option<String>,
     project_id: Option<String>,
     email: String,
     code_hash: String,
@@ -45,7 +45,7 @@ impl From<&OneTimeCode> for CodeRow {
         Self {
             id: id.to_string(),
             purpose: purpose.as_str().to_owned(),
-            user_id: user_id.to_string(),
+            user_id: user_id.map(|u| u.to_string()),
             project_id: project_id.map(|p| p.to_string()),
             email: email.clone(),
             code_hash: code_hash.clone(),
@@ -73,7 +73,7 @@ impl TryFrom<CodeRow> for OneTimeCode {
         Ok(OneTimeCode {
             id: uuid("one_time_codes.id", &id)?,
             purpose: parsed("one_time_codes.purpose", &purpose)?,
-            user_id: UserId(uuid("one_time_codes.user_id", &user_id)?),
+            user_id: uuid_opt("one_time_codes.user_id", user_id)?.map(UserId),
             project_id: uuid_opt("one_time_codes.project_id", project_id)?,
             email,
             code_hash,
@@ -102,7 +102,7 @@ impl CodeStore for DieselStore {
                     .execute(conn)?;
                 let mine = || {
                     one_time_codes::table
-                        .filter(one_time_codes::user_id.eq(&row.user_id))
+                        .filter(one_time_codes::email.eq(&row.email))
                         .filter(one_time_codes::purpose.eq(&row.purpose))
                 };
                 let kept: Vec<String> = mine()

@@ -139,7 +139,7 @@ diesel::table! {
     one_time_codes (id) {
         id -> Text,
         purpose -> Text,
-        user_id -> Text,
+        user_id -> Nullable<Text>,
         project_id -> Nullable<Text>,
         email -> Text,
         code_hash -> Text,

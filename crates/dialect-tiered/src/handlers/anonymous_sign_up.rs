@@ -40,5 +40,5 @@ pub async fn anonymous_sign_up(
     let user = gateway.create_user(new).await?.value;
     let user = teams::personal_team(&gateway, &caller.project, user).await?;
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "anonymous user signed up");
-    signed_in(&req, &gateway, caller, &user).await
+    signed_in(&req, &gateway, caller, &user, None).await
 }

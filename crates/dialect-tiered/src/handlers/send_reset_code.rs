@@ -47,7 +47,7 @@ pub async fn send_reset_code(
     let code = gateway
         .issue_code(
             CodePurpose::PasswordReset,
-            user.id,
+            Some(user.id),
             Some(project.id),
             &email,
             reset::CODE_TTL,

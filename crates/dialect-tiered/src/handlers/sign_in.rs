@@ -43,5 +43,5 @@ pub async fn sign_in(
     if user.security.totp_secret.is_some() {
         return Err(KnownError::multi_factor_authentication_required(&random_token(24)).into());
     }
-    signed_in(&req, &gateway, caller, &user).await
+    signed_in(&req, &gateway, caller, &user, None).await
 }

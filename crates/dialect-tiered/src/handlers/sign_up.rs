@@ -77,15 +77,17 @@ pub async fn sign_up(
         }
     };
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user signed up with a password");
-    signed_in(&req, &gateway, caller, &user).await
+    signed_in(&req, &gateway, caller, &user, None).await
 }
 
-/// Opens a session of `user` in the caller's project: the sign-in answer.
+/// Opens a session of `user` in the caller's project: the sign-in answer (with `is_new_user`
+/// when given: the OTP sign-in's).
 pub async fn signed_in(
     req: &HttpRequest,
     gateway: &Gateway,
     caller: &Caller,
     user: &User,
+    is_new_user: Option<bool>,
 ) -> Result<HttpResponse, TieredError> {
     let issued = gateway
         .open_project_session(
@@ -112,6 +114,7 @@ pub async fn signed_in(
             access_token,
             refresh_token: issued.refresh_token,
             user_id: user.id.to_string(),
+            is_new_user,
         },
     ))
 }

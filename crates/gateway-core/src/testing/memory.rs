@@ -366,7 +366,7 @@ impl UserStore for MemoryStore {
             s.api_keys.retain(|_, k| k.user_id != id);
             s.memberships.retain(|(_, user_id), _| *user_id != id);
             s.idempotency.retain(|key, _| key.user_id != id);
-            s.codes.retain(|_, c| c.user_id != id);
+            s.codes.retain(|_, c| c.user_id != Some(id));
             Ok(s.users.remove(&id).is_some())
         })
     }
@@ -904,7 +904,7 @@ impl MaintenanceStore for MemoryStore {
 impl CodeStore for MemoryStore {
     async fn insert_code(&self, code: &OneTimeCode, keep: usize) -> Result<(), StoreError> {
         self.write(|s| {
-            if !s.users.contains_key(&code.user_id) {
+            if code.user_id.is_some_and(|u| !s.users.contains_key(&u)) {
                 return Err(StoreError::Other("the code's user does not exist".into()));
             }
             if s.codes.values().any(|c| c.code_hash == code.code_hash) {
@@ -914,7 +914,7 @@ impl CodeStore for MemoryStore {
             let mut mine: Vec<(DateTime<Utc>, Uuid)> = s
                 .codes
                 .values()
-                .filter(|c| c.user_id == code.user_id && c.purpose == code.purpose)
+                .filter(|c| c.email == code.email && c.purpose == code.purpose)
                 .map(|c| (c.created_at, c.id))
                 .collect();
             mine.sort_unstable_by(|a, b| b.cmp(a));
