@@ -203,3 +203,17 @@ async fn refused_callbacks_unverified_addresses_and_unknown_codes() {
     assert_eq!(a.status, 400, "{}", a.text);
     assert!(a.text.contains("SCHEMA_ERROR"), "{}", a.text);
 }
+
+/// The published SDK (`mail` scenario): `sendForgotPasswordEmail`, `verifyPasswordResetCode`,
+/// `resetPassword`, then `sendMagicLinkEmail` and `signInWithMagicLink(OTP + nonce)` for a new
+/// address, each code read from the outbox.
+#[tokio::test]
+async fn sdk_mail_scenario() {
+    let f = super::fixture().await;
+    let mut env = super::sdk_env(&f, &f.session);
+    env.push(("ADMIN_TOKEN", gateway_tests::ADMIN_TOKEN.to_owned()));
+    let out = super::run_sdk("mail", env).await;
+    for step in ["mail-reset-password", "mail-magic-link"] {
+        assert!(out.contains(&format!(r#""step":"{step}","ok":true"#)), "{step}: {out}");
+    }
+}

@@ -28,6 +28,10 @@
 //                            team_admin, team.update, serverTeam.addUser, user.leaveTeam, serverTeam.delete.
 //   api-keys                 User API keys (issue #16): user.createApiKey (the secret once), listApiKeys (last four),
 //                            serverApp.getUser({apiKey}), apiKey.revoke, and the revoked key refused.
+//   mail                     Mailed codes (issue #16), read from the gateway's outbox (ADMIN_TOKEN): signUpWithCredential,
+//                            sendForgotPasswordEmail, verifyPasswordResetCode, resetPassword, signInWithCredential with
+//                            the new password; sendMagicLinkEmail (a new address), signInWithMagicLink(OTP + nonce),
+//                            the new user signed in; the used code refused.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -42,8 +46,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams", "api-keys"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams|api-keys>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams", "api-keys", "mail"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams|api-keys|mail>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -533,6 +537,75 @@ async function apiKeys() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams, "api-keys": apiKeys }[SCENARIO]();
+// The newest mail of `kind` to `to` in the gateway's outbox (admin API; not an SDK request).
+async function mailTo(to, kind) {
+  const url = `${GATEWAY_URL}/admin/outbox?to=${encodeURIComponent(to)}&kind=${kind}&limit=1`;
+  const res = await realFetch(url, { headers: { Authorization: `Bearer ${need("ADMIN_TOKEN")}` } });
+  check(res.status === 200, `GET /admin/outbox: ${res.status}`);
+  const [mail] = await res.json();
+  check(mail, `no ${kind} mail to ${to}`);
+  return mail;
+}
+
+async function mail() {
+  const CALLBACK = "http://localhost:3000/handler";
+  const email = `sdk.mail.${nonce}@example.com`;
+  const app = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
+  await step("mail-sign-up", async (w) => {
+    const r = await app.signUpWithCredential({ email, password: "first-password", noVerificationCallback: true, noRedirect: true });
+    eq(r.status, "ok", `sign-up: ${JSON.stringify(r.error ?? null)}`);
+    await app.signOut({ redirectUrl: CALLBACK });
+    sawRequest(w(), "POST", "/auth/password/sign-up", 200);
+  });
+  let code;
+  await step("mail-forgot-password", async (w) => {
+    const r = await app.sendForgotPasswordEmail(email, { callbackUrl: `${CALLBACK}/password-reset` });
+    eq(r.status, "ok", `sendForgotPasswordEmail: ${JSON.stringify(r.error ?? null)}`);
+    sawRequest(w(), "POST", "/auth/password/send-reset-code", 200);
+    const m = await mailTo(email, "password_reset");
+    const link = m.text.match(/http:\/\/localhost:3000\/handler\/password-reset\?code=[0-9a-z]+/);
+    check(link, `a reset link in: ${m.text}`);
+    code = new URL(link[0]).searchParams.get("code");
+    return { subject: m.subject };
+  });
+  await step("mail-reset-password", async (w) => {
+    const checked = await app.verifyPasswordResetCode(code);
+    eq(checked.status, "ok", `verifyPasswordResetCode: ${JSON.stringify(checked.error ?? null)}`);
+    const r = await app.resetPassword({ code, password: "second-password" });
+    eq(r.status, "ok", `resetPassword: ${JSON.stringify(r.error ?? null)}`);
+    sawRequest(w(), "POST", "/auth/password/reset/check-code", 200);
+    sawRequest(w(), "POST", "/auth/password/reset", 200);
+    const again = await app.resetPassword({ code, password: "third-password" });
+    eq([again.status, again.error?.errorCode], ["error", "VERIFICATION_CODE_ALREADY_USED"], "a used code");
+  });
+  await step("mail-sign-in-new-password", async (w) => {
+    const bad = await app.signInWithCredential({ email, password: "first-password", noRedirect: true });
+    eq([bad.status, bad.error?.errorCode], ["error", "EMAIL_PASSWORD_MISMATCH"], "the old password");
+    const r = await app.signInWithCredential({ email, password: "second-password", noRedirect: true });
+    eq(r.status, "ok", `sign-in: ${JSON.stringify(r.error ?? null)}`);
+    eq((await app.getUser({ or: "throw" })).primaryEmail, email, "signed-in user");
+    await app.signOut({ redirectUrl: CALLBACK });
+    sawRequest(w(), "POST", "/auth/password/sign-in", 200);
+  });
+  const otpEmail = `sdk.otp.${nonce}@example.com`;
+  await step("mail-magic-link", async (w) => {
+    const sent = await app.sendMagicLinkEmail(otpEmail, { callbackUrl: `${CALLBACK}/magic-link-callback` });
+    eq(sent.status, "ok", `sendMagicLinkEmail: ${JSON.stringify(sent.error ?? null)}`);
+    check(/^[0-9a-z]{39}$/.test(sent.data.nonce), `nonce: ${sent.data.nonce}`);
+    sawRequest(w(), "POST", "/auth/otp/send-sign-in-code", 200);
+    const m = await mailTo(otpEmail, "sign_in");
+    const otp = m.subject.match(/Your code is ([A-Z0-9]{6})$/)?.[1];
+    check(otp, `an OTP in the subject: ${m.subject}`);
+    const r = await app.signInWithMagicLink(otp + sent.data.nonce, { noRedirect: true });
+    eq(r.status, "ok", `signInWithMagicLink: ${JSON.stringify(r.error ?? null)}`);
+    sawRequest(w(), "POST", "/auth/otp/sign-in", 200);
+    const user = await app.getUser({ or: "throw" });
+    eq([user.primaryEmail, user.primaryEmailVerified], [otpEmail, true], "the new user");
+    const reused = await app.signInWithMagicLink(otp + sent.data.nonce, { noRedirect: true });
+    eq([reused.status, reused.error?.errorCode], ["error", "VERIFICATION_CODE_ALREADY_USED"], "a used code");
+  });
+}
+
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams, "api-keys": apiKeys, mail }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them
