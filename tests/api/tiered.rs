@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 mod anonymous;
 mod api_keys;
+mod contact;
 mod otp;
 mod password;
 mod password_reset;

@@ -588,6 +588,15 @@ impl KnownError {
         )
     }
 
+    /// The email of a verification request is verified already.
+    pub fn email_already_verified() -> Self {
+        known(
+            StatusCode::CONFLICT,
+            "EMAIL_ALREADY_VERIFIED",
+            "The e-mail is already verified.",
+        )
+    }
+
     /// No verification code of this kind has that text in the project.
     pub fn verification_code_not_found() -> Self {
         known(

@@ -29,6 +29,7 @@ mod api_keys;
 mod auth;
 mod body;
 mod config;
+mod contact;
 mod convert;
 mod error;
 mod handlers;

@@ -140,6 +140,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
             ),
     );
     cfg.service(
+        web::scope("/api/v1/contact-channels")
+            .wrap(from_fn(respond::decorate))
+            .service(
+                resource(&SURFACE, "").get(handlers::list_contact_channels::list_contact_channels),
+            )
+            .service(resource(&SURFACE, "/verify").post(handlers::verify_email::verify_email))
+            .service(
+                resource(&SURFACE, "/verify/check-code")
+                    .post(handlers::verify_email::check_email_code),
+            )
+            .service(
+                resource(
+                    &SURFACE,
+                    "/{user_id}/{contact_channel_id}/send-verification-code",
+                )
+                .post(handlers::send_channel_verification::send_channel_verification),
+            ),
+    );
+    cfg.service(
         web::scope("/api/v1/user-api-keys")
             .wrap(from_fn(respond::decorate))
             .service(

@@ -630,6 +630,13 @@ pub struct Nonce {
     pub nonce: String,
 }
 
+/// A `send-verification-code` body.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct CallbackUrl {
+    /// Where the mailed link points (`?code=` is set on it); a loopback URL.
+    pub callback_url: String,
+}
+
 /// `POST /api/v1/auth/password/reset` body.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
 pub struct ResetPassword {

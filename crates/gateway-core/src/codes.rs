@@ -16,6 +16,8 @@ pub enum CodePurpose {
     PasswordReset,
     /// Signs in, or up, the owner of an email (Stack Auth `POST /auth/otp/sign-in`).
     SignIn,
+    /// Verifies a user's email (Stack Auth `POST /contact-channels/verify`).
+    EmailVerification,
 }
 
 impl CodePurpose {
@@ -24,6 +26,7 @@ impl CodePurpose {
         match self {
             Self::PasswordReset => "password_reset",
             Self::SignIn => "sign_in",
+            Self::EmailVerification => "email_verification",
         }
     }
 }
@@ -34,6 +37,7 @@ impl std::str::FromStr for CodePurpose {
         match s {
             "password_reset" => Ok(Self::PasswordReset),
             "sign_in" => Ok(Self::SignIn),
+            "email_verification" => Ok(Self::EmailVerification),
             other => Err(format!("unknown code purpose {other:?}")),
         }
     }

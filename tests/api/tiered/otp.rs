@@ -214,6 +214,9 @@ async fn sdk_mail_scenario() {
     env.push(("ADMIN_TOKEN", gateway_tests::ADMIN_TOKEN.to_owned()));
     let out = super::run_sdk("mail", env).await;
     for step in ["mail-reset-password", "mail-magic-link"] {
-        assert!(out.contains(&format!(r#""step":"{step}","ok":true"#)), "{step}: {out}");
+        assert!(
+            out.contains(&format!(r#""step":"{step}","ok":true"#)),
+            "{step}: {out}"
+        );
     }
 }

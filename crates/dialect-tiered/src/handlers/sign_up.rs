@@ -2,8 +2,10 @@
 //! and a password (or upgrades the caller's anonymous user, keeping its id) and signs it in; 200
 //! with an access token, a refresh token and the user's id. The vendor's checks in its order:
 //! access type, body schema, the password rule (`PASSWORD_TOO_SHORT`), the email taken
-//! (`USER_EMAIL_ALREADY_EXISTS`). Not served: the project's password and sign-up switches, the
-//! trusted-domain check of `verification_callback_url` and its e-mail (`docs/dialects/tiered.md`).
+//! (`USER_EMAIL_ALREADY_EXISTS`). With a `verification_callback_url` the address is mailed a
+//! verification code, as the vendor's (a refused callback or an unsent mail is logged and does not
+//! fail the sign-up). Not served: the project's password and sign-up switches
+//! (`docs/dialects/tiered.md`).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::{Gateway, PasswordChange, Surface, User, UserPatch};
@@ -77,6 +79,14 @@ pub async fn sign_up(
         }
     };
     tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user signed up with a password");
+    // The vendor mails a verification code when a callback is given, without making the sign-up
+    // wait for or fail with it.
+    if let Some(callback) = &body.verification_callback_url
+        && let Err(e) =
+            crate::contact::send_verification(&gateway, &caller.project, &user, callback).await
+    {
+        tracing::warn!(user_id = %user.id, error = ?e, "the verification mail of a sign-up was not sent");
+    }
     signed_in(&req, &gateway, caller, &user, None).await
 }
 
