@@ -1,16 +1,10 @@
 //! `POST /api/v1/auth/password/reset/check-code`: whether a reset code would act, without using
 //! it (`{"is_code_valid": true}`, else the code's error).
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
+use actix_web::{HttpRequest, HttpResponse, web::Data};
 use gateway_core::{CodePurpose, Gateway};
-use serde_json::json;
 
-use crate::{
-    auth::{AccessType, Smart},
-    error::TieredError,
-    handlers::schema_error,
-    reset, respond,
-};
+use crate::{auth::Smart, error::TieredError};
 
 /// Checks a password reset code.
 #[utoipa::path(
@@ -29,15 +23,5 @@ pub async fn check_reset_code(
     smart: Smart,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
-    let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let code = reset::check_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
-    gateway
-        .check_code(CodePurpose::PasswordReset, Some(caller.project.id), &code)
-        .await?
-        .map_err(reset::refused)?;
-    Ok(respond::json(
-        &req,
-        StatusCode::OK,
-        &json!({"is_code_valid": true}),
-    ))
+    super::check_code(&req, &smart, &gateway, CodePurpose::PasswordReset).await
 }

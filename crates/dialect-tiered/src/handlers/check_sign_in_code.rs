@@ -1,15 +1,9 @@
 //! `POST /api/v1/auth/otp/sign-in/check-code`: whether a sign-in code would act, without using it.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
+use actix_web::{HttpRequest, HttpResponse, web::Data};
 use gateway_core::{CodePurpose, Gateway};
-use serde_json::json;
 
-use crate::{
-    auth::{AccessType, Smart},
-    error::TieredError,
-    handlers::schema_error,
-    otp, reset, respond,
-};
+use crate::{auth::Smart, error::TieredError};
 
 /// Checks a sign-in code.
 #[utoipa::path(
@@ -28,15 +22,5 @@ pub async fn check_sign_in_code(
     smart: Smart,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
-    let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let code = otp::code_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
-    gateway
-        .check_code(CodePurpose::SignIn, Some(caller.project.id), &code)
-        .await?
-        .map_err(reset::refused)?;
-    Ok(respond::json(
-        &req,
-        StatusCode::OK,
-        &json!({"is_code_valid": true}),
-    ))
+    super::check_code(&req, &smart, &gateway, CodePurpose::SignIn).await
 }

@@ -351,3 +351,26 @@ pub async fn write_password(
         &crate::wire::Success { success: true },
     ))
 }
+
+/// The check-code routes of every mailed code (`.../check-code`): the code of `purpose` in the
+/// caller's project would act → 200 `{"is_code_valid": true}`, without using it; else its
+/// `VERIFICATION_CODE_*` error.
+pub async fn check_code(
+    req: &HttpRequest,
+    smart: &crate::auth::Smart,
+    gateway: &gateway_core::Gateway,
+    purpose: gateway_core::CodePurpose,
+) -> Result<actix_web::HttpResponse, TieredError> {
+    use crate::auth::AccessType;
+    let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
+    let code = crate::reset::check_body(&smart.body).map_err(|lines| schema_error(req, &lines))?;
+    gateway
+        .check_code(purpose, Some(caller.project.id), &code)
+        .await?
+        .map_err(crate::reset::refused)?;
+    Ok(crate::respond::json(
+        req,
+        actix_web::http::StatusCode::OK,
+        &serde_json::json!({"is_code_valid": true}),
+    ))
+}

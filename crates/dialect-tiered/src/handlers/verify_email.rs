@@ -88,19 +88,5 @@ pub async fn check_email_code(
     smart: Smart,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
-    let caller = smart.require(&ALL)?;
-    let text = reset::check_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
-    gateway
-        .check_code(
-            CodePurpose::EmailVerification,
-            Some(caller.project.id),
-            &text,
-        )
-        .await?
-        .map_err(reset::refused)?;
-    Ok(respond::json(
-        &req,
-        StatusCode::OK,
-        &json!({"is_code_valid": true}),
-    ))
+    super::check_code(&req, &smart, &gateway, CodePurpose::EmailVerification).await
 }
