@@ -130,3 +130,27 @@ pub fn callback_body(body: &crate::body::Body) -> Result<String, Vec<String>> {
         _ => Err(issues.0),
     }
 }
+
+/// The legacy `send-verification-code` body (`email`: `signInEmailSchema`, `callback_url`), for a
+/// caller that is `signed_in` or not (`auth.user must be defined` listed with the body's failures).
+pub fn legacy_body(
+    body: &crate::body::Body,
+    signed_in: bool,
+) -> Result<(String, String), Vec<String>> {
+    use crate::validate::{BodyObject, unknown_keys, url_checks};
+    let (BodyObject { map, order }, mut issues) = crate::password::signed_in_body(body, signed_in)?;
+    let email = crate::password::sign_in_email(&map, &mut issues);
+    let callback = crate::password::required(&map, "callback_url", &mut issues)
+        .filter(|url| url_checks("body.callback_url", url, &mut issues));
+    unknown_keys(
+        "body",
+        &map,
+        &order,
+        &["email", "callback_url"],
+        &mut issues,
+    );
+    match (email, callback) {
+        (Some(email), Some(callback)) if issues.is_empty() => Ok((email, callback)),
+        _ => Err(issues.0),
+    }
+}

@@ -588,6 +588,27 @@ impl KnownError {
         )
     }
 
+    /// The legacy verification request names another address than the user's primary email.
+    pub fn email_is_not_primary_email(email: &str, primary: Option<&str>) -> Self {
+        with(
+            known(
+                StatusCode::BAD_REQUEST,
+                "EMAIL_IS_NOT_PRIMARY_EMAIL",
+                format!(
+                    "The given e-mail ({email}) must equal the user's primary e-mail ({}).",
+                    primary.unwrap_or("null")
+                ),
+            ),
+            vec![
+                ("email", Value::String(email.to_owned())),
+                (
+                    "primary_email",
+                    primary.map_or(Value::Null, |p| Value::String(p.to_owned())),
+                ),
+            ],
+        )
+    }
+
     /// The email of a verification request is verified already.
     pub fn email_already_verified() -> Self {
         known(

@@ -103,6 +103,7 @@ pub struct ProjectHeaders {
         crate::handlers::check_sign_in_code::check_sign_in_code,
         crate::handlers::list_contact_channels::list_contact_channels,
         crate::handlers::send_channel_verification::send_channel_verification,
+        crate::handlers::send_email_verification::send_email_verification,
         crate::handlers::verify_email::verify_email,
         crate::handlers::verify_email::check_email_code,
         crate::handlers::update_password::update_password,

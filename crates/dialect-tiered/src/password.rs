@@ -77,7 +77,10 @@ fn password(map: &Map<String, Value>, issues: &mut Issues) -> Option<String> {
 
 /// The body object of a route with `auth.user: adaptSchema.defined()`: the vendor lists a
 /// missing user (`auth.user must be defined`) with the body's failures.
-fn signed_in_body(body: &Body, signed_in: bool) -> Result<(BodyObject, Issues), Vec<String>> {
+pub(crate) fn signed_in_body(
+    body: &Body,
+    signed_in: bool,
+) -> Result<(BodyObject, Issues), Vec<String>> {
     let mut issues = Issues::default();
     if !signed_in {
         issues.push("auth.user must be defined".into());

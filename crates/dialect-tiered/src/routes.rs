@@ -145,6 +145,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(
                 resource(&SURFACE, "").get(handlers::list_contact_channels::list_contact_channels),
             )
+            .service(
+                resource(&SURFACE, "/send-verification-code")
+                    .post(handlers::send_email_verification::send_email_verification),
+            )
             .service(resource(&SURFACE, "/verify").post(handlers::verify_email::verify_email))
             .service(
                 resource(&SURFACE, "/verify/check-code")

@@ -259,3 +259,66 @@ async fn send_verification_code_rules() {
         .await;
     a.known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
 }
+
+/// legacy-send-verification-code.test.ts: the signed-in user's primary email only, not twice once
+/// verified, and not without a user.
+#[tokio::test]
+async fn the_legacy_send_verification_code() {
+    let mut v = Vendor::new(json!({})).await;
+    let email = "legacy@example.com";
+    sign_up(&mut v, email).await;
+    const LEGACY: &str = "/api/v1/contact-channels/send-verification-code";
+    let a = v
+        .send(
+            "client",
+            Method::POST,
+            LEGACY,
+            Some(json!({"email": "other@example.com", "callback_url": CALLBACK})),
+        )
+        .await;
+    expect(
+        &a,
+        400,
+        json!({"code": "EMAIL_IS_NOT_PRIMARY_EMAIL", "details": {"email": "other@example.com", "primary_email": email},
+               "error": "The given e-mail (other@example.com) must equal the user's primary e-mail (legacy@example.com)."}),
+    );
+    let a = v
+        .send(
+            "client",
+            Method::POST,
+            LEGACY,
+            Some(json!({"email": email, "callback_url": CALLBACK})),
+        )
+        .await;
+    expect(&a, 200, json!({"success": true}));
+    let code = verification_code(&v, email).await;
+    let a = v
+        .send(
+            "client",
+            Method::POST,
+            "/api/v1/contact-channels/verify",
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    let a = v
+        .send(
+            "client",
+            Method::POST,
+            LEGACY,
+            Some(json!({"email": email, "callback_url": CALLBACK})),
+        )
+        .await;
+    a.known(409, "EMAIL_ALREADY_VERIFIED");
+    v.access = None;
+    let a = v
+        .send(
+            "client",
+            Method::POST,
+            LEGACY,
+            Some(json!({"email": email, "callback_url": CALLBACK})),
+        )
+        .await;
+    a.known(400, "SCHEMA_ERROR");
+    assert!(a.text.contains("auth.user must be defined"), "{}", a.text);
+}

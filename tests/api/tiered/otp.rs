@@ -213,7 +213,11 @@ async fn sdk_mail_scenario() {
     let mut env = super::sdk_env(&f, &f.session);
     env.push(("ADMIN_TOKEN", gateway_tests::ADMIN_TOKEN.to_owned()));
     let out = super::run_sdk("mail", env).await;
-    for step in ["mail-reset-password", "mail-magic-link"] {
+    for step in [
+        "mail-reset-password",
+        "mail-verify-email",
+        "mail-magic-link",
+    ] {
         assert!(
             out.contains(&format!(r#""step":"{step}","ok":true"#)),
             "{step}: {out}"

@@ -30,8 +30,9 @@
 //                            serverApp.getUser({apiKey}), apiKey.revoke, and the revoked key refused.
 //   mail                     Mailed codes (issue #16), read from the gateway's outbox (ADMIN_TOKEN): signUpWithCredential,
 //                            sendForgotPasswordEmail, verifyPasswordResetCode, resetPassword, signInWithCredential with
-//                            the new password; sendMagicLinkEmail (a new address), signInWithMagicLink(OTP + nonce),
-//                            the new user signed in; the used code refused.
+//                            the new password; listContactChannels, contactChannel.sendVerificationEmail,
+//                            user.sendVerificationEmail, verifyEmail; sendMagicLinkEmail (a new address),
+//                            signInWithMagicLink(OTP + nonce), the new user signed in; the used code refused.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -584,8 +585,26 @@ async function mail() {
     const r = await app.signInWithCredential({ email, password: "second-password", noRedirect: true });
     eq(r.status, "ok", `sign-in: ${JSON.stringify(r.error ?? null)}`);
     eq((await app.getUser({ or: "throw" })).primaryEmail, email, "signed-in user");
-    await app.signOut({ redirectUrl: CALLBACK });
     sawRequest(w(), "POST", "/auth/password/sign-in", 200);
+  });
+  await step("mail-verify-email", async (w) => {
+    const user = await app.getUser({ or: "throw" });
+    const channels = await user.listContactChannels();
+    eq(channels.map((c) => [c.value, c.type, c.isPrimary, c.isVerified, c.usedForAuth]), [[email, "email", true, false, true]], "channels");
+    sawRequest(w(), "GET", "/contact-channels", 200);
+    await channels[0].sendVerificationEmail({ callbackUrl: `${CALLBACK}/email-verification` });
+    sawRequest(w(), "POST", `/contact-channels/me/${channels[0].id}/send-verification-code`, 200);
+    await user.sendVerificationEmail({ callbackUrl: `${CALLBACK}/email-verification` });
+    sawRequest(w(), "POST", "/contact-channels/send-verification-code", 200);
+    const m = await mailTo(email, "email_verification");
+    const code = m.text.match(/\?code=([0-9a-z]+)/)?.[1];
+    check(code, `a verification link in: ${m.text}`);
+    const r = await app.verifyEmail(code);
+    eq(r.status, "ok", `verifyEmail: ${JSON.stringify(r.error ?? null)}`);
+    sawRequest(w(), "POST", "/contact-channels/verify", 200);
+    const [after] = await (await app.getUser({ or: "throw" })).listContactChannels();
+    eq(after.isVerified, true, "verified channel");
+    await app.signOut({ redirectUrl: CALLBACK });
   });
   const otpEmail = `sdk.otp.${nonce}@example.com`;
   await step("mail-magic-link", async (w) => {

@@ -41,6 +41,7 @@ pub mod remove_team_member;
 pub mod reset_password;
 pub mod revoke_team_permission;
 pub mod send_channel_verification;
+pub mod send_email_verification;
 pub mod send_reset_code;
 pub mod send_sign_in_code;
 pub mod set_password;
