@@ -313,7 +313,7 @@ async fn the_current_project_tells_its_sign_in_methods() {
             "config": {
                 "sign_up_enabled": true,
                 "credential_enabled": true,
-                "magic_link_enabled": false,
+                "magic_link_enabled": true,
                 "passkey_enabled": false,
                 "client_team_creation_enabled": false,
                 "client_user_deletion_enabled": false,

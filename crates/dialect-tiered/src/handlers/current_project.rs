@@ -32,7 +32,8 @@ pub async fn current_project(req: HttpRequest, smart: Smart) -> Result<HttpRespo
         config: ProjectConfigRead {
             sign_up_enabled: true,
             credential_enabled: true,
-            magic_link_enabled: false,
+            // OTP sign-in is served and has no project switch here (docs/dialects/tiered.md).
+            magic_link_enabled: true,
             passkey_enabled: false,
             client_team_creation_enabled: project.client_team_creation_enabled,
             client_user_deletion_enabled: project.allow_client_user_deletion,
