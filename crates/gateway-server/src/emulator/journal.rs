@@ -1,8 +1,8 @@
 //! The request journal: the last N requests of each surface with their responses (method, path,
 //! query, headers, bodies up to a size limit, status, timing, the fault rule that fired), kept
 //! in memory so a test can check what its client sent. Secrets never leave it: credential
-//! headers, cookies, secret-looking query parameters and password-like body fields are replaced
-//! by `[redacted]`, and a body that cannot be redacted (unknown or no content type, binary, JSON
+//! headers, cookies, secret-looking query parameters and password-like body fields (and one-time
+//! codes: [`is_secret_code`]) are replaced by `[redacted]`, and a body that cannot be redacted (unknown or no content type, binary, JSON
 //! that does not parse) keeps only its length and SHA-256.
 //!
 //! Bounded by bytes as well as by entries: a capture copies what it keeps into owned values, each
@@ -118,11 +118,27 @@ pub fn is_secret_field(name: &str) -> bool {
         "accesskey",
         "credential",
         "authorization",
+        "nonce",
     ]
     .iter()
     .any(|s| n.contains(s))
         || n.ends_with("key")
         || n == "pwd"
+}
+
+/// Whether a field named `code` holds a secret: a one-time code or an OAuth authorization code
+/// (any value with a lower-case letter or a digit), not an error code (`UPPER_SNAKE`) or a
+/// number. `value` is the field's text as sent (a JSON string with its quotes, or a form value).
+pub fn is_secret_code(name: &str, value: &str) -> bool {
+    name == "code"
+        && value
+            .trim_matches('"')
+            .bytes()
+            .any(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && !value
+            .trim()
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == '.')
 }
 
 /// Redacts the values of secret parameters in a query string or form body (names are
@@ -133,7 +149,9 @@ pub fn redact_query(query: &str) -> String {
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let decoded = url_decode(name);
-            if is_secret_field(&decoded) && !value.is_empty() {
+            if (is_secret_field(&decoded) || is_secret_code(&decoded, &url_decode(value)))
+                && !value.is_empty()
+            {
                 format!("{name}={REDACTED}")
             } else {
                 pair.to_owned()
@@ -175,7 +193,8 @@ pub fn redact_json(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
-                if is_secret_field(k) && !v.is_null() {
+                let code = v.as_str().is_some_and(|s| is_secret_code(k, s));
+                if (is_secret_field(k) || code) && !v.is_null() {
                     *v = Value::String(REDACTED.into());
                 } else {
                     redact_json(v);
@@ -274,13 +293,20 @@ impl JsonSpans<'_> {
                 }
                 loop {
                     let key_end = self.string_end(i);
-                    let secret = self
+                    let key = self
                         .text
                         .get(i..key_end)
-                        .and_then(|k| serde_json::from_str::<Cow<'_, str>>(k).ok())
-                        .is_some_and(|k| is_secret_field(&k));
+                        .and_then(|k| serde_json::from_str::<Cow<'_, str>>(k).ok());
+                    let named = key.as_deref().is_some_and(is_secret_field);
                     i = self.ws(key_end);
                     i = self.ws(i + 1);
+                    let secret = named
+                        || (key.as_deref() == Some("code")
+                            && self.at(i) == Some(b'"')
+                            && self
+                                .text
+                                .get(i..self.value_end(i))
+                                .is_some_and(|v| is_secret_code("code", v)));
                     let null = self
                         .text
                         .get(i..)
@@ -1466,6 +1492,39 @@ mod tests {
         assert_eq!(
             redact_query("username=ada&password=hunter2"),
             "username=ada&password=[redacted]"
+        );
+    }
+
+    #[test]
+    fn one_time_codes_and_nonces_are_redacted_but_error_codes_kept() {
+        let request = br#"{"code":"k3v9q0x7...","password":"new-password"}"#;
+        let rec = record_body(request, 1024, "application/json");
+        assert_eq!(
+            rec.text.as_deref(),
+            Some(r#"{"code":"[redacted]","password":"[redacted]"}"#)
+        );
+        let answer = br#"{"nonce":"abcdefghjk"}"#;
+        assert_eq!(
+            record_body(answer, 1024, "application/json")
+                .text
+                .as_deref(),
+            Some(r#"{"nonce":"[redacted]"}"#)
+        );
+        let error = br#"{"code":"VERIFICATION_CODE_NOT_FOUND","error":"x","errors":[{"code":2}]}"#;
+        assert_eq!(
+            record_body(error, 1024, "application/json").text.as_deref(),
+            Some(std::str::from_utf8(error).unwrap()),
+            "vendor error codes stay readable"
+        );
+        assert_eq!(
+            redact_query("grant_type=authorization_code&code=Zx8k&state=s"),
+            "grant_type=authorization_code&code=[redacted]&state=s"
+        );
+        let mut v = serde_json::json!({"a": {"code": "abc123", "other": "VALUE_CODE"}});
+        redact_json(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"a": {"code": REDACTED, "other": "VALUE_CODE"}})
         );
     }
 
