@@ -85,6 +85,9 @@ fn last_four() -> Value {
 
 /// `ProjectApiKey.User.create` (server): 200; the body.
 async fn create(v: &Vendor, body: Value) -> Value {
+    // Keys are listed newest first; two made within one clock tick would tie (and then follow
+    // their random ids), so the cases that compare list order make each in its own tick.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let a = v.send("server", Method::POST, KEYS, Some(body)).await;
     assert_eq!(a.status, 200, "{}", a.text);
     a.expect_json()
