@@ -42,7 +42,10 @@ pub async fn list_contact_channels(
         "Client can only list contact channels for their own user.",
     )?;
     let users = match named {
-        Some(id) => gateway.user(id).await.ok().into_iter().collect(),
+        Some(id) => super::existing_user(&gateway, id)
+            .await?
+            .into_iter()
+            .collect(),
         None => gateway.list_users(i64::MAX, 0).await?,
     };
     let items: Vec<_> = users

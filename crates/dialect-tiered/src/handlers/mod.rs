@@ -375,3 +375,16 @@ pub async fn check_code(
         &serde_json::json!({"is_code_valid": true}),
     ))
 }
+
+/// User `id`, or `None` when there is none; any other failure (an unreachable store) stays an
+/// error, so it is never answered as an absent user.
+pub async fn existing_user(
+    gateway: &gateway_core::Gateway,
+    id: UserId,
+) -> Result<Option<gateway_core::User>, TieredError> {
+    match gateway.user(id).await {
+        Ok(user) => Ok(Some(user)),
+        Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

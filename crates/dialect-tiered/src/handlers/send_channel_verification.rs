@@ -70,7 +70,7 @@ pub async fn send_channel_verification(
     } else {
         user_ref.resolve(caller.user.as_ref())?
     };
-    let Ok(user) = gateway.user(user_id).await else {
+    let Some(user) = super::existing_user(&gateway, user_id).await? else {
         return Err(KnownError::user_id_does_not_exist(&user_id.to_string()).into());
     };
     if contact::channel_id(&user) != Some(channel_id) {

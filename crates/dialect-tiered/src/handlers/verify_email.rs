@@ -50,7 +50,9 @@ pub async fn verify_email(
         )
     };
     let user_id = code.user_id.ok_or_else(gone)?;
-    let user = gateway.user(user_id).await.map_err(|_| gone())?;
+    let user = super::existing_user(&gateway, user_id)
+        .await?
+        .ok_or_else(gone)?;
     if !user
         .identity
         .email
