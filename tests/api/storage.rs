@@ -850,6 +850,152 @@ async fn one_time_codes_act_once_and_stay_bounded() {
 }
 
 #[tokio::test]
+async fn device_logins_decide_once_exchange_once_and_stay_bounded() {
+    use gateway_core::{DevicePoll, DeviceRefusal, DeviceState, DeviceTiming};
+    let timing = DeviceTiming {
+        lifetime: chrono::Duration::minutes(5),
+        interval_secs: 1,
+    };
+    for b in backends() {
+        let g = b.gateway.clone();
+        let n = b.name;
+        let u = user(&g, "device").await;
+        let (d, code) = g
+            .start_device_authorization(Surface::Platform, Some("cli"), Some("agent/1"), timing, 3)
+            .await
+            .unwrap();
+        assert_eq!(d.state, DeviceState::Pending, "{n}");
+        assert_ne!(d.device_code_hash, code, "{n}: only the digest is kept");
+        // A code of one surface is unknown on another.
+        assert_eq!(
+            g.poll_device(Surface::UsersMe, &code).await.unwrap(),
+            DevicePoll::Refused(DeviceRefusal::Unknown),
+            "{n}"
+        );
+        match g.poll_device(Surface::Platform, &code).await.unwrap() {
+            DevicePoll::Pending { too_fast, .. } => assert!(!too_fast, "{n}: the first poll"),
+            other => panic!("{n}: {other:?}"),
+        }
+        match g.poll_device(Surface::Platform, &code).await.unwrap() {
+            DevicePoll::Pending { too_fast, .. } => assert!(too_fast, "{n}: a poll at once"),
+            other => panic!("{n}: {other:?}"),
+        }
+        assert_eq!(
+            g.exchange_device_code(Surface::Platform, &code)
+                .await
+                .unwrap()
+                .err(),
+            Some(DeviceRefusal::Pending),
+            "{n}"
+        );
+        let found = g
+            .device_by_user_code(&d.user_code.to_lowercase())
+            .await
+            .unwrap();
+        assert_eq!(found.map(|f| f.id), Some(d.id), "{n}");
+        // The page's ticket decides for the user who signed in; another text does not.
+        let ticket = g.issue_device_ticket(d.id, u.id).await.unwrap();
+        assert_eq!(
+            g.decide_with_ticket(d.id, "forged", true)
+                .await
+                .unwrap_err()
+                .kind(),
+            gateway_core::ErrorKind::Unauthenticated,
+            "{n}"
+        );
+        let decided = g.decide_with_ticket(d.id, &ticket, true).await.unwrap();
+        assert_eq!(
+            (decided.state, decided.user_id),
+            (DeviceState::Approved, Some(u.id)),
+            "{n}"
+        );
+        assert_eq!(decided.ticket, None, "{n}: a decision ends the ticket");
+        assert_eq!(
+            g.decide_device(d.id, None).await.unwrap_err().kind(),
+            gateway_core::ErrorKind::PreconditionFailed,
+            "{n}: decided once"
+        );
+        // Exchanged exactly once by racing CLIs.
+        let races: Vec<_> = (0..4)
+            .map(|_| {
+                let (g, code) = (g.clone(), code.clone());
+                tokio::spawn(async move {
+                    g.exchange_device_code(Surface::Platform, &code)
+                        .await
+                        .unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for r in races {
+            match r.await.unwrap() {
+                Ok((_, who)) => {
+                    assert_eq!(who.id, u.id, "{n}");
+                    won += 1;
+                }
+                Err(refusal) => assert_eq!(refusal, DeviceRefusal::AlreadyUsed, "{n}"),
+            }
+        }
+        assert_eq!(won, 1, "{n}");
+        assert_eq!(
+            g.poll_device(Surface::Platform, &code).await.unwrap(),
+            DevicePoll::Refused(DeviceRefusal::AlreadyUsed),
+            "{n}"
+        );
+        // Denied and expired ones.
+        let (denied, denied_code) = g
+            .start_device_authorization(Surface::UsersMe, None, None, timing, 3)
+            .await
+            .unwrap();
+        g.decide_device(denied.id, None).await.unwrap();
+        assert_eq!(
+            g.exchange_device_code(Surface::UsersMe, &denied_code)
+                .await
+                .unwrap()
+                .err(),
+            Some(DeviceRefusal::Denied),
+            "{n}"
+        );
+        let past = DeviceTiming {
+            lifetime: chrono::Duration::seconds(-1),
+            interval_secs: 1,
+        };
+        let (old, old_code) = g
+            .start_device_authorization(Surface::UsersMe, None, None, past, 3)
+            .await
+            .unwrap();
+        assert_eq!(
+            g.poll_device(Surface::UsersMe, &old_code).await.unwrap(),
+            DevicePoll::Refused(DeviceRefusal::Expired),
+            "{n}"
+        );
+        assert!(g.decide_device(old.id, Some(u.id)).await.is_err(), "{n}");
+        // At most `max_pending` wait at once; expired ones do not count and are purged.
+        for _ in 0..2 {
+            g.start_device_authorization(Surface::UsersMe, None, None, timing, 3)
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            g.device_authorizations(true, 100).await.unwrap().len(),
+            2,
+            "{n}: pending, unexpired"
+        );
+        g.start_device_authorization(Surface::UsersMe, None, None, timing, 2)
+            .await
+            .map(|_| ())
+            .expect_err("over the bound");
+        let purged = b.store.purge_devices(chrono::Utc::now()).await.unwrap();
+        assert_eq!(purged, 1, "{n}: the expired one");
+        g.delete_user(u.id).await.unwrap();
+        assert!(
+            g.device_authorization(d.id).await.is_err(),
+            "{n}: approvals go with their user"
+        );
+    }
+}
+
+#[tokio::test]
 async fn stale_versions_are_refused() {
     for b in backends() {
         let g = &b.gateway;

@@ -11,6 +11,7 @@
 pub mod codes;
 pub mod command;
 pub mod credentials;
+pub mod device;
 pub mod error;
 pub mod idempotency;
 pub mod import;
@@ -29,6 +30,10 @@ pub mod validate;
 
 pub use codes::{CodePurpose, CodeRefusal, CodeStore, OneTimeCode};
 pub use command::{NewUser, PasswordChange};
+pub use device::{
+    DeviceAuthorization, DevicePoll, DeviceRefusal, DeviceState, DeviceStore, DeviceTiming,
+    DeviceTransition,
+};
 pub use error::{CoreError, ErrorKind, Field, FieldIssue, IssueCode, Notice, Outcome};
 pub use idempotency::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStart, IdempotencyTicket, StoredResponse,

@@ -314,6 +314,7 @@ pub trait MaintenanceStore: Send + Sync {
 /// them all, so `Gateway` holds one `Arc<dyn Store>`.
 pub trait Store:
     crate::codes::CodeStore
+    + crate::device::DeviceStore
     + UserStore
     + TeamStore
     + SessionStore
@@ -328,6 +329,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: crate::codes::CodeStore
+        + crate::device::DeviceStore
         + UserStore
         + TeamStore
         + SessionStore

@@ -212,6 +212,8 @@ impl SessionPurge {
         }
         // Expired one-time codes (at most a few per user: `codes::LIVE_CODES_PER_USER`).
         gateway_core::CodeStore::purge_codes(store, chrono::Utc::now()).await?;
+        // Expired device authorizations (bounded by `device::DEFAULT_MAX_PENDING` while live).
+        gateway_core::DeviceStore::purge_devices(store, chrono::Utc::now()).await?;
         Ok(total)
     }
 

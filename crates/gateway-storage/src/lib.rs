@@ -36,6 +36,7 @@ mod values;
 // One module per aggregate, each with its rows, queries and port implementation.
 mod api_keys;
 mod codes;
+mod devices;
 mod idempotency;
 #[macro_use]
 mod identities;

@@ -11,7 +11,8 @@ use crate::{
     AnyConnection, DieselStore,
     error::Failure,
     schema::{
-        api_keys, idempotency_keys, one_time_codes, sessions, team_memberships, teams, users,
+        api_keys, device_authorizations, idempotency_keys, one_time_codes, sessions,
+        team_memberships, teams, users,
     },
     transaction,
     values::naive,
@@ -48,6 +49,7 @@ impl MaintenanceStore for DieselStore {
                 diesel::delete(team_memberships::table).execute(conn)?;
                 diesel::delete(idempotency_keys::table).execute(conn)?;
                 diesel::delete(one_time_codes::table).execute(conn)?;
+                diesel::delete(device_authorizations::table).execute(conn)?;
                 diesel::delete(users::table).execute(conn)?;
                 diesel::delete(teams::table).execute(conn)?;
                 Ok(())

@@ -106,6 +106,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_authorizations (id) {
+        id -> Text,
+        surface -> Text,
+        device_code_hash -> Text,
+        user_code -> Text,
+        client_id -> Nullable<Text>,
+        client_details -> Nullable<Text>,
+        state -> Text,
+        user_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        interval_secs -> Integer,
+        last_polled_at -> Nullable<Timestamp>,
+        decided_at -> Nullable<Timestamp>,
+        ticket_hash -> Nullable<Text>,
+        ticket_user_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     gateway_secrets (name) {
         name -> Text,
         value -> Text,
@@ -132,7 +152,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     api_keys,
     project_sessions,
-    one_time_codes
+    one_time_codes,
+    device_authorizations
 );
 
 diesel::table! {

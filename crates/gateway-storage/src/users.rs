@@ -478,6 +478,7 @@ fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, Failure> {
         teams::delete_memberships_of(conn, id)?;
         idempotency::delete_of(conn, id)?;
         crate::codes::delete_of(conn, id)?;
+        crate::devices::delete_of(conn, id)?;
         Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
     })
 }

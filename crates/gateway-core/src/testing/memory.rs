@@ -28,6 +28,7 @@ use uuid::Uuid;
 use crate::{
     Field, IdempotencyKey, IdempotencyRecord, StoredResponse, UserField,
     codes::{CodeStore, OneTimeCode},
+    device::{DeviceAuthorization, DeviceState, DeviceStore, DeviceTransition},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
     ports::{
         ApiKeyStore, IdempotencyStore, MaintenanceStore, ProjectStore, SecretStore, SessionStore,
@@ -57,6 +58,7 @@ struct State {
     project_sessions: BTreeMap<Uuid, Uuid>,
     secrets: BTreeMap<String, String>,
     codes: BTreeMap<Uuid, OneTimeCode>,
+    devices: BTreeMap<Uuid, DeviceAuthorization>,
 }
 
 #[derive(Debug, Clone)]
@@ -367,6 +369,9 @@ impl UserStore for MemoryStore {
             s.memberships.retain(|(_, user_id), _| *user_id != id);
             s.idempotency.retain(|key, _| key.user_id != id);
             s.codes.retain(|_, c| c.user_id != Some(id));
+            s.devices.retain(|_, d| {
+                d.user_id != Some(id) && d.ticket.as_ref().is_none_or(|t| t.1 != id)
+            });
             Ok(s.users.remove(&id).is_some())
         })
     }
@@ -893,6 +898,7 @@ impl MaintenanceStore for MemoryStore {
             s.memberships.clear();
             s.idempotency.clear();
             s.codes.clear();
+            s.devices.clear();
             s.users.clear();
             s.teams.clear();
             Ok(())
@@ -946,6 +952,146 @@ impl CodeStore for MemoryStore {
             let n = s.codes.len();
             s.codes.retain(|_, c| c.expires_at >= before);
             Ok((n - s.codes.len()) as u64)
+        })
+    }
+}
+
+#[async_trait]
+impl DeviceStore for MemoryStore {
+    async fn insert_device(
+        &self,
+        device: &DeviceAuthorization,
+        max_pending: u64,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            let at = device.created_at;
+            let pending = s
+                .devices
+                .values()
+                .filter(|d| d.state == DeviceState::Pending && !d.expired_at(at))
+                .count();
+            if pending as u64 >= max_pending {
+                return Ok(false);
+            }
+            if s.devices.values().any(|d| {
+                d.user_code == device.user_code || d.device_code_hash == device.device_code_hash
+            }) {
+                return Err(StoreError::Conflict(Field::Other("user_code")));
+            }
+            s.devices.insert(device.id, device.clone());
+            Ok(true)
+        })
+    }
+
+    async fn device(&self, id: Uuid) -> Result<Option<DeviceAuthorization>, StoreError> {
+        self.read(|s| s.devices.get(&id).cloned())
+    }
+
+    async fn device_by_code_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<DeviceAuthorization>, StoreError> {
+        self.read(|s| {
+            s.devices
+                .values()
+                .find(|d| d.device_code_hash == hash)
+                .cloned()
+        })
+    }
+
+    async fn device_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<DeviceAuthorization>, StoreError> {
+        self.read(|s| {
+            s.devices
+                .values()
+                .find(|d| d.user_code == user_code)
+                .cloned()
+        })
+    }
+
+    async fn list_devices(
+        &self,
+        pending_at: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> Result<Vec<DeviceAuthorization>, StoreError> {
+        self.read(|s| {
+            let mut all: Vec<DeviceAuthorization> = s
+                .devices
+                .values()
+                .filter(|d| {
+                    pending_at.is_none_or(|at| d.state == DeviceState::Pending && !d.expired_at(at))
+                })
+                .cloned()
+                .collect();
+            all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+            all.truncate(usize::try_from(limit).unwrap_or(0));
+            all
+        })
+    }
+
+    async fn transition_device(
+        &self,
+        id: Uuid,
+        change: DeviceTransition,
+    ) -> Result<Option<DeviceAuthorization>, StoreError> {
+        self.write(|s| {
+            if let Some(user_id) = change.user_id
+                && !s.users.contains_key(&user_id)
+            {
+                return Ok(None);
+            }
+            Ok(match s.devices.get_mut(&id) {
+                Some(d) if d.state == change.from && !d.expired_at(change.at) => {
+                    d.state = change.to;
+                    if change.user_id.is_some() {
+                        d.user_id = change.user_id;
+                    }
+                    d.decided_at = Some(change.at);
+                    d.ticket = None;
+                    Some(d.clone())
+                }
+                _ => None,
+            })
+        })
+    }
+
+    async fn poll_device(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.write(|s| {
+            Ok(s.devices
+                .get_mut(&id)
+                .and_then(|d| d.last_polled_at.replace(at)))
+        })
+    }
+
+    async fn set_device_ticket(
+        &self,
+        id: Uuid,
+        hash: &str,
+        user_id: UserId,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            let now = crate::service::now();
+            Ok(match s.devices.get_mut(&id) {
+                Some(d) if d.state == DeviceState::Pending && !d.expired_at(now) => {
+                    d.ticket = Some((hash.to_owned(), user_id));
+                    true
+                }
+                _ => false,
+            })
+        })
+    }
+
+    async fn purge_devices(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.write(|s| {
+            let n = s.devices.len();
+            s.devices.retain(|_, d| d.expires_at >= before);
+            Ok((n - s.devices.len()) as u64)
         })
     }
 }
