@@ -30,6 +30,7 @@
 
 mod auth;
 mod convert;
+mod convert_account;
 pub mod error;
 mod extract;
 mod handlers;
@@ -54,22 +55,32 @@ pub static DIALECT: Snake = Snake;
 pub struct Snake;
 
 /// `platform`, rendered by [`error::PlatformError`].
-const PLATFORM_SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::PlatformError>("platform", &[routes::PLATFORM_USER])
-        .with_key_prefix("dn_")
-        .with_preview(Preview {
-            path: routes::PLATFORM_USER,
-            credential: PreviewCredential::BearerToken,
-        });
+const PLATFORM_SURFACE: SurfaceSpec = SurfaceSpec::new::<error::PlatformError>(
+    "platform",
+    &[
+        routes::PLATFORM_USER,
+        routes::PLATFORM_DEVICE,
+        routes::PLATFORM_ORG,
+        routes::PLATFORM_HEALTH,
+        routes::PLATFORM_CONFIG,
+    ],
+)
+.with_key_prefix("dn_")
+.with_preview(Preview {
+    path: routes::PLATFORM_USER,
+    credential: PreviewCredential::BearerToken,
+});
 
 /// `users-me`, rendered by [`error::UsersMeError`].
-const USERS_ME_SURFACE: SurfaceSpec =
-    SurfaceSpec::new::<error::UsersMeError>("users-me", &["/users", "/auth"])
-        .with_key_prefix("ZENPROKEY_")
-        .with_preview(Preview {
-            path: routes::USERS_ME,
-            credential: PreviewCredential::BearerToken,
-        });
+const USERS_ME_SURFACE: SurfaceSpec = SurfaceSpec::new::<error::UsersMeError>(
+    "users-me",
+    &["/users", "/auth", "/organizations", "/workspaces"],
+)
+.with_key_prefix("ZENPROKEY_")
+.with_preview(Preview {
+    path: routes::USERS_ME,
+    credential: PreviewCredential::BearerToken,
+});
 
 static SURFACES: [SurfaceSpec; 2] = [PLATFORM_SURFACE, USERS_ME_SURFACE];
 

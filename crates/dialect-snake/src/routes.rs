@@ -9,7 +9,11 @@ use gateway_http::resource;
 
 use crate::{
     PLATFORM_SURFACE, USERS_ME_SURFACE,
-    handlers::{change_username, get_me, get_user, login, patch_me},
+    handlers::{
+        change_username, create_api_key, device_authorization, device_code, device_status,
+        device_token, get_me, get_user, login, organizations, patch_me, platform_info, pro_tenancy,
+        revoke_own_key,
+    },
 };
 
 /// `GET /api/v1/user`.
@@ -21,15 +25,53 @@ pub const USERS_ME_LOGIN: &str = "/auth/login";
 /// `GET` and `PATCH /users/me`.
 pub const USERS_ME: &str = "/users/me";
 
+/// The platform prefixes of the device login (`dreadnode login`).
+pub const PLATFORM_DEVICE: &str = "/api/v1/auth/device";
+/// The platform prefix of organizations, workspaces and projects.
+pub const PLATFORM_ORG: &str = "/api/v1/org";
+/// `GET /api/v1/health`.
+pub const PLATFORM_HEALTH: &str = "/api/v1/health";
+/// `GET /api/v1/config`.
+pub const PLATFORM_CONFIG: &str = "/api/v1/config";
+
 /// Mounts both surfaces.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(resource(&PLATFORM_SURFACE, PLATFORM_USER).get(get_user::get_user))
+    let platform = |path| resource(&PLATFORM_SURFACE, path);
+    let users_me = |path| resource(&USERS_ME_SURFACE, path);
+    cfg.service(platform(PLATFORM_USER).get(get_user::get_user))
+        .service(platform(PLATFORM_USERNAME).post(change_username::change_username))
+        .service(platform("/api/v1/user/api-keys").post(create_api_key::create_api_key))
+        .service(platform("/api/v1/user/api-keys/self").delete(revoke_own_key::revoke_own_api_key))
+        .service(platform("/api/v1/user/organizations").get(organizations::list_organizations))
+        .service(platform("/api/v1/user/preferences").get(platform_info::preferences))
+        .service(platform("/api/v1/user/limits").get(platform_info::limits))
+        .service(platform("/api/v1/auth/device/code").post(device_code::create_device_code))
         .service(
-            resource(&PLATFORM_SURFACE, PLATFORM_USERNAME).post(change_username::change_username),
+            platform("/api/v1/auth/device/code/{device_code}").get(device_status::get_device_code),
         )
-        .service(resource(&USERS_ME_SURFACE, USERS_ME_LOGIN).post(login::login))
+        .service(platform("/api/v1/auth/device/token").post(device_token::exchange_device_code))
+        .service(platform("/api/v1/org/{org}").get(organizations::get_organization))
+        .service(platform("/api/v1/org/{org}/ws").get(organizations::list_workspaces))
+        .service(platform("/api/v1/org/{org}/ws/{ws}").get(organizations::get_workspace))
+        .service(platform("/api/v1/org/{org}/ws/{ws}/projects").get(organizations::list_projects))
         .service(
-            resource(&USERS_ME_SURFACE, USERS_ME)
+            platform("/api/v1/org/{org}/ws/{ws}/projects/{project}")
+                .get(organizations::get_project),
+        )
+        .service(platform(PLATFORM_HEALTH).get(platform_info::health))
+        .service(platform(PLATFORM_CONFIG).get(platform_info::config))
+        .service(users_me(USERS_ME_LOGIN).post(login::login))
+        .service(
+            users_me("/auth/device_authorization").post(device_authorization::device_authorization),
+        )
+        .service(users_me("/organizations").get(pro_tenancy::list_organizations))
+        .service(
+            users_me("/organizations/{organization_name_or_id}").get(pro_tenancy::get_organization),
+        )
+        .service(users_me("/workspaces").get(pro_tenancy::list_workspaces))
+        .service(users_me("/workspaces/{workspace_id}").get(pro_tenancy::get_workspace))
+        .service(
+            users_me(USERS_ME)
                 .get(get_me::get_me)
                 .patch(patch_me::patch_me),
         );
@@ -56,6 +98,13 @@ mod tests {
         assert_eq!(owner("/auth/other"), Some("users-me"));
         assert_eq!(owner("/usersx"), None);
         assert_eq!(owner("/api/v1/auth/oauth/token"), None);
+        assert_eq!(owner("/api/v1/auth/device/code/x"), Some("platform"));
+        assert_eq!(owner("/api/v1/auth/devices"), None);
+        assert_eq!(owner("/api/v1/org/acme/ws"), Some("platform"));
+        assert_eq!(owner("/api/v1/health"), Some("platform"));
+        assert_eq!(owner("/api/v1/config"), Some("platform"));
+        assert_eq!(owner("/organizations/x"), Some("users-me"));
+        assert_eq!(owner("/workspaces"), Some("users-me"));
         assert_eq!(owner("/me"), None);
     }
 }

@@ -24,6 +24,7 @@ pub mod query;
 pub mod service;
 pub mod session_cache;
 pub mod teams;
+pub mod tenancy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;

@@ -155,6 +155,29 @@ impl Gateway {
         Ok(user.filter(|_| ok))
     }
 
+    /// The user who signs in as `login` (a username, or an email when it holds `@`) with
+    /// password `plain`, in good standing; `None` otherwise, after the same work either way
+    /// ([`Self::password_sign_in`]; a username is matched as the unique index does, any case).
+    pub async fn password_sign_in_by_login(
+        &self,
+        login: &str,
+        plain: &str,
+    ) -> Result<Option<User>, CoreError> {
+        let login = login.trim();
+        let found = if login.contains('@') {
+            self.password_sign_in(login, plain).await?
+        } else {
+            let user = self.store.user_by_username(login).await?;
+            let hash = match user.as_ref().and_then(|u| u.security.password_hash.clone()) {
+                Some(hash) => hash,
+                None => self.decoy_hash().await?,
+            };
+            let ok = self.passwords.verify(plain.to_owned(), hash).await;
+            user.filter(|u| ok && u.security.password_hash.is_some())
+        };
+        Ok(found.filter(|u| u.standing() == crate::Standing::Good))
+    }
+
     /// A hash of a random password, made once per process: what [`Self::password_sign_in`]
     /// verifies when there is no password to check.
     async fn decoy_hash(&self) -> Result<String, CoreError> {

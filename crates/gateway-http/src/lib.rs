@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod body;
 pub mod deadline;
+pub mod device;
 pub mod dialect;
 pub mod faults;
 pub mod openapi;
@@ -20,6 +21,7 @@ pub use auth::{
     Auth, AuthError, AuthFailure, AuthPolicy, Authenticated, Credential, Presented, Refusal,
     TokenSubject,
 };
+pub use device::DeviceLogin;
 pub use dialect::{Dialect, Registry, SurfaceError, SurfaceSpec};
 pub use request_id::request_id;
 pub use resource::resource;

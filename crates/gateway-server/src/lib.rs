@@ -5,6 +5,7 @@ pub mod admin;
 pub mod cli;
 pub mod credentials;
 pub mod demo;
+pub mod device_page;
 pub mod dialects;
 pub mod emulator;
 pub mod settings;

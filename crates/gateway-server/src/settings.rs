@@ -162,6 +162,27 @@ pub struct AuthSettings {
     pub session_retention_secs: u64,
     /// Most sessions deleted by one statement of the purge.
     pub session_purge_batch: u32,
+    /// Lifetime of a device login's codes (`dreadnode login`, `zenml login --pro`).
+    pub device_lifetime_secs: u64,
+    /// The polling interval device-login CLIs are told.
+    pub device_interval_secs: u32,
+    /// How many device logins may wait at once (starting one needs no credential).
+    pub device_max_pending: u64,
+}
+
+impl AuthSettings {
+    /// The device-login settings the dialects read.
+    pub fn device_login(&self) -> gateway_http::DeviceLogin {
+        gateway_http::DeviceLogin {
+            timing: gateway_core::DeviceTiming {
+                lifetime: chrono::Duration::seconds(
+                    i64::try_from(self.device_lifetime_secs).unwrap_or(i64::MAX / 1000),
+                ),
+                interval_secs: i32::try_from(self.device_interval_secs).unwrap_or(i32::MAX),
+            },
+            max_pending: self.device_max_pending,
+        }
+    }
 }
 
 /// `[admin]`.
@@ -282,6 +303,15 @@ impl Settings {
         if !self.auth.jwt_secret.is_empty() && self.auth.jwt_secret.len() < 32 {
             return Err(SettingsError(
                 "auth.jwt_secret must be at least 32 bytes".into(),
+            ));
+        }
+        if self.auth.device_lifetime_secs == 0
+            || self.auth.device_interval_secs == 0
+            || self.auth.device_max_pending == 0
+        {
+            return Err(SettingsError(
+                "auth.device_lifetime_secs, auth.device_interval_secs and auth.device_max_pending must be at least 1"
+                    .into(),
             ));
         }
         if self.auth.session_purge_interval_secs == 0 || self.auth.session_purge_batch == 0 {

@@ -14,7 +14,7 @@ use gateway_core::{
     Gateway,
     credentials::{constant_time_eq, random_token},
 };
-use gateway_http::{HttpLimits, PublicBaseUrl, Registry, Tokens, faults::Faults};
+use gateway_http::{DeviceLogin, HttpLimits, PublicBaseUrl, Registry, Tokens, faults::Faults};
 use gateway_storage::DieselStore;
 use serde_json::json;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -59,6 +59,10 @@ pub struct AppState {
     /// The URL clients reach the gateway at: `server.public_base_url`, else the configured
     /// listener; `None` until bound when the configured port is 0 (any free port).
     pub public_base_url: Option<PublicBaseUrl>,
+    /// Device login timing and bound.
+    pub device: DeviceLogin,
+    /// Failed sign-ins on the device approval page, per client address (one count per instance).
+    pub sign_in_failures: Data<crate::device_page::FailureLimit>,
 }
 
 /// `server.public_base_url`, else `http://{server.host}:{port}` with the configured port (not a
@@ -142,6 +146,8 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         emulator,
         registry: dialects::REGISTRY,
         public_base_url: public_base_url(settings, None)?,
+        device: settings.auth.device_login(),
+        sign_in_failures: Data::new(crate::device_page::FailureLimit::default()),
     })
 }
 
@@ -276,6 +282,7 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
     cfg.app_data(Data::new(state.gateway.clone()))
         .app_data(Data::new(state.tokens.clone()))
         .app_data(Data::new(state.limits))
+        .app_data(Data::new(state.device))
         .app_data(Data::new(state.faults.clone()))
         .app_data(Data::new(gateway_http::admin::AdminToken(
             state.admin_token.clone(),
@@ -287,6 +294,7 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
         .configure(emulator::console::configure)
+        .configure(|cfg| crate::device_page::configure(cfg, state.sign_in_failures.clone()))
         .configure(|cfg| admin::configure(cfg, state.registry))
         .configure(|cfg| dialects::configure(cfg, state.registry))
         .default_service(web::to(default_service));

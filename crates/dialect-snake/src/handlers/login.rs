@@ -1,5 +1,6 @@
-//! `POST /auth/login` (users-me): exchange a `ZENPROKEY_` API key for an access token. The login
-//! opens a session, so it counts among the user's active sessions.
+//! `POST /auth/login` (users-me): exchange a `ZENPROKEY_` API key for an access token, or, with
+//! the device-code grant type, poll a device login (`handlers::device_grant`). A login opens a
+//! session, so it counts among the user's active sessions.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web::Data};
 use gateway_core::{CoreError, Gateway, Surface};
@@ -8,6 +9,7 @@ use gateway_http::{Tokens, auth::bearer};
 use crate::{
     error::UsersMeError,
     extract::FormBody,
+    handlers::device_grant,
     policy,
     wire::users_me::{ErrorDetail, LoginForm, TokenResponse},
 };
@@ -25,6 +27,7 @@ use crate::{
     request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Successful Response", body = TokenResponse),
+        (status = 400, description = "Device grant: an OAuth error (authorization_pending, slow_down, access_denied, expired_token, invalid_grant, invalid_request)", body = crate::wire::users_me_account::OAuthError),
         (status = 401, description = "CredentialsNotValid: no key, unknown or revoked key, two different keys", body = ErrorDetail),
         (status = 413, description = "ValueError (body too large)", body = ErrorDetail),
         (status = 422, description = "ValueError (unparsable form)", body = ErrorDetail),
@@ -39,10 +42,17 @@ pub async fn login(
     tokens: Data<Tokens>,
     form: FormBody<LoginForm>,
 ) -> Result<HttpResponse, UsersMeError> {
-    let from_form = form
-        .into_inner()?
-        .and_then(|f| f.password)
-        .filter(|k| !k.is_empty());
+    let form = form.into_inner()?.unwrap_or_default();
+    if form.grant_type.as_deref() == Some(device_grant::DEVICE_CODE_GRANT) {
+        return device_grant::poll(
+            &gateway,
+            &tokens,
+            form.client_id.as_deref(),
+            form.device_code.as_deref(),
+        )
+        .await;
+    }
+    let from_form = form.password.filter(|k| !k.is_empty());
     let from_header = bearer(&req).filter(|k| !k.is_empty());
     let key = match (from_form.as_deref(), from_header) {
         (Some(form), Some(header)) if form != header => {

@@ -3,7 +3,9 @@
 //! field error can name its field.
 
 pub mod platform;
+pub mod platform_account;
 pub mod users_me;
+pub mod users_me_account;
 
 use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 use serde_json::Value;

@@ -16,6 +16,13 @@ pub struct LoginForm {
     /// The ZenML Pro API key (`ZENPROKEY_...`).
     #[schema(example = "ZENPROKEY_0123456789abcdef_secret")]
     pub password: Option<String>,
+    /// `urn:ietf:params:oauth:grant-type:device_code` to poll a device login; absent for an
+    /// API-key login.
+    pub grant_type: Option<String>,
+    /// The device code of `POST /auth/device_authorization` (device grant).
+    pub device_code: Option<String>,
+    /// The client id sent to `POST /auth/device_authorization` (device grant).
+    pub client_id: Option<String>,
 }
 
 /// `POST /auth/login` answer (`OAuthTokenResponse`).

@@ -1025,7 +1025,7 @@ impl DeviceStore for MemoryStore {
                 })
                 .cloned()
                 .collect();
-            all.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+            all.sort_by_key(|d| std::cmp::Reverse((d.created_at, d.id)));
             all.truncate(usize::try_from(limit).unwrap_or(0));
             all
         })

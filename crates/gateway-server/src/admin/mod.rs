@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::credentials;
 
 mod account;
+mod devices;
 
 pub use gateway_http::admin::AdminError;
 
@@ -438,6 +439,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: gateway_http::Registry)
             .route("/keys/{id}", web::delete().to(revoke_key))
             .route("/teams", web::post().to(create_team))
             .route("/teams/{id}/members", web::post().to(add_member))
+            .route("/device-authorizations", web::get().to(devices::list))
+            .route(
+                "/device-authorizations/{id}/approve",
+                web::post().to(devices::approve),
+            )
+            .route(
+                "/device-authorizations/{id}/deny",
+                web::post().to(devices::deny),
+            )
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::get().to(list_faults))
             .route("/faults", web::delete().to(clear_faults))
