@@ -9,6 +9,7 @@ mod admin;
 mod camel;
 mod clients;
 mod demo;
+mod device;
 mod emulator;
 mod export;
 mod kit;
