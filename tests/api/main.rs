@@ -10,6 +10,7 @@ mod camel;
 mod clients;
 mod demo;
 mod device;
+mod device_clis;
 mod emulator;
 mod export;
 mod kit;

@@ -2,7 +2,7 @@
 //! Stack Auth team, a Dreadnode organization and `teams[]` entry, and a ZenML Pro organization);
 //! each organization has one default workspace, and each workspace one default project. The
 //! gateway keeps no workspace or project records: they are derived from the team (stable ids,
-//! fixed keys), because the logins that need them only read them (`docs/dialects/tenancy.md`).
+//! fixed keys), because the logins that need them only read them (`docs/dialects/snake.md`, "Tenancy").
 
 use uuid::Uuid;
 
