@@ -155,6 +155,17 @@ impl Gateway {
         new: NewTeam,
         first: Option<FirstMember>,
     ) -> Result<Team, CoreError> {
+        self.insert_team_as(Uuid::new_v4(), new, first).await
+    }
+
+    /// [`Self::insert_team`] with a chosen id: a second insert of the same id is `Conflict`
+    /// (how racing writers of one derived team, a personal organization, end with one).
+    pub(crate) async fn insert_team_as(
+        &self,
+        id: Uuid,
+        new: NewTeam,
+        first: Option<FirstMember>,
+    ) -> Result<Team, CoreError> {
         if let Some(first) = first {
             self.user(first.user_id).await?;
         }
@@ -164,7 +175,7 @@ impl Gateway {
             metadata,
         } = new;
         let team = Team {
-            id: Uuid::new_v4(),
+            id,
             display_name,
             profile_image_url,
             metadata,

@@ -134,8 +134,9 @@ impl Gateway {
     }
 
     /// The user's organizations, after giving a user who has none a personal one (named after
-    /// the username, selected): what a vendor's onboarding gives a new account before its CLI
-    /// logs in.
+    /// the username, selected, the user its owner): what a vendor's onboarding gives a new account
+    /// before its CLI logs in. The personal organization's id is derived from the user's, so
+    /// logins racing for one new user make one organization (the losers' insert conflicts).
     pub async fn ensure_organization(&self, user: &User) -> Result<Vec<Organization>, CoreError> {
         let orgs = self.organizations(user).await?;
         if !orgs.is_empty() {
@@ -146,7 +147,17 @@ impl Gateway {
             profile_image_url: None,
             metadata: crate::MetadataTiers::default(),
         };
-        self.create_selected_team(new, user.id).await?;
+        let first = crate::FirstMember {
+            user_id: user.id,
+            role: crate::TeamRole::Owner,
+            select: true,
+        };
+        let id = Uuid::new_v5(&user.id.0, b"personal-organization");
+        match self.insert_team_as(id, new, Some(first)).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == crate::ErrorKind::Conflict => {}
+            Err(e) => return Err(e),
+        }
         self.organizations(user).await
     }
 }

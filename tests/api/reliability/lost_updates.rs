@@ -406,3 +406,63 @@ async fn a_username_or_email_race_has_exactly_one_winner_per_dialect() {
         failures.join("\n")
     );
 }
+
+/// Device logins racing for one new user (issue 17): eight approved device codes exchanged at
+/// once, on every backend, make exactly one personal organization, every exchange succeeds, and
+/// each code is exchanged once (a second exchange of any of them is refused).
+#[tokio::test]
+async fn racing_device_logins_make_one_personal_organization() {
+    use gateway_core::{DeviceTiming, Surface as CoreSurface};
+    for db in TestDb::all() {
+        let backend = db.backend();
+        let settings = gateway_tests::test_settings(&db).unwrap();
+        let app = spawn_with(db, settings).await.unwrap();
+        let user_id = app.create_user("racer").await.unwrap();
+        let uid: gateway_core::UserId = user_id.parse().unwrap();
+        let g = &app.state.gateway;
+        let mut codes = Vec::new();
+        for _ in 0..8 {
+            let (d, code) = g
+                .start_device_authorization(
+                    CoreSurface::Platform,
+                    None,
+                    None,
+                    DeviceTiming::default(),
+                    100,
+                )
+                .await
+                .unwrap();
+            g.decide_device(d.id, Some(uid)).await.unwrap();
+            codes.push(code);
+        }
+        let barrier = Arc::new(Barrier::new(codes.len()));
+        let tasks: Vec<_> = codes
+            .iter()
+            .map(|code| {
+                let (client, url, barrier) = (
+                    app.client.clone(),
+                    app.url("/api/v1/auth/device/token"),
+                    barrier.clone(),
+                );
+                let body = json!({"device_code": code});
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    send(client.post(url).json(&body)).await.unwrap().status
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 200, "{backend}");
+        }
+        let orgs = g.organizations(&g.user(uid).await.unwrap()).await.unwrap();
+        assert_eq!(orgs.len(), 1, "{backend}: {orgs:?}");
+        let again = send(
+            app.client
+                .post(app.url("/api/v1/auth/device/token"))
+                .json(&json!({"device_code": codes[0]})),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again.status, 400, "{backend}: exchanged once");
+    }
+}

@@ -234,6 +234,27 @@ async fn attack_hs_surface(gw: &Gw, kind: Kind, secret: &str, issuer: &str, tall
             refuse(&a)
         };
         tally.check(&format!("{aud}: token {label}"), &a, expected, &s);
+        // The surface's other authenticated routes refuse the same token the same way.
+        for (method, path) in account_routes(kind) {
+            let a = send(kind.with_token(gw.req(method.clone(), path), &c, token))
+                .await
+                .expect("send");
+            tally.check(
+                &format!("{aud}: token {label} on {method} {path}"),
+                &a,
+                refuse(&a),
+                &s,
+            );
+        }
+    }
+    for (method, path) in account_routes(kind) {
+        let a = send(gw.req(method.clone(), path)).await.expect("send");
+        tally.check(
+            &format!("{aud}: no credential on {method} {path}"),
+            &a,
+            refuse(&a),
+            &secrets,
+        );
     }
 
     // Keys: another surface's key, a revoked key, a token where a key is expected.
@@ -418,6 +439,29 @@ async fn attack_hs_surface(gw: &Gw, kind: Kind, secret: &str, issuer: &str, tall
             refuse(&a),
             &gc.secrets(),
         );
+    }
+}
+
+/// The authenticated account routes of a surface besides its read of the current user (issue
+/// 17's device-login neighbours): each must refuse every forged, foreign or stale credential.
+fn account_routes(kind: Kind) -> Vec<(Method, &'static str)> {
+    match kind {
+        Kind::Platform => vec![
+            (Method::POST, "/api/v1/user/api-keys"),
+            (Method::DELETE, "/api/v1/user/api-keys/self"),
+            (Method::GET, "/api/v1/user/organizations"),
+            (Method::GET, "/api/v1/user/preferences"),
+            (Method::GET, "/api/v1/user/limits"),
+            (Method::GET, "/api/v1/org/victim"),
+            (Method::GET, "/api/v1/org/victim/ws/main/projects"),
+        ],
+        Kind::UsersMe => vec![
+            (Method::GET, "/organizations"),
+            (Method::GET, "/organizations/victim"),
+            (Method::GET, "/workspaces"),
+            (Method::GET, "/workspaces/victim-main"),
+        ],
+        Kind::AccountProfile | Kind::Me | Kind::Users => Vec::new(),
     }
 }
 
