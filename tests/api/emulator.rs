@@ -1024,6 +1024,7 @@ async fn the_console_in_headless_chromium_watches_a_fault_fire_and_changes_state
         "revoke the sessions: the token stops working; revoke the key",
         "delete the user, then load the export back",
         "read a mail in the outbox",
+        "approve a device login as the user",
     ] {
         assert!(out.contains(&format!("step: {step}")), "{step}: {out}");
     }

@@ -4,9 +4,10 @@
 // journal; then change state: create a user (a refused field shown at the field), edit it (a taken
 // username shown at the field), issue a token and key (shown once), revoke the session (the token
 // stops working) and the key, export the state, delete the user, load the export back, read a
-// mail in the outbox (the Rust test puts one there). With a
+// mail in the outbox (the Rust test puts one there), and approve a device login it starts as
+// USERNAME in the Device logins tab. With a
 // SCREENSHOT path, saves one screenshot per tab next to it (-users, -journal, -faults, -outbox,
-// -state, -docs). Prints one line per step; exits non-zero at the first failure.
+// -devices, -state, -docs). Prints one line per step; exits non-zero at the first failure.
 //
 // usage: node console.mjs BASE_URL ADMIN_TOKEN USERNAME FIXED_TOKEN [SCREENSHOT.png]
 //   FIXED_TOKEN is an access token of USERNAME for the account-profile surface.
@@ -189,6 +190,22 @@ try {
     throw new Error("the outbox detail does not show the mail: " + text);
   }
   await shot("outbox");
+
+  step("approve a device login as the user");
+  // A CLI starts a device login (platform surface, no credential)...
+  const started = await page.evaluate(async (url) => (await fetch(url, { method: "POST" })).json(),
+    base + "/api/v1/auth/device/code");
+  await page.click("nav button[data-tab=devices]");
+  const device = page.locator(`tr[data-testid=device-row][data-code="${started.user_code}"]`);
+  await device.waitFor();
+  await device.locator("select").selectOption({ label: username });
+  await shot("devices");
+  await device.locator("[data-testid=device-approve]").click();
+  await device.waitFor({ state: "detached" });
+  // ...and its next poll finds it approved for the user.
+  const polled = await page.evaluate(async (url) => (await fetch(url)).json(),
+    base + "/api/v1/auth/device/code/" + started.device_code);
+  if (!polled.user_id || polled.completed !== true) throw new Error("the device login is not approved: " + JSON.stringify(polled));
 
   await page.click("nav button[data-tab=docs]");
   await page.locator("[data-testid=docs-link]").first().waitFor();

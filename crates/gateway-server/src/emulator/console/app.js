@@ -114,6 +114,7 @@ function showTab(name) {
   if (name === "faults") loadFaults();
   if (name === "users") loadUsers();
   if (name === "outbox") loadOutbox();
+  if (name === "devices") loadDevices();
 }
 
 function fillSurfaceSelects() {
@@ -301,6 +302,35 @@ async function loadOutbox() {
   if (!mails.length) detail.hidden = true;
 }
 
+// --- device logins -------------------------------------------------------------------------
+
+async function loadDevices() {
+  let pending, users;
+  try {
+    pending = (await api("GET", "/admin/device-authorizations?status=pending")).items;
+    users = await api("GET", "/admin/users?limit=200");
+  } catch (_) { return; }
+  $("#devices-error").textContent = "";
+  $("#devices-table tbody").replaceChildren(...pending.map((d) => {
+    const who = el("select", { "aria-label": "Approve " + d.user_code + " as" },
+      ...users.map((u) => el("option", { value: u.id }, u.username)));
+    const decide = async (verb) => {
+      try {
+        await api("POST", "/admin/device-authorizations/" + encodeURIComponent(d.id) + "/" + verb,
+          verb === "approve" ? { user_id: who.value } : undefined);
+      } catch (e) { $("#devices-error").textContent = d.user_code + ": " + e.message; }
+      loadDevices();
+    };
+    const approve = el("button", { type: "button", class: "small", "data-testid": "device-approve" }, "Approve");
+    const deny = el("button", { type: "button", class: "small", "data-testid": "device-deny" }, "Deny");
+    approve.addEventListener("click", () => decide("approve"));
+    deny.addEventListener("click", () => decide("deny"));
+    return el("tr", { "data-testid": "device-row", "data-code": d.user_code },
+      el("td", {}, d.user_code), el("td", {}, d.surface), el("td", {}, d.client_details || ""),
+      el("td", {}, d.expires_at.slice(0, 19).replace("T", " ")), el("td", {}, who), el("td", {}, approve, " ", deny));
+  }));
+}
+
 // --- state ---------------------------------------------------------------------------------
 
 async function exportState() {
@@ -422,6 +452,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#fault-form").addEventListener("submit", (e) => { e.preventDefault(); addFault(e.target); });
   $("#user-form").addEventListener("submit", (e) => { e.preventDefault(); createUser(e.target); });
   $("#outbox-refresh").addEventListener("click", loadOutbox);
+  $("#devices-refresh").addEventListener("click", loadDevices);
   $("#outbox-clear").addEventListener("click", async () => { await api("DELETE", "/admin/outbox"); loadOutbox(); });
   $("#export-button").addEventListener("click", exportState);
   $("#load-button").addEventListener("click", loadState);
