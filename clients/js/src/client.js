@@ -210,6 +210,42 @@ export class Gateway {
     }
   }
 
+  // -- device logins -----------------------------------------------------------------------------
+
+  /** Device logins (`dreadnode login`, `zenml login --pro`), newest first; only pending ones
+   * unless `pending` is false; only the one with `userCode` when given. */
+  async deviceLogins({ pending = true, userCode } = {}) {
+    const query = { status: pending ? "pending" : undefined, user_code: userCode };
+    return (await this.call("GET", "/device-authorizations", { query })).items;
+  }
+
+  /** The pending device login with `userCode` (any pending one when omitted), waiting up to
+   * `timeoutMs` (default: `settleMs`) for the CLI to start it. */
+  async waitForDeviceLogin(userCode, { timeoutMs } = {}) {
+    const deadline = Date.now() + (timeoutMs ?? this.settleMs);
+    for (;;) {
+      const [login] = await this.deviceLogins({ userCode });
+      if (login) return login;
+      if (Date.now() >= deadline) {
+        throw new GatewayAssertionError(`no pending device login${userCode ? ` with code ${userCode}` : ""}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  /** Approves the pending device login with `userCode` for `user` (a user or its id), as a
+   * person on `/login/device` would. */
+  async approveDeviceLogin(user, userCode, { timeoutMs } = {}) {
+    const login = await this.waitForDeviceLogin(userCode, { timeoutMs });
+    return this.call("POST", `/device-authorizations/${login.id}/approve`, { json: { user_id: idOf(user) } });
+  }
+
+  /** Denies the pending device login with `userCode`. */
+  async denyDeviceLogin(userCode, { timeoutMs } = {}) {
+    const login = await this.waitForDeviceLogin(userCode, { timeoutMs });
+    return this.call("POST", `/device-authorizations/${login.id}/deny`);
+  }
+
   /** The one link in `mail`'s text that starts with `startsWith` (a callback URL). */
   static mailLink(mail, startsWith) {
     const links = (mail.text.match(/https?:\/\/\S+/g) ?? []).filter((l) => l.startsWith(startsWith));

@@ -102,6 +102,23 @@ def test_a_password_reset_link_is_read_from_the_outbox(gateway):
     assert "no mail to reset-me@example.com; the outbox holds:\n  nothing" in str(none.value)
 
 
+def test_device_logins_are_approved_and_denied(gateway):
+    user = gateway.create_user("device-py")
+    start = lambda: httpx.post(f"{gateway.url}/api/v1/auth/device/code", trust_env=False).json()
+    poll = lambda code: httpx.get(f"{gateway.url}/api/v1/auth/device/code/{code}", trust_env=False)
+    cli = start()
+    assert cli["user_code"] in [d["user_code"] for d in gateway.device_logins()]
+    assert gateway.approve_device_login(user, cli["user_code"])["state"] == "approved"
+    res = poll(cli["device_code"])
+    assert res.status_code == 200 and res.json()["user_id"] == user.id, res.text
+    other = start()
+    gateway.deny_device_login(other["user_code"])
+    assert poll(other["device_code"]).status_code == 403
+    with pytest.raises(AssertionError) as none:
+        gateway.wait_for_device_login("BCDF-GHJK", timeout=0.1)
+    assert "no pending device login with code BCDF-GHJK" in str(none.value)
+
+
 # ---- inner sessions attached to this gateway -----------------------------------------------
 
 

@@ -338,6 +338,46 @@ class Gateway:
                                      + "; the outbox holds:\n" + ("\n".join(held) or "  nothing"))
             time.sleep(0.05)
 
+    # -- device logins ---------------------------------------------------------------------------
+
+    def device_logins(self, pending: bool = True, user_code: Optional[str] = None
+                      ) -> List[Dict[str, Any]]:
+        """Device logins (`dreadnode login`, `zenml login --pro`), newest first: `{id, surface,
+        user_code, state, client_id, client_details, user_id, created_at, expires_at, ...}`."""
+        params = {k: v for k, v in {"status": "pending" if pending else None,
+                                    "user_code": user_code}.items() if v is not None}
+        return self.call("GET", "/device-authorizations", params=params)["items"]
+
+    def wait_for_device_login(self, user_code: Optional[str] = None,
+                              timeout: Optional[float] = None) -> Dict[str, Any]:
+        """The pending device login with `user_code` (the code the CLI shows; any pending one
+        when omitted), waiting up to `timeout` seconds (default: the settle time) for the CLI to
+        start it."""
+        deadline = time.monotonic() + (self.settle_secs if timeout is None else timeout)
+        while True:
+            found = self.device_logins(user_code=user_code)
+            if found:
+                return found[0]
+            if time.monotonic() >= deadline:
+                raise AssertionError("no pending device login"
+                                     + (f" with code {user_code}" if user_code else ""))
+            time.sleep(0.05)
+
+    def approve_device_login(self, user: Union[str, User],
+                             user_code: Optional[str] = None,
+                             timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Approves the pending device login with `user_code` (waiting for it as
+        `wait_for_device_login` does) for `user`, as a person on `/login/device` would."""
+        login = self.wait_for_device_login(user_code, timeout)
+        return self.call("POST", f"/device-authorizations/{login['id']}/approve",
+                         json={"user_id": _id(user)})
+
+    def deny_device_login(self, user_code: Optional[str] = None,
+                          timeout: Optional[float] = None) -> Dict[str, Any]:
+        """Denies the pending device login with `user_code`."""
+        login = self.wait_for_device_login(user_code, timeout)
+        return self.call("POST", f"/device-authorizations/{login['id']}/deny")
+
     @staticmethod
     def mail_link(mail: Mapping[str, Any], starts_with: str) -> str:
         """The one link in `mail`'s text that starts with `starts_with` (a callback URL)."""
