@@ -203,6 +203,11 @@ async fn s01_get_user_with_api_key_shows_every_field() -> anyhow::Result<()> {
                 (&team["team_name"], &team["role"]),
                 (&json!(name), &json!(role))
             );
+            assert_eq!(
+                (&team["org_id"], &team["org_name"]),
+                (&team["team_id"], &json!(name)),
+                "a team is its own organization"
+            );
         }
         let mut body = r.json().clone();
         if let Some(teams) = body["teams"].as_array_mut() {
@@ -211,6 +216,7 @@ async fn s01_get_user_with_api_key_shows_every_field() -> anyhow::Result<()> {
         insta::assert_json_snapshot!("s01_user", body, {
             ".id" => "[user id]",
             ".teams[].team_id" => "[team id]",
+            ".teams[].org_id" => "[team id]",
         });
     }
     Ok(())

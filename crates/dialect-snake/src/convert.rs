@@ -148,11 +148,13 @@ impl From<TeamMembership> for UserTeam {
             created_at: _,
         } = team;
         let is_owner = role == TeamRole::Owner;
+        // A core team is also its own organization (`gateway_core::tenancy`): the entry names it
+        // both ways, as `GET /api/v1/user/organizations` lists it.
         Self {
             team_id: id.to_string(),
+            org_id: Some(id.to_string()),
+            org_name: Some(display_name.clone()),
             team_name: display_name,
-            org_id: None,
-            org_name: None,
             role: platform::TeamRole::from(role),
             member_id: None,
             is_admin: Some(is_owner),

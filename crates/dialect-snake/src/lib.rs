@@ -15,8 +15,8 @@
 //! - `users-me` `is_superuser` is the core's `is_superuser` (workspace superuser), not
 //!   `is_platform_admin`, which only `platform` shows.
 //! - `platform` `email_address` is `""` for an account without an email (the SDK requires a
-//!   string); `teams[].is_admin` and `is_owner` are true for owners; `org_*` and `member_id` are
-//!   `null`.
+//!   string); `teams[].is_admin` and `is_owner` are true for owners; `org_*` name the team itself (a
+//!   team is its own organization) and `member_id` is `null`.
 //! - Sending a field's current value is not a change: `POST /api/v1/user/username` with the current
 //!   username and an empty `PATCH /users/me` write nothing; superuser-only and OAuth2-locked fields
 //!   may be sent with their current value.

@@ -67,9 +67,10 @@ pub struct UserTeam {
     pub team_id: String,
     /// Team name.
     pub team_name: String,
-    /// Organization id of the team (teams have no organization in the gateway: `null`).
+    /// Organization id of the team: the team's own id (a team is its own organization in the
+    /// gateway, the one `GET /api/v1/user/organizations` lists).
     pub org_id: Option<String>,
-    /// Organization name of the team (`null`, see `org_id`).
+    /// Organization name of the team (the team's name, see `org_id`).
     pub org_name: Option<String>,
     /// User role in team.
     pub role: TeamRole,
