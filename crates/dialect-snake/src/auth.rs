@@ -10,8 +10,8 @@
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
-use gateway_core::{Surface, User};
-use gateway_http::{Auth, AuthPolicy, Authenticated, Presented, auth::bearer};
+use gateway_core::{CoreError, Gateway, Surface, User};
+use gateway_http::{Auth, AuthPolicy, Authenticated, IssuedToken, Presented, Tokens, auth::bearer};
 
 use crate::{
     error::{PlatformError, UsersMeError},
@@ -87,4 +87,18 @@ impl FromRequest for UsersMeCaller {
         let auth = Auth::<UsersMeAuth>::from_request(req, payload);
         Box::pin(async move { Ok(Self(auth.await?.caller.user)) })
     }
+}
+
+/// An access token of `surface` for `user` with a session of its own, for the configured
+/// lifetime: what every login of this dialect hands out (API key, device code), so revoking the
+/// user's sessions ends it.
+pub async fn session_token(
+    gateway: &Gateway,
+    tokens: &Tokens,
+    user: &User,
+    surface: Surface,
+) -> Result<IssuedToken, CoreError> {
+    let lifetime = tokens.lifetime();
+    let session = gateway.open_session(user.id, surface, lifetime).await?;
+    tokens.issue(user.id, surface, Some(session.session.id), Some(lifetime))
 }

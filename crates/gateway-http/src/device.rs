@@ -2,8 +2,11 @@
 //! server ([`DeviceLogin`], registered as `web::Data<DeviceLogin>`) and the address of the
 //! gateway's approval page that a CLI opens ([`DeviceLogin::verification_url`]).
 
-use actix_web::{HttpRequest, web::Data};
-use gateway_core::device::{DEFAULT_MAX_PENDING, DeviceTiming};
+use actix_web::{HttpRequest, http::header, web::Data};
+use gateway_core::{
+    CoreError, DeviceAuthorization, Gateway, Surface,
+    device::{DEFAULT_MAX_PENDING, DeviceTiming},
+};
 
 use crate::PublicBaseUrl;
 
@@ -33,6 +36,31 @@ impl DeviceLogin {
     pub fn of(req: &HttpRequest) -> Self {
         req.app_data::<Data<Self>>()
             .map_or_else(Self::default, |d| *d.get_ref())
+    }
+
+    /// Starts a device login of `surface` for the CLI sending `req` (its `User-Agent` is what the
+    /// approval page shows of it), with the server's timing and bound: the row and the device
+    /// code's text.
+    pub async fn start(
+        req: &HttpRequest,
+        gateway: &Gateway,
+        surface: Surface,
+        client_id: Option<&str>,
+    ) -> Result<(DeviceAuthorization, String), CoreError> {
+        let settings = Self::of(req);
+        let agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        gateway
+            .start_device_authorization(
+                surface,
+                client_id,
+                agent,
+                settings.timing,
+                settings.max_pending,
+            )
+            .await
     }
 
     /// The approval page on the public base URL (never on a request's `Host`); only the path

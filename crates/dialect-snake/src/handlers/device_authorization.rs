@@ -36,20 +36,8 @@ pub async fn device_authorization(
     form: FormBody<DeviceAuthorizationForm>,
 ) -> Result<HttpResponse, UsersMeError> {
     let client_id = form.into_inner()?.and_then(|f| f.client_id);
-    let settings = DeviceLogin::of(&req);
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (device, code) = gateway
-        .start_device_authorization(
-            Surface::UsersMe,
-            client_id.as_deref(),
-            agent,
-            settings.timing,
-            settings.max_pending,
-        )
-        .await?;
+    let (device, code) =
+        DeviceLogin::start(&req, &gateway, Surface::UsersMe, client_id.as_deref()).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(DeviceAuthorizationResponse {

@@ -29,20 +29,7 @@ pub async fn create_device_code(
     req: HttpRequest,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, PlatformError> {
-    let settings = DeviceLogin::of(&req);
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let (device, code) = gateway
-        .start_device_authorization(
-            Surface::Platform,
-            None,
-            agent,
-            settings.timing,
-            settings.max_pending,
-        )
-        .await?;
+    let (device, code) = DeviceLogin::start(&req, &gateway, Surface::Platform, None).await?;
     let url = DeviceLogin::verification_url(&req, &device.user_code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -69,16 +69,7 @@ pub async fn poll(
         return Ok(oauth("access_denied", "the user account is not active"));
     }
     gateway.ensure_organization(&user).await?;
-    let lifetime = tokens.lifetime();
-    let session = gateway
-        .open_session(user.id, Surface::UsersMe, lifetime)
-        .await?;
-    let issued = tokens.issue(
-        user.id,
-        Surface::UsersMe,
-        Some(session.session.id),
-        Some(lifetime),
-    )?;
+    let issued = crate::auth::session_token(gateway, tokens, &user, Surface::UsersMe).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {

@@ -61,16 +61,7 @@ pub async fn exchange_device_code(
         .map_err(refused)?;
     policy::platform_access(&user)?;
     gateway.ensure_organization(&user).await?;
-    let lifetime = tokens.lifetime();
-    let session = gateway
-        .open_session(user.id, Surface::Platform, lifetime)
-        .await?;
-    let issued = tokens.issue(
-        user.id,
-        Surface::Platform,
-        Some(session.session.id),
-        Some(lifetime),
-    )?;
+    let issued = crate::auth::session_token(&gateway, &tokens, &user, Surface::Platform).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(DeviceToken {

@@ -66,16 +66,7 @@ pub async fn login(
     };
     let (_, user) = gateway.authenticate_api_key(Surface::UsersMe, key).await?;
     policy::users_me_access(&user)?;
-    let lifetime = tokens.lifetime();
-    let session = gateway
-        .open_session(user.id, Surface::UsersMe, lifetime)
-        .await?;
-    let issued = tokens.issue(
-        user.id,
-        Surface::UsersMe,
-        Some(session.session.id),
-        Some(lifetime),
-    )?;
+    let issued = crate::auth::session_token(&gateway, &tokens, &user, Surface::UsersMe).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(TokenResponse {
