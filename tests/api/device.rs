@@ -124,7 +124,20 @@ async fn the_platform_device_login_gives_a_token_a_key_and_a_personal_organizati
 
     let polled = platform_poll(&app, code).await;
     assert_eq!(polled.status, 200);
-    assert_eq!(polled.expect_json()["user_id"], Value::Null);
+    let polled = polled.expect_json();
+    assert_eq!(polled["user_id"], Value::Null);
+    assert!(
+        !polled.to_string().contains(code),
+        "a poll never echoes the device code: {polled}"
+    );
+    // Neither the journal nor its copy of the answers keeps the device code.
+    let journal = fetch(app.admin(Method::GET, "/journal?surface=platform")).await;
+    assert!(
+        journal.text.contains("/api/v1/auth/device/code/[redacted]"),
+        "{}",
+        journal.text
+    );
+    assert!(!journal.text.contains(code), "{}", journal.text);
     platform_error(
         &platform_token(&app, code).await,
         400,

@@ -13,10 +13,10 @@ pub fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 /// A device login as the platform's `DeviceCodeResponse`; `device_code` is the text the CLI
-/// holds (the store keeps only its digest).
+/// holds (the store keeps only its digest), shown only when the login starts.
 pub fn platform_device(
     device: &DeviceAuthorization,
-    device_code: &str,
+    device_code: Option<&str>,
     verification_url: String,
 ) -> platform::DeviceCode {
     let DeviceAuthorization {
@@ -38,7 +38,7 @@ pub fn platform_device(
     platform::DeviceCode {
         id: id.to_string(),
         completed: matches!(state, DeviceState::Approved | DeviceState::Exchanged),
-        device_code: device_code.to_owned(),
+        device_code: device_code.map(str::to_owned),
         user_code: user_code.clone(),
         verification_url,
         expires_at: timestamp(*expires_at),

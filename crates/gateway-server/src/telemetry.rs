@@ -49,7 +49,8 @@ pub fn init(log: &LogSettings) {
 
 struct Started(Instant);
 
-/// The request root span: method, path (no query), request id; status and latency at the end.
+/// The request root span: method, path (no query, secret segments redacted), request id; status
+/// and latency at the end.
 pub struct GatewayRootSpan;
 
 impl RootSpanBuilder for GatewayRootSpan {
@@ -63,7 +64,7 @@ impl RootSpanBuilder for GatewayRootSpan {
         tracing::info_span!(
             "request",
             method = %request.method(),
-            path = %request.path(),
+            path = %crate::emulator::journal::redact_path(request.path()),
             request_id = %request_id,
             status = tracing::field::Empty,
         )

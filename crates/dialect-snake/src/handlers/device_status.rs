@@ -58,5 +58,5 @@ pub async fn get_device_code(
     let url = DeviceLogin::verification_url(&req, &device.user_code);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(platform_device(&device, &code, url)))
+        .json(platform_device(&device, None, url)))
 }

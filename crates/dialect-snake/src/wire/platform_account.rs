@@ -18,8 +18,10 @@ pub struct DeviceCode {
     pub id: String,
     /// Whether it was approved.
     pub completed: bool,
-    /// The code the CLI polls with and exchanges (a secret of the CLI).
-    pub device_code: String,
+    /// The code the CLI polls with and exchanges (a secret of the CLI): in the answer that starts
+    /// the login only, never echoed by a poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_code: Option<String>,
     /// The code the person checks on the approval page (`XXXX-XXXX`).
     pub user_code: String,
     /// The approval page with the user code filled in.

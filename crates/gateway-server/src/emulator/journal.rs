@@ -101,8 +101,8 @@ fn contains_secret_word(name: &str) -> bool {
 }
 
 /// Whether a query parameter or body field holds a secret: its name (case and `_`/`-` ignored)
-/// contains `password`, `passwd`, `secret`, `token`, `apikey`, `accesskey`, `credential` or
-/// `authorization`, or ends in `key`.
+/// contains `password`, `passwd`, `secret`, `token`, `apikey`, `accesskey`, `credential`,
+/// `authorization`, `nonce`, `devicecode` or `ticket`, or ends in `key`.
 pub fn is_secret_field(name: &str) -> bool {
     let n: String = name
         .chars()
@@ -119,11 +119,30 @@ pub fn is_secret_field(name: &str) -> bool {
         "credential",
         "authorization",
         "nonce",
+        "devicecode",
+        "ticket",
     ]
     .iter()
     .any(|s| n.contains(s))
         || n.ends_with("key")
         || n == "pwd"
+}
+
+/// Paths whose next segment is a secret (a device code in the platform's poll URL).
+const SECRET_PATH_PREFIXES: [&str; 1] = ["/api/v1/auth/device/code/"];
+
+/// `path` with the segment after a [`SECRET_PATH_PREFIXES`] entry replaced by `[redacted]`:
+/// what the journal and the logs keep of a request's path.
+pub fn redact_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in SECRET_PATH_PREFIXES {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !rest.is_empty()
+        {
+            let tail = rest.find('/').map_or("", |i| &rest[i..]);
+            return format!("{prefix}{REDACTED}{tail}").into();
+        }
+    }
+    path.into()
 }
 
 /// Whether a field named `code` holds a secret: a one-time code or an OAuth authorization code
@@ -902,7 +921,7 @@ impl CapturedRequest {
     pub fn capture(method: &Method, uri: &Uri, headers: &HeaderMap, body: CapturedBody) -> Self {
         Self {
             method: cut_str(method.as_str(), MAX_METHOD).into(),
-            path: cut_str(uri.path(), MAX_PATH).into(),
+            path: cut_str(&redact_path(uri.path()), MAX_PATH).into(),
             query: uri
                 .query()
                 .filter(|q| !q.is_empty())
@@ -1525,6 +1544,31 @@ mod tests {
         assert_eq!(
             v,
             serde_json::json!({"a": {"code": REDACTED, "other": "VALUE_CODE"}})
+        );
+    }
+
+    #[test]
+    fn device_codes_are_redacted_in_paths_bodies_and_forms() {
+        assert_eq!(
+            redact_path("/api/v1/auth/device/code/Xy-z_09"),
+            "/api/v1/auth/device/code/[redacted]"
+        );
+        assert_eq!(
+            redact_path("/api/v1/auth/device/code/abc/more"),
+            "/api/v1/auth/device/code/[redacted]/more"
+        );
+        assert_eq!(
+            redact_path("/api/v1/auth/device/code"),
+            "/api/v1/auth/device/code"
+        );
+        assert_eq!(redact_path("/api/v1/user"), "/api/v1/user");
+        let rec = record_body(br#"{"device_code":"Xy-z_09"}"#, 1024, "application/json");
+        assert_eq!(rec.text.as_deref(), Some(r#"{"device_code":"[redacted]"}"#));
+        assert_eq!(
+            redact_query(
+                "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=c&device_code=Xy"
+            ),
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&client_id=c&device_code=[redacted]"
         );
     }
 
