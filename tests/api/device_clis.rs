@@ -287,3 +287,27 @@ async fn zenml_login_pro_denied_on_the_page_ends_with_the_clis_access_denied() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn dreadnode_login_with_an_api_key_finds_the_accounts_organization() {
+    let python = sdk::python().unwrap();
+    let app = app().await;
+    let user_id = app.create_user("keyed").await.unwrap();
+    let key = app
+        .credentials(&user_id, "platform", true)
+        .await
+        .unwrap()
+        .api_key
+        .unwrap();
+    let sandbox = Sandbox::new();
+    let login = sandbox.spawn(
+        &python,
+        &["-m", "dreadnode", "login", &key, "--server", &app.base_url],
+    );
+    let (code, stdout, stderr) = finish(login).await;
+    assert_eq!(code, 0, "dreadnode login <key> failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Active context: keyed/main/default"),
+        "{stdout}"
+    );
+}

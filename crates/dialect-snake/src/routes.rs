@@ -4,7 +4,7 @@
 //! envelope). Unmatched paths under `/api/v1/user`, `/users` and `/auth` get the surface's 404
 //! through the registry ([`crate::DIALECT`]); paths are exact (no trailing-slash redirects).
 
-use actix_web::web::ServiceConfig;
+use actix_web::web::{self, ServiceConfig};
 use gateway_http::resource;
 
 use crate::{
@@ -18,8 +18,6 @@ use crate::{
 
 /// `GET /api/v1/user`.
 pub const PLATFORM_USER: &str = "/api/v1/user";
-/// `POST /api/v1/user/username`.
-pub const PLATFORM_USERNAME: &str = "/api/v1/user/username";
 /// `POST /auth/login`.
 pub const USERS_ME_LOGIN: &str = "/auth/login";
 /// `GET` and `PATCH /users/me`.
@@ -38,43 +36,54 @@ pub const PLATFORM_CONFIG: &str = "/api/v1/config";
 pub fn configure(cfg: &mut ServiceConfig) {
     let platform = |path| resource(&PLATFORM_SURFACE, path);
     let users_me = |path| resource(&USERS_ME_SURFACE, path);
-    cfg.service(platform(PLATFORM_USER).get(get_user::get_user))
-        .service(platform(PLATFORM_USERNAME).post(change_username::change_username))
-        .service(platform("/api/v1/user/api-keys").post(create_api_key::create_api_key))
-        .service(platform("/api/v1/user/api-keys/self").delete(revoke_own_key::revoke_own_api_key))
-        .service(platform("/api/v1/user/organizations").get(organizations::list_organizations))
-        .service(platform("/api/v1/user/preferences").get(platform_info::preferences))
-        .service(platform("/api/v1/user/limits").get(platform_info::limits))
-        .service(platform("/api/v1/auth/device/code").post(device_code::create_device_code))
-        .service(
-            platform("/api/v1/auth/device/code/{device_code}").get(device_status::get_device_code),
-        )
-        .service(platform("/api/v1/auth/device/token").post(device_token::exchange_device_code))
-        .service(platform("/api/v1/org/{org}").get(organizations::get_organization))
-        .service(platform("/api/v1/org/{org}/ws").get(organizations::list_workspaces))
-        .service(platform("/api/v1/org/{org}/ws/{ws}").get(organizations::get_workspace))
-        .service(platform("/api/v1/org/{org}/ws/{ws}/projects").get(organizations::list_projects))
-        .service(
-            platform("/api/v1/org/{org}/ws/{ws}/projects/{project}")
-                .get(organizations::get_project),
-        )
-        .service(platform(PLATFORM_HEALTH).get(platform_info::health))
-        .service(platform(PLATFORM_CONFIG).get(platform_info::config))
-        .service(users_me(USERS_ME_LOGIN).post(login::login))
-        .service(
-            users_me("/auth/device_authorization").post(device_authorization::device_authorization),
-        )
-        .service(users_me("/organizations").get(pro_tenancy::list_organizations))
-        .service(
-            users_me("/organizations/{organization_name_or_id}").get(pro_tenancy::get_organization),
-        )
-        .service(users_me("/workspaces").get(pro_tenancy::list_workspaces))
-        .service(users_me("/workspaces/{workspace_id}").get(pro_tenancy::get_workspace))
-        .service(
-            users_me(USERS_ME)
-                .get(get_me::get_me)
-                .patch(patch_me::patch_me),
-        );
+    // Families of routes sit in scopes, so a request of another surface is turned away by one
+    // prefix check instead of matching every pattern (actix tries services in order); a path in
+    // a scope that no route matches falls to the app's default, the registry's 404.
+    cfg.service(
+        web::scope(PLATFORM_USER)
+            .service(platform("").get(get_user::get_user))
+            .service(platform("/username").post(change_username::change_username))
+            .service(platform("/api-keys").post(create_api_key::create_api_key))
+            .service(platform("/api-keys/self").delete(revoke_own_key::revoke_own_api_key))
+            .service(platform("/organizations").get(organizations::list_organizations))
+            .service(platform("/preferences").get(platform_info::preferences))
+            .service(platform("/limits").get(platform_info::limits)),
+    )
+    .service(
+        web::scope(PLATFORM_DEVICE)
+            .service(platform("/code").post(device_code::create_device_code))
+            .service(platform("/code/{device_code}").get(device_status::get_device_code))
+            .service(platform("/token").post(device_token::exchange_device_code)),
+    )
+    .service(
+        web::scope("/api/v1/org/{org}")
+            .service(platform("").get(organizations::get_organization))
+            .service(platform("/ws").get(organizations::list_workspaces))
+            .service(platform("/ws/{ws}").get(organizations::get_workspace))
+            .service(platform("/ws/{ws}/projects").get(organizations::list_projects))
+            .service(platform("/ws/{ws}/projects/{project}").get(organizations::get_project)),
+    )
+    .service(platform(PLATFORM_HEALTH).get(platform_info::health))
+    .service(platform(PLATFORM_CONFIG).get(platform_info::config))
+    .service(users_me(USERS_ME_LOGIN).post(login::login))
+    .service(
+        users_me("/auth/device_authorization").post(device_authorization::device_authorization),
+    )
+    .service(
+        web::scope("/organizations")
+            .service(users_me("").get(pro_tenancy::list_organizations))
+            .service(users_me("/{organization_name_or_id}").get(pro_tenancy::get_organization)),
+    )
+    .service(
+        web::scope("/workspaces")
+            .service(users_me("").get(pro_tenancy::list_workspaces))
+            .service(users_me("/{workspace_id}").get(pro_tenancy::get_workspace)),
+    )
+    .service(
+        users_me(USERS_ME)
+            .get(get_me::get_me)
+            .patch(patch_me::patch_me),
+    );
 }
 
 #[cfg(test)]

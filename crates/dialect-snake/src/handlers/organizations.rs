@@ -46,7 +46,7 @@ async fn workspace(
     }
 }
 
-/// List the caller's organizations.
+/// List the caller's organizations (an account without one gets its personal organization).
 #[utoipa::path(
     get,
     path = "/api/v1/user/organizations",
@@ -64,7 +64,9 @@ pub async fn list_organizations(
     caller: PlatformCaller,
     gateway: Data<Gateway>,
 ) -> Result<Json<Vec<Organization>>, PlatformError> {
-    let orgs = gateway.organizations(&caller.0).await?;
+    // A Dreadnode account always has an organization (its onboarding makes one): an account
+    // first seen here gets its personal one, as a device login gives it.
+    let orgs = gateway.ensure_organization(&caller.0).await?;
     Ok(Json(orgs.iter().map(platform_org).collect()))
 }
 
