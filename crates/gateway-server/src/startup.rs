@@ -294,9 +294,10 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
         .route("/readyz", web::get().to(readyz))
         .route("/metrics", web::get().to(metrics))
         .configure(emulator::console::configure)
-        .configure(|cfg| crate::device_page::configure(cfg, state.sign_in_failures.clone()))
         .configure(|cfg| admin::configure(cfg, state.registry))
         .configure(|cfg| dialects::configure(cfg, state.registry))
+        // After the dialects: their requests do not walk the page's routes first.
+        .configure(|cfg| crate::device_page::configure(cfg, state.sign_in_failures.clone()))
         .default_service(web::to(default_service));
 }
 
