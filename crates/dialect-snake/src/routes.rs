@@ -18,8 +18,6 @@ use crate::{
 
 /// `GET /api/v1/user`.
 pub const PLATFORM_USER: &str = "/api/v1/user";
-/// `POST /auth/login`.
-pub const USERS_ME_LOGIN: &str = "/auth/login";
 /// `GET` and `PATCH /users/me`.
 pub const USERS_ME: &str = "/users/me";
 
@@ -36,9 +34,10 @@ pub const PLATFORM_CONFIG: &str = "/api/v1/config";
 pub fn configure(cfg: &mut ServiceConfig) {
     let platform = |path| resource(&PLATFORM_SURFACE, path);
     let users_me = |path| resource(&USERS_ME_SURFACE, path);
-    // Families of routes sit in scopes, so a request of another surface is turned away by one
-    // prefix check instead of matching every pattern (actix tries services in order); a path in
-    // a scope that no route matches falls to the app's default, the registry's 404.
+    // Families of routes sit in scopes with static prefixes, so a request of another surface is
+    // turned away by one string comparison per family instead of matching every pattern (actix
+    // tries services in order; a pattern with a `{param}` is a regex); a path in a scope that no
+    // route matches falls to the app's default, the registry's 404.
     cfg.service(
         web::scope(PLATFORM_USER)
             .service(platform("").get(get_user::get_user))
@@ -56,18 +55,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(platform("/token").post(device_token::exchange_device_code)),
     )
     .service(
-        web::scope("/api/v1/org/{org}")
-            .service(platform("").get(organizations::get_organization))
-            .service(platform("/ws").get(organizations::list_workspaces))
-            .service(platform("/ws/{ws}").get(organizations::get_workspace))
-            .service(platform("/ws/{ws}/projects").get(organizations::list_projects))
-            .service(platform("/ws/{ws}/projects/{project}").get(organizations::get_project)),
+        web::scope(PLATFORM_ORG)
+            .service(platform("/{org}").get(organizations::get_organization))
+            .service(platform("/{org}/ws").get(organizations::list_workspaces))
+            .service(platform("/{org}/ws/{ws}").get(organizations::get_workspace))
+            .service(platform("/{org}/ws/{ws}/projects").get(organizations::list_projects))
+            .service(platform("/{org}/ws/{ws}/projects/{project}").get(organizations::get_project)),
     )
     .service(platform(PLATFORM_HEALTH).get(platform_info::health))
     .service(platform(PLATFORM_CONFIG).get(platform_info::config))
-    .service(users_me(USERS_ME_LOGIN).post(login::login))
     .service(
-        users_me("/auth/device_authorization").post(device_authorization::device_authorization),
+        web::scope("/auth")
+            .service(users_me("/login").post(login::login))
+            .service(
+                users_me("/device_authorization").post(device_authorization::device_authorization),
+            ),
     )
     .service(
         web::scope("/organizations")
