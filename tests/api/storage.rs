@@ -881,7 +881,7 @@ async fn device_logins_decide_once_exchange_once_and_stay_bounded() {
             other => panic!("{n}: {other:?}"),
         }
         assert_eq!(
-            g.exchange_device_code(Surface::Platform, &code)
+            g.exchange_device_code(Surface::Platform, &code, Some("cli"))
                 .await
                 .unwrap()
                 .err(),
@@ -920,7 +920,7 @@ async fn device_logins_decide_once_exchange_once_and_stay_bounded() {
             .map(|_| {
                 let (g, code) = (g.clone(), code.clone());
                 tokio::spawn(async move {
-                    g.exchange_device_code(Surface::Platform, &code)
+                    g.exchange_device_code(Surface::Platform, &code, Some("cli"))
                         .await
                         .unwrap()
                 })
@@ -949,7 +949,7 @@ async fn device_logins_decide_once_exchange_once_and_stay_bounded() {
             .unwrap();
         g.decide_device(denied.id, None).await.unwrap();
         assert_eq!(
-            g.exchange_device_code(Surface::UsersMe, &denied_code)
+            g.exchange_device_code(Surface::UsersMe, &denied_code, None)
                 .await
                 .unwrap()
                 .err(),

@@ -61,13 +61,13 @@ pub fn platform_key(key: &ApiKey, text: Option<String>, prefix: &str) -> platfor
         secret_hash: _,
         label,
         created_at,
-        revoked_at,
-        expires_at,
+        // Read through `ApiKey::is_active_at`, the rule authentication applies.
+        revoked_at: _,
+        expires_at: _,
         is_public: _,
         hint: _,
     } = key;
-    let active =
-        revoked_at.is_none() && expires_at.is_none_or(|e| e > gateway_core::service::now());
+    let active = key.is_active_at(gateway_core::service::now());
     platform::UserApiKey {
         id: id.clone(),
         key: text,

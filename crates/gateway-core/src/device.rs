@@ -215,6 +215,9 @@ pub enum DeviceRefusal {
     AlreadyUsed,
     /// Not approved yet (an exchange before approval).
     Pending,
+    /// Started by another client: the exchange names a client id other than the one the
+    /// authorization was started with (RFC 8628 §3.4 binds the code to its client).
+    OtherClient,
 }
 
 /// The alphabet of user codes: upper-case consonants without look-alikes (RFC 8628 §6.1's
@@ -355,15 +358,20 @@ impl Gateway {
     }
 
     /// Exchanges the approved device code `text` for its user, once: the second exchange, and
-    /// every exchange of a code that is not approved, is refused.
+    /// every exchange of a code that is not approved, is refused. `client_id` is the client the
+    /// exchange names: a code started with a client id is exchanged only by that client.
     pub async fn exchange_device_code(
         &self,
         surface: Surface,
         text: &str,
+        client_id: Option<&str>,
     ) -> Result<Result<(DeviceAuthorization, crate::User), DeviceRefusal>, CoreError> {
         let Some(device) = self.device_by_code(surface, text).await? else {
             return Ok(Err(DeviceRefusal::Unknown));
         };
+        if device.client_id.is_some() && device.client_id.as_deref() != client_id {
+            return Ok(Err(DeviceRefusal::OtherClient));
+        }
         let at = now();
         let refusal = match device.state {
             DeviceState::Denied => Some(DeviceRefusal::Denied),

@@ -868,6 +868,13 @@ impl std::fmt::Debug for KeySpec {
     }
 }
 
+impl ApiKey {
+    /// Whether the key authenticates at `at`: not revoked, not past its expiry.
+    pub fn is_active_at(&self, at: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|t| t > at)
+    }
+}
+
 impl NewApiKey {
     /// The key as stored: not revoked.
     pub fn into_api_key(self) -> ApiKey {

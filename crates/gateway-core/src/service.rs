@@ -385,8 +385,7 @@ impl Gateway {
             credentials::parse_api_key(self.key_prefix(surface), text).ok_or_else(refused)?;
         let key = self.store.api_key(id).await?.ok_or_else(refused)?;
         if key.surface != surface
-            || key.revoked_at.is_some()
-            || key.expires_at.is_some_and(|t| t <= now())
+            || !key.is_active_at(now())
             || !credentials::constant_time_eq(&key.secret_hash, &credentials::sha256_hex(secret))
         {
             return Err(refused());

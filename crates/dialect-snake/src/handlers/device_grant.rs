@@ -33,6 +33,10 @@ fn refused(refusal: DeviceRefusal) -> HttpResponse {
         DeviceRefusal::Denied => oauth("access_denied", "the device login was denied"),
         DeviceRefusal::AlreadyUsed => oauth("expired_token", "the device code was already used"),
         DeviceRefusal::Pending => oauth("authorization_pending", "the device login is pending"),
+        DeviceRefusal::OtherClient => oauth(
+            "invalid_grant",
+            "the device code was issued to another client",
+        ),
     }
 }
 
@@ -47,21 +51,18 @@ pub async fn poll(
     let Some(code) = device_code.filter(|c| !c.is_empty()) else {
         return Ok(oauth("invalid_request", "device_code is required"));
     };
-    let device = match gateway.poll_device(Surface::UsersMe, code).await? {
+    match gateway.poll_device(Surface::UsersMe, code).await? {
         DevicePoll::Refused(refusal) => return Ok(refused(refusal)),
         DevicePoll::Pending { too_fast: true, .. } => {
             return Ok(oauth("slow_down", "polling faster than the interval"));
         }
         DevicePoll::Pending { .. } => return Ok(refused(DeviceRefusal::Pending)),
-        DevicePoll::Approved(device) => device,
-    };
-    if device.client_id.is_some() && device.client_id.as_deref() != client_id {
-        return Ok(oauth(
-            "invalid_grant",
-            "the device code was issued to another client",
-        ));
+        DevicePoll::Approved(_) => {}
     }
-    let user = match gateway.exchange_device_code(Surface::UsersMe, code).await? {
+    let user = match gateway
+        .exchange_device_code(Surface::UsersMe, code, client_id)
+        .await?
+    {
         Ok((_, user)) => user,
         Err(refusal) => return Ok(refused(refusal)),
     };

@@ -25,6 +25,7 @@ pub fn refused(refusal: DeviceRefusal) -> PlatformError {
         DeviceRefusal::Denied => (T::Permission, "Device authorization denied"),
         DeviceRefusal::AlreadyUsed => (T::InvalidRequest, "Device code already used"),
         DeviceRefusal::Pending => (T::InvalidRequest, "Device code not verified"),
+        DeviceRefusal::OtherClient => (T::InvalidRequest, "Device code issued to another client"),
     };
     PlatformError::new(kind, detail)
 }

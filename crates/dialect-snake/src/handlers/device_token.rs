@@ -56,7 +56,7 @@ pub async fn exchange_device_code(
         }
     };
     let (_, user) = gateway
-        .exchange_device_code(Surface::Platform, &code)
+        .exchange_device_code(Surface::Platform, &code, None)
         .await?
         .map_err(refused)?;
     policy::platform_access(&user)?;
