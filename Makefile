@@ -2,7 +2,7 @@
 CARGO ?= cargo
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run build test lint fmt clippy check-boundaries deps postgres bench bench-compare fuzz chaos clean-data
+.PHONY: run build test lint fmt clippy check-boundaries deps postgres bench bench-compare bench-instructions fuzz chaos clean-data
 
 ## Build, create ./data/gateway.db, migrate, ensure a demo user and tiered project, print
 ## credentials and a snippet per vendor SDK, serve.
@@ -66,6 +66,13 @@ bench-compare: deps postgres
 	@scripts/install-bench-tools.sh
 	@test -n "$(BASE)" || { echo "usage: make bench-compare BASE=<git revision>"; exit 2; }
 	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} python3 scripts/bench_compare.py $(BASE)
+
+## Instructions per request against an older revision, counted by callgrind (repeatable to a
+## fraction of a percent; scripts/bench_instructions.py): make bench-instructions BASE=<revision>.
+bench-instructions: deps postgres
+	@scripts/install-bench-tools.sh
+	@test -n "$(BASE)" || { echo "usage: make bench-instructions BASE=<git revision>"; exit 2; }
+	GATEWAY_TEST_POSTGRES_URL=$${GATEWAY_TEST_POSTGRES_URL:-$(PG_URL)} python3 scripts/bench_instructions.py $(BASE)
 
 clean-data:
 	rm -rf data

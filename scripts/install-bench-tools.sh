@@ -3,7 +3,8 @@
 #   - wrk 4.1 (the HTTP load generator), from Debian's packages when it is not on PATH;
 #   - Prism (@stoplight/prism-cli, pinned by scripts/bench/package-lock.json), the peer server, into
 #     .tools/prism with `npm ci` (skipped when a stamp says that install matches the lock);
-#   - taskset (util-linux), used to pin the server and the load generator to different cores.
+#   - taskset (util-linux), used to pin the server and the load generator to different cores;
+#   - valgrind (callgrind, for `make bench-instructions`).
 # Prints one line per tool. A fresh install takes about 20 s (apt) + 10 s (npm); a skip ~0.1 s.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ apt_install() {
 
 command -v wrk >/dev/null || apt_install wrk
 command -v taskset >/dev/null || apt_install util-linux
+command -v callgrind_control >/dev/null || apt_install valgrind
 echo "install-bench-tools: $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 
 command -v node >/dev/null || { echo "install-bench-tools: node is not installed (need Node >= 18 for Prism)" >&2; exit 1; }

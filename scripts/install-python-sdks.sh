@@ -83,11 +83,11 @@ if [[ -n "$problems" ]]; then
     exit 1
 fi
 
-say "smoke import: dreadnode.app.api.client and cli.main, zenml.login.pro.client and cli, bird, gateway_testkit.plugin"
+say "smoke import: dreadnode.app.api.client and cli.main, zenml.login.pro.client and cli, bird, gateway_testkit.plugin, aiosmtpd"
 smoke_dir="$(mktemp -d)"
 trap 'rm -rf -- "$smoke_dir"' EXIT
 ZENML_CONFIG_PATH="$smoke_dir" ZENML_ANALYTICS_OPT_IN=false ZENML_LOGGING_VERBOSITY=ERROR \
-    "$VENV/bin/python" -W ignore -c 'import dreadnode.app.api.client, dreadnode.app.cli.main, zenml.login.pro.client, zenml.cli, bird, gateway_testkit.plugin'
+    "$VENV/bin/python" -W ignore -c 'import dreadnode.app.api.client, dreadnode.app.cli.main, zenml.login.pro.client, zenml.cli, bird, gateway_testkit.plugin, aiosmtpd.controller, aiosmtpd.handlers'
 
 echo "$WANT" > "$STAMP"
 say "done in $((SECONDS - start))s; stamp $STAMP"

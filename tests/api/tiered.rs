@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 mod anonymous;
 mod api_keys;
 mod contact;
+mod mail_relay;
 mod otp;
 mod password;
 mod password_reset;

@@ -7,6 +7,7 @@
 
 pub mod http;
 pub mod sdk;
+pub mod smtp;
 
 use std::sync::Once;
 

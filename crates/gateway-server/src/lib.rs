@@ -8,6 +8,7 @@ pub mod demo;
 pub mod device_page;
 pub mod dialects;
 pub mod emulator;
+pub mod mail;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -27,6 +27,44 @@ pub struct Settings {
     /// Emulator features for test suites (fixtures, request journal).
     #[serde(default)]
     pub emulator: EmulatorSettings,
+    /// Outgoing mail.
+    #[serde(default)]
+    pub mail: MailSettings,
+}
+
+/// `[mail]`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    /// The sender address of every mail (the display name is the vendor's: a project's name).
+    pub from: String,
+    /// The SMTP relay every mail is delivered through (`smtp://host:port`, `smtps://host:port`,
+    /// with `user:password@` when it wants a login, `?tls=required` for STARTTLS); empty = none
+    /// (mail is only kept in the outbox).
+    pub smtp_url: String,
+    /// A delivery taking longer fails.
+    pub smtp_timeout_ms: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        Self {
+            from: "noreply@example.com".into(),
+            smtp_url: String::new(),
+            smtp_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// The relay's URL may hold a password: it is never printed.
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("from", &self.from)
+            .field("smtp_url", &crate::mail::redacted_url(&self.smtp_url))
+            .field("smtp_timeout_ms", &self.smtp_timeout_ms)
+            .finish()
+    }
 }
 
 /// `[emulator]`.
@@ -42,11 +80,9 @@ pub struct EmulatorSettings {
     /// Bytes the whole journal may hold (every entry's headers, bodies, path and query as kept,
     /// plus a fixed overhead); the oldest entries are dropped past it.
     pub journal_budget_bytes: usize,
-    /// Mails kept in the outbox (`GET /admin/outbox`), the oldest dropped first; 0 = no mail can
-    /// be sent (there is no SMTP relay yet).
+    /// Mails kept in the outbox (`GET /admin/outbox`), the oldest dropped first; 0 = none kept
+    /// (mail is then only sent through `mail.smtp_url`, and none can be sent without it).
     pub outbox_capacity: usize,
-    /// The sender address of every mail (the display name is the vendor's: a project's name).
-    pub mail_from: String,
 }
 
 impl Default for EmulatorSettings {
@@ -57,7 +93,6 @@ impl Default for EmulatorSettings {
             journal_body_limit_bytes: 16 * 1024,
             journal_budget_bytes: 8 << 20,
             outbox_capacity: 200,
-            mail_from: "noreply@example.com".into(),
         }
     }
 }
@@ -313,6 +348,15 @@ impl Settings {
                 "auth.device_lifetime_secs, auth.device_interval_secs and auth.device_max_pending must be at least 1"
                     .into(),
             ));
+        }
+        if !self.mail.smtp_url.is_empty() {
+            crate::mail::SmtpRelay::check_url(&self.mail.smtp_url).map_err(SettingsError)?;
+        }
+        if self.mail.from.parse::<lettre::Address>().is_err() {
+            return Err(SettingsError(format!(
+                "mail.from is not an e-mail address: {:?}",
+                self.mail.from
+            )));
         }
         if self.auth.session_purge_interval_secs == 0 || self.auth.session_purge_batch == 0 {
             return Err(SettingsError(

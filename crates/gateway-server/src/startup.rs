@@ -126,8 +126,24 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         settings.auth.jwt_secret.clone()
     };
     let admin_token = admin_token(settings, &gateway).await?;
-    let emulator = Emulator::new(&settings.emulator, settings.server.body_limit_bytes)?;
-    let gateway = gateway.with_mailer(emulator.outbox.clone());
+    let emulator = Emulator::new(
+        &settings.emulator,
+        &settings.mail.from,
+        settings.server.body_limit_bytes,
+    )?;
+    let relay = (!settings.mail.smtp_url.is_empty())
+        .then(|| {
+            crate::mail::SmtpRelay::new(
+                &settings.mail.smtp_url,
+                &settings.mail.from,
+                std::time::Duration::from_millis(settings.mail.smtp_timeout_ms),
+            )
+        })
+        .transpose()?;
+    let gateway = gateway.with_mailer(std::sync::Arc::new(crate::mail::Postman::new(
+        emulator.outbox.clone(),
+        relay,
+    )));
     let tokens = Tokens::new(
         secret.as_bytes(),
         settings.auth.issuer.clone(),

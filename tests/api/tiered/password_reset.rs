@@ -18,7 +18,7 @@ const CHECK: &str = "/api/v1/auth/password/reset/check-code";
 const CALLBACK: &str = "http://localhost:12345/some-callback-url";
 
 /// `Auth.Password.signUpWithEmail` then `Auth.signOut`: a user with a password, signed out.
-async fn signed_up(v: &mut Vendor, email: &str) -> String {
+pub(super) async fn signed_up(v: &mut Vendor, email: &str) -> String {
     let a = v
         .send(
             "client",
@@ -44,7 +44,7 @@ async fn signed_up(v: &mut Vendor, email: &str) -> String {
 }
 
 /// The outbox's mail to `to`, newest first.
-async fn mail_to(v: &Vendor, to: &str) -> Vec<Value> {
+pub(super) async fn mail_to(v: &Vendor, to: &str) -> Vec<Value> {
     let res =
         v.f.app
             .admin(Method::GET, &format!("/outbox?to={to}"))
@@ -89,7 +89,7 @@ async fn reset_code(v: &Vendor, email: &str) -> String {
     code
 }
 
-async fn sign_in(v: &Vendor, email: &str, password: &str) -> u16 {
+pub(super) async fn sign_in(v: &Vendor, email: &str, password: &str) -> u16 {
     v.send(
         "client",
         Method::POST,

@@ -76,11 +76,16 @@ pub(super) struct Vendor {
 impl Vendor {
     /// A fresh project (`Project.createAndSwitch`) with `settings`; no user signed in.
     pub(super) async fn new(settings: Value) -> Self {
+        Self::on(gateway_tests::spawn_app().await, settings).await
+    }
+
+    /// As [`Vendor::new`] on a gateway the test started.
+    pub(super) async fn on(app: gateway_tests::TestApp, settings: Value) -> Self {
         let mut body = json!({"display_name": "Teams"});
         body.as_object_mut()
             .unwrap()
             .extend(settings.as_object().unwrap().clone());
-        let f = fixture_on(gateway_tests::spawn_app().await, body).await;
+        let f = fixture_on(app, body).await;
         Self { f, access: None }
     }
 

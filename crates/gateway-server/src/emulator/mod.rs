@@ -51,7 +51,7 @@ pub struct Emulator {
     pub fixtures: Arc<tokio::sync::Mutex<Option<fixtures::Plan>>>,
     /// How the console's previews reach this instance.
     pub preview: Arc<PreviewTarget>,
-    /// Every mail this instance sent (also the gateway's mailer).
+    /// Every mail this instance sent (kept by the gateway's mailer, `crate::mail::Postman`).
     pub outbox: Arc<outbox::Outbox>,
 }
 
@@ -81,6 +81,7 @@ impl Emulator {
     /// to it, so one over the journal's body limit is redacted whole before it is cut).
     pub fn new(
         settings: &crate::settings::EmulatorSettings,
+        mail_from: &str,
         request_body_limit: usize,
     ) -> anyhow::Result<Self> {
         Ok(Self {
@@ -92,10 +93,7 @@ impl Emulator {
             }),
             metrics: Metrics::new()?,
             fixtures: Arc::default(),
-            outbox: Arc::new(outbox::Outbox::new(
-                settings.outbox_capacity,
-                settings.mail_from.clone(),
-            )),
+            outbox: Arc::new(outbox::Outbox::new(settings.outbox_capacity, mail_from)),
             preview: Arc::new(PreviewTarget {
                 base_url: OnceLock::new(),
                 secret: gateway_core::credentials::random_token(24),

@@ -1,9 +1,8 @@
-//! The outbox: every mail this instance sends, kept in memory for test suites to read through the
+//! The outbox: every mail this instance sent, kept in memory for test suites to read through the
 //! admin API (`GET /admin/outbox`), as the vendors' own e2e suites read a mailbox. Bounded
 //! (`emulator.outbox_capacity` messages, the oldest dropped first); per instance and never
-//! written to disk, because a message carries a live one-time code. With a capacity of 0 no mail
-//! can be sent (the production profile: there is no SMTP relay yet), and the flows that send one
-//! answer that the service is unavailable.
+//! written to disk, because a message carries a live one-time code. A capacity of 0 keeps none
+//! (the production profile). Messages reach it through the gateway's mailer, `crate::mail`.
 
 use std::{
     collections::VecDeque,
@@ -13,9 +12,8 @@ use std::{
     },
 };
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use gateway_core::{CoreError, Mail, Mailer};
+use gateway_core::Mail;
 use serde::Serialize;
 
 /// One message as the outbox shows it.
@@ -37,7 +35,7 @@ pub struct Sent {
     pub kind: &'static str,
 }
 
-/// The outbox (shared by the gateway, as its [`Mailer`], and the admin API).
+/// The outbox (shared by the gateway's mailer and the admin API).
 #[derive(Debug)]
 pub struct Outbox {
     sent: Mutex<VecDeque<Sent>>,
@@ -91,13 +89,16 @@ impl Outbox {
     }
 }
 
-#[async_trait]
-impl Mailer for Outbox {
-    async fn send(&self, mail: Mail) -> Result<(), CoreError> {
+impl Outbox {
+    /// How many messages it keeps at most.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Keeps `mail` as sent now, dropping the oldest past the capacity (none with a capacity of 0).
+    pub fn keep(&self, mail: Mail) {
         if self.capacity == 0 {
-            return Err(CoreError::unavailable(
-                "mail cannot be sent: emulator.outbox_capacity is 0 and no SMTP relay exists",
-            ));
+            return;
         }
         let Mail {
             to,
@@ -120,7 +121,6 @@ impl Mailer for Outbox {
             box_.pop_front();
         }
         box_.push_back(sent);
-        Ok(())
     }
 }
 
@@ -138,11 +138,11 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn keeps_the_newest_capacity_messages_and_filters() {
+    #[test]
+    fn keeps_the_newest_capacity_messages_and_filters() {
         let outbox = Outbox::new(2, "noreply@example.com");
         for to in ["a@x.test", "b@x.test", "A@x.test"] {
-            outbox.send(mail(to)).await.unwrap();
+            outbox.keep(mail(to));
         }
         let all = outbox.list(None, None, 10);
         assert_eq!(all.iter().map(|m| m.id).collect::<Vec<_>>(), [3, 2]);
@@ -154,9 +154,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_zero_capacity_sends_nothing() {
-        let outbox = Outbox::new(0, "noreply@example.com");
-        assert!(outbox.send(mail("a@x.test")).await.is_err());
+    async fn without_relay_or_outbox_nothing_is_sent() {
+        use gateway_core::Mailer;
+        let outbox = std::sync::Arc::new(Outbox::new(0, "noreply@example.com"));
+        let postman = crate::mail::Postman::new(outbox.clone(), None);
+        assert!(postman.send(mail("a@x.test")).await.is_err());
         assert!(outbox.is_empty());
+        let outbox = std::sync::Arc::new(Outbox::new(1, "noreply@example.com"));
+        let postman = crate::mail::Postman::new(outbox.clone(), None);
+        postman.send(mail("a@x.test")).await.unwrap();
+        assert_eq!(outbox.len(), 1);
     }
 }
