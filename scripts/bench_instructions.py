@@ -79,16 +79,39 @@ def total(path: Path) -> int:
     raise RuntimeError(f"no totals in {path}")
 
 
-def inclusive(path: Path) -> dict[str, int]:
-    out = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(path)],
+def by_function(path: Path, inclusive: bool) -> dict[str, int]:
+    out = subprocess.run(["callgrind_annotate", f"--inclusive={'yes' if inclusive else 'no'}",
+                          "--threshold=100", "--auto=no", str(path)],
                          capture_output=True, text=True, check=True).stdout
     funcs: dict[str, int] = {}
+    totals = total(path)
     for line in out.splitlines():
         m = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+(?:\*\s+)?(\S.*)$", line)
-        if m:
-            name = m.group(2).split(" [")[0]
+        if m and not m.group(2).startswith(("=>", "<", "events")):
+            # One name for a function of either checkout (the base is built in a worktree).
+            name = re.sub(r"^[^:]*?(crates/)", r"\1", m.group(2).split(" [")[0])
+            name = re.sub(r" \([\d,]+x\)$", "", name)
+            if int(m.group(1).replace(",", "")) == totals:
+                continue  # a frame on the stack at the dump (thread start): the whole cell
             funcs[name] = funcs.get(name, 0) + int(m.group(1).replace(",", ""))
     return funcs
+
+
+def by_crate(path: Path) -> dict[str, int]:
+    """Exclusive instructions by the crate (or library) of the function's source file."""
+    crates: dict[str, int] = {}
+    for name, n in by_function(path, inclusive=False).items():
+        m = (re.search(r"index\.crates\.io-[^/]+/([^/]+?)-\d[^/]*/", name)
+             or re.search(r"crates/([^/]+)/", name) or re.search(r"/rustc/[^/]+/library/([^/]+)/", name))
+        key = m.group(1) if m else name.split(":")[0].rsplit("/", 1)[-1] or "?"
+        crates[key] = crates.get(key, 0) + n
+    return crates
+
+
+def grown(old_file: Path, new_file: Path, reader, top: int) -> list[tuple[int, str]]:
+    a, b = reader(old_file), reader(new_file)
+    return sorted(((b.get(f, 0) - a.get(f, 0), f) for f in set(a) | set(b)),
+                  key=lambda t: -abs(t[0]))[:top]
 
 
 def cell(binary: Path, phase: str, surface: bench.Surface, op: str, workdir: Path, label: str):
@@ -132,8 +155,10 @@ def main() -> int:
         bench.build()
     phases = [p for p in PHASES if p != "postgres" or pg_available()]
     rows = []
+    keep = os.environ.get("BENCH_KEEP_DIR")  # keeps the callgrind files there
     with tempfile.TemporaryDirectory(prefix="gateway-ins-") as tmp:
-        workdir = Path(tmp)
+        workdir = Path(keep or tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         for phase in phases:
             for surface in bench.SURFACES:
                 if bench.ONLY and surface.name not in bench.ONLY:
@@ -144,10 +169,12 @@ def main() -> int:
                     log(f"{phase} {surface.name} {op}: {old:,.0f} -> {new:,.0f} ({new / old:.3f})")
                     rows.append((phase, surface.name, op, old, new))
                     if TOP:
-                        a, b = inclusive(old_file), inclusive(new_file)
-                        grown = sorted(((b.get(f, 0) - a.get(f, 0), f) for f in set(a) | set(b)),
-                                       reverse=True)[:TOP]
-                        for d, f in grown:
+                        log("  exclusive instructions by crate, largest changes:")
+                        for d, f in grown(old_file, new_file, by_crate, TOP):
+                            log(f"    {d / REQUESTS:+10,.0f}/req  {f[:150]}")
+                        log("  exclusive instructions by function, largest changes:")
+                        for d, f in grown(old_file, new_file,
+                                          lambda p: by_function(p, inclusive=False), TOP):
                             log(f"    {d / REQUESTS:+10,.0f}/req  {f[:150]}")
     lines = ["| profile | surface | op | base instr/req | new instr/req | new/base |",
              "|---|---|---|---:|---:|---:|"]

@@ -132,7 +132,7 @@ impl AuthPolicy for TieredAuth {
 
     /// The user's access token: `x-hexclave-access-token` / `x-stack-access-token`.
     fn presented(req: &HttpRequest) -> Result<Option<Presented>, TieredError> {
-        Ok(headers::get(req, "access-token").map(Presented::Token))
+        Ok(headers::get(req, "access-token").map(|t| Presented::Token(t.into_owned())))
     }
 
     /// Step 5: the vendor's token of the request's project ([`verify_token`]), before the
@@ -217,7 +217,7 @@ impl Scope {
             }
             return Ok(None);
         };
-        let access_type = match access_type.as_str() {
+        let access_type = match &*access_type {
             "client" => AccessType::Client,
             "server" => AccessType::Server,
             "admin" => AccessType::Admin,
@@ -228,7 +228,7 @@ impl Scope {
         };
         Ok(Some(Self {
             access_type,
-            project_id,
+            project_id: project_id.into_owned(),
         }))
     }
 
@@ -273,7 +273,8 @@ impl Scope {
             }
         }
         // Only after the keys, so branches cannot be probed without them.
-        let branch_id = headers::get(req, "branch-id").unwrap_or_else(|| "main".to_owned());
+        let branch_id =
+            headers::get(req, "branch-id").unwrap_or(std::borrow::Cow::Borrowed("main"));
         if branch_id != "main" {
             return Err(KnownError::branch_does_not_exist(&branch_id).into());
         }

@@ -2,6 +2,8 @@
 //! vendor's source reads `x-stack-*`; the gateway accepts both and `x-hexclave-` wins when both
 //! are present (choice). Empty values count as absent, as in the vendor's checks.
 
+use std::borrow::Cow;
+
 use actix_web::HttpRequest;
 
 /// The request header prefixes, in order of precedence.
@@ -23,13 +25,15 @@ fn values<'r>(req: &'r HttpRequest, name: &str) -> [Option<&'r [u8]>; 2] {
     found
 }
 
-/// The value of `<prefix><name>` under the first prefix that has a non-empty value.
-pub fn get(req: &HttpRequest, name: &str) -> Option<String> {
+/// The value of `<prefix><name>` under the first prefix that has a non-empty value, borrowed
+/// from the request unless it is not UTF-8 (then with replacement characters). No copy: most
+/// lookups only test a header's presence or compare it.
+pub fn get<'r>(req: &'r HttpRequest, name: &str) -> Option<Cow<'r, str>> {
     values(req, name)
         .into_iter()
         .flatten()
         .find(|v| !v.is_empty())
-        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .map(|v| std::str::from_utf8(v).map_or_else(|_| String::from_utf8_lossy(v), Cow::Borrowed))
 }
 
 /// Whether `<prefix><name>` is present under either prefix (any value, even empty).

