@@ -22,6 +22,7 @@ mod otp;
 mod password;
 mod password_reset;
 mod sessions;
+mod switches;
 mod teams;
 mod users;
 

@@ -388,6 +388,24 @@ impl KnownError {
         )
     }
 
+    /// The project's `credential_enabled` is off.
+    pub fn password_authentication_not_enabled() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "PASSWORD_AUTHENTICATION_NOT_ENABLED",
+            "Password authentication is not enabled for this project.",
+        )
+    }
+
+    /// The project's `sign_up_enabled` is off and the request would make a new user.
+    pub fn sign_up_not_enabled() -> Self {
+        known(
+            StatusCode::BAD_REQUEST,
+            "SIGN_UP_NOT_ENABLED",
+            "Creation of new accounts is not enabled for this project. Please ask the project owner to enable it.",
+        )
+    }
+
     /// The email is used for sign-in by another user.
     pub fn user_email_already_exists(email: &str) -> Self {
         Self::user_email_already_exists_as(email, false)

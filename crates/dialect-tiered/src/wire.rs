@@ -704,6 +704,19 @@ pub struct CreateProject {
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     #[serde(default)]
     pub allow_user_api_keys: bool,
+    /// New users may sign up (the vendor's `sign_up_enabled`; default true).
+    #[serde(default = "yes")]
+    pub sign_up_enabled: bool,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`; default true).
+    #[serde(default = "yes")]
+    pub credential_enabled: bool,
+    /// One-time-code sign-in (the vendor's `magic_link_enabled`; default true).
+    #[serde(default = "yes")]
+    pub magic_link_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PATCH /admin/projects/{id}` body: settings to change.
@@ -722,6 +735,12 @@ pub struct UpdateProject {
     pub create_team_on_sign_up: Option<bool>,
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     pub allow_user_api_keys: Option<bool>,
+    /// New users may sign up (the vendor's `sign_up_enabled`).
+    pub sign_up_enabled: Option<bool>,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`).
+    pub credential_enabled: Option<bool>,
+    /// One-time-code sign-in (the vendor's `magic_link_enabled`).
+    pub magic_link_enabled: Option<bool>,
 }
 
 /// A project as the admin API shows it (never the keys, except once at creation).
@@ -741,6 +760,12 @@ pub struct ProjectView {
     pub create_team_on_sign_up: bool,
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     pub allow_user_api_keys: bool,
+    /// New users may sign up (the vendor's `sign_up_enabled`).
+    pub sign_up_enabled: bool,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`).
+    pub credential_enabled: bool,
+    /// One-time-code sign-in (the vendor's `magic_link_enabled`).
+    pub magic_link_enabled: bool,
     /// Creation time (RFC 3339).
     pub created_at: String,
     /// Last change (RFC 3339).

@@ -259,6 +259,12 @@ pub struct KnownProject {
     pub create_team_on_sign_up: bool,
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     pub allow_user_api_keys: bool,
+    /// New users may sign up (the vendor's `sign_up_enabled`).
+    pub sign_up_enabled: bool,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`).
+    pub credential_enabled: bool,
+    /// One-time-code / magic-link sign-in (the vendor's `magic_link_enabled`).
+    pub magic_link_enabled: bool,
 }
 
 impl std::fmt::Debug for KnownProject {
@@ -284,6 +290,9 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         client_team_creation_enabled,
         create_team_on_sign_up,
         allow_user_api_keys,
+        sign_up_enabled,
+        credential_enabled,
+        magic_link_enabled,
     } = known;
     let mut issues = Vec::new();
     let name = display_name.trim();
@@ -350,6 +359,9 @@ pub fn check_project(known: &KnownProject, at: DateTime<Utc>) -> Result<Project,
         client_team_creation_enabled: *client_team_creation_enabled,
         create_team_on_sign_up: *create_team_on_sign_up,
         allow_user_api_keys: *allow_user_api_keys,
+        sign_up_enabled: *sign_up_enabled,
+        credential_enabled: *credential_enabled,
+        magic_link_enabled: *magic_link_enabled,
         created_at: at,
         updated_at: at,
     })
@@ -561,6 +573,9 @@ mod tests {
             client_team_creation_enabled: true,
             create_team_on_sign_up: true,
             allow_user_api_keys: true,
+            sign_up_enabled: true,
+            credential_enabled: true,
+            magic_link_enabled: true,
         };
         let project = check_project(&known, Utc::now()).unwrap();
         assert_eq!(project.display_name, "Demo");

@@ -42,6 +42,12 @@ pub struct Project {
     pub create_team_on_sign_up: bool,
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     pub allow_user_api_keys: bool,
+    /// New users may sign up (the vendor's `sign_up_enabled`).
+    pub sign_up_enabled: bool,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`).
+    pub credential_enabled: bool,
+    /// One-time-code / magic-link sign-in (the vendor's `magic_link_enabled`).
+    pub magic_link_enabled: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last settings change.
@@ -69,8 +75,9 @@ impl Project {
     }
 }
 
-/// What a new project needs; the keys are generated.
-#[derive(Debug, Clone, Default)]
+/// What a new project needs; the keys are generated. The default: no publishable key required,
+/// sign-up, password and one-time-code sign-in on, everything else off.
+#[derive(Debug, Clone)]
 pub struct NewProject {
     /// Human-readable name (1-256 characters after trimming).
     pub display_name: String,
@@ -84,6 +91,28 @@ pub struct NewProject {
     pub create_team_on_sign_up: bool,
     /// Users may have API keys (the vendor's `allow_user_api_keys`).
     pub allow_user_api_keys: bool,
+    /// New users may sign up (the vendor's `sign_up_enabled`).
+    pub sign_up_enabled: bool,
+    /// Password sign-up and sign-in (the vendor's `credential_enabled`).
+    pub credential_enabled: bool,
+    /// One-time-code / magic-link sign-in (the vendor's `magic_link_enabled`).
+    pub magic_link_enabled: bool,
+}
+
+impl Default for NewProject {
+    fn default() -> Self {
+        Self {
+            display_name: String::new(),
+            require_publishable_client_key: false,
+            allow_client_user_deletion: false,
+            client_team_creation_enabled: false,
+            create_team_on_sign_up: false,
+            allow_user_api_keys: false,
+            sign_up_enabled: true,
+            credential_enabled: true,
+            magic_link_enabled: true,
+        }
+    }
 }
 
 /// A settings change; `None` leaves a setting unchanged.
@@ -101,6 +130,12 @@ pub struct ProjectPatch {
     pub create_team_on_sign_up: Option<bool>,
     /// New value of `allow_user_api_keys`.
     pub allow_user_api_keys: Option<bool>,
+    /// New value of `sign_up_enabled`.
+    pub sign_up_enabled: Option<bool>,
+    /// New value of `credential_enabled`.
+    pub credential_enabled: Option<bool>,
+    /// New value of `magic_link_enabled`.
+    pub magic_link_enabled: Option<bool>,
 }
 
 /// A project as created: the stored row and both keys in clear, shown once.
@@ -154,6 +189,9 @@ impl Gateway {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
         } = new;
         let display_name = display_name(&name)?;
         let publishable_client_key = format!("{PUBLISHABLE_CLIENT_KEY_PREFIX}{}", random_token(32));
@@ -169,6 +207,9 @@ impl Gateway {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
             created_at: at,
             updated_at: at,
         };
@@ -314,6 +355,9 @@ mod tests {
             client_team_creation_enabled: false,
             create_team_on_sign_up: false,
             allow_user_api_keys: false,
+            sign_up_enabled: false,
+            credential_enabled: false,
+            magic_link_enabled: false,
             created_at: now(),
             updated_at: now(),
         };

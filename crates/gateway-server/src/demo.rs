@@ -123,6 +123,9 @@ async fn ensure_project(state: &AppState) -> anyhow::Result<DemoProjectKeys> {
             client_team_creation_enabled: false,
             create_team_on_sign_up: false,
             allow_user_api_keys: false,
+            sign_up_enabled: true,
+            credential_enabled: true,
+            magic_link_enabled: true,
         },
     )
     .await?;

@@ -31,6 +31,9 @@ pub(crate) struct ProjectRow {
     pub client_team_creation_enabled: bool,
     pub create_team_on_sign_up: bool,
     pub allow_user_api_keys: bool,
+    pub sign_up_enabled: bool,
+    pub credential_enabled: bool,
+    pub magic_link_enabled: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -47,6 +50,9 @@ impl From<&Project> for ProjectRow {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
             created_at,
             updated_at,
         } = p;
@@ -60,6 +66,9 @@ impl From<&Project> for ProjectRow {
             client_team_creation_enabled: *client_team_creation_enabled,
             create_team_on_sign_up: *create_team_on_sign_up,
             allow_user_api_keys: *allow_user_api_keys,
+            sign_up_enabled: *sign_up_enabled,
+            credential_enabled: *credential_enabled,
+            magic_link_enabled: *magic_link_enabled,
             created_at: naive(*created_at),
             updated_at: naive(*updated_at),
         }
@@ -79,6 +88,9 @@ impl TryFrom<ProjectRow> for Project {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
             created_at,
             updated_at,
         } = r;
@@ -92,6 +104,9 @@ impl TryFrom<ProjectRow> for Project {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
             created_at: utc(created_at),
             updated_at: utc(updated_at),
         })
@@ -108,6 +123,9 @@ struct ProjectChangeset {
     client_team_creation_enabled: Option<bool>,
     create_team_on_sign_up: Option<bool>,
     allow_user_api_keys: Option<bool>,
+    sign_up_enabled: Option<bool>,
+    credential_enabled: Option<bool>,
+    magic_link_enabled: Option<bool>,
     updated_at: NaiveDateTime,
 }
 
@@ -145,6 +163,9 @@ fn update(
         client_team_creation_enabled,
         create_team_on_sign_up,
         allow_user_api_keys,
+        sign_up_enabled,
+        credential_enabled,
+        magic_link_enabled,
     } = patch;
     let changes = ProjectChangeset {
         display_name: display_name.clone(),
@@ -153,6 +174,9 @@ fn update(
         client_team_creation_enabled: *client_team_creation_enabled,
         create_team_on_sign_up: *create_team_on_sign_up,
         allow_user_api_keys: *allow_user_api_keys,
+        sign_up_enabled: *sign_up_enabled,
+        credential_enabled: *credential_enabled,
+        magic_link_enabled: *magic_link_enabled,
         updated_at: naive(at),
     };
     let id = id.to_string();

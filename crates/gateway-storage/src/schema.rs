@@ -181,6 +181,9 @@ diesel::table! {
         client_team_creation_enabled -> Bool,
         create_team_on_sign_up -> Bool,
         allow_user_api_keys -> Bool,
+        sign_up_enabled -> Bool,
+        credential_enabled -> Bool,
+        magic_link_enabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

@@ -15,7 +15,7 @@ const CHECK: &str = "/api/v1/auth/otp/sign-in/check-code";
 const CALLBACK: &str = "http://localhost:12345/some-callback-url";
 
 /// `Auth.Otp.sendSignInCode`: 200 `{nonce}`; the newest sign-in mail to `email`, and the nonce.
-async fn send_code(v: &Vendor, email: &str) -> (Value, String) {
+pub(super) async fn send_code(v: &Vendor, email: &str) -> (Value, String) {
     let a = v
         .send(
             "client",
@@ -48,7 +48,7 @@ async fn send_code(v: &Vendor, email: &str) -> (Value, String) {
 }
 
 /// The code of the mail's magic link (`getSignInCodeFromMailbox`) and its 6-character OTP.
-fn code_and_otp(mail: &Value) -> (String, String) {
+pub(super) fn code_and_otp(mail: &Value) -> (String, String) {
     let text = mail["text"].as_str().unwrap();
     let link = regex::Regex::new(r"http://localhost:12345/some-callback-url\?code=([a-zA-Z0-9]+)")
         .unwrap();
@@ -58,7 +58,7 @@ fn code_and_otp(mail: &Value) -> (String, String) {
     (code, otp)
 }
 
-async fn sign_in(v: &Vendor, code: &str) -> (u16, Value) {
+pub(super) async fn sign_in(v: &Vendor, code: &str) -> (u16, Value) {
     let a = v
         .send("client", Method::POST, SIGN_IN, Some(json!({"code": code})))
         .await;

@@ -104,7 +104,7 @@ impl Vendor {
     }
 
     /// A request of `access` type carrying the current user's token, if any.
-    fn req(&self, access: &str, method: Method, path: &str) -> RequestBuilder {
+    pub(super) fn req(&self, access: &str, method: Method, path: &str) -> RequestBuilder {
         let req = match access {
             "client" => self
                 .f

@@ -69,6 +69,14 @@ pub async fn create_user(
     if let Some(p) = providers.first() {
         return Err(bad_request(format!("OAuth provider {} not found", p.id)));
     }
+    // The project's sign-in switches bind the server too, for the methods it would turn on.
+    let with_password = matches!(update.password, Some(Some(_))) || update.password_hash.is_some();
+    if with_password && !caller.project.credential_enabled {
+        return Err(bad_request("Password auth not enabled in the project"));
+    }
+    if update.otp_auth_enabled == Some(true) && !caller.project.magic_link_enabled {
+        return Err(bad_request("OTP auth not enabled in the project"));
+    }
     // The vendor's defaults, unlike the core's: no email sign-in unless asked (no OTP either:
     // `new_account`).
     update.primary_email_auth_enabled.get_or_insert(false);

@@ -1,7 +1,7 @@
 //! `GET /api/v1/projects/current` (`app.getProject()`): the caller's project and the sign-in
-//! methods it offers. The switches say what the gateway serves for every project: password
-//! sign-up and sign-in on; magic links, passkeys, client team creation, API keys and OAuth
-//! providers off (not served); client user deletion as the project is set.
+//! methods it offers: sign-up, password and one-time-code sign-in, client team creation, client
+//! user deletion and user API keys as the project is set; passkeys, team API keys and OAuth
+//! providers off (not served).
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
 
@@ -30,10 +30,9 @@ pub async fn current_project(req: HttpRequest, smart: Smart) -> Result<HttpRespo
         id: project.id.to_string(),
         display_name: project.display_name.clone(),
         config: ProjectConfigRead {
-            sign_up_enabled: true,
-            credential_enabled: true,
-            // OTP sign-in is served and has no project switch here (docs/dialects/tiered.md).
-            magic_link_enabled: true,
+            sign_up_enabled: project.sign_up_enabled,
+            credential_enabled: project.credential_enabled,
+            magic_link_enabled: project.magic_link_enabled,
             passkey_enabled: false,
             client_team_creation_enabled: project.client_team_creation_enabled,
             client_user_deletion_enabled: project.allow_client_user_deletion,

@@ -186,6 +186,38 @@ pub fn params_and_empty_body<T>(
     }
 }
 
+/// The project's `credential_enabled`: password sign-up, sign-in, set, update and reset codes
+/// (checked after the request's schema, as the vendor's).
+pub fn passwords_enabled(caller: &crate::auth::Caller) -> Result<(), TieredError> {
+    if caller.project.credential_enabled {
+        Ok(())
+    } else {
+        Err(crate::known::KnownError::password_authentication_not_enabled().into())
+    }
+}
+
+/// The project's `sign_up_enabled`, for a request that would make a new user (password sign-up,
+/// a one-time code to an unknown address; not the server's `POST /users`, as the vendor's).
+pub fn sign_up_enabled(caller: &crate::auth::Caller) -> Result<(), TieredError> {
+    if caller.project.sign_up_enabled {
+        Ok(())
+    } else {
+        Err(crate::known::KnownError::sign_up_not_enabled().into())
+    }
+}
+
+/// The project's `magic_link_enabled`: one-time-code sign-in (403 text, as the vendor's).
+pub fn one_time_codes_enabled(caller: &crate::auth::Caller) -> Result<(), TieredError> {
+    if caller.project.magic_link_enabled {
+        Ok(())
+    } else {
+        Err(TieredError::text(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "OTP sign-in is not enabled for this project",
+        ))
+    }
+}
+
 /// The project's switch for user API keys (checked after the request's schema, as the vendor's).
 pub fn keys_enabled(caller: &crate::auth::Caller) -> Result<(), TieredError> {
     if caller.project.allow_user_api_keys {

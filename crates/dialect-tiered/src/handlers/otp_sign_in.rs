@@ -43,6 +43,7 @@ pub async fn otp_sign_in(
         }
         Some(u) => (u, false),
         None => {
+            crate::handlers::sign_up_enabled(caller)?;
             let ctx = Context {
                 route: route(&req),
                 user_id: None,

@@ -36,6 +36,7 @@ pub async fn send_reset_code(
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let (email, callback) =
         reset::send_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::passwords_enabled(caller)?;
     let answer = || respond::json(&req, StatusCode::OK, &json!({"success": reset::MAYBE_SENT}));
     let Some(user) = gateway.sign_in_user_by_email(&email).await? else {
         let wait = rand::rng().random_range(2000..3000);

@@ -36,9 +36,15 @@ pub async fn send_sign_in_code(
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let (email, callback) =
         otp::send_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::one_time_codes_enabled(caller)?;
     let user = gateway.sign_in_user_by_email(&email).await?;
-    if user.as_ref().is_some_and(|u| !u.identity.email_verified) {
-        return Err(KnownError::user_email_already_exists_as(&email, true).into());
+    match &user {
+        Some(u) if !u.identity.email_verified => {
+            return Err(KnownError::user_email_already_exists_as(&email, true).into());
+        }
+        Some(_) => {}
+        // A code to an unknown address would make a new user.
+        None => crate::handlers::sign_up_enabled(caller)?,
     }
     let link = reset::check_redirect(&callback)?;
     let project = &caller.project;

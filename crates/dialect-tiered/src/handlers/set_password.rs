@@ -31,6 +31,7 @@ pub async fn set_password(
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let new = password::set(&smart.body, caller.user.is_some())
         .map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::passwords_enabled(caller)?;
     let user = caller
         .user
         .as_ref()

@@ -34,6 +34,7 @@ pub async fn sign_in(
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let body = password::sign_in(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::passwords_enabled(caller)?;
     let user = gateway
         .password_sign_in(&body.email, &body.password)
         .await?

@@ -4,8 +4,8 @@
 //! access type, body schema, the password rule (`PASSWORD_TOO_SHORT`), the email taken
 //! (`USER_EMAIL_ALREADY_EXISTS`). With a `verification_callback_url` the address is mailed a
 //! verification code, as the vendor's (a refused callback or an unsent mail is logged and does not
-//! fail the sign-up). Not served: the project's password and sign-up switches
-//! (`docs/dialects/tiered.md`).
+//! fail the sign-up). The project's `credential_enabled` (`PASSWORD_AUTHENTICATION_NOT_ENABLED`)
+//! and `sign_up_enabled` (`SIGN_UP_NOT_ENABLED`) are checked after the schema.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::{Gateway, PasswordChange, Surface, User, UserPatch};
@@ -38,6 +38,9 @@ pub async fn sign_up(
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let body = password::sign_up(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::passwords_enabled(caller)?;
+    // Also for an anonymous user's upgrade, as the vendor's.
+    crate::handlers::sign_up_enabled(caller)?;
     password::check_rule(&body.password)?;
     let ctx = Context {
         route: route(&req),

@@ -35,6 +35,7 @@ pub async fn update_password(
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
     let (old, new) = password::update(&smart.body, caller.user.is_some())
         .map_err(|lines| schema_error(&req, &lines))?;
+    crate::handlers::passwords_enabled(caller)?;
     let user = caller
         .user
         .as_ref()

@@ -800,6 +800,9 @@ impl ProjectStore for MemoryStore {
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
         } = patch;
         self.write(|s| {
             let Some(project) = s.projects.get_mut(&id) else {
@@ -822,6 +825,9 @@ impl ProjectStore for MemoryStore {
                 ),
                 (&mut project.create_team_on_sign_up, create_team_on_sign_up),
                 (&mut project.allow_user_api_keys, allow_user_api_keys),
+                (&mut project.sign_up_enabled, sign_up_enabled),
+                (&mut project.credential_enabled, credential_enabled),
+                (&mut project.magic_link_enabled, magic_link_enabled),
             ] {
                 if let Some(v) = value {
                     *setting = *v;

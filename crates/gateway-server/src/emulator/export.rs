@@ -131,6 +131,9 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
             client_team_creation_enabled: p.client_team_creation_enabled,
             create_team_on_sign_up: p.create_team_on_sign_up,
             allow_user_api_keys: p.allow_user_api_keys,
+            sign_up_enabled: p.sign_up_enabled,
+            credential_enabled: p.credential_enabled,
+            magic_link_enabled: p.magic_link_enabled,
             ..FixtureProject::default()
         })
         .collect();

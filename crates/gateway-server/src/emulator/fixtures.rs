@@ -344,6 +344,19 @@ pub struct FixtureProject {
     /// Default false.
     #[serde(default)]
     pub allow_user_api_keys: bool,
+    /// Default true: new users may sign up (the vendor's `sign_up_enabled`).
+    #[serde(default = "yes")]
+    pub sign_up_enabled: bool,
+    /// Default true: password sign-up and sign-in (the vendor's `credential_enabled`).
+    #[serde(default = "yes")]
+    pub credential_enabled: bool,
+    /// Default true: one-time-code sign-in (the vendor's `magic_link_enabled`).
+    #[serde(default = "yes")]
+    pub magic_link_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One problem in a document.
@@ -1057,6 +1070,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
         } = p;
         let mut unusable: Vec<&'static str> = Vec::new();
         let mut secret = |field: &'static str, plain: Option<String>, digest: Option<String>| match (
@@ -1093,6 +1109,9 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
         };
         if project_ids.insert(known.id, i).is_some() {
             issues.push(
@@ -1536,6 +1555,9 @@ pub(crate) async fn write_project(
                         client_team_creation_enabled: Some(wanted.client_team_creation_enabled),
                         create_team_on_sign_up: Some(wanted.create_team_on_sign_up),
                         allow_user_api_keys: Some(wanted.allow_user_api_keys),
+                        sign_up_enabled: Some(wanted.sign_up_enabled),
+                        credential_enabled: Some(wanted.credential_enabled),
+                        magic_link_enabled: Some(wanted.magic_link_enabled),
                     },
                 )
                 .await?;

@@ -20,6 +20,9 @@ pub async fn create_project(
         client_team_creation_enabled,
         create_team_on_sign_up,
         allow_user_api_keys,
+        sign_up_enabled,
+        credential_enabled,
+        magic_link_enabled,
     } = body.into_inner();
     let issued = gateway
         .create_project(NewProject {
@@ -29,6 +32,9 @@ pub async fn create_project(
             client_team_creation_enabled,
             create_team_on_sign_up,
             allow_user_api_keys,
+            sign_up_enabled,
+            credential_enabled,
+            magic_link_enabled,
         })
         .await?;
     let keys = (issued.publishable_client_key, issued.secret_server_key);

@@ -28,6 +28,9 @@ pub async fn update_project(
         client_team_creation_enabled,
         create_team_on_sign_up,
         allow_user_api_keys,
+        sign_up_enabled,
+        credential_enabled,
+        magic_link_enabled,
     } = body.into_inner();
     let project = gateway
         .update_project(
@@ -39,6 +42,9 @@ pub async fn update_project(
                 client_team_creation_enabled,
                 create_team_on_sign_up,
                 allow_user_api_keys,
+                sign_up_enabled,
+                credential_enabled,
+                magic_link_enabled,
             },
         )
         .await?;

@@ -1,0 +1,5 @@
+-- The sign-in switches of a tiered project (the vendor's sign_up_enabled, credential_enabled,
+-- magic_link_enabled): on, as every project behaved before they existed.
+ALTER TABLE projects ADD COLUMN sign_up_enabled BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE projects ADD COLUMN credential_enabled BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE projects ADD COLUMN magic_link_enabled BOOLEAN NOT NULL DEFAULT TRUE;
