@@ -10,7 +10,9 @@ BENCH_BASE_GATEWAY / BENCH_GATEWAY), each profile (BENCH_PHASES: lean, sqlite = 
 postgres) and each surface (BENCH_ONLY) and operation (BENCH_OPS: GET,write): starts the gateway
 under callgrind on a fresh database, creates the user, sends 200 warm-up requests, dumps (the dump
 zeroes the counters), sends BENCH_REQUESTS (1000) requests over one keep-alive connection, dumps
-again; the second dump's total over the request count is the cell. Writes
+again; the second dump's total over the request count is the cell. BENCH_VALGRIND_ARGS adds
+callgrind options (`--cache-sim=yes` counts simulated cache misses too; read them with
+callgrind_annotate in BENCH_KEEP_DIR, which keeps the files). Writes
 target/bench/instructions.md (per cell: base, new, ratio) and, with BENCH_TOP=N, the N functions
 whose inclusive count grew most per request.
 """
@@ -122,7 +124,9 @@ def cell(binary: Path, phase: str, surface: bench.Surface, op: str, workdir: Pat
     out = workdir / f"{tag}.callgrind"
     port = bench.free_port()
     env = bench.gateway_env(url, port, LEAN_ENV if phase == "lean" else None)
-    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(binary), "serve"]
+    extra = os.environ.get("BENCH_VALGRIND_ARGS", "").split()  # e.g. --cache-sim=yes
+    cmd = ["valgrind", "--tool=callgrind", *extra, f"--callgrind-out-file={out}", str(binary),
+           "serve"]
     server = bench.Server(tag, cmd, env, f"http://127.0.0.1:{port}", workdir)
     try:
         server.wait_ready(timeout=300)

@@ -283,7 +283,10 @@ impl Scope {
 }
 
 /// Runs the vendor's check sequence. `Ok(None)`: no access type, an anonymous request.
-pub async fn parse(req: &HttpRequest, gateway: &Gateway) -> Result<Option<Caller>, TieredError> {
+pub async fn parse(
+    req: &HttpRequest,
+    gateway: &Gateway,
+) -> Result<Option<Box<Caller>>, TieredError> {
     let Some(scope) = Scope::of(req)? else {
         return Ok(None);
     };
@@ -291,12 +294,12 @@ pub async fn parse(req: &HttpRequest, gateway: &Gateway) -> Result<Option<Caller
     let identified = identify::<TieredAuth>(req).await?;
     let project = scope.project(req, gateway).await?;
     let session_id = req.extensions().get::<TokenSession>().and_then(|s| s.0);
-    Ok(Some(Caller {
+    Ok(Some(Box::new(Caller {
         access_type: scope.access_type,
         project,
         user: identified.and_then(|caller| servable(caller.user)),
         session_id,
-    }))
+    })))
 }
 
 /// The user, if it may be served: a user not in good standing is treated like one that cannot
@@ -346,8 +349,10 @@ pub fn verify_token(
 pub struct Smart {
     /// The body, parsed by content type.
     pub body: Body,
-    /// The caller; `None` when the request has no access type.
-    pub auth: Option<Caller>,
+    /// The caller; `None` when the request has no access type. Boxed: a caller holds a user
+    /// (about 850 bytes), and the extractor's future and result are moved several times; a
+    /// pointer moves cheaper (`make bench-instructions`: fewer cache misses per request).
+    pub auth: Option<Box<Caller>>,
 }
 
 impl Smart {
