@@ -9,12 +9,9 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::{
-    password_reset::{mail_to, sign_in, signed_up},
+    password_reset::{ask_reset, mail_to, sign_in, signed_up},
     teams::{Vendor, expect},
 };
-
-const SEND: &str = "/api/v1/auth/password/send-reset-code";
-const CALLBACK: &str = "http://localhost:12345/some-callback-url";
 
 /// A gateway whose mail goes through `smtp_url` (outbox kept as usual).
 async fn vendor_with_relay(smtp_url: &str) -> Vendor {
@@ -64,16 +61,8 @@ async fn reset_mail_is_delivered_through_the_relay_and_finishes_the_flow() {
     let mut v = vendor_with_relay(&receiver.url()).await;
     let email = "relayed@example.com";
     signed_up(&mut v, email).await;
-    let a = v
-        .send(
-            "client",
-            Method::POST,
-            SEND,
-            Some(json!({"email": email, "callback_url": CALLBACK})),
-        )
-        .await;
     expect(
-        &a,
+        &ask_reset(&v, email).await,
         200,
         json!({"success": "maybe, only if user with e-mail exists"}),
     );
@@ -126,14 +115,7 @@ async fn a_relay_that_does_not_answer_fails_the_flow_and_keeps_nothing() {
     let mut v = vendor_with_relay(&format!("smtp://127.0.0.1:{port}")).await;
     let email = "unrelayed@example.com";
     signed_up(&mut v, email).await;
-    let a = v
-        .send(
-            "client",
-            Method::POST,
-            SEND,
-            Some(json!({"email": email, "callback_url": CALLBACK})),
-        )
-        .await;
+    let a = ask_reset(&v, email).await;
     assert_eq!(a.status, 503, "{}", a.text);
     assert!(!a.text.contains("127.0.0.1"), "no relay detail: {}", a.text);
     assert!(mail_to(&v, email).await.is_empty(), "nothing kept unsent");

@@ -60,18 +60,21 @@ pub(super) async fn mail_to(v: &Vendor, to: &str) -> Vec<Value> {
         .clone()
 }
 
+/// `send-reset-code` for `email` with the vendor's callback: the answer.
+pub(super) async fn ask_reset(v: &Vendor, email: &str) -> super::Answer {
+    v.send(
+        "client",
+        Method::POST,
+        SEND,
+        Some(json!({"email": email, "callback_url": CALLBACK})),
+    )
+    .await
+}
+
 /// `getResetCode`: asks for a code and reads it from the link of the one reset mail.
 async fn reset_code(v: &Vendor, email: &str) -> String {
-    let a = v
-        .send(
-            "client",
-            Method::POST,
-            SEND,
-            Some(json!({"email": email, "callback_url": CALLBACK})),
-        )
-        .await;
     expect(
-        &a,
+        &ask_reset(v, email).await,
         200,
         json!({"success": "maybe, only if user with e-mail exists"}),
     );
