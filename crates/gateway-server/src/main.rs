@@ -5,10 +5,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use gateway_server::cli::{Cli, run};
 
-/// mimalloc instead of glibc's malloc: see docs/benchmarks.md (run 6).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[actix_web::main]
 async fn main() -> ExitCode {
     match run(Cli::parse()).await {
