@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the JavaScript packages of the SDK compatibility tests (tests/sdk/js: @stackframe/js) and of
+# Installs the JavaScript packages of the SDK compatibility tests (tests/sdk/js: @stackframe/js, and
+# svix for the webhook tests) and of
 # the vitest helper's own tests (clients/js: vitest and @stackframe/js), each pinned by its
 # package-lock.json, with `npm ci`. Idempotent: a directory is skipped when its node_modules was
 # installed from the current lock (a stamp inside node_modules records the hash of package.json +
@@ -36,4 +37,6 @@ install() {
 }
 
 install tests/sdk/js @stackframe/js
+# The webhook tests verify deliveries with svix, pinned in the same package-lock.json.
+test -f "$ROOT/tests/sdk/js/node_modules/svix/package.json" || { echo "install-js-sdks: svix is missing from tests/sdk/js/node_modules" >&2; exit 1; }
 install clients/js vitest

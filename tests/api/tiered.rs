@@ -25,6 +25,7 @@ mod sessions;
 mod switches;
 mod teams;
 mod users;
+mod webhooks;
 
 /// A project of the gateway with its keys.
 struct Project {

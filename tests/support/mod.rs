@@ -5,6 +5,7 @@
 //! Databases: a fresh SQLite file in a temp dir always; a fresh PostgreSQL schema (dropped at the
 //! end) when `GATEWAY_TEST_POSTGRES_URL` is set.
 
+pub mod hooks;
 pub mod http;
 pub mod sdk;
 pub mod smtp;

@@ -47,6 +47,7 @@ mod sessions;
 mod teams;
 mod tokens;
 mod validate;
+mod webhooks;
 mod wire;
 
 use actix_web::web::ServiceConfig;
@@ -89,6 +90,15 @@ impl Dialect for Tiered {
 
     fn openapi(&self) -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
         vec![("users", openapi::document())]
+    }
+
+    /// The vendor's Svix payloads ([`webhooks`]).
+    fn webhook<'a>(
+        &'a self,
+        gateway: &'a gateway_core::Gateway,
+        event: &'a gateway_core::Event,
+    ) -> Option<gateway_http::WebhookPayload<'a>> {
+        Some(webhooks::payload(gateway, event))
     }
 }
 

@@ -28,6 +28,7 @@ pub mod tenancy;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod validate;
+pub mod webhooks;
 
 pub use codes::{CodePurpose, CodeRefusal, CodeStore, OneTimeCode};
 pub use command::{NewUser, PasswordChange};
@@ -54,3 +55,4 @@ pub use project::{IssuedProject, NewProject, Project, ProjectKey, ProjectPatch};
 pub use query::{FlagFilter, USER_PAGE_MAX, UserOrder, UserPage, UserQuery, UserSearch};
 pub use service::Gateway;
 pub use teams::{FirstMember, Member, NewTeam, TeamPatch};
+pub use webhooks::{Event, EventSink, NewWebhookEndpoint, NoEvents, WebhookEndpoint, WebhookStore};

@@ -322,6 +322,7 @@ pub trait Store:
     + IdempotencyStore
     + ProjectStore
     + SecretStore
+    + crate::webhooks::WebhookStore
     + MaintenanceStore
     + 'static
 {
@@ -337,6 +338,7 @@ impl<T> Store for T where
         + IdempotencyStore
         + ProjectStore
         + SecretStore
+        + crate::webhooks::WebhookStore
         + MaintenanceStore
         + 'static
 {

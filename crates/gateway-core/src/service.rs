@@ -13,6 +13,7 @@ use crate::{
     model::{ApiKey, NewApiKey, NewSession, Session, Surface, TeamMembership, User, UserId},
     session_cache::SessionCache,
     validate,
+    webhooks::Event,
 };
 
 /// The most users one [`Gateway::list_users`] call returns.
@@ -73,6 +74,8 @@ pub struct Gateway {
     decoy: Arc<std::sync::OnceLock<String>>,
     /// Delivers mail ([`crate::mail`]).
     pub(crate) mailer: Arc<dyn crate::mail::Mailer>,
+    /// Where committed changes are announced ([`crate::webhooks`]).
+    pub(crate) events: Arc<dyn crate::webhooks::EventSink>,
 }
 
 impl Gateway {
@@ -85,6 +88,7 @@ impl Gateway {
             passwords: PasswordWork::default(),
             key_prefixes: KeyPrefixes::default(),
             mailer: Arc::new(crate::mail::NoMailer),
+            events: Arc::new(crate::webhooks::NoEvents),
         }
     }
 
@@ -233,6 +237,7 @@ impl Gateway {
             user.security.password_hash = Some(hash_change(&self.passwords, change).await?);
         }
         self.store.insert_user(&user).await?;
+        self.announce(|| Event::UserCreated(user.clone()));
         Ok(Outcome {
             value: user,
             notices,
@@ -312,6 +317,7 @@ impl Gateway {
             self.sessions.forget_user(id);
         }
         let user = updated?.ok_or_else(|| CoreError::not_found("user not found"))?;
+        self.announce(|| Event::UserUpdated(user.clone()));
         Ok(Outcome {
             value: user,
             notices,
@@ -341,9 +347,25 @@ impl Gateway {
     /// Deletes a user everywhere: its sessions, keys and memberships go with it, so every
     /// credential of the user is refused afterwards.
     pub async fn delete_user(&self, id: UserId) -> Result<(), CoreError> {
+        // The teams it leaves are part of the announcement: read before they are gone.
+        let teams = if self.announcing() {
+            self.store.memberships(id).await?
+        } else {
+            Vec::new()
+        };
         let deleted = self.store.delete_user(id).await;
         self.sessions.forget_user(id);
         if deleted? {
+            for m in &teams {
+                self.announce(|| Event::MembershipDeleted {
+                    team_id: m.team.id,
+                    user_id: id,
+                });
+            }
+            self.announce(|| Event::UserDeleted {
+                id,
+                teams: teams.iter().map(|m| m.team.id).collect(),
+            });
             Ok(())
         } else {
             Err(CoreError::not_found("user not found"))

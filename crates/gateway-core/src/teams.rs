@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     CoreError, Gateway, MetadataTiers, Team, TeamMembership, TeamRole, UserId, service::now,
+    webhooks::Event,
 };
 
 /// The permission a team's creator (an owner) holds from the start.
@@ -182,6 +183,7 @@ impl Gateway {
             created_at: now(),
         };
         self.store().insert_team(&team, first).await?;
+        self.announce(|| Event::TeamCreated(team.clone()));
         Ok(team)
     }
 
@@ -192,16 +194,20 @@ impl Gateway {
 
     /// Changes a team.
     pub async fn update_team(&self, id: Uuid, patch: TeamPatch) -> Result<Team, CoreError> {
-        self.store()
+        let team = self
+            .store()
             .update_team(id, &patch, now())
             .await?
-            .ok_or_else(team_not_found)
+            .ok_or_else(team_not_found)?;
+        self.announce(|| Event::TeamUpdated(team.clone()));
+        Ok(team)
     }
 
     /// Deletes a team with its memberships; users who had selected it have no selected team
     /// after.
     pub async fn delete_team(&self, id: Uuid) -> Result<(), CoreError> {
         if self.store().delete_team(id, now()).await? {
+            self.announce(|| Event::TeamDeleted(id));
             Ok(())
         } else {
             Err(team_not_found())
@@ -218,10 +224,21 @@ impl Gateway {
     ) -> Result<(), CoreError> {
         self.team(team_id).await?;
         self.user(user_id).await?;
-        Ok(self
-            .store()
+        // A role change of a member is no new membership: asked only when it is announced.
+        let joins = self.announcing()
+            && !self
+                .store()
+                .memberships(user_id)
+                .await?
+                .iter()
+                .any(|m| m.team.id == team_id);
+        self.store()
             .add_membership(team_id, user_id, role, now())
-            .await?)
+            .await?;
+        if joins {
+            self.announce(|| Event::MembershipCreated { team_id, user_id });
+        }
+        Ok(())
     }
 
     /// Ends a membership with its permissions; the user has no selected team after if it was
@@ -232,6 +249,7 @@ impl Gateway {
             .remove_membership(team_id, user_id, now())
             .await?
         {
+            self.announce(|| Event::MembershipDeleted { team_id, user_id });
             Ok(())
         } else {
             Err(membership_not_found())
@@ -276,10 +294,41 @@ impl Gateway {
         permission: &str,
         grant: bool,
     ) -> Result<Vec<String>, CoreError> {
-        self.store()
+        // Whether the change changes anything is announced too: asked only then.
+        let held = if self.announcing() {
+            self.store()
+                .memberships(user_id)
+                .await?
+                .into_iter()
+                .find(|m| m.team.id == team_id)
+                .map(|m| m.permissions.iter().any(|p| p == permission))
+        } else {
+            None
+        };
+        let after = self
+            .store()
             .change_permission(team_id, user_id, permission, grant)
             .await?
-            .ok_or_else(membership_not_found)
+            .ok_or_else(membership_not_found)?;
+        if held == Some(!grant) {
+            let permission = permission.to_owned();
+            self.announce(|| {
+                if grant {
+                    Event::PermissionCreated {
+                        team_id,
+                        user_id,
+                        permission,
+                    }
+                } else {
+                    Event::PermissionDeleted {
+                        team_id,
+                        user_id,
+                        permission,
+                    }
+                }
+            });
+        }
+        Ok(after)
     }
 }
 

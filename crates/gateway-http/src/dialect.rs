@@ -170,7 +170,22 @@ pub trait Dialect: Sync + 'static {
     }
     /// The OpenAPI documents of the dialect's surfaces, by surface name.
     fn openapi(&self) -> Vec<(&'static str, OpenApi)>;
+    /// The payload of the webhook message announcing `event` as this dialect's vendor sends it
+    /// (`Ok(None)`: that vendor sends none for it); `None`, the default, for a dialect whose
+    /// vendor has no webhooks. Called by the server's webhook sender, off the request.
+    fn webhook<'a>(
+        &'a self,
+        gateway: &'a gateway_core::Gateway,
+        event: &'a gateway_core::Event,
+    ) -> Option<WebhookPayload<'a>> {
+        let _ = (gateway, event);
+        None
+    }
 }
+
+/// A future rendering one webhook payload ([`Dialect::webhook`]).
+pub type WebhookPayload<'a> =
+    futures_util::future::BoxFuture<'a, Result<Option<serde_json::Value>, gateway_core::CoreError>>;
 
 /// `path` is `prefix` or below it (segment boundary).
 pub fn under(path: &str, prefix: &str) -> bool {
@@ -237,6 +252,21 @@ impl Registry {
         for dialect in self.0 {
             dialect.configure_admin(cfg);
         }
+    }
+
+    /// The first dialect that renders webhooks, if any ([`Dialect::webhook`]): the payload of
+    /// `event` (`Ok(None)`: not announced).
+    pub async fn webhook(
+        &self,
+        gateway: &gateway_core::Gateway,
+        event: &gateway_core::Event,
+    ) -> Option<Result<Option<serde_json::Value>, gateway_core::CoreError>> {
+        for dialect in self.0 {
+            if let Some(payload) = dialect.webhook(gateway, event) {
+                return Some(payload.await);
+            }
+        }
+        None
     }
 
     /// Every OpenAPI document, by surface name, in registration order.

@@ -22,7 +22,7 @@ pub use auth::{
     TokenSubject,
 };
 pub use device::DeviceLogin;
-pub use dialect::{Dialect, Registry, SurfaceError, SurfaceSpec};
+pub use dialect::{Dialect, Registry, SurfaceError, SurfaceSpec, WebhookPayload};
 pub use request_id::request_id;
 pub use resource::resource;
 pub use tokens::{AccessClaims, FixedToken, IssuedToken, TokenError, Tokens};

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use settings::Settings;
 pub use startup::{AppState, Application};

@@ -30,6 +30,48 @@ pub struct Settings {
     /// Outgoing mail.
     #[serde(default)]
     pub mail: MailSettings,
+    /// Outgoing webhooks.
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+}
+
+/// `[webhooks]`: how events reach the endpoints of tiered projects (`crate::webhooks`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookSettings {
+    /// Events waiting to be sent, at most; past it new events are dropped (and logged).
+    pub queue_capacity: usize,
+    /// Deliveries waiting for a retry, at most; past it a failed delivery is not retried.
+    pub pending_retries: usize,
+    /// An attempt taking longer fails.
+    pub timeout_ms: u64,
+    /// The waits before each retry of a failed delivery (Svix's schedule: 5 s, 5 min, 30 min,
+    /// 2 h, 5 h, 10 h, 10 h); empty = no retry.
+    pub retry_delays_ms: Vec<u64>,
+    /// How often the endpoint list is read again (what another instance configured is seen
+    /// within this time; this instance's own changes at once).
+    pub refresh_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        const MINUTE: u64 = 60_000;
+        Self {
+            queue_capacity: 1000,
+            pending_retries: 1000,
+            timeout_ms: 15_000,
+            retry_delays_ms: vec![
+                5_000,
+                5 * MINUTE,
+                30 * MINUTE,
+                120 * MINUTE,
+                300 * MINUTE,
+                600 * MINUTE,
+                600 * MINUTE,
+            ],
+            refresh_ms: 5_000,
+        }
+    }
 }
 
 /// `[mail]`.
@@ -357,6 +399,19 @@ impl Settings {
                 "mail.from is not an e-mail address: {:?}",
                 self.mail.from
             )));
+        }
+        let hooks = &self.webhooks;
+        if hooks.queue_capacity == 0 || hooks.timeout_ms == 0 || hooks.refresh_ms == 0 {
+            return Err(SettingsError(
+                "webhooks.queue_capacity, webhooks.timeout_ms and webhooks.refresh_ms must be at least 1"
+                    .into(),
+            ));
+        }
+        if hooks.retry_delays_ms.len() > 20 || hooks.retry_delays_ms.iter().any(|d| *d > 86_400_000)
+        {
+            return Err(SettingsError(
+                "webhooks.retry_delays_ms: at most 20 retries, each within a day".into(),
+            ));
         }
         if self.auth.session_purge_interval_secs == 0 || self.auth.session_purge_batch == 0 {
             return Err(SettingsError(

@@ -63,6 +63,10 @@ pub struct AppState {
     pub device: DeviceLogin,
     /// Failed sign-ins on the device approval page, per client address (one count per instance).
     pub sign_in_failures: Data<crate::device_page::FailureLimit>,
+    /// The webhook sink (the gateway's events, the endpoints as last read).
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// The sink's queue, taken by the sender when the server runs.
+    pub webhook_queue: Arc<std::sync::Mutex<Option<crate::webhooks::Receiver>>>,
 }
 
 /// `server.public_base_url`, else `http://{server.host}:{port}` with the configured port (not a
@@ -144,6 +148,10 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         emulator.outbox.clone(),
         relay,
     )));
+    let (webhooks, webhook_queue) =
+        crate::webhooks::Webhooks::new(&settings.webhooks, secret.as_bytes());
+    let gateway = gateway.with_events(webhooks.clone());
+    webhooks.refresh(&gateway).await?;
     let tokens = Tokens::new(
         secret.as_bytes(),
         settings.auth.issuer.clone(),
@@ -164,6 +172,8 @@ pub async fn state(settings: &Settings) -> anyhow::Result<AppState> {
         public_base_url: public_base_url(settings, None)?,
         device: settings.auth.device_login(),
         sign_in_failures: Data::new(crate::device_page::FailureLimit::default()),
+        webhooks,
+        webhook_queue: Arc::new(std::sync::Mutex::new(Some(webhook_queue))),
     })
 }
 
@@ -305,6 +315,7 @@ pub fn configure_app(cfg: &mut web::ServiceConfig, state: &AppState) {
         )))
         .app_data(Data::new(state.registry))
         .app_data(Data::new(state.emulator.clone()))
+        .app_data(Data::new(state.webhooks.clone()))
         .app_data(Data::new(state.clone()))
         // The dialects first: actix tries an app's services in order, so every service mounted
         // before them costs each dialect request a match attempt (about 140 instructions each,
@@ -327,6 +338,7 @@ pub struct Application {
     server: Server,
     state: AppState,
     purge: SessionPurge,
+    webhooks: crate::settings::WebhookSettings,
 }
 
 impl Application {
@@ -396,6 +408,7 @@ impl Application {
             server,
             state,
             purge: SessionPurge::from_settings(settings),
+            webhooks: settings.webhooks.clone(),
         })
     }
 
@@ -414,12 +427,36 @@ impl Application {
         &self.state
     }
 
-    /// Runs until stopped (SIGINT/SIGTERM stop it gracefully), with the session purge running
-    /// in the background meanwhile.
+    /// Runs until stopped (SIGINT/SIGTERM stop it gracefully), with the session purge and the
+    /// webhook sender running in the background meanwhile.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let purge = tokio::spawn(self.purge.run_forever(self.state.store.clone()));
+        let queue = self
+            .state
+            .webhook_queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let sender = match queue {
+            Some(queue) => Some(tokio::spawn(
+                crate::webhooks::Sender::new(
+                    queue,
+                    self.state.webhooks.clone(),
+                    self.state.gateway.clone(),
+                    self.state.registry,
+                    self.state.emulator.journal.clone(),
+                    &self.webhooks,
+                )
+                .map_err(std::io::Error::other)?
+                .run(),
+            )),
+            None => None,
+        };
         let result = self.server.await;
         purge.abort();
+        if let Some(sender) = sender {
+            sender.abort();
+        }
         result
     }
 }

@@ -46,6 +46,7 @@ mod secrets;
 mod sessions;
 mod teams;
 mod users;
+mod webhooks;
 
 use std::{sync::Arc, time::Duration};
 

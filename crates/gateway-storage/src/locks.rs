@@ -8,3 +8,7 @@ pub(crate) const MIGRATIONS: i64 = 72421;
 /// The lock space of identity values being written: `pg_advisory_xact_lock(IDENTITIES,
 /// hashtext(lower(value)))` for each username or email a transaction writes (`identities.rs`).
 pub(crate) const IDENTITIES: i32 = 72422;
+
+/// Held (transaction-scoped) while a webhook endpoint is inserted: the count under the cap and
+/// the insert are one step for concurrent instances (`webhooks.rs`).
+pub(crate) const WEBHOOK_ENDPOINTS: i64 = 72423;

@@ -144,6 +144,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        project_id -> Text,
+        url -> Text,
+        description -> Text,
+        filter_types -> Text,
+        secret_salt -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(team_memberships -> teams (team_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,

@@ -44,7 +44,6 @@ pub async fn add_team_member(
     gateway
         .add_member(team_id, user_id, TeamRole::Member)
         .await?;
-    tracing::info!(%team_id, %user_id, project_id = %caller.project.id, "team_membership.created (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::CREATED,

@@ -90,7 +90,6 @@ pub async fn create_team(
     }
     check_image(image.as_deref(), tier)?;
     let team = gateway.create_team(body.new_team(), creator).await?;
-    tracing::info!(team_id = %team.id, project_id = %caller.project.id, "team.created (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::CREATED,

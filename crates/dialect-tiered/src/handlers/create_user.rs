@@ -88,7 +88,6 @@ pub async fn create_user(
         .await
         .map_err(|e| TieredError::from_core(e, &ctx))?
         .value;
-    tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user.created (webhook not sent)");
     // The vendor builds its answer before it makes the personal team: the 201 shows no
     // selected team, later reads do.
     let view = read(&gateway, &user, Tier::Server).await?;

@@ -40,7 +40,6 @@ pub async fn delete_me(
         .as_ref()
         .ok_or_else(KnownError::cannot_get_own_user_without_user)?;
     gateway.delete_user(user.id).await?;
-    tracing::info!(user_id = %user.id, project_id = %caller.project.id, "user.deleted (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -32,7 +32,6 @@ pub async fn delete_team(
     let team_id = team_id_and_query(&req)?;
     team_of(&gateway, caller, team_id, Some("$delete_team")).await?;
     gateway.delete_team(team_id).await?;
-    tracing::info!(team_id = %team_id, project_id = %caller.project.id, "team.deleted (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::OK,

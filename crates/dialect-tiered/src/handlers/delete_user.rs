@@ -27,10 +27,9 @@ pub async fn delete_user(
     smart: Smart,
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
-    let caller = smart.require(&[AccessType::Server, AccessType::Admin])?;
+    smart.require(&[AccessType::Server, AccessType::Admin])?;
     let id = user_id_param(&req).map_err(|line| schema_error(&req, &[line]))?;
     gateway.delete_user(id).await?;
-    tracing::info!(user_id = %id, project_id = %caller.project.id, "user.deleted (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -44,6 +44,5 @@ pub async fn patch_team(
         .update_team(team_id, body.patch)
         .await
         .map_err(|_| KnownError::team_not_found(&team_id.to_string()))?;
-    tracing::info!(team_id = %team.id, project_id = %caller.project.id, "team.updated (webhook not sent)");
     Ok(respond::json(&req, StatusCode::OK, &team_read(&team, tier)))
 }

@@ -47,7 +47,6 @@ pub async fn remove_team_member(
     }
     ensure_membership(&gateway, team_id, user_id).await?;
     gateway.remove_member(team_id, user_id).await?;
-    tracing::info!(%team_id, %user_id, project_id = %caller.project.id, "team_membership.deleted (webhook not sent)");
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -59,6 +59,8 @@ struct State {
     secrets: BTreeMap<String, String>,
     codes: BTreeMap<Uuid, OneTimeCode>,
     devices: BTreeMap<Uuid, DeviceAuthorization>,
+    /// In insertion order.
+    webhooks: Vec<crate::WebhookEndpoint>,
 }
 
 #[derive(Debug, Clone)]
@@ -887,6 +889,49 @@ impl SecretStore for MemoryStore {
                 .entry(name.to_owned())
                 .or_insert_with(|| candidate.to_owned())
                 .clone())
+        })
+    }
+}
+
+#[async_trait]
+impl crate::WebhookStore for MemoryStore {
+    async fn insert_webhook_endpoint(
+        &self,
+        endpoint: &crate::WebhookEndpoint,
+        max: usize,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            if s.webhooks.len() >= max {
+                return Ok(false);
+            }
+            s.webhooks.push(endpoint.clone());
+            Ok(true)
+        })
+    }
+
+    async fn webhook_endpoints(
+        &self,
+        project_id: Option<Uuid>,
+    ) -> Result<Vec<crate::WebhookEndpoint>, StoreError> {
+        self.write(|s| {
+            Ok(s.webhooks
+                .iter()
+                .filter(|e| project_id.is_none_or(|p| e.project_id == p))
+                .cloned()
+                .collect())
+        })
+    }
+
+    async fn delete_webhook_endpoint(
+        &self,
+        project_id: Uuid,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        self.write(|s| {
+            let before = s.webhooks.len();
+            s.webhooks
+                .retain(|e| !(e.id == id && e.project_id == project_id));
+            Ok(s.webhooks.len() < before)
         })
     }
 }

@@ -24,6 +24,7 @@ use crate::credentials;
 
 mod account;
 mod devices;
+mod webhooks;
 
 pub use gateway_http::admin::AdminError;
 
@@ -447,6 +448,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, registry: gateway_http::Registry)
             .route(
                 "/device-authorizations/{id}/deny",
                 web::post().to(devices::deny),
+            )
+            .route("/projects/{id}/webhooks", web::post().to(webhooks::create))
+            .route("/projects/{id}/webhooks", web::get().to(webhooks::list))
+            .route(
+                "/projects/{id}/webhooks/{endpoint}",
+                web::delete().to(webhooks::delete),
+            )
+            .route(
+                "/projects/{id}/webhooks/{endpoint}/secret",
+                web::get().to(webhooks::secret),
             )
             .route("/faults", web::post().to(add_fault))
             .route("/faults", web::get().to(list_faults))

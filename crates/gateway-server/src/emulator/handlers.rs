@@ -158,7 +158,11 @@ pub struct JournalQuery {
     since: Option<u64>,
 }
 
+/// A surface's name, or `webhooks` (the deliveries, [`crate::webhooks`]).
 fn surface_filter(raw: Option<&str>) -> Result<Option<&'static str>> {
+    if raw == Some(crate::webhooks::JOURNAL_SURFACE) {
+        return Ok(Some(crate::webhooks::JOURNAL_SURFACE));
+    }
     raw.map(|s| {
         s.parse::<Surface>()
             .map(Surface::as_str)
