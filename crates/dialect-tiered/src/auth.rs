@@ -291,7 +291,9 @@ pub async fn parse(
         return Ok(None);
     };
     // Step 5 (and the token's user, which only ever yields a user or none).
-    let identified = identify::<TieredAuth>(req).await?;
+    // Boxed, as `parse` is by the extractor: inline it made this future larger than glibc's
+    // per-thread cache serves.
+    let identified = Box::pin(identify::<TieredAuth>(req)).await?;
     let project = scope.project(req, gateway).await?;
     let session_id = req.extensions().get::<TokenSession>().and_then(|s| s.0);
     Ok(Some(Box::new(Caller {
@@ -386,7 +388,10 @@ impl FromRequest for Smart {
             if let Some((platform, sdk, version)) = headers::client_version(&req) {
                 tracing::debug!(%platform, %sdk, %version, "tiered client");
             }
-            let auth = parse(&req, gateway).await?;
+            // Boxed: inline, the caller check made this future (allocated on every request)
+            // larger than glibc's per-thread cache serves (see the test
+            // `per_request_futures_fit_the_allocator_cache`).
+            let auth = Box::pin(parse(&req, gateway)).await?;
             Ok(Smart { body, auth })
         })
     }

@@ -183,3 +183,32 @@ async fn openapi_document_is_stable() {
     let doc = serde_json::to_value(crate::openapi::document()).unwrap();
     insta::assert_json_snapshot!("openapi_users", doc);
 }
+
+/// glibc serves an allocation of at most 1032 bytes from its per-thread cache; a larger one takes
+/// the large-bin path, which first consolidates every freed small chunk (`malloc_consolidate`:
+/// 9% more CPU on a lean GET, docs/benchmarks.md run 7). The futures every request allocates
+/// stay under it: the extractor's, and the pieces of the caller check it awaits boxed.
+#[actix_web::test]
+async fn per_request_futures_fit_the_allocator_cache() {
+    const TCACHE_MAX: usize = 1032;
+    let (_, gateway, _dir) = app().await;
+    let req = test::TestRequest::get()
+        .uri("/api/v1/users/me")
+        .app_data(Data::new(gateway.clone()))
+        .to_http_request();
+    let mut payload = actix_web::dev::Payload::None;
+    let smart = <crate::auth::Smart as actix_web::FromRequest>::from_request(&req, &mut payload);
+    let parse = crate::auth::parse(&req, &gateway);
+    let identify = gateway_http::auth::identify::<crate::auth::TieredAuth>(&req);
+    let body = crate::body::read_and_parse(&req, actix_web::dev::Payload::None);
+    let sizes = [
+        ("extractor", std::mem::size_of_val(&*smart)),
+        ("parse", std::mem::size_of_val(&parse)),
+        ("identify", std::mem::size_of_val(&identify)),
+        ("body", std::mem::size_of_val(&body)),
+    ];
+    eprintln!("{sizes:?}");
+    for (name, size) in sizes {
+        assert!(size <= TCACHE_MAX, "the {name} future is {size} bytes");
+    }
+}

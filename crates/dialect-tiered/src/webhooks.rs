@@ -48,15 +48,7 @@ pub fn payload<'a>(gateway: &'a Gateway, event: &'a Event) -> WebhookPayload<'a>
 /// The server read object of `user` (its selected team read now: the event is rendered after
 /// the change was committed).
 async fn user_read(gateway: &Gateway, user: &User) -> Result<Value, CoreError> {
-    let team = match user.account.selected_team_id {
-        None => None,
-        Some(team_id) => gateway
-            .memberships(user.id)
-            .await?
-            .into_iter()
-            .map(|m| m.team)
-            .find(|t| t.id == team_id),
-    };
+    let team = crate::handlers::selected_team(gateway, user).await?;
     to_value(convert::user_read(user, team.as_ref(), Tier::Server))
 }
 

@@ -310,6 +310,11 @@ impl Faults {
         rules.len() != before
     }
 
+    /// Whether there is any rule (the common case of none costs a request no fault check).
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     /// Removes every rule.
     pub fn clear(&self) {
         self.lock().clear();
@@ -456,8 +461,11 @@ pub async fn intercept(
     let Some(faults) = req.app_data::<web::Data<Faults>>().cloned() else {
         return Ok(req);
     };
+    // The rare paths (a rule that names a caller, a latency) are boxed: inline they made the
+    // future of every resource's request (`crate::resource`) about 3 KB, past what glibc's
+    // per-thread cache serves (docs/benchmarks.md run 7).
     let caller = if faults.needs_caller(surface, req.method().as_str(), req.path()) {
-        resolve_caller(req.request(), surface).await
+        Box::pin(resolve_caller(req.request(), surface)).await
     } else {
         None
     };
@@ -468,7 +476,7 @@ pub async fn intercept(
     };
     req.extensions_mut().insert(fired);
     if !fault.latency.is_zero() {
-        actix_web::rt::time::sleep(fault.latency).await;
+        Box::pin(actix_web::rt::time::sleep(fault.latency)).await;
     }
     if drop_connection {
         let (http_req, _) = req.into_parts();
@@ -482,6 +490,12 @@ pub async fn intercept(
         }
         None => Ok(req),
     }
+}
+
+/// Whether [`intercept`] could do anything for `req`: there are fault rules in the app.
+pub fn may_fire(req: &ServiceRequest) -> bool {
+    req.app_data::<web::Data<Faults>>()
+        .is_some_and(|faults| !faults.is_empty())
 }
 
 /// Put in a response's extensions when its connection is dropped on purpose.

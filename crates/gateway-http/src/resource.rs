@@ -157,7 +157,15 @@ async fn layer<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B, BoxBody>>, Error> {
-    let mut res = match faults::intercept(surface.name, surface.fault, req).await {
+    // The fault check's future is boxed, and made only when there are rules: inline it made
+    // every request's future larger than glibc's per-thread cache serves (docs/benchmarks.md
+    // run 7).
+    let intercepted = if faults::may_fire(&req) {
+        Box::pin(faults::intercept(surface.name, surface.fault, req)).await
+    } else {
+        Ok(req)
+    };
+    let mut res = match intercepted {
         Ok(req) => {
             let res = next.call(req).await?;
             let rendered = res
@@ -240,6 +248,17 @@ mod tests {
 
     async fn body(res: ServiceResponse) -> serde_json::Value {
         serde_json::from_slice(&test::read_body(res).await).unwrap_or_default()
+    }
+
+    /// The fault check runs before every resource's request, inside the future actix allocates
+    /// for it: kept under glibc's per-thread cache limit (1032 bytes; a larger allocation
+    /// consolidates the allocator's free chunks first, docs/benchmarks.md run 7).
+    #[test]
+    fn the_fault_check_future_fits_the_allocator_cache() {
+        let req = TestRequest::default().to_srv_request();
+        let future = faults::intercept("me", Kit::fault, req);
+        let size = std::mem::size_of_val(&future);
+        assert!(size <= 512, "the fault check's future is {size} bytes");
     }
 
     #[actix_web::test]

@@ -272,16 +272,24 @@ pub async fn owned_key(
 
 /// The read object of `user` for `tier`, with its selected team.
 pub async fn read(gateway: &Gateway, user: &User, tier: Tier) -> Result<UserRead, TieredError> {
-    let team = match user.account.selected_team_id {
-        None => None,
-        Some(team_id) => gateway
-            .memberships(user.id)
-            .await?
-            .into_iter()
-            .map(|m| m.team)
-            .find(|t| t.id == team_id),
-    };
+    let team = selected_team(gateway, user).await?;
     Ok(convert::user_read(user, team.as_ref(), tier))
+}
+
+/// The team `user` selected, if it still is a member (the read objects' `selected_team`).
+pub async fn selected_team(
+    gateway: &Gateway,
+    user: &User,
+) -> Result<Option<gateway_core::Team>, gateway_core::CoreError> {
+    let Some(team_id) = user.account.selected_team_id else {
+        return Ok(None);
+    };
+    Ok(gateway
+        .memberships(user.id)
+        .await?
+        .into_iter()
+        .map(|m| m.team)
+        .find(|t| t.id == team_id))
 }
 
 /// Applies a validated update to `current` (the vendor's write rules, then the core's), mapping
