@@ -207,7 +207,6 @@ async fn per_request_futures_fit_the_allocator_cache() {
         ("identify", std::mem::size_of_val(&identify)),
         ("body", std::mem::size_of_val(&body)),
     ];
-    eprintln!("{sizes:?}");
     for (name, size) in sizes {
         assert!(size <= TCACHE_MAX, "the {name} future is {size} bytes");
     }

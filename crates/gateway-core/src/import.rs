@@ -461,10 +461,10 @@ impl Gateway {
         role: crate::TeamRole,
         joined_at: DateTime<Utc>,
     ) -> Result<(), CoreError> {
-        Ok(self
-            .store()
+        self.store()
             .add_membership(team_id, user_id, role, joined_at)
-            .await?)
+            .await?;
+        Ok(())
     }
 
     /// The user's unrevoked, unexpired sessions with the project each is bound to, if any.

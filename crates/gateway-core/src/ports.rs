@@ -143,14 +143,14 @@ pub trait TeamStore: Send + Sync {
     /// change of that user at `at`: version bumped). `false` when absent.
     async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// Adds a membership holding the role's default permission, or changes the role of an
-    /// existing one (its join time and permissions are kept).
+    /// existing one (its join time and permissions are kept). `true` when the membership is new.
     async fn add_membership(
         &self,
         team_id: Uuid,
         user_id: UserId,
         role: TeamRole,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Ends a membership; the user has no selected team after if it was this one (a change of
     /// the user at `at`). `false` when there was none.
     async fn remove_membership(
@@ -163,15 +163,16 @@ pub trait TeamStore: Send + Sync {
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError>;
     /// The members of a team, oldest first (then by user id).
     async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError>;
-    /// Adds (`grant`) or removes `permission` from a member's permissions; the permissions after
-    /// (sorted), or `None` when the user is not a member.
+    /// Adds (`grant`) or removes `permission` from a member's permissions, in one step; the
+    /// permissions after (sorted) and whether they changed, or `None` when the user is not a
+    /// member.
     async fn change_permission(
         &self,
         team_id: Uuid,
         user_id: UserId,
         permission: &str,
         grant: bool,
-    ) -> Result<Option<Vec<String>>, StoreError>;
+    ) -> Result<Option<(Vec<String>, bool)>, StoreError>;
     /// Every team, oldest first (then by id).
     async fn list_teams(&self) -> Result<Vec<Team>, StoreError>;
 }

@@ -224,18 +224,12 @@ impl Gateway {
     ) -> Result<(), CoreError> {
         self.team(team_id).await?;
         self.user(user_id).await?;
-        // A role change of a member is no new membership: asked only when it is announced.
-        let joins = self.announcing()
-            && !self
-                .store()
-                .memberships(user_id)
-                .await?
-                .iter()
-                .any(|m| m.team.id == team_id);
-        self.store()
+        // A role change of a member is no new membership.
+        let joined = self
+            .store()
             .add_membership(team_id, user_id, role, now())
             .await?;
-        if joins {
+        if joined {
             self.announce(|| Event::MembershipCreated { team_id, user_id });
         }
         Ok(())
@@ -294,23 +288,13 @@ impl Gateway {
         permission: &str,
         grant: bool,
     ) -> Result<Vec<String>, CoreError> {
-        // Whether the change changes anything is announced too: asked only then.
-        let held = if self.announcing() {
-            self.store()
-                .memberships(user_id)
-                .await?
-                .into_iter()
-                .find(|m| m.team.id == team_id)
-                .map(|m| m.permissions.iter().any(|p| p == permission))
-        } else {
-            None
-        };
-        let after = self
+        let (after, changed) = self
             .store()
             .change_permission(team_id, user_id, permission, grant)
             .await?
             .ok_or_else(membership_not_found)?;
-        if held == Some(!grant) {
+        // A grant of a held permission (or a revocation of one not held) is announced as nothing.
+        if changed {
             let permission = permission.to_owned();
             self.announce(|| {
                 if grant {

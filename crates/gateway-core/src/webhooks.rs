@@ -192,8 +192,8 @@ fn issue(field: &'static str, code: IssueCode, message: &str) -> CoreError {
     CoreError::validation(vec![FieldIssue::new(Field::Other(field), code, message)])
 }
 
-/// The checks on a new endpoint: an absolute `http(s)` URL with a host, no credentials in it,
-/// known event types.
+/// The checks on a new endpoint: an absolute `http(s)` URL with a host (parsed by the `url`
+/// crate), no credentials in it, known event types.
 fn check(new: &NewWebhookEndpoint) -> Result<(), CoreError> {
     let url = new.url.trim();
     if url.len() > WEBHOOK_URL_MAX {
@@ -205,14 +205,19 @@ fn check(new: &NewWebhookEndpoint) -> Result<(), CoreError> {
             "is too long",
         ));
     }
-    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
-    let rest = url.split_once("://").map_or("", |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if !scheme_ok
-        || authority.is_empty()
-        || authority.contains('@')
-        || url.contains(char::is_whitespace)
-    {
+    // `url` reads `http:///x` as the host `x` (WHATWG's leniency): an empty authority as
+    // written is refused before.
+    let parsed = url::Url::parse(url).ok().filter(|_| {
+        !url.split_once("://")
+            .is_some_and(|(_, rest)| rest.starts_with('/'))
+    });
+    let acceptable = parsed.is_some_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.username().is_empty()
+            && u.password().is_none()
+    });
+    if !acceptable {
         return Err(issue(
             "url",
             IssueCode::InvalidFormat,

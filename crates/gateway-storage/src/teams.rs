@@ -148,15 +148,23 @@ fn unselect(
 
 /// Adds a membership, or changes the role of an existing one (keeping its join time): one
 /// upsert.
-fn upsert_membership(conn: &mut AnyConnection, row: &MembershipRow) -> Result<(), Failure> {
-    // On the concrete connection: diesel's multi-backend connection has no ON CONFLICT.
-    on_backend!(conn, c => diesel::insert_into(team_memberships::table)
-        .values(row)
-        .on_conflict((team_memberships::team_id, team_memberships::user_id))
-        .do_update()
-        .set(team_memberships::role.eq(&row.role))
-        .execute(c)?);
-    Ok(())
+/// Inserts the membership, or changes the role of the existing one; `true` when it is new. One
+/// transaction: the insert that finds the row there inserts nothing, then the role is set.
+fn upsert_membership(conn: &mut AnyConnection, row: &MembershipRow) -> Result<bool, Failure> {
+    transaction(conn, |conn| {
+        // On the concrete connection: diesel's multi-backend connection has no ON CONFLICT.
+        let inserted = on_backend!(conn, c => diesel::insert_into(team_memberships::table)
+            .values(row)
+            .on_conflict((team_memberships::team_id, team_memberships::user_id))
+            .do_nothing()
+            .execute(c)?);
+        if inserted == 0 {
+            diesel::update(team_memberships::table.find((&row.team_id, &row.user_id)))
+                .set(team_memberships::role.eq(&row.role))
+                .execute(conn)?;
+        }
+        Ok(inserted > 0)
+    })
 }
 
 /// Deletes every membership of user `id` (part of deleting the user).
@@ -269,7 +277,7 @@ impl TeamStore for DieselStore {
         user_id: UserId,
         role: TeamRole,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let row = MembershipRow::new(team_id, user_id, role, at);
         self.run(move |conn| upsert_membership(conn, &row)).await
     }
@@ -350,7 +358,7 @@ impl TeamStore for DieselStore {
         user_id: UserId,
         permission: &str,
         grant: bool,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    ) -> Result<Option<(Vec<String>, bool)>, StoreError> {
         let (team_id, user_id) = (team_id.to_string(), user_id.to_string());
         let permission = permission.to_owned();
         self.run(move |conn| {
@@ -363,11 +371,13 @@ impl TeamStore for DieselStore {
                 let Some(row) = row else {
                     return Ok(None);
                 };
-                let after = changed(&row.permissions()?, &permission, grant);
+                let before = row.permissions()?;
+                let after = changed(&before, &permission, grant);
                 diesel::update(team_memberships::table.find((&team_id, &user_id)))
                     .set(team_memberships::permissions.eq(permissions_text(&after)))
                     .execute(conn)?;
-                Ok(Some(after))
+                let changed = after != before;
+                Ok(Some((after, changed)))
             })
         })
         .await

@@ -447,11 +447,11 @@ impl TeamStore for MemoryStore {
         user_id: UserId,
         role: TeamRole,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.write(|s| {
             if let Some(existing) = s.memberships.get_mut(&(team_id, user_id)) {
                 existing.role = role;
-                return Ok(());
+                return Ok(false);
             }
             if !s.teams.contains_key(&team_id) {
                 return Err(missing("team"));
@@ -465,7 +465,7 @@ impl TeamStore for MemoryStore {
                     joined_at: at,
                 },
             );
-            Ok(())
+            Ok(true)
         })
     }
 
@@ -528,13 +528,15 @@ impl TeamStore for MemoryStore {
         user_id: UserId,
         permission: &str,
         grant: bool,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    ) -> Result<Option<(Vec<String>, bool)>, StoreError> {
         self.write(|s| {
             let Some(m) = s.memberships.get_mut(&(team_id, user_id)) else {
                 return Ok(None);
             };
-            m.permissions = crate::teams::changed(&m.permissions, permission, grant);
-            Ok(Some(m.permissions.clone()))
+            let after = crate::teams::changed(&m.permissions, permission, grant);
+            let changed = after != m.permissions;
+            m.permissions = after;
+            Ok(Some((m.permissions.clone(), changed)))
         })
     }
 
