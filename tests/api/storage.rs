@@ -20,6 +20,8 @@ use gateway_tests::TestDb;
 use serde_json::json;
 use uuid::Uuid;
 
+mod channels;
+
 struct Backend {
     store: Arc<dyn Store>,
     gateway: Gateway,

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 mod anonymous;
 mod api_keys;
+mod channels;
 mod contact;
 mod mail_relay;
 mod otp;

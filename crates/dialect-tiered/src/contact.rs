@@ -1,42 +1,159 @@
-//! Contact channels (`/api/v1/contact-channels...`) as far as the core models them: a user has one
-//! email, shown as its one channel (primary; verified and used for sign-in as the user's flags
-//! say). **The gateway's choice**: a channel's id is derived from its user and value (a UUID v5),
-//! so it is stable while the email stays and a new one when it changes (the vendor keeps the id
-//! and changes the value); creating, editing and deleting channels is not served. The
-//! `email_verification` mail and the verification codes are served.
+//! Contact channels (`/api/v1/contact-channels...`): the vendor's read object of a core
+//! [`ContactChannel`], the bodies of a create and an update, and the `email_verification` mail.
+//! **The gateway's choice**: a channel's id is derived from its user and value
+//! ([`gateway_core::channel_id`]), so it survives a primary swap and is a new one when the value
+//! changes (the vendor keeps the id and changes the value).
 
-use gateway_core::{Mail, User};
-use serde_json::{Value, json};
+use gateway_core::{ChannelPatch, ContactChannel, Mail, NewChannel, User};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::reset;
+use crate::{
+    body::Body,
+    reset,
+    sessions::UserRef,
+    validate::{BodyObject, EMAIL, Issues, body_object, boolean, string, unknown_keys},
+};
 
-/// The namespace of channel ids (a fixed random UUID: ids are `v5(namespace, user id + value)`).
-const NAMESPACE: Uuid = Uuid::from_u128(0x6a1d_26b0_83c4_4f4e_9d1e_5b1c_0c3e_7a21);
-
-/// The id of `user`'s email channel, if it has an email.
-pub fn channel_id(user: &User) -> Option<Uuid> {
-    let email = user.identity.email.as_deref()?;
-    Some(Uuid::new_v5(
-        &NAMESPACE,
-        format!("{}:{}", user.id, email.to_lowercase()).as_bytes(),
-    ))
+/// A channel as the vendor's read object (the same for every access type).
+pub fn read(c: &ContactChannel) -> Value {
+    json!({
+        "user_id": c.user_id.to_string(),
+        "id": c.id.to_string(),
+        "type": "email",
+        "value": c.value,
+        "is_primary": c.is_primary,
+        "is_verified": c.is_verified,
+        "used_for_auth": c.used_for_auth,
+    })
 }
 
-/// `user`'s channels as the vendor's read object (the same for every access type).
-pub fn channels(user: &User) -> Vec<Value> {
-    let (Some(id), Some(email)) = (channel_id(user), user.identity.email.as_deref()) else {
-        return Vec::new();
+/// A `POST /contact-channels` body: whose, and the channel.
+pub struct CreateBody {
+    /// `user_id` (`me` or a UUID).
+    pub user: UserRef,
+    /// The channel.
+    pub channel: NewChannel,
+}
+
+/// The fields of a channel in both bodies, in the vendor's schema order: `value` (an email when
+/// `type` is `email`), `type` (`email` only), `used_for_auth`, `is_primary`, and for servers
+/// `is_verified`.
+fn channel_fields(map: &Map<String, Value>, create: bool, issues: &mut Issues) -> ChannelPatch {
+    let mut patch = ChannelPatch::default();
+    let kind = map.get("type").and_then(|v| string("body.type", v, issues));
+    if let Some(v) = map.get("value") {
+        patch.value = string("body.value", v, issues).filter(|s| {
+            let ok = kind.as_deref() != Some("email") || EMAIL.is_match(s);
+            if !ok {
+                issues.push("body.value must be a valid email".to_owned());
+            }
+            ok
+        });
+    } else if create {
+        issues.push("body.value must be defined".to_owned());
+    }
+    match (kind.as_deref(), map.contains_key("type")) {
+        (Some("email"), _) => {}
+        (Some(_), _) => issues.push("body.type must be one of the following values: email".into()),
+        (None, false) if create => issues.push("body.type must be defined".to_owned()),
+        (None, _) => {}
+    }
+    if let Some(v) = map.get("used_for_auth") {
+        patch.used_for_auth = boolean("body.used_for_auth", v, issues);
+    } else if create {
+        issues.push("body.used_for_auth must be defined".to_owned());
+    }
+    if let Some(v) = map.get("is_primary") {
+        patch.is_primary = boolean("body.is_primary", v, issues);
+    }
+    if let Some(v) = map.get("is_verified") {
+        patch.is_verified = boolean("body.is_verified", v, issues);
+    }
+    patch
+}
+
+/// The keys a caller may send: servers may set `is_verified` too.
+fn known_keys(create: bool, server: bool) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    if create {
+        keys.push("user_id");
+    }
+    keys.extend(["value", "type", "used_for_auth", "is_primary"]);
+    if server {
+        keys.push("is_verified");
+    }
+    keys
+}
+
+/// A `POST /contact-channels` body (`server`: the caller may set `is_verified`).
+pub fn create_body(body: &Body, server: bool) -> Result<CreateBody, Vec<String>> {
+    let BodyObject { map, order } = body_object(body)?;
+    let mut issues = Issues::default();
+    let user = match map.get("user_id") {
+        None => {
+            issues.push("body.user_id must be defined".to_owned());
+            None
+        }
+        Some(v) => {
+            let parsed = v.as_str().and_then(UserRef::parse);
+            if parsed.is_none() {
+                issues.push("body.user_id must be a valid UUID".to_owned());
+            }
+            parsed
+        }
     };
-    vec![json!({
-        "user_id": user.id.to_string(),
-        "id": id.to_string(),
-        "type": "email",
-        "value": email,
-        "is_primary": true,
-        "is_verified": user.identity.email_verified,
-        "used_for_auth": user.identity.email_auth_enabled,
-    })]
+    let fields = channel_fields(&map, true, &mut issues);
+    unknown_keys("body", &map, &order, &known_keys(true, server), &mut issues);
+    match (user, fields.value, fields.used_for_auth) {
+        (Some(user), Some(value), Some(used_for_auth)) if issues.is_empty() => Ok(CreateBody {
+            user,
+            channel: NewChannel {
+                value,
+                is_verified: server && fields.is_verified == Some(true),
+                used_for_auth,
+                is_primary: fields.is_primary == Some(true),
+            },
+        }),
+        _ => Err(issues.0),
+    }
+}
+
+/// A `PATCH /contact-channels/{user}/{id}` body (`server`: the caller may set `is_verified`).
+pub fn patch_body(body: &Body, server: bool) -> Result<ChannelPatch, Vec<String>> {
+    let BodyObject { map, order } = body_object(body)?;
+    let mut issues = Issues::default();
+    let patch = channel_fields(&map, false, &mut issues);
+    unknown_keys(
+        "body",
+        &map,
+        &order,
+        &known_keys(false, server),
+        &mut issues,
+    );
+    if issues.is_empty() {
+        Ok(patch)
+    } else {
+        Err(issues.0)
+    }
+}
+
+/// The `{user_id}/{contact_channel_id}` path parameters.
+pub fn path(req: &actix_web::HttpRequest) -> Result<(UserRef, Uuid), Vec<String>> {
+    let raw = req.match_info().get("user_id").unwrap_or_default();
+    let user = UserRef::parse(raw);
+    let channel = crate::handlers::uuid_param(req, "contact_channel_id");
+    match (user, channel) {
+        (Some(user), Ok(channel)) => Ok((user, channel)),
+        (user, channel) => {
+            let mut lines = Vec::new();
+            if user.is_none() {
+                lines.push("params.user_id must be a valid UUID".to_owned());
+            }
+            lines.extend(channel.err());
+            Err(lines)
+        }
+    }
 }
 
 /// The vendor's `email_verification` mail (subject `Verify your email at <project>`).
@@ -59,17 +176,15 @@ pub fn mail(project_name: &str, user: &User, to: &str, link: url::Url, code: &st
     }
 }
 
-/// Sends `user`'s email a verification code (the vendor's `CONTACT_CHANNEL_VERIFICATION`): the
-/// callback rule, a code bound to the project, the mail.
+/// Sends `user`'s address `email` (one of its channels) a verification code (the vendor's
+/// `CONTACT_CHANNEL_VERIFICATION`): the callback rule, a code bound to the project, the mail.
 pub async fn send_verification(
     gateway: &gateway_core::Gateway,
     project: &gateway_core::Project,
     user: &User,
+    email: &str,
     callback: &str,
 ) -> Result<(), crate::error::TieredError> {
-    let Some(email) = user.identity.email.as_deref() else {
-        return Ok(());
-    };
     let link = reset::check_redirect(callback)?;
     let code = gateway
         .issue_code(

@@ -627,6 +627,29 @@ impl KnownError {
         )
     }
 
+    /// Another account signs in with the address (`value`: named on a create, not on an update,
+    /// as the vendor's message does).
+    pub fn contact_channel_already_used_for_auth_by_someone_else(value: Option<&str>) -> Self {
+        let named = value.map_or_else(String::new, |v| format!("\"({v})\""));
+        with(
+            known(
+                StatusCode::CONFLICT,
+                "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE",
+                format!(
+                    "This email {named} is already used for authentication by another account."
+                ),
+            ),
+            vec![
+                ("type", Value::String("email".to_owned())),
+                (
+                    "contact_channel_value",
+                    value.map_or(Value::Null, |v| Value::String(v.to_owned())),
+                ),
+                ("would_work_if_email_was_verified", Value::Bool(false)),
+            ],
+        )
+    }
+
     /// The email of a verification request is verified already.
     pub fn email_already_verified() -> Self {
         known(

@@ -143,7 +143,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         web::scope("/api/v1/contact-channels")
             .wrap(from_fn(respond::decorate))
             .service(
-                resource(&SURFACE, "").get(handlers::list_contact_channels::list_contact_channels),
+                resource(&SURFACE, "")
+                    .get(handlers::list_contact_channels::list_contact_channels)
+                    .post(handlers::create_contact_channel::create_contact_channel),
             )
             .service(
                 resource(&SURFACE, "/send-verification-code")
@@ -160,6 +162,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                     "/{user_id}/{contact_channel_id}/send-verification-code",
                 )
                 .post(handlers::send_channel_verification::send_channel_verification),
+            )
+            .service(
+                resource(&SURFACE, "/{user_id}/{contact_channel_id}")
+                    .get(handlers::get_contact_channel::get_contact_channel)
+                    .patch(handlers::patch_contact_channel::patch_contact_channel)
+                    .delete(handlers::delete_contact_channel::delete_contact_channel),
             ),
     );
     cfg.service(

@@ -630,6 +630,63 @@ pub struct Nonce {
     pub nonce: String,
 }
 
+/// A contact channel (the same for every access type).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct ContactChannelRead {
+    /// Whose.
+    pub user_id: String,
+    /// The channel's id: derived from the user and the value (a new value, a new id).
+    pub id: String,
+    /// `email`, the only type.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+    /// The address.
+    pub value: String,
+    /// The user's primary email.
+    pub is_primary: bool,
+    /// Proven to belong to the user.
+    pub is_verified: bool,
+    /// Signs the user in (password, one-time code).
+    pub used_for_auth: bool,
+}
+
+/// A `POST /api/v1/contact-channels` body; unknown keys are refused.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct ContactChannelCreate {
+    /// `me` or a user id; a client must name its own user.
+    pub user_id: String,
+    /// An email address.
+    pub value: String,
+    /// `email`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: String,
+    /// Signs the user in; no other user may sign in with the address.
+    pub used_for_auth: bool,
+    /// Becomes the primary email (the primary before stays as an other channel).
+    pub is_primary: Option<bool>,
+    /// Servers and admins only.
+    pub is_verified: Option<bool>,
+}
+
+/// A `PATCH /api/v1/contact-channels/{user_id}/{id}` body; absent keys are kept.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
+pub struct ContactChannelUpdate {
+    /// A new address: unverified unless `is_verified` says otherwise, and a new id.
+    pub value: Option<String>,
+    /// `email`.
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub kind: Option<String>,
+    /// Signs the user in.
+    pub used_for_auth: Option<bool>,
+    /// `true`: becomes the primary email; `false`: the user has no primary email after.
+    pub is_primary: Option<bool>,
+    /// Servers and admins only.
+    pub is_verified: Option<bool>,
+}
+
 /// A `send-verification-code` body.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, ToSchema)]
 pub struct CallbackUrl {

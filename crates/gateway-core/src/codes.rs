@@ -160,20 +160,6 @@ impl Gateway {
         Ok(Ok(code))
     }
 
-    /// The user who signs in with `email` (normalised as every stored email is; only a user whose
-    /// email is used for sign-in): where a code for that address goes.
-    pub async fn sign_in_user_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Option<crate::User>, CoreError> {
-        let email = crate::validate::normalize_email(email);
-        Ok(self
-            .store
-            .user_by_email(&email)
-            .await?
-            .filter(|u| u.identity.email_auth_enabled))
-    }
-
     /// Sets the password of the user of the reset code `text` (used by this call) to `password`,
     /// ending its sessions (a reset is for an account someone else may hold). The password is
     /// hashed before the code is used, so a failure there leaves the code good.

@@ -8,6 +8,7 @@
 //! It must not depend on actix, diesel, utoipa or any other workspace crate, and it carries no
 //! serde renames for any one dialect: each dialect converts to and from these types itself.
 
+pub mod channels;
 pub mod codes;
 pub mod command;
 pub mod credentials;
@@ -30,6 +31,10 @@ pub mod testing;
 pub mod validate;
 pub mod webhooks;
 
+pub use channels::{
+    ChannelPatch, ChannelRefusal, ChannelStore, ChannelWrite, ContactChannel, MAX_OTHER_CHANNELS,
+    NewChannel, channel_id,
+};
 pub use codes::{CodePurpose, CodeRefusal, CodeStore, OneTimeCode};
 pub use command::{NewUser, PasswordChange};
 pub use device::{

@@ -264,6 +264,7 @@ impl UserChanges {
             password_hash,
             revoke_sessions: _,
             at,
+            channels: _,
         } = self;
         patch.apply_to(user);
         set(&mut user.security.password_hash, password_hash);

@@ -66,6 +66,9 @@ pub struct UserChanges {
     pub revoke_sessions: Revocation,
     /// The time of the change (`updated_at`).
     pub at: DateTime<Utc>,
+    /// Changes of the user's other contact channels, applied in order in the same transaction,
+    /// after the user row ([`crate::channels`]).
+    pub channels: Vec<crate::channels::ChannelWrite>,
 }
 
 /// Which of a user's sessions a change ends.
@@ -111,14 +114,16 @@ pub trait UserStore: Send + Sync {
     /// Applies `changes` ([`UserChanges::apply_to`]) to the current row in one transaction, with
     /// no concurrent change lost, and returns the new user; `None` when the user does not exist.
     /// MUST fail with [`StoreError::Stale`] when `changes.patch.expected_version` is set and
-    /// differs, and with [`StoreError::Conflict`] as [`UserStore::insert_user`] does. Revokes
-    /// the user's sessions in the same transaction when `changes.revoke_sessions` is set.
+    /// differs, and with [`StoreError::Conflict`] as [`UserStore::insert_user`] does, also when
+    /// the value is another user's sign-in channel ([`crate::channels::ChannelWrite::Put`] for
+    /// the rule). Revokes the user's sessions in the same transaction when
+    /// `changes.revoke_sessions` is set; writes `changes.channels` in it too.
     async fn update_user(
         &self,
         id: UserId,
         changes: &UserChanges,
     ) -> Result<Option<User>, StoreError>;
-    /// Deletes a user with its sessions, keys, memberships and idempotency records; `false`
+    /// Deletes a user with its sessions, keys, memberships, channels and idempotency records; `false`
     /// when absent.
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError>;
 }
@@ -315,6 +320,7 @@ pub trait MaintenanceStore: Send + Sync {
 /// them all, so `Gateway` holds one `Arc<dyn Store>`.
 pub trait Store:
     crate::codes::CodeStore
+    + crate::channels::ChannelStore
     + crate::device::DeviceStore
     + UserStore
     + TeamStore
@@ -331,6 +337,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: crate::codes::CodeStore
+        + crate::channels::ChannelStore
         + crate::device::DeviceStore
         + UserStore
         + TeamStore

@@ -56,9 +56,10 @@ impl FlagFilter {
     }
 }
 
-/// A search: a user matches when its display name or its primary email contains `text`, both
-/// lower-cased (Unicode `to_lowercase`; `%` and `_` are plain characters), or when its id is `id`.
-/// A user without display name and email matches only by id.
+/// A search: a user matches when its display name, its primary email or the value of one of its
+/// other contact channels contains `text`, all lower-cased (Unicode `to_lowercase`; `%` and `_`
+/// are plain characters), or when its id is `id`. A user without display name and channels
+/// matches only by id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSearch {
     /// The text looked for.
@@ -73,8 +74,9 @@ impl UserSearch {
         self.text.to_lowercase()
     }
 
-    /// Whether `user` matches (the reference the stores follow).
-    pub fn matches(&self, user: &User) -> bool {
+    /// Whether `user`, whose other channels have the values `channels`, matches (the reference
+    /// the stores follow).
+    pub fn matches<'a>(&self, user: &User, channels: impl IntoIterator<Item = &'a str>) -> bool {
         if self.id == Some(user.id) {
             return true;
         }
@@ -83,7 +85,11 @@ impl UserSearch {
             v.as_deref()
                 .is_some_and(|v| v.to_lowercase().contains(&needle))
         };
-        contains(&user.profile.display_name) || contains(&user.identity.email)
+        contains(&user.profile.display_name)
+            || contains(&user.identity.email)
+            || channels
+                .into_iter()
+                .any(|v| v.to_lowercase().contains(&needle))
     }
 }
 
@@ -129,13 +135,17 @@ impl UserQuery {
         (self.order.key(user), user.id)
     }
 
-    /// Whether `user` passes the filters and the search (the cursor aside).
-    pub fn admits(&self, user: &User) -> bool {
+    /// Whether `user` (whose other channels have the values `channels`) passes the filters and
+    /// the search (the cursor aside).
+    pub fn admits<'a>(&self, user: &User, channels: impl IntoIterator<Item = &'a str>) -> bool {
         self.anonymous.admits(user.account.is_anonymous)
             && self
                 .restricted_by_admin
                 .admits(user.account.restricted_by_admin)
-            && self.search.as_ref().is_none_or(|s| s.matches(user))
+            && self
+                .search
+                .as_ref()
+                .is_none_or(|s| s.matches(user, channels))
     }
 }
 
@@ -188,16 +198,17 @@ mod tests {
             text: text.to_owned(),
             id,
         };
-        assert!(search("éLO", None).matches(&u));
-        assert!(search("0%_X", None).matches(&u));
-        assert!(search("example.com", None).matches(&u));
-        assert!(!search("0%x", None).matches(&u));
-        assert!(!search("zz", None).matches(&u));
-        assert!(search("zz", Some(u.id)).matches(&u));
+        assert!(search("éLO", None).matches(&u, []));
+        assert!(search("0%_X", None).matches(&u, []));
+        assert!(search("example.com", None).matches(&u, []));
+        assert!(!search("0%x", None).matches(&u, []));
+        assert!(!search("zz", None).matches(&u, []));
+        assert!(search("zz", Some(u.id)).matches(&u, []));
+        assert!(search("ZZ", None).matches(&u, ["other@zz.example"]));
         let mut bare = user("x", None);
         bare.profile.display_name = None;
-        assert!(!search("", None).matches(&bare));
-        assert!(search("", None).matches(&u));
+        assert!(!search("", None).matches(&bare, []));
+        assert!(search("", None).matches(&u, []));
     }
 
     #[test]

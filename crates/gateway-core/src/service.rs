@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::{
     CoreError, ErrorKind, Field, FieldIssue, IssueCode, NewUser, Notice, Outcome, PasswordChange,
     Revocation, Store, UserChanges, UserField, UserPatch,
+    channels::{ChannelWrite, channel_id},
     credentials::{self, GeneratedKey, KeyPrefixes, PasswordWork},
     model::{ApiKey, NewApiKey, NewSession, Session, Surface, TeamMembership, User, UserId},
     session_cache::SessionCache,
@@ -140,12 +141,7 @@ impl Gateway {
         email: &str,
         plain: &str,
     ) -> Result<Option<User>, CoreError> {
-        let email = validate::normalize_email(email);
-        let user = self
-            .store
-            .user_by_email(&email)
-            .await?
-            .filter(|u| u.identity.email_auth_enabled);
+        let user = self.sign_in_user_by_email(email).await?;
         let hash = match user.as_ref().and_then(|u| u.security.password_hash.clone()) {
             Some(hash) => hash,
             None => {
@@ -309,6 +305,12 @@ impl Gateway {
                 Revocation::None
             },
             password_hash,
+            // One address is one channel: a new primary email absorbs the other channel that
+            // had it ([`crate::channels`]).
+            channels: match &patch.email {
+                Some(Some(email)) => vec![ChannelWrite::Remove(channel_id(id, email))],
+                _ => Vec::new(),
+            },
             patch,
             at: now(),
         };
@@ -1665,6 +1667,7 @@ mod tests {
                     password_hash: hash,
                     revoke_sessions: revoked,
                     at: got.timestamps.updated_at,
+                    channels: Vec::new(),
                 }
                 .apply_to(&mut expected);
                 let noticed: Vec<&str> = out.notices.iter().map(|n| n.field.as_str()).collect();

@@ -18,6 +18,10 @@ pub const UNIQUE_FIELDS: &[(&str, Field)] = &[
     ("users_email_lower_unique", Field::User(UserField::Email)),
     ("sessions_refresh_token_hash_unique", REFRESH_TOKEN_FIELD),
     ("sessions.refresh_token_hash", REFRESH_TOKEN_FIELD),
+    (
+        "contact_channels_auth_value_unique",
+        gateway_core::channels::CHANNEL_FIELD,
+    ),
 ];
 
 /// The field of a refresh token's hash (unique per session).

@@ -30,7 +30,11 @@ use diesel::{
 };
 use gateway_core::{StoreError, UserField};
 
-use crate::{AnyConnection, error::Failure, schema::users};
+use crate::{
+    AnyConnection,
+    error::Failure,
+    schema::{contact_channels, users},
+};
 
 define_sql_function! {
     /// SQL `lower(text)`, the same folding as the unique indexes.
@@ -93,6 +97,19 @@ pub(crate) fn conflict(
             return Ok(Some(Failure(StoreError::Conflict(UserField::Email.into()))));
         }
     }
+    for (value, field) in [(username, UserField::Username), (email, UserField::Email)] {
+        let Some(value) = value else { continue };
+        let taken: bool = on_backend!(conn, c => diesel::select(diesel::dsl::exists(
+            contact_channels::table
+                .filter(contact_channels::user_id.ne(id))
+                .filter(contact_channels::used_for_auth.eq(true))
+                .filter(lower(contact_channels::value).eq(lower(value))),
+        ))
+        .get_result(c)?);
+        if taken {
+            return Ok(Some(Failure(StoreError::Conflict(field.into()))));
+        }
+    }
     Ok(None)
 }
 
@@ -122,8 +139,8 @@ define_sql_function! {
 diesel::alias!(users as other: OtherUsers);
 
 /// The condition under which user `$id` may write `$username` / `$email` (`Option<String>`): no
-/// other user holds either as the other column (the comparisons of [`conflict`]; a `NULL`
-/// compares false). Typed (prepared once on either backend); a macro because the expression's
+/// other user holds either as the other column, nor as a sign-in channel (the comparisons of
+/// [`conflict`]; a `NULL` compares false). Typed (prepared once on either backend); a macro because the expression's
 /// type is diesel's nesting.
 macro_rules! identity_guard {
     ($id:expr, $username:expr, $email:expr) => {{
@@ -133,7 +150,7 @@ macro_rules! identity_guard {
         };
         use $crate::{
             identities::{lower, lower_nullable, other},
-            schema::users,
+            schema::{contact_channels, users},
         };
         not(exists(
             other
@@ -147,12 +164,26 @@ macro_rules! identity_guard {
                             .eq(lower_nullable($email))),
                 ),
         ))
+        .and(not(exists(
+            contact_channels::table
+                .select(contact_channels::id)
+                .filter(contact_channels::user_id.ne($id))
+                .filter(contact_channels::used_for_auth.eq(true))
+                .filter(
+                    lower(contact_channels::value)
+                        .nullable()
+                        .eq(lower_nullable($username))
+                        .or(lower(contact_channels::value)
+                            .nullable()
+                            .eq(lower_nullable($email))),
+                ),
+        )))
     }};
 }
 
 /// PostgreSQL: a transaction-scoped advisory lock per value, in [`claimed`] order. SQLite:
 /// nothing, its writes are serial already.
-fn lock(
+pub(crate) fn lock(
     conn: &mut AnyConnection,
     username: Option<&str>,
     email: Option<&str>,

@@ -35,6 +35,7 @@ mod values;
 
 // One module per aggregate, each with its rows, queries and port implementation.
 mod api_keys;
+mod channels;
 mod codes;
 mod devices;
 mod idempotency;

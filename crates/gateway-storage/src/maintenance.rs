@@ -50,6 +50,7 @@ impl MaintenanceStore for DieselStore {
                 diesel::delete(idempotency_keys::table).execute(conn)?;
                 diesel::delete(one_time_codes::table).execute(conn)?;
                 diesel::delete(device_authorizations::table).execute(conn)?;
+                diesel::delete(crate::schema::contact_channels::table).execute(conn)?;
                 diesel::delete(users::table).execute(conn)?;
                 diesel::delete(teams::table).execute(conn)?;
                 Ok(())

@@ -157,8 +157,20 @@ diesel::table! {
 }
 
 diesel::joinable!(team_memberships -> teams (team_id));
+diesel::table! {
+    contact_channels (user_id, id) {
+        user_id -> Text,
+        id -> Text,
+        value -> Text,
+        is_verified -> Bool,
+        used_for_auth -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    contact_channels,
     teams,
     team_memberships,
     sessions,

@@ -12,10 +12,10 @@ use gateway_core::{
 };
 
 use crate::{
-    AnyConnection, DieselStore, api_keys,
+    AnyConnection, DieselStore, api_keys, channels,
     error::Failure,
     idempotency, identities,
-    schema::users,
+    schema::{contact_channels, users},
     search, sessions, teams, transaction,
     values::{CorruptRow, json, json_text, naive, parsed, utc, uuid, uuid_opt},
 };
@@ -475,6 +475,7 @@ fn update(
                 sessions::revoke_all_of(conn, id, Some(keep), naive(changes.at))?;
             }
         }
+        channels::write(conn, id, &changes.channels)?;
         Ok(Some(user))
     })
 }
@@ -489,6 +490,7 @@ fn delete(conn: &mut AnyConnection, id: &str) -> Result<bool, Failure> {
         idempotency::delete_of(conn, id)?;
         crate::codes::delete_of(conn, id)?;
         crate::devices::delete_of(conn, id)?;
+        channels::delete_of(conn, id)?;
         Ok(diesel::delete(users::table.find(id)).execute(conn)? > 0)
     })
 }
@@ -552,8 +554,19 @@ fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failu
                     .like(pattern.clone())
                     .escape(search::ESCAPE)
                     .or(search::fold(users::email)
-                        .like(pattern)
-                        .escape(search::ESCAPE)),
+                        .like(pattern.clone())
+                        .escape(search::ESCAPE))
+                    .or(users::id
+                        .eq_any(
+                            contact_channels::table
+                                .filter(
+                                    search::fold(contact_channels::value.nullable())
+                                        .like(pattern.clone())
+                                        .escape(search::ESCAPE),
+                                )
+                                .select(contact_channels::user_id),
+                        )
+                        .nullable()),
             )
         } else {
             Box::new(
@@ -561,8 +574,19 @@ fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failu
                     .like(pattern.clone())
                     .escape(search::ESCAPE)
                     .or(identities::lower_nullable(users::email)
-                        .like(pattern)
-                        .escape(search::ESCAPE)),
+                        .like(pattern.clone())
+                        .escape(search::ESCAPE))
+                    .or(users::id
+                        .eq_any(
+                            contact_channels::table
+                                .filter(
+                                    identities::lower(contact_channels::value)
+                                        .like(pattern.clone())
+                                        .escape(search::ESCAPE),
+                                )
+                                .select(contact_channels::user_id),
+                        )
+                        .nullable()),
             )
         };
         query = match s.id {

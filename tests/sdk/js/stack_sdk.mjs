@@ -28,6 +28,10 @@
 //                            team_admin, team.update, serverTeam.addUser, user.leaveTeam, serverTeam.delete.
 //   api-keys                 User API keys (issue #16): user.createApiKey (the secret once), listApiKeys (last four),
 //                            serverApp.getUser({apiKey}), apiKey.revoke, and the revoked key refused.
+//   channels                 Contact channels (issue #16): signUpWithCredential, user.createContactChannel (a
+//                            second sign-in address), listContactChannels, channel.update({isPrimary}) (the primary
+//                            email swaps), signInWithCredential with either address, channel.update({usedForAuth,
+//                            value}), channel.delete(), serverUser.createContactChannel({isVerified}).
 //   mail                     Mailed codes (issue #16), read from the gateway's outbox (ADMIN_TOKEN): signUpWithCredential,
 //                            sendForgotPasswordEmail, verifyPasswordResetCode, resetPassword, signInWithCredential with
 //                            the new password; listContactChannels, contactChannel.sendVerificationEmail,
@@ -47,8 +51,8 @@ for (const k of ["log", "info", "debug"]) console[k] = (...a) => console.error(.
 process.on("unhandledRejection", (e) => { emit({ step: "unhandled-rejection", ok: false, error: String(e?.stack ?? e) }); process.exit(1); });
 
 const SCENARIO = process.argv[2];
-if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams", "api-keys", "mail"].includes(SCENARIO)) {
-  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams|api-keys|mail>   (configuration: see README.md)");
+if (!["client", "server", "expired", "expired-bad-refresh", "users", "sessions", "password", "teams", "api-keys", "channels", "mail"].includes(SCENARIO)) {
+  console.error("usage: node stack_sdk.mjs <client|server|expired|expired-bad-refresh|users|sessions|password|teams|api-keys|channels|mail>   (configuration: see README.md)");
   process.exit(2);
 }
 const env = (name, fallback) => process.env[name] || fallback;
@@ -538,6 +542,62 @@ async function apiKeys() {
   });
 }
 
+async function channels() {
+  const first = "sdk.channels@example.com", second = "sdk.channels.work@example.com", pw = "sdk-channels-1";
+  const app = new StackClientApp({ ...common, tokenStore: "memory", redirectMethod: "none" });
+  const serverApp = new StackServerApp({ ...common, secretServerKey: need("SECRET_SERVER_KEY"), tokenStore: "memory" });
+  const listed = async () => (await (await app.getUser({ or: "throw" })).listContactChannels())
+    .map((c) => [c.value, c.isPrimary, c.isVerified, c.usedForAuth]);
+  let userId;
+  await step("channels-create", async (w) => {
+    const res = await app.signUpWithCredential({ email: first, password: pw, noVerificationCallback: true, noRedirect: true });
+    eq(res.status, "ok", `sign-up result ${JSON.stringify(res)}`);
+    const user = await app.getUser({ or: "throw" });
+    userId = user.id;
+    const created = await user.createContactChannel({ type: "email", value: second, usedForAuth: true, isPrimary: false });
+    eq([created.value, created.isPrimary, created.isVerified, created.usedForAuth], [second, false, false, true], "created channel");
+    sawRequest(w(), "POST", "/contact-channels", 201);
+    eq(await listed(), [[first, true, false, true], [second, false, false, true]], "channels");
+  });
+  await step("channels-swap-primary", async (w) => {
+    const channels = await (await app.getUser({ or: "throw" })).listContactChannels();
+    await channels.find((c) => c.value === second).update({ isPrimary: true });
+    sawRequest(w(), "PATCH", `/contact-channels/me/${channels[1].id}`, 200);
+    eq((await app.getUser({ or: "throw" })).primaryEmail, second, "the new primary email");
+    eq(await listed(), [[second, true, false, true], [first, false, false, true]], "channels after the swap");
+  });
+  await step("channels-sign-in-with-either", async (w) => {
+    for (const email of [first, second]) {
+      await app.signOut({ redirectUrl: "http://localhost:3000/" });
+      const r = await app.signInWithCredential({ email, password: pw, noRedirect: true });
+      eq(r.status, "ok", `sign-in with ${email}: ${JSON.stringify(r.error ?? null)}`);
+      eq((await app.getUser({ or: "throw" })).id, userId, `the user of ${email}`);
+    }
+    sawRequest(w(), "POST", "/auth/password/sign-in", 200);
+  });
+  await step("channels-update-and-delete", async (w) => {
+    const user = await app.getUser({ or: "throw" });
+    const old = (await user.listContactChannels()).find((c) => c.value === first);
+    await old.update({ usedForAuth: false, value: "sdk.channels.home@example.com" });
+    sawRequest(w(), "PATCH", `/contact-channels/me/${old.id}`, 200);
+    eq(await listed(), [[second, true, false, true], ["sdk.channels.home@example.com", false, false, false]], "updated");
+    const bad = await app.signInWithCredential({ email: first, password: pw, noRedirect: true });
+    eq([bad.status, bad.error?.errorCode], ["error", "EMAIL_PASSWORD_MISMATCH"], "the old address signs nobody in");
+    const home = (await user.listContactChannels()).find((c) => !c.isPrimary);
+    await home.delete();
+    sawRequest(w(), "DELETE", `/contact-channels/me/${home.id}`, 200);
+    eq(await listed(), [[second, true, false, true]], "after delete");
+  });
+  await step("channels-server-create", async (w) => {
+    const serverUser = await serverApp.getUser(userId);
+    const created = await serverUser.createContactChannel({ type: "email", value: "sdk.channels.verified@example.com", usedForAuth: false, isVerified: true });
+    eq([created.isVerified, created.isPrimary], [true, false], "server-created channel");
+    sawRequest(w(), "POST", "/contact-channels", 201);
+    const all = await serverUser.listContactChannels();
+    eq(all.map((c) => c.value), [second, "sdk.channels.verified@example.com"], "server list");
+  });
+}
+
 // The newest mail of `kind` to `to` in the gateway's outbox (admin API; not an SDK request).
 async function mailTo(to, kind) {
   const url = `${GATEWAY_URL}/admin/outbox?to=${encodeURIComponent(to)}&kind=${kind}&limit=1`;
@@ -625,6 +685,6 @@ async function mail() {
   });
 }
 
-await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams, "api-keys": apiKeys, mail }[SCENARIO]();
+await { client, server, expired, "expired-bad-refresh": expiredBadRefresh, users, sessions, password, teams, "api-keys": apiKeys, channels, mail }[SCENARIO]();
 emit({ step: "done", ok: true, scenario: SCENARIO, requests: wire.length });
 process.exit(0); // the SDK leaves timers behind (cache invalidation after 5 s); do not wait for them

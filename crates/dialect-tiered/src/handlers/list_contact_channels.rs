@@ -1,6 +1,6 @@
-//! `GET /api/v1/contact-channels?user_id=` (`user.listContactChannels`): the user's email as its
-//! one channel ([`crate::contact`]). A client may list only its own user's (403 text otherwise);
-//! a server without `user_id` gets every user's.
+//! `GET /api/v1/contact-channels?user_id=` (`user.listContactChannels`): the user's channels, the
+//! primary email first ([`gateway_core::channels`]). A client may list only its own user's (403
+//! text otherwise); a server without `user_id` gets every user's.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
 use gateway_core::Gateway;
@@ -41,17 +41,17 @@ pub async fn list_contact_channels(
         named,
         "Client can only list contact channels for their own user.",
     )?;
-    let users = match named {
-        Some(id) => super::existing_user(&gateway, id)
-            .await?
-            .into_iter()
-            .collect(),
-        None => gateway.list_users(i64::MAX, 0).await?,
+    let channels = match named {
+        Some(id) => match super::existing_user(&gateway, id).await? {
+            Some(user) => gateway.contact_channels(&user).await?,
+            None => Vec::new(),
+        },
+        None => gateway.all_contact_channels().await?,
     };
-    let items: Vec<_> = users
+    let items: Vec<_> = channels
         .iter()
-        .flat_map(contact::channels)
-        .filter(|c| channel.is_none_or(|id| c["id"] == id.to_string()))
+        .filter(|c| channel.is_none_or(|id| c.id == id))
+        .map(contact::read)
         .collect();
     Ok(respond::json(
         &req,

@@ -8,15 +8,18 @@ pub mod anonymous_sign_up;
 pub mod check_reset_code;
 pub mod check_sign_in_code;
 pub mod check_user_api_key;
+pub mod create_contact_channel;
 pub mod create_session;
 pub mod create_team;
 pub mod create_user;
 pub mod create_user_api_key;
 pub mod current_project;
+pub mod delete_contact_channel;
 pub mod delete_me;
 pub mod delete_session;
 pub mod delete_team;
 pub mod delete_user;
+pub mod get_contact_channel;
 pub mod get_me;
 pub mod get_team;
 pub mod get_user;
@@ -32,6 +35,7 @@ pub mod list_user_api_keys;
 pub mod list_users;
 pub mod oauth_token;
 pub mod otp_sign_in;
+pub mod patch_contact_channel;
 pub mod patch_me;
 pub mod patch_team;
 pub mod patch_user;
@@ -166,6 +170,30 @@ pub fn own_user_only(
             actix_web::http::StatusCode::FORBIDDEN,
             refusal,
         ))
+    }
+}
+
+/// A refused channel change as the vendor answers it (`value`: the address a create named).
+pub fn channel_refused(refusal: gateway_core::ChannelRefusal, value: Option<&str>) -> TieredError {
+    use actix_web::http::StatusCode;
+    use gateway_core::ChannelRefusal;
+    match refusal {
+        ChannelRefusal::NotFound => {
+            TieredError::text(StatusCode::BAD_REQUEST, "Contact channel not found")
+        }
+        ChannelRefusal::Exists => {
+            TieredError::text(StatusCode::BAD_REQUEST, "Contact channel already exists")
+        }
+        ChannelRefusal::UsedForAuthElsewhere => {
+            KnownError::contact_channel_already_used_for_auth_by_someone_else(value).into()
+        }
+        ChannelRefusal::TooMany => TieredError::text(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "A user can have at most {} contact channels besides the primary email.",
+                gateway_core::MAX_OTHER_CHANNELS
+            ),
+        ),
     }
 }
 

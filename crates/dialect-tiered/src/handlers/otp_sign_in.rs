@@ -37,11 +37,11 @@ pub async fn otp_sign_in(
         .use_code(CodePurpose::SignIn, Some(caller.project.id), &text)
         .await?
         .map_err(reset::refused)?;
-    let (user, is_new) = match gateway.sign_in_user_by_email(&code.email).await? {
-        Some(u) if !u.identity.email_verified => {
+    let (user, is_new) = match gateway.sign_in_channel(&code.email).await? {
+        Some((_, channel)) if !channel.is_verified => {
             return Err(KnownError::user_email_already_exists_as(&code.email, true).into());
         }
-        Some(u) => (u, false),
+        Some((u, _)) => (u, false),
         None => {
             crate::handlers::sign_up_enabled(caller)?;
             let ctx = Context {

@@ -73,16 +73,17 @@ pub async fn send_channel_verification(
     let Some(user) = super::existing_user(&gateway, user_id).await? else {
         return Err(KnownError::user_id_does_not_exist(&user_id.to_string()).into());
     };
-    if contact::channel_id(&user) != Some(channel_id) {
+    let channels = gateway.contact_channels(&user).await?;
+    let Some(channel) = channels.iter().find(|c| c.id == channel_id) else {
         return Err(TieredError::text(
             StatusCode::NOT_FOUND,
             "Contact channel not found",
         ));
-    }
-    if user.identity.email_verified {
+    };
+    if channel.is_verified {
         return Err(KnownError::email_already_verified().into());
     }
-    contact::send_verification(&gateway, &caller.project, &user, &callback).await?;
+    contact::send_verification(&gateway, &caller.project, &user, &channel.value, &callback).await?;
     Ok(respond::json(
         &req,
         StatusCode::OK,

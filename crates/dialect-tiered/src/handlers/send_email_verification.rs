@@ -48,7 +48,7 @@ pub async fn send_email_verification(
     if user.identity.email_verified {
         return Err(KnownError::email_already_verified().into());
     }
-    contact::send_verification(&gateway, &caller.project, user, &callback).await?;
+    contact::send_verification(&gateway, &caller.project, user, &email, &callback).await?;
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -37,15 +37,17 @@ pub async fn send_sign_in_code(
     let (email, callback) =
         otp::send_body(&smart.body).map_err(|lines| schema_error(&req, &lines))?;
     crate::handlers::one_time_codes_enabled(caller)?;
-    let user = gateway.sign_in_user_by_email(&email).await?;
-    match &user {
-        Some(u) if !u.identity.email_verified => {
+    let user = match gateway.sign_in_channel(&email).await? {
+        Some((_, channel)) if !channel.is_verified => {
             return Err(KnownError::user_email_already_exists_as(&email, true).into());
         }
-        Some(_) => {}
+        Some((user, _)) => Some(user),
         // A code to an unknown address would make a new user.
-        None => crate::handlers::sign_up_enabled(caller)?,
-    }
+        None => {
+            crate::handlers::sign_up_enabled(caller)?;
+            None
+        }
+    };
     let link = reset::check_redirect(&callback)?;
     let project = &caller.project;
     let code = gateway

@@ -85,8 +85,10 @@ pub async fn sign_up(
     // The vendor mails a verification code when a callback is given, without making the sign-up
     // wait for or fail with it.
     if let Some(callback) = &body.verification_callback_url
+        && let Some(email) = user.identity.email.as_deref()
         && let Err(e) =
-            crate::contact::send_verification(&gateway, &caller.project, &user, callback).await
+            crate::contact::send_verification(&gateway, &caller.project, &user, email, callback)
+                .await
     {
         tracing::warn!(user_id = %user.id, error = ?e, "the verification mail of a sign-up was not sent");
     }

@@ -1,10 +1,10 @@
 //! `POST /api/v1/contact-channels/verify` (`verifyEmail`) and `/verify/check-code`: a mailed
 //! verification code marks its address verified, once; the code alone authorizes it (no user is
-//! needed). A code whose address is no longer its user's email is 400 text, as the vendor's
-//! deleted channel.
+//! needed). A code whose address is no longer one of its user's channels is 400 text, as the
+//! vendor's deleted channel.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{CodePurpose, Gateway, UserPatch};
+use gateway_core::{CodePurpose, Gateway};
 use serde_json::json;
 
 use crate::{
@@ -50,22 +50,9 @@ pub async fn verify_email(
         )
     };
     let user_id = code.user_id.ok_or_else(gone)?;
-    let user = super::existing_user(&gateway, user_id)
-        .await?
-        .ok_or_else(gone)?;
-    if !user
-        .identity
-        .email
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case(&code.email))
-    {
+    if !gateway.verify_contact_channel(user_id, &code.email).await? {
         return Err(gone());
     }
-    let patch = UserPatch {
-        email_verified: Some(true),
-        ..UserPatch::default()
-    };
-    gateway.update_user(user_id, patch).await?;
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use crate::{
     Field, IdempotencyKey, IdempotencyRecord, StoredResponse, UserField,
+    channels::{CHANNEL_FIELD, ChannelStore, ChannelWrite, ContactChannel},
     codes::{CodeStore, OneTimeCode},
     device::{DeviceAuthorization, DeviceState, DeviceStore, DeviceTransition},
     model::{ApiKey, NewApiKey, NewSession, Session, Team, TeamMembership, TeamRole, User, UserId},
@@ -61,6 +62,8 @@ struct State {
     devices: BTreeMap<Uuid, DeviceAuthorization>,
     /// In insertion order.
     webhooks: Vec<crate::WebhookEndpoint>,
+    /// Users' other contact channels, in insertion order.
+    channels: Vec<ContactChannel>,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +152,53 @@ impl State {
             && others().any(|k| fold(k.username) == email)
         {
             return Err(StoreError::Conflict(UserField::Email.into()));
+        }
+        for (value, field) in [(username, UserField::Username), (email, UserField::Email)] {
+            if let Some(value) = value
+                && self.auth_channel_of_other(id, value)
+            {
+                return Err(StoreError::Conflict(field.into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a user other than `id` signs in with an other channel of value `value`.
+    fn auth_channel_of_other(&self, id: UserId, value: &str) -> bool {
+        let value = fold(value);
+        self.channels
+            .iter()
+            .any(|c| c.user_id != id && c.used_for_auth && fold(&c.value) == value)
+    }
+
+    /// Applies a user's channel writes ([`ChannelWrite`]): a channel used for sign-in may not be
+    /// another user's username, email or sign-in channel.
+    fn write_channels(&mut self, id: UserId, writes: &[ChannelWrite]) -> Result<(), StoreError> {
+        for write in writes {
+            match write {
+                ChannelWrite::Remove(channel) => self
+                    .channels
+                    .retain(|c| !(c.user_id == id && c.id == *channel)),
+                ChannelWrite::Put(channel) => {
+                    let value = fold(&channel.value);
+                    let held = self.users.values().map(user_keys).any(|k| {
+                        k.id != id
+                            && (fold(k.username) == value
+                                || k.email.map(fold).as_deref() == Some(value.as_str()))
+                    });
+                    if channel.used_for_auth
+                        && (held || self.auth_channel_of_other(id, &channel.value))
+                    {
+                        return Err(StoreError::Conflict(CHANNEL_FIELD));
+                    }
+                    self.channels
+                        .retain(|c| !(c.user_id == id && c.id == channel.id));
+                    let mut stored = channel.clone();
+                    stored.user_id = id;
+                    stored.is_primary = false;
+                    self.channels.push(stored);
+                }
+            }
         }
         Ok(())
     }
@@ -314,7 +364,7 @@ impl UserStore for MemoryStore {
             let mut users: Vec<&User> = s
                 .users
                 .values()
-                .filter(|u| query.admits(u))
+                .filter(|u| query.admits(u, s.channel_values(u.id)))
                 .filter(|u| {
                     query
                         .team
@@ -352,6 +402,7 @@ impl UserStore for MemoryStore {
             changes.apply_to(&mut next);
             s.check_unique(&next)?;
             s.users.insert(id, next.clone());
+            s.write_channels(id, &changes.channels)?;
             let keep = match changes.revoke_sessions {
                 Revocation::None => None,
                 Revocation::All => Some(None),
@@ -371,6 +422,7 @@ impl UserStore for MemoryStore {
             s.memberships.retain(|(_, user_id), _| *user_id != id);
             s.idempotency.retain(|key, _| key.user_id != id);
             s.codes.retain(|_, c| c.user_id != Some(id));
+            s.channels.retain(|c| c.user_id != id);
             s.devices.retain(|_, d| {
                 d.user_id != Some(id) && d.ticket.as_ref().is_none_or(|t| t.1 != id)
             });
@@ -952,6 +1004,7 @@ impl MaintenanceStore for MemoryStore {
             s.idempotency.clear();
             s.codes.clear();
             s.devices.clear();
+            s.channels.clear();
             s.users.clear();
             s.teams.clear();
             Ok(())
@@ -1145,6 +1198,49 @@ impl DeviceStore for MemoryStore {
             let n = s.devices.len();
             s.devices.retain(|_, d| d.expires_at >= before);
             Ok((n - s.devices.len()) as u64)
+        })
+    }
+}
+
+impl State {
+    /// The values of a user's other channels.
+    fn channel_values(&self, id: UserId) -> impl Iterator<Item = &str> {
+        self.channels
+            .iter()
+            .filter(move |c| c.user_id == id)
+            .map(|c| c.value.as_str())
+    }
+
+    /// Channels in the stores' order: oldest first, then by id.
+    fn ordered_channels(&self, keep: impl Fn(&ContactChannel) -> bool) -> Vec<ContactChannel> {
+        let mut out: Vec<ContactChannel> =
+            self.channels.iter().filter(|c| keep(c)).cloned().collect();
+        out.sort_by_key(|c| (c.created_at, c.id));
+        out
+    }
+}
+
+#[async_trait]
+impl ChannelStore for MemoryStore {
+    async fn other_channels(&self, user_id: UserId) -> Result<Vec<ContactChannel>, StoreError> {
+        self.read(|s| s.ordered_channels(|c| c.user_id == user_id))
+    }
+
+    async fn all_other_channels(&self, limit: i64) -> Result<Vec<ContactChannel>, StoreError> {
+        self.read(|s| {
+            let mut all = s.ordered_channels(|_| true);
+            all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            all
+        })
+    }
+
+    async fn user_by_auth_channel(&self, value: &str) -> Result<Option<User>, StoreError> {
+        let value = fold(value);
+        self.read(|s| {
+            s.channels
+                .iter()
+                .find(|c| c.used_for_auth && fold(&c.value) == value)
+                .and_then(|c| s.users.get(&c.user_id).cloned())
         })
     }
 }
