@@ -198,6 +198,22 @@ async fn seed(app: &TestApp) -> Creds {
         .as_str()
         .unwrap()
         .to_owned();
+    // Two contact channels besides Carol's email, one used for sign-in, round-trip too.
+    for (value, auth) in [
+        ("carol.work@example.com", true),
+        ("carol.home@example.com", false),
+    ] {
+        ok_json(
+            app.client
+                .post(app.url("/api/v1/contact-channels"))
+                .header("x-stack-access-type", "server")
+                .header("x-stack-project-id", &project.0)
+                .header("x-stack-secret-server-key", &project.2)
+                .json(&json!({"user_id": carol, "value": value, "type": "email", "used_for_auth": auth, "is_verified": auth})),
+            201,
+        )
+        .await;
+    }
     let zen_login = fetch(
         app.client
             .post(app.url("/auth/login"))
@@ -286,6 +302,13 @@ async fn answers(app: &TestApp, c: &Creds) -> Vec<(String, u16, String)> {
                 .json(&json!({"api_key": c.tiered_key})),
         ),
         (
+            "users contact channels (server key)",
+            get(&format!("/api/v1/contact-channels?user_id={}", c.carol))
+                .header("x-stack-access-type", "server")
+                .header("x-stack-project-id", pid)
+                .header("x-stack-secret-server-key", ssk),
+        ),
+        (
             "users team permissions (server key)",
             get(&format!("/api/v1/team-permissions?user_id={}", c.carol))
                 .header("x-stack-access-type", "server")
@@ -365,6 +388,14 @@ async fn an_export_loads_back_to_the_same_answers_on_every_surface() {
         carol["api_keys"].as_array().unwrap().len(),
         4,
         "the revoked key is left out: {carol}"
+    );
+    assert_eq!(
+        carol["contact_channels"],
+        json!([
+            {"value": "carol.work@example.com", "is_verified": true, "used_for_auth": true, "created_at": carol["contact_channels"][0]["created_at"]},
+            {"value": "carol.home@example.com", "is_verified": false, "used_for_auth": false, "created_at": carol["contact_channels"][1]["created_at"]},
+        ]),
+        "{carol}"
     );
 
     // Reset goes back to the seed fixtures: carol and her credentials are gone.

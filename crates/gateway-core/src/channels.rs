@@ -102,6 +102,10 @@ pub trait ChannelStore: Send + Sync {
     async fn all_other_channels(&self, limit: i64) -> Result<Vec<ContactChannel>, StoreError>;
     /// The user with an other channel used for sign-in whose value is `value`, letter case aside.
     async fn user_by_auth_channel(&self, value: &str) -> Result<Option<User>, StoreError>;
+    /// Inserts channels of existing users in one transaction, without changing the users (a
+    /// fixture load; a missing user fails as a foreign key does). Each is a
+    /// [`ChannelWrite::Put`], with its rule.
+    async fn insert_channels(&self, channels: &[ContactChannel]) -> Result<(), StoreError>;
 }
 
 /// A channel to add.

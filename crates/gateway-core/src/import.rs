@@ -379,6 +379,23 @@ impl Gateway {
         Ok(user)
     }
 
+    /// Inserts users' contact channels besides their primary emails, as they are (checked by the
+    /// caller: addresses normalised, none a user's primary or given twice), without changing the
+    /// users; a sign-in channel still claims its address ([`crate::ChannelStore::insert_channels`]).
+    pub async fn import_contact_channels(
+        &self,
+        channels: &[crate::ContactChannel],
+    ) -> Result<(), CoreError> {
+        match self.store().insert_channels(channels).await {
+            Err(crate::StoreError::Conflict(field)) => Err(CoreError::conflict(
+                field,
+                "a contact channel used for sign-in is another user's username, email or sign-in \
+                 channel",
+            )),
+            other => Ok(other?),
+        }
+    }
+
     /// Inserts a team with the id it carries.
     pub async fn import_team(&self, team: Team) -> Result<Team, CoreError> {
         if team.display_name.trim().is_empty() {

@@ -16,6 +16,7 @@ use crate::{
     error::Failure,
     identities::{self, lower, lower_nullable},
     schema::{contact_channels, users},
+    transaction,
     values::{CorruptRow, naive, utc, uuid},
 };
 
@@ -163,6 +164,23 @@ impl ChannelStore for DieselStore {
                     .select(ChannelRow::as_select())
                     .load(conn)?,
             )
+        })
+        .await
+    }
+
+    async fn insert_channels(&self, channels: &[ContactChannel]) -> Result<(), StoreError> {
+        let channels = channels.to_vec();
+        self.run(move |conn| {
+            transaction(conn, |conn| {
+                for c in &channels {
+                    write(
+                        conn,
+                        &c.user_id.to_string(),
+                        &[ChannelWrite::Put(c.clone())],
+                    )?;
+                }
+                Ok(())
+            })
         })
         .await
     }

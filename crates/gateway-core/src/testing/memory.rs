@@ -1234,6 +1234,16 @@ impl ChannelStore for MemoryStore {
         })
     }
 
+    async fn insert_channels(&self, channels: &[ContactChannel]) -> Result<(), StoreError> {
+        self.write(|s| {
+            for c in channels {
+                s.require_user(c.user_id)?;
+                s.write_channels(c.user_id, &[ChannelWrite::Put(c.clone())])?;
+            }
+            Ok(())
+        })
+    }
+
     async fn user_by_auth_channel(&self, value: &str) -> Result<Option<User>, StoreError> {
         let value = fold(value);
         self.read(|s| {

@@ -1,7 +1,7 @@
 //! Fixture export (`GET /admin/fixtures/export`, `gateway fixtures export`): the current state as
 //! a fixture document (`fixtures::FixtureFile`) that loads back to the same state: users with
-//! every core field and timestamp, teams with their members and join times, API keys, fixed
-//! tokens, projects and the fault rules that can still fire.
+//! every core field and timestamp and their other contact channels, teams with their members and
+//! join times, API keys, fixed tokens, projects and the fault rules that can still fire.
 //!
 //! Secrets are written as the gateway keeps them, never in clear: `password_hash` (argon2id or
 //! bcrypt, Modular Crypt Format), `secret_sha256` of each API key's secret (with its public
@@ -22,8 +22,8 @@ use uuid::Uuid;
 use crate::{
     AppState,
     emulator::fixtures::{
-        Exported, FixtureFile, FixtureKey, FixtureMember, FixtureProject, FixtureSession,
-        FixtureTeam, FixtureToken, FixtureUser, Format,
+        Exported, FixtureChannel, FixtureFile, FixtureKey, FixtureMember, FixtureProject,
+        FixtureSession, FixtureTeam, FixtureToken, FixtureUser, Format,
     },
 };
 
@@ -61,6 +61,18 @@ pub async fn snapshot(state: &AppState) -> Result<FixtureFile, CoreError> {
             });
         }
         let mut fixture = user_fixture(user);
+        fixture.contact_channels = gateway
+            .contact_channels(user)
+            .await?
+            .into_iter()
+            .filter(|c| !c.is_primary)
+            .map(|c| FixtureChannel {
+                value: c.value,
+                is_verified: c.is_verified,
+                used_for_auth: c.used_for_auth,
+                created_at: Some(c.created_at),
+            })
+            .collect();
         for key in gateway.api_keys_of(user.id).await? {
             if key.revoked_at.is_some() {
                 continue;
@@ -224,6 +236,7 @@ fn user_fixture(u: &User) -> FixtureUser {
         api_keys: Vec::new(),
         tokens: Vec::new(),
         sessions: Vec::new(),
+        contact_channels: Vec::new(),
     }
 }
 

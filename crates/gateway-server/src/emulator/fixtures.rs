@@ -16,8 +16,8 @@ use std::{collections::HashMap, fmt, path::Path};
 
 use chrono::{DateTime, Utc};
 use gateway_core::{
-    CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers, PasswordChange, Surface, Team,
-    TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
+    ContactChannel, CoreError, ErrorKind, Field, FieldIssue, Gateway, MetadataTiers,
+    PasswordChange, Surface, Team, TeamRole, User, UserId, UserKind, UserPatch, UserStatus,
     credentials::{KeyPrefixes, parse_api_key},
     import::{self, KnownProject, KnownSecret},
     model::NewSession,
@@ -209,6 +209,25 @@ pub struct FixtureUser {
     /// Refresh sessions, known by the digest of their refresh token (what an export writes).
     #[serde(default)]
     pub sessions: Vec<FixtureSession>,
+    /// Contact channels besides the primary `email` (gateway-core `channels`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contact_channels: Vec<FixtureChannel>,
+}
+
+/// A contact channel besides a user's primary email.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureChannel {
+    /// An email address (normalised as every stored email is).
+    pub value: String,
+    /// Verified (default false).
+    #[serde(default)]
+    pub is_verified: bool,
+    /// Signs the user in (default false): nobody else's username, email or sign-in channel.
+    #[serde(default)]
+    pub used_for_auth: bool,
+    /// When it was added (default: the load's time).
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A refresh session: the gateway's access tokens that name its id, and its refresh token, work
@@ -457,6 +476,8 @@ pub struct Plan {
     pub tokens: Vec<FixedToken>,
     /// Refresh sessions and their projects.
     pub sessions: Vec<(NewSession, Option<Uuid>)>,
+    /// Users' contact channels besides their primary emails.
+    pub channels: Vec<ContactChannel>,
     /// Projects.
     pub projects: Vec<KnownProject>,
     /// Fault rules (checked; ids are fresh at every load).
@@ -690,6 +711,7 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
         keys: Vec::new(),
         tokens: Vec::new(),
         sessions: Vec::new(),
+        channels: Vec::new(),
         projects: Vec::new(),
         faults: Vec::new(),
     };
@@ -742,7 +764,8 @@ fn check(source: &str, file: FixtureFile, prefixes: &KeyPrefixes, issues: &mut I
     let mut selections = Vec::new();
     for (i, u) in users.into_iter().enumerate() {
         let base = vec![key("users"), Seg::Index(i)];
-        let (user, selected, keys, tokens, sessions) = user_from(u, now, &base, issues);
+        let (user, selected, keys, tokens, sessions, channels) = user_from(u, now, &base, issues);
+        plan_channels(&user, channels, now, &base, &mut plan.channels, issues);
         for (j, session) in sessions.into_iter().enumerate() {
             let spath = at(&base, &[key("sessions"), Seg::Index(j)]);
             let FixtureSession {
@@ -1165,7 +1188,55 @@ type UserParts = (
     Vec<FixtureKey>,
     Vec<FixtureToken>,
     Vec<FixtureSession>,
+    Vec<FixtureChannel>,
 );
+
+/// Checks a user's contact channels (`users[i].contact_channels`): email addresses, none its
+/// primary email or given twice, at most the core's cap.
+fn plan_channels(
+    user: &User,
+    channels: Vec<FixtureChannel>,
+    now: DateTime<Utc>,
+    base: &[Seg],
+    out: &mut Vec<ContactChannel>,
+    issues: &mut Issues,
+) {
+    if channels.len() > gateway_core::MAX_OTHER_CHANNELS {
+        issues.push(
+            at(base, &[key("contact_channels")]),
+            format!(
+                "at most {} contact channels besides the primary email",
+                gateway_core::MAX_OTHER_CHANNELS
+            ),
+        );
+    }
+    let mut seen: Vec<String> = user.identity.email.iter().cloned().collect();
+    for (j, c) in channels.into_iter().enumerate() {
+        let path = at(
+            base,
+            &[key("contact_channels"), Seg::Index(j), key("value")],
+        );
+        let value = gateway_core::validate::normalize_email(&c.value);
+        if let Err(issue) = gateway_core::validate::email(&value) {
+            issues.push(path, issue.message);
+            continue;
+        }
+        if seen.contains(&value) {
+            issues.push(path, format!("{value} is the user's already"));
+            continue;
+        }
+        seen.push(value.clone());
+        out.push(ContactChannel {
+            id: gateway_core::channel_id(user.id, &value),
+            user_id: user.id,
+            value,
+            is_primary: false,
+            is_verified: c.is_verified,
+            used_for_auth: c.used_for_auth,
+            created_at: c.created_at.unwrap_or(now),
+        });
+    }
+}
 
 fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issues) -> UserParts {
     let FixtureUser {
@@ -1220,6 +1291,7 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
         api_keys,
         tokens,
         sessions,
+        contact_channels,
     } = u;
     let created = created_at.unwrap_or(now);
     let mut user = User::new(id.map_or_else(UserId::new, UserId), username, created);
@@ -1317,7 +1389,14 @@ fn user_from(u: FixtureUser, now: DateTime<Utc>, base: &[Seg], issues: &mut Issu
     {
         issues.push(field(name.as_str()), message);
     }
-    (user, selected_team, api_keys, tokens, sessions)
+    (
+        user,
+        selected_team,
+        api_keys,
+        tokens,
+        sessions,
+        contact_channels,
+    )
 }
 
 // --- Locating a path in the document --------------------------------------------------------
@@ -1454,6 +1533,7 @@ async fn write(state: &AppState, plan: &Plan) -> Result<(), CoreError> {
     for user in &plan.users {
         gateway.import_user(user.clone()).await?;
     }
+    gateway.import_contact_channels(&plan.channels).await?;
     for (team, user, role, joined_at, permissions) in &plan.memberships {
         gateway
             .import_membership(*team, *user, *role, *joined_at)
@@ -1928,6 +2008,43 @@ faults:
                 ("users[1].selected_team".to_owned(), Some(10)),
                 ("faults[0]".to_owned(), Some(19)),
             ]
+        );
+    }
+
+    #[test]
+    fn contact_channels_are_addresses_given_once() {
+        let text = r#"
+users:
+  - username: a
+    email: a@example.com
+    contact_channels:
+      - {value: " A.Work@Example.com ", used_for_auth: true}
+      - {value: not-an-email}
+      - {value: A@example.com}
+      - {value: a.work@example.com}
+"#;
+        let found: Vec<_> = problems(text, Format::Yaml)
+            .into_iter()
+            .map(|(p, l, _)| (p, l))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("users[0].contact_channels[1].value".to_owned(), Some(7)),
+                ("users[0].contact_channels[2].value".to_owned(), Some(8)),
+                ("users[0].contact_channels[3].value".to_owned(), Some(9)),
+            ]
+        );
+        let good = text.replace(
+            "      - {value: not-an-email}\n      - {value: A@example.com}\n      - {value: a.work@example.com}\n",
+            "",
+        );
+        let plan = prepare("t", &good, Format::Yaml, &prefixes()).expect("a good document");
+        assert_eq!(plan.channels.len(), 1);
+        let c = &plan.channels[0];
+        assert_eq!(
+            (c.value.as_str(), c.used_for_auth, c.is_verified, c.user_id),
+            ("a.work@example.com", true, false, plan.users[0].id)
         );
     }
 
