@@ -36,7 +36,8 @@
 //                            sendForgotPasswordEmail, verifyPasswordResetCode, resetPassword, signInWithCredential with
 //                            the new password; listContactChannels, contactChannel.sendVerificationEmail,
 //                            user.sendVerificationEmail, verifyEmail; sendMagicLinkEmail (a new address),
-//                            signInWithMagicLink(OTP + nonce), the new user signed in; the used code refused.
+//                            signInWithMagicLink(OTP + nonce), the new user signed in; the used code refused;
+//                            user.setPassword (a short one refused) and signInWithCredential with it.
 //
 // Configured only through environment variables (README.md lists them). Prints one JSON line per step on
 // stdout: {"step", "ok", ...details, "wire": [requests the step made]}. SDK logging goes to stderr.
@@ -682,6 +683,19 @@ async function mail() {
     eq([user.primaryEmail, user.primaryEmailVerified], [otpEmail, true], "the new user");
     const reused = await app.signInWithMagicLink(otp + sent.data.nonce, { noRedirect: true });
     eq([reused.status, reused.error?.errorCode], ["error", "VERIFICATION_CODE_ALREADY_USED"], "a used code");
+  });
+  await step("mail-set-password", async (w) => {
+    const user = await app.getUser({ or: "throw" });
+    eq(user.hasPassword, false, "a magic-link user has no password");
+    const short = await user.setPassword({ password: "short" });
+    eq(short?.errorCode, "PASSWORD_TOO_SHORT", "a short password");
+    const set = await user.setPassword({ password: "sdk-set-password-1" });
+    eq(set, undefined, `setPassword: ${JSON.stringify(set ?? null)}`);
+    sawRequest(w(), "POST", "/auth/password/set", 200);
+    await app.signOut({ redirectUrl: CALLBACK });
+    const r = await app.signInWithCredential({ email: otpEmail, password: "sdk-set-password-1", noRedirect: true });
+    eq(r.status, "ok", `sign-in with the set password: ${JSON.stringify(r.error ?? null)}`);
+    eq((await app.getUser({ or: "throw" })).hasPassword, true, "has a password");
   });
 }
 
