@@ -138,19 +138,7 @@ pub fn create_body(body: &Body) -> Result<NewKeyBody, Vec<String>> {
         .get("is_public")
         .and_then(|v| boolean("body.is_public", v, &mut issues))
         .unwrap_or(false);
-    let user = match map.get("user_id") {
-        None => {
-            issues.push("body.user_id must be defined".to_owned());
-            None
-        }
-        Some(v) => {
-            let parsed = v.as_str().and_then(UserRef::parse);
-            if parsed.is_none() {
-                issues.push("body.user_id must be a valid UUID".to_owned());
-            }
-            parsed
-        }
-    };
+    let user = UserRef::body_field(map, &mut issues);
     unknown_keys(
         "body",
         map,

@@ -90,19 +90,7 @@ fn known_keys(create: bool, server: bool) -> Vec<&'static str> {
 pub fn create_body(body: &Body, server: bool) -> Result<CreateBody, Vec<String>> {
     let BodyObject { map, order } = body_object(body)?;
     let mut issues = Issues::default();
-    let user = match map.get("user_id") {
-        None => {
-            issues.push("body.user_id must be defined".to_owned());
-            None
-        }
-        Some(v) => {
-            let parsed = v.as_str().and_then(UserRef::parse);
-            if parsed.is_none() {
-                issues.push("body.user_id must be a valid UUID".to_owned());
-            }
-            parsed
-        }
-    };
+    let user = UserRef::body_field(&map, &mut issues);
     let fields = channel_fields(&map, true, &mut issues);
     unknown_keys("body", &map, &order, &known_keys(true, server), &mut issues);
     match (user, fields.value, fields.used_for_auth) {
@@ -154,6 +142,23 @@ pub fn path(req: &actix_web::HttpRequest) -> Result<(UserRef, Uuid), Vec<String>
             Err(lines)
         }
     }
+}
+
+/// The user and channel a `{user_id}/{contact_channel_id}` path names, for a caller that may
+/// touch them: `me` resolved, and a client only its own user's (403 `Client can only <verb>
+/// contact channels for their own user.`).
+pub fn own_channel(
+    caller: &crate::auth::Caller,
+    (user, channel): (UserRef, Uuid),
+    verb: &str,
+) -> Result<(gateway_core::UserId, Uuid), crate::error::TieredError> {
+    let user_id = user.resolve(caller.user.as_ref())?;
+    crate::handlers::own_user_only(
+        caller,
+        Some(user_id),
+        &format!("Client can only {verb} contact channels for their own user."),
+    )?;
+    Ok((user_id, channel))
 }
 
 /// The vendor's `email_verification` mail (subject `Verify your email at <project>`).

@@ -37,6 +37,29 @@ impl UserRef {
             .map(Self::Id)
     }
 
+    /// A body's required `user_id` (`userIdOrMeSchema.defined()`): `None`, with the vendor's
+    /// failure line in `issues`, when it is missing, null, not a string or neither `me` nor a
+    /// UUID.
+    pub fn body_field(map: &serde_json::Map<String, Value>, issues: &mut Issues) -> Option<Self> {
+        match map.get("user_id") {
+            None | Some(Value::Null) => {
+                issues.push("body.user_id must be defined".into());
+                None
+            }
+            Some(Value::String(raw)) => {
+                let parsed = Self::parse(raw);
+                if parsed.is_none() {
+                    issues.push("body.user_id must be a valid UUID".into());
+                }
+                parsed
+            }
+            Some(other) => {
+                issues.push(type_error("body.user_id", "string", other));
+                None
+            }
+        }
+    }
+
     /// The id it names; `me` without a user is `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     pub fn resolve(self, caller: Option<&User>) -> Result<UserId, KnownError> {
         match self {
@@ -98,27 +121,7 @@ pub fn create_body(body: &Body) -> Result<NewSessionBody, Vec<String>> {
     const FIELDS: [&str; 3] = ["user_id", "expires_in_millis", "is_impersonation"];
     let BodyObject { map, order } = body_object(body)?;
     let mut issues = Issues::default();
-    let user = match map.get("user_id") {
-        None => {
-            issues.push("body.user_id must be defined".into());
-            None
-        }
-        Some(Value::String(raw)) => {
-            let parsed = UserRef::parse(raw);
-            if parsed.is_none() {
-                issues.push("body.user_id must be a valid UUID".into());
-            }
-            parsed
-        }
-        Some(Value::Null) => {
-            issues.push("body.user_id must be defined".into());
-            None
-        }
-        Some(other) => {
-            issues.push(type_error("body.user_id", "string", other));
-            None
-        }
-    };
+    let user = UserRef::body_field(&map, &mut issues);
     let millis = match map.get("expires_in_millis") {
         None => Some(DEFAULT_EXPIRES_IN_MILLIS),
         Some(Value::Number(n)) => {

@@ -38,6 +38,13 @@ async fn create(v: &Vendor, access: &str, body: Value) -> Answer {
     v.send(access, Method::POST, CHANNELS, Some(body)).await
 }
 
+/// Creates a channel, expects a 201, and gives its id.
+async fn created(v: &Vendor, access: &str, body: Value) -> String {
+    let a = create(v, access, body).await;
+    assert_eq!(a.status, 201, "{}", a.text);
+    a.expect_json()["id"].as_str().unwrap().to_owned()
+}
+
 async fn list(v: &Vendor) -> Value {
     let a = v
         .send(
@@ -276,13 +283,12 @@ async fn primaries_are_deleted_demoted_and_swapped() {
 async fn other_channels_sign_in_and_claim_their_address() {
     let mut v = Vendor::new(json!({})).await;
     let first = otp_sign_in(&mut v, "first@example.com").await;
-    let a = create(
+    let second = created(
         &v,
         "client",
         json!({"value": "second@example.com", "type": "email", "used_for_auth": true, "user_id": "me"}),
     )
     .await;
-    let second = a.expect_json()["id"].as_str().unwrap().to_owned();
     let a = create(
         &v,
         "client",
@@ -378,13 +384,12 @@ async fn other_channels_sign_in_and_claim_their_address() {
                "details": {"type": "email", "contact_channel_value": "second@example.com", "would_work_if_email_was_verified": false},
                "error": "This email \"(second@example.com)\" is already used for authentication by another account."}),
     );
-    let a = create(
+    let kept = created(
         &v,
         "client",
         json!({"value": "first@example.com", "type": "email", "used_for_auth": false, "user_id": "me"}),
     )
     .await;
-    let kept = a.expect_json()["id"].as_str().unwrap().to_owned();
     let a = v
         .send(
             "client",
@@ -437,13 +442,12 @@ async fn a_password_signs_in_with_any_sign_in_channel() {
     let body = a.expect_json();
     let user_id = body["user_id"].as_str().unwrap().to_owned();
     v.access = Some(body["access_token"].as_str().unwrap().to_owned());
-    let a = create(
+    let old = created(
         &v,
         "client",
         json!({"value": "pw-old@example.com", "type": "email", "used_for_auth": true, "user_id": "me"}),
     )
     .await;
-    let old = a.expect_json()["id"].as_str().unwrap().to_owned();
     let a = v
         .send(
             "server",

@@ -2,14 +2,14 @@
 //! removes a channel; the primary one leaves the user without a primary email.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web::Data};
-use gateway_core::{ChannelRefusal, Gateway};
+use gateway_core::Gateway;
 use serde_json::json;
 
 use crate::{
     auth::{AccessType, Smart},
     contact,
     error::TieredError,
-    handlers::{channel_refused, own_user_only, schema_error},
+    handlers::{channel_changed, schema_error},
     respond,
 };
 
@@ -32,20 +32,9 @@ pub async fn delete_contact_channel(
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let (user, id) = contact::path(&req).map_err(|lines| schema_error(&req, &lines))?;
-    let user_id = user.resolve(caller.user.as_ref())?;
-    own_user_only(
-        caller,
-        Some(user_id),
-        "Client can only delete contact channels for their own user.",
-    )?;
-    if super::existing_user(&gateway, user_id).await?.is_none() {
-        return Err(channel_refused(ChannelRefusal::NotFound, None));
-    }
-    gateway
-        .delete_contact_channel(user_id, id)
-        .await?
-        .map_err(|r| channel_refused(r, None))?;
+    let path = contact::path(&req).map_err(|lines| schema_error(&req, &lines))?;
+    let (user_id, id) = contact::own_channel(caller, path, "delete")?;
+    channel_changed(gateway.delete_contact_channel(user_id, id).await)?;
     Ok(respond::json(
         &req,
         StatusCode::OK,

@@ -8,7 +8,7 @@ use crate::{
     auth::{AccessType, Smart},
     contact,
     error::TieredError,
-    handlers::{own_user_only, schema_error},
+    handlers::schema_error,
     respond,
 };
 
@@ -31,13 +31,8 @@ pub async fn get_contact_channel(
     gateway: Data<Gateway>,
 ) -> Result<HttpResponse, TieredError> {
     let caller = smart.require(&[AccessType::Client, AccessType::Server, AccessType::Admin])?;
-    let (user, id) = contact::path(&req).map_err(|lines| schema_error(&req, &lines))?;
-    let user_id = user.resolve(caller.user.as_ref())?;
-    own_user_only(
-        caller,
-        Some(user_id),
-        "Client can only read contact channels for their own user.",
-    )?;
+    let path = contact::path(&req).map_err(|lines| schema_error(&req, &lines))?;
+    let (user_id, id) = contact::own_channel(caller, path, "read")?;
     let channels = match super::existing_user(&gateway, user_id).await? {
         Some(user) => gateway.contact_channels(&user).await?,
         None => Vec::new(),

@@ -197,6 +197,21 @@ pub fn channel_refused(refusal: gateway_core::ChannelRefusal, value: Option<&str
     }
 }
 
+/// The outcome of a change of an existing channel: a refusal in the vendor's words, and a user
+/// that is gone as the channel being gone (`Contact channel not found`, as the vendor answers).
+pub fn channel_changed<T>(
+    outcome: Result<Result<T, gateway_core::ChannelRefusal>, gateway_core::CoreError>,
+) -> Result<T, TieredError> {
+    match outcome {
+        Ok(done) => done.map_err(|r| channel_refused(r, None)),
+        Err(e) if e.kind() == gateway_core::ErrorKind::NotFound => Err(channel_refused(
+            gateway_core::ChannelRefusal::NotFound,
+            None,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The path parameters and an empty-object body of a create, checked together (their failure
 /// lines in one `SCHEMA_ERROR`, the parameters' first).
 pub fn params_and_empty_body<T>(

@@ -10,7 +10,7 @@ use crate::{
     auth::{AccessType, Smart},
     contact,
     error::TieredError,
-    handlers::{channel_refused, own_user_only, schema_error},
+    handlers::{channel_changed, schema_error},
     respond,
 };
 
@@ -46,23 +46,8 @@ pub async fn patch_contact_channel(
             return Err(schema_error(&req, &lines));
         }
     };
-    let (user, id) = path;
-    let user_id = user.resolve(caller.user.as_ref())?;
-    own_user_only(
-        caller,
-        Some(user_id),
-        "Client can only update contact channels for their own user.",
-    )?;
-    if super::existing_user(&gateway, user_id).await?.is_none() {
-        return Err(channel_refused(
-            gateway_core::ChannelRefusal::NotFound,
-            None,
-        ));
-    }
-    let channel = gateway
-        .update_contact_channel(user_id, id, patch)
-        .await?
-        .map_err(|r| channel_refused(r, None))?;
+    let (user_id, id) = contact::own_channel(caller, path, "update")?;
+    let channel = channel_changed(gateway.update_contact_channel(user_id, id, patch).await)?;
     Ok(respond::json(
         &req,
         StatusCode::OK,
