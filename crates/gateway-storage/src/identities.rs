@@ -10,18 +10,24 @@
 //! A user's username may equal its own email (OAuth2 accounts on `users-me` do).
 //!
 //! Two shapes of the same rule, by round trips (a change of username or email is the hot one):
-//! - a new user: [`check`] (locks, then an `EXISTS` per value) before the `INSERT`;
-//! - a change: the locks ride on the statement that reads the row under its own lock
-//!   ([`claim_identities`], PostgreSQL), and the `EXISTS` rides on the `UPDATE` as a guard
-//!   (`identity_guard!`): an `UPDATE` of a row this transaction holds that writes no row met
-//!   the guard, and [`conflict`] names the field. The `UPDATE`'s snapshot is taken after the
-//!   locks are held (READ COMMITTED: one snapshot per statement), so it sees every claim
-//!   committed before. Both statements are typed diesel queries: prepared once per connection
-//!   (raw SQL fragments are prepared anew on every execution, one more round trip each).
+//! - a new user, or a sign-in channel: [`lock`] (one statement), then an `EXISTS` per value,
+//!   before the `INSERT`;
+//! - a change on PostgreSQL: the locks ride on the statement that begins the transaction
+//!   ([`begin_claiming`]: `BEGIN; SELECT pg_advisory_xact_lock(..)`, integer keys computed here,
+//!   [`lock_key`]), and the `EXISTS` rides on the `UPDATE ... RETURNING` as a guard
+//!   (`identity_guard!`): an `UPDATE` of an existing row that writes nothing met the guard (or
+//!   the version precondition), and [`conflict`] names the field. The `UPDATE`'s snapshot is
+//!   taken after the locks are held (READ COMMITTED: one snapshot per statement), so it sees
+//!   every claim committed before. Three round trips with the `COMMIT`.
 //!   On SQLite a change runs [`conflict`]'s `SELECT`s before a plain `UPDATE` instead: its writes
 //!   are serial (one writer thread; another process's write makes this transaction fail, not
 //!   miss it), and diesel prepares every `UPDATE` anew, so a guard there is parsed and planned on
 //!   every write while the `SELECT`s are prepared once.
+//!
+//! Upgrading: the lock keys were `hashtext(lower(value))` (the SQL function `claim_identities`
+//! of migration `2026-12-04-000500`, kept for instances of that version) before they were
+//! [`lock_key`]; instances of both versions do not exclude each other's claims, so an upgrade
+//! replaces every writer at once.
 
 use diesel::{
     define_sql_function,
@@ -113,27 +119,43 @@ pub(crate) fn conflict(
     Ok(None)
 }
 
-/// The values a write claims, lower-cased, sorted and without repeats: the order in which
-/// PostgreSQL writers take their advisory locks, so that no two wait for each other in a cycle.
-pub(crate) fn claimed(username: Option<&str>, email: Option<&str>) -> Vec<String> {
-    let mut values: Vec<String> = username
-        .into_iter()
-        .chain(email)
-        .map(str::to_lowercase)
-        .collect();
-    values.sort_unstable();
-    values.dedup();
-    values
+/// The advisory lock key of an identity value: FNV-1a (32 bits) of its lower-cased text,
+/// computed here so that a transaction can take its locks in the statement that begins it, as
+/// integer literals ([`begin_claiming`]). Two values sharing a key only wait for each other.
+pub(crate) fn lock_key(value: &str) -> i32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in value.to_lowercase().bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    i32::from_ne_bytes(hash.to_ne_bytes())
 }
 
+/// The lock keys of the values a write claims, sorted and without repeats: the order in which
+/// PostgreSQL writers take their advisory locks, so that no two wait for each other in a cycle.
+pub(crate) fn lock_keys(username: Option<&str>, email: Option<&str>) -> Vec<i32> {
+    let mut keys: Vec<i32> = username.into_iter().chain(email).map(lock_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// PostgreSQL: the statement that begins a change claiming `keys` ([`lock_keys`]): `BEGIN`
+/// and the identity locks in one round trip (a simple-protocol batch; the keys are integers
+/// this process computed, so the text is never a client's).
 #[cfg(feature = "postgres")]
-define_sql_function! {
-    /// PostgreSQL: takes the advisory lock of every value in `claimed` (lower-cased, in the
-    /// order given: [`claimed`]) when the statement selecting it runs; the function of
-    /// migration `2026-12-04-000500_identity_claims`. Selected next to the row of a change under
-    /// `FOR UPDATE`, so the locks cost no round trip of their own; a typed call, so the statement
-    /// is prepared once.
-    fn claim_identities(claimed: diesel::sql_types::Array<Text>) -> diesel::sql_types::BigInt;
+pub(crate) fn begin_claiming(keys: &[i32]) -> String {
+    use std::fmt::Write;
+    let mut sql = String::from("BEGIN");
+    for (i, key) in keys.iter().enumerate() {
+        let sep = if i == 0 { "; SELECT " } else { ", " };
+        let _ = write!(
+            sql,
+            "{sep}pg_advisory_xact_lock({}, {key})",
+            crate::locks::IDENTITIES
+        );
+    }
+    sql
 }
 
 diesel::alias!(users as other: OtherUsers);
@@ -181,8 +203,8 @@ macro_rules! identity_guard {
     }};
 }
 
-/// PostgreSQL: a transaction-scoped advisory lock per value, in [`claimed`] order. SQLite:
-/// nothing, its writes are serial already.
+/// PostgreSQL: a transaction-scoped advisory lock per value, in [`lock_keys`] order, in one
+/// statement. SQLite: nothing, its writes are serial already.
 pub(crate) fn lock(
     conn: &mut AnyConnection,
     username: Option<&str>,
@@ -191,15 +213,45 @@ pub(crate) fn lock(
     match conn {
         #[cfg(feature = "postgres")]
         AnyConnection::Postgresql(c) => {
-            for value in claimed(username, email) {
-                diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext(lower($2)))")
-                    .bind::<Integer, _>(crate::locks::IDENTITIES)
-                    .bind::<Text, _>(value)
-                    .execute(c)?;
+            let keys = lock_keys(username, email);
+            if !keys.is_empty() {
+                diesel::sql_query(
+                    "SELECT pg_advisory_xact_lock($1, k) FROM unnest($2::int4[]) AS k",
+                )
+                .bind::<Integer, _>(crate::locks::IDENTITIES)
+                .bind::<diesel::sql_types::Array<Integer>, _>(keys)
+                .execute(c)?;
             }
             Ok(())
         }
         #[cfg(feature = "sqlite")]
         AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_fold_case_and_are_ordered_once() {
+        assert_eq!(lock_key("Ann@Example.com"), lock_key("ann@example.com"));
+        assert_ne!(lock_key("ann"), lock_key("bob"));
+        // FNV-1a 32 of "a" is 0xe40c292c.
+        assert_eq!(lock_key("a") as u32, 0xe40c_292c);
+        let keys = lock_keys(Some("Ann"), Some("ann"));
+        assert_eq!(keys, [lock_key("ann")]);
+        let keys = lock_keys(Some("zed"), Some("amy"));
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn a_claiming_begin_is_one_batch_of_integer_locks() {
+        assert_eq!(begin_claiming(&[]), "BEGIN");
+        assert_eq!(
+            begin_claiming(&[-5, 7]),
+            "BEGIN; SELECT pg_advisory_xact_lock(72422, -5), pg_advisory_xact_lock(72422, 7)"
+        );
     }
 }

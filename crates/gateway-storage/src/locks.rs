@@ -5,8 +5,8 @@
 /// the other.
 pub(crate) const MIGRATIONS: i64 = 72421;
 
-/// The lock space of identity values being written: `pg_advisory_xact_lock(IDENTITIES,
-/// hashtext(lower(value)))` for each username or email a transaction writes (`identities.rs`).
+/// The lock space of identity values being written: `pg_advisory_xact_lock(IDENTITIES, key)`
+/// for each username, email or sign-in channel a transaction writes (`identities::lock_key`).
 pub(crate) const IDENTITIES: i32 = 72422;
 
 /// Held (transaction-scoped) while a webhook endpoint is inserted: the count under the cap and

@@ -7,9 +7,12 @@ use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{
-    Account, FlagFilter, Identity, MetadataTiers, Profile, Revocation, RiskScores, Security,
-    StoreError, Timestamps, User, UserChanges, UserId, UserOrder, UserPage, UserQuery, UserStore,
+    Account, FlagFilter, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError,
+    Timestamps, User, UserChanges, UserId, UserOrder, UserPage, UserQuery, UserStore,
 };
+
+mod probe;
+mod write;
 
 use crate::{
     AnyConnection, DieselStore, api_keys, channels,
@@ -48,6 +51,59 @@ macro_rules! user_columns {
                     $($column: (new.$column != old.$column).then_some(new.$column),)+
                 }
             }
+
+            /// The columns a change moved on `first` (to `first_after`) or on `second` (to
+            /// `second_after`), which it must have set to the same value on both; `None` when
+            /// it did not (`probe::touched`).
+            fn common(
+                first: &UserRow,
+                first_after: UserRow,
+                second: &UserRow,
+                second_after: UserRow,
+            ) -> Option<Self> {
+                Some(Self {
+                    $($column: {
+                        let new = first_after.$column;
+                        if new != first.$column || second_after.$column != second.$column {
+                            if new != second_after.$column {
+                                return None;
+                            }
+                            Some(new)
+                        } else {
+                            None
+                        }
+                    },)+
+                })
+            }
+
+            /// `row` with the columns this changeset sets.
+            #[cfg(test)]
+            fn write_into(&self, row: &mut UserRow) {
+                $(if let Some(v) = &self.$column {
+                    row.$column.clone_from(v);
+                })+
+            }
+        }
+
+        /// `row` with every column but the key changed (`probe::Flip`): the second probe.
+        fn flipped(row: &UserRow) -> UserRow {
+            UserRow {
+                $key: row.$key.clone(),
+                $($column: probe::Flip::flip(&row.$column),)+
+            }
+        }
+
+        /// The names of the columns in which `a` and `b` agree.
+        #[cfg(test)]
+        fn equal_columns(a: &UserRow, b: &UserRow) -> Vec<&'static str> {
+            let mut equal = Vec::new();
+            if a.$key == b.$key {
+                equal.push(stringify!($key));
+            }
+            $(if a.$column == b.$column {
+                equal.push(stringify!($column));
+            })+
+            equal
         }
     };
 }
@@ -353,48 +409,6 @@ fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
     Ok(row.map(User::try_from).transpose()?)
 }
 
-/// Loads the row of a user for a change in the current transaction: locked on PostgreSQL
-/// (`FOR UPDATE`: a concurrent change of the same user waits for this one to commit, then reads
-/// its result), in the same statement as the identity locks of the `username` / `email` the
-/// change writes, if any (`identities::claim_identities`, one round trip for both); on SQLite
-/// every write runs on the one writer connection, one after the other.
-fn load_for_update(
-    conn: &mut AnyConnection,
-    id: &str,
-    username: Option<&str>,
-    email: Option<&str>,
-) -> Result<Option<UserRow>, Failure> {
-    let query = || users::table.find(id);
-    Ok(match conn {
-        #[cfg(feature = "postgres")]
-        AnyConnection::Postgresql(c) => {
-            let claimed = identities::claimed(username, email);
-            if claimed.is_empty() {
-                query()
-                    .select(UserRow::as_select())
-                    .for_update()
-                    .get_result(c)
-                    .optional()?
-            } else {
-                query()
-                    .select((UserRow::as_select(), identities::claim_identities(claimed)))
-                    .for_update()
-                    .get_result::<(UserRow, i64)>(c)
-                    .optional()?
-                    .map(|(row, _locks)| row)
-            }
-        }
-        #[cfg(feature = "sqlite")]
-        AnyConnection::Sqlite(c) => {
-            let _ = (username, email);
-            query()
-                .select(UserRow::as_select())
-                .get_result(c)
-                .optional()?
-        }
-    })
-}
-
 fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
     transaction(conn, |conn| {
         identities::check(conn, &row.id, Some(&row.username), row.email.as_deref())?;
@@ -402,81 +416,6 @@ fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
             .values(row)
             .execute(conn)?;
         Ok(())
-    })
-}
-
-/// Applies `changes` to user `id` in one transaction: the current row under a lock (with the
-/// identity locks), the version precondition, the core's patch, the changed columns written back
-/// under the identity guard, and the sessions revoked if asked. On PostgreSQL that is four round
-/// trips with `BEGIN` and `COMMIT`, whether or not the change writes a username or email.
-fn update(
-    conn: &mut AnyConnection,
-    id: &str,
-    changes: &UserChanges,
-) -> Result<Option<User>, Failure> {
-    transaction(conn, |conn| {
-        let patch = &changes.patch;
-        let username = patch.username.as_deref();
-        let email = patch.email.as_ref().and_then(Option::as_deref);
-        let Some(current) = load_for_update(conn, id, username, email)? else {
-            return Ok(None);
-        };
-        if patch
-            .expected_version
-            .is_some_and(|expected| expected != current.version)
-        {
-            return Err(Failure(StoreError::Stale));
-        }
-        let mut user = User::try_from(current.clone())?;
-        changes.apply_to(&mut user);
-        let changed = UserChangeset::between(&current, UserRow::from(&user));
-        // diesel prepares every UPDATE anew (it never caches one), so the guard's subquery is
-        // parsed and planned on every write: on SQLite, whose writes are serial, the checks run
-        // first as SELECTs the connection prepares once, then a plain UPDATE (53,000 fewer
-        // instructions per username change, `make bench-instructions`); PostgreSQL keeps the
-        // guard on the UPDATE, which saves a round trip (the SELECTs first measured 1.037 of it
-        // in CPU per username change, docs/benchmarks.md run 6).
-        let guarded = (username.is_some() || email.is_some()) && !conn.is_sqlite();
-        if !guarded && let Some(failure) = identities::conflict(conn, id, username, email)? {
-            return Err(failure);
-        }
-        let written = if !guarded {
-            on_backend!(conn, c => diesel::update(users::table.find(id))
-                .set(&changed)
-                .execute(c)?)
-        } else {
-            let guard = || {
-                identity_guard!(
-                    id.to_owned(),
-                    username.map(str::to_owned),
-                    email.map(str::to_owned)
-                )
-            };
-            on_backend!(conn, c => diesel::update(users::table.find(id).filter(guard()))
-                .set(&changed)
-                .execute(c)?)
-        };
-        if written == 0 {
-            // The row is held by this transaction, so only the guard can have refused it.
-            return Err(
-                identities::conflict(conn, id, username, email)?.unwrap_or(Failure(
-                    StoreError::Other(
-                        "the identity guard refused a write no user conflicts with".into(),
-                    ),
-                )),
-            );
-        }
-        match changes.revoke_sessions {
-            Revocation::None => {}
-            Revocation::All => {
-                sessions::revoke_all_of(conn, id, None, naive(changes.at))?;
-            }
-            Revocation::AllBut(keep) => {
-                sessions::revoke_all_of(conn, id, Some(keep), naive(changes.at))?;
-            }
-        }
-        channels::write(conn, id, &changes.channels)?;
-        Ok(Some(user))
     })
 }
 
@@ -701,7 +640,7 @@ impl UserStore for DieselStore {
         changes: &UserChanges,
     ) -> Result<Option<User>, StoreError> {
         let changes = changes.clone();
-        self.run(move |conn| update(conn, &id.to_string(), &changes))
+        self.run(move |conn| write::update(conn, &id.to_string(), &changes))
             .await
     }
 
