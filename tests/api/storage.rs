@@ -15,11 +15,12 @@ use gateway_core::{
     Surface, TeamPatch, TeamRole, Timestamps, User, UserField, UserId, UserKind, UserPatch,
     UserStatus, model::NewSession, testing::memory_gateway,
 };
-use gateway_storage::{DieselStore, PoolOptions};
+use gateway_storage::{CacheLimits, DieselStore, PoolOptions};
 use gateway_tests::TestDb;
 use serde_json::json;
 use uuid::Uuid;
 
+mod cache;
 mod channels;
 
 struct Backend {
@@ -31,13 +32,21 @@ struct Backend {
 }
 
 impl Backend {
-    /// Another gateway on the same data: through a second connection pool for a database, so that
-    /// what it reads comes from the database and not from a connection that just wrote it.
+    /// Another gateway on the same data: through a second connection pool for a database, with
+    /// no user cache, so that what it reads comes from the database and not from a connection
+    /// (or a cache) that just wrote it.
     fn second_gateway(&self) -> Gateway {
+        let uncached = PoolOptions {
+            user_cache: CacheLimits {
+                entries: 0,
+                bytes: 0,
+            },
+            ..PoolOptions::default()
+        };
         match &self.db {
             #[expect(clippy::expect_used, reason = "test setup")]
             Some(db) => Gateway::new(Arc::new(
-                DieselStore::open(&db.url(), &PoolOptions::default()).expect("open a second store"),
+                DieselStore::open(&db.url(), &uncached).expect("open a second store"),
             )),
             None => Gateway::new(self.store.clone()),
         }
@@ -1696,6 +1705,11 @@ async fn a_postgres_connection_killed_under_the_store_is_replaced() {
     let url = format!("{}&application_name={app}", db.url());
     let options = PoolOptions {
         max_connections: 1,
+        // Every read goes to the database, so that it meets the killed connection.
+        user_cache: CacheLimits {
+            entries: 0,
+            bytes: 0,
+        },
         ..PoolOptions::default()
     };
     let store = Arc::new(DieselStore::open(&url, &options).unwrap());

@@ -179,6 +179,10 @@ pub struct DatabaseSettings {
     pub statement_timeout_ms: u64,
     /// PostgreSQL TCP keepalive idle time (libpq `keepalives_idle`); 0 = the OS default.
     pub keepalives_idle_secs: u64,
+    /// Most users in the user cache (0 = off).
+    pub user_cache_entries: usize,
+    /// Most estimated bytes in the user cache.
+    pub user_cache_bytes: usize,
 }
 
 /// `database.sqlite_synchronous`: what a SQLite commit promises (see `config/default.toml`).
@@ -218,6 +222,10 @@ impl DatabaseSettings {
                 connect_timeout: Duration::from_secs(self.connect_timeout_secs),
                 statement_timeout: Duration::from_millis(self.statement_timeout_ms),
                 keepalives_idle: Duration::from_secs(self.keepalives_idle_secs),
+            },
+            user_cache: gateway_storage::CacheLimits {
+                entries: self.user_cache_entries,
+                bytes: self.user_cache_bytes,
             },
         }
     }

@@ -14,7 +14,11 @@
 
 use std::{
     panic::{AssertUnwindSafe, catch_unwind},
-    sync::mpsc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+        mpsc,
+    },
 };
 
 use diesel::{Connection, connection::TransactionManager, r2d2::R2D2Connection};
@@ -39,6 +43,8 @@ type Tm = <AnyConnection as Connection>::TransactionManager;
 #[derive(Clone, Debug)]
 pub(crate) struct Writer {
     jobs: mpsc::Sender<Job>,
+    /// Connections the thread has opened so far (the number of the current one).
+    opened: Arc<AtomicU64>,
 }
 
 impl Writer {
@@ -46,6 +52,8 @@ impl Writer {
     /// first write (and again after a failure that broke it).
     pub(crate) fn spawn(target: DbTarget, options: conn::ConnOptions) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let opened = Arc::new(AtomicU64::new(0));
+        let count = Arc::clone(&opened);
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || {
@@ -63,7 +71,10 @@ impl Writer {
                     }
                     if connection.is_none() {
                         match conn::establish_with(&target, &options, true) {
-                            Ok(c) => connection = Some(c),
+                            Ok(c) => {
+                                count.fetch_add(1, Ordering::AcqRel);
+                                connection = Some(c);
+                            }
                             Err(e) => {
                                 let e = e.to_string();
                                 for job in batch {
@@ -81,7 +92,26 @@ impl Writer {
                     }
                 }
             })?;
-        Ok(Self { jobs })
+        Ok(Self { jobs, opened })
+    }
+
+    /// Queues a read of `PRAGMA data_version` on the writer's connection (it changes only when
+    /// another connection commits) and hands `f` the number of that connection and the value,
+    /// without waiting; `false` when the writer has stopped (the user cache's watch, `listen.rs`).
+    pub(crate) fn data_version(
+        &self,
+        f: impl FnOnce(u64, Result<i64, String>) + Send + 'static,
+    ) -> bool {
+        let opened = Arc::clone(&self.opened);
+        let job: Job = Box::new(move |conn| {
+            let read = match conn {
+                Ok(c) => data_version(c),
+                Err(e) => Err(e.to_string()),
+            };
+            f(opened.load(Ordering::Acquire), read);
+            (true, Box::new(|_| {}))
+        });
+        self.jobs.send(job).is_ok()
     }
 
     /// Runs `f` on the writer thread and waits for its result without blocking the caller.
@@ -113,6 +143,25 @@ impl Writer {
             .map_err(|_| unavailable("the database writer has stopped"))?;
         rx.await
             .map_err(|_| unavailable("the database writer has stopped"))?
+    }
+}
+
+/// `PRAGMA data_version` of a SQLite connection.
+fn data_version(c: &mut AnyConnection) -> Result<i64, String> {
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        data_version: i64,
+    }
+    match c {
+        #[cfg(feature = "sqlite")]
+        AnyConnection::Sqlite(c) => {
+            diesel::RunQueryDsl::get_result::<Version>(diesel::sql_query("PRAGMA data_version"), c)
+                .map(|v| v.data_version)
+                .map_err(|e| e.to_string())
+        }
+        #[cfg(feature = "postgres")]
+        AnyConnection::Postgresql(_) => Err("not a SQLite connection".into()),
     }
 }
 

@@ -21,6 +21,7 @@ macro_rules! on_backend {
     };
 }
 
+mod cache;
 #[expect(
     missing_docs,
     reason = "the MultiConnection derive generates undocumented items"
@@ -28,6 +29,7 @@ macro_rules! on_backend {
 pub mod conn;
 pub mod error;
 mod exec;
+mod listen;
 mod locks;
 mod schema;
 mod search;
@@ -55,10 +57,12 @@ use diesel::{Connection, RunQueryDsl, connection::SimpleConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use gateway_core::StoreError;
 
+pub use cache::{CacheLimits, CacheUsage};
 pub use conn::{
     AnyConnection, ConnOptions, DbTarget, Manager, PING_IF_IDLE_FOR, Pooled, SqliteSynchronous,
 };
 use error::Failure;
+pub use listen::{POLL as USER_CACHE_POLL, STALENESS_BOUND as USER_CACHE_STALENESS_BOUND};
 pub use maintenance::PostgresSettings;
 
 #[cfg(feature = "sqlite")]
@@ -75,6 +79,8 @@ pub struct PoolOptions {
     pub acquire_timeout: Duration,
     /// How each connection is opened (SQLite durability, PostgreSQL timeouts and keepalive).
     pub connection: ConnOptions,
+    /// Bounds of the user cache (`cache.rs`); zero entries switch it off.
+    pub user_cache: CacheLimits,
 }
 
 /// Connections in a pool by default.
@@ -88,6 +94,7 @@ impl Default for PoolOptions {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             connection: ConnOptions::default(),
+            user_cache: CacheLimits::default(),
         }
     }
 }
@@ -136,6 +143,8 @@ pub struct DieselStore {
     permits: Arc<tokio::sync::Semaphore>,
     /// How long a call waits for a permit (the pool's own checkout timeout).
     acquire_timeout: std::time::Duration,
+    /// Users read from memory (`cache.rs`), watched by a thread of `listen.rs`.
+    users: Arc<cache::UserCache>,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -245,13 +254,35 @@ impl DieselStore {
             DbTarget::Postgres(_) => None,
         };
         let permits = usize::try_from(options.max_connections.max(1)).unwrap_or(1);
+        let users = Arc::new(cache::UserCache::new(options.user_cache));
+        if options.user_cache.entries > 0 {
+            let watched = Arc::downgrade(&users);
+            let started = match (&target, &writer) {
+                #[cfg(feature = "sqlite")]
+                (DbTarget::Sqlite(_), Some(writer)) => {
+                    listen::watch_sqlite(writer.clone(), watched)
+                }
+                #[cfg(feature = "postgres")]
+                (DbTarget::Postgres(_), _) => {
+                    listen::watch_postgres(target.clone(), options.connection.clone(), watched)
+                }
+                _ => Ok(()),
+            };
+            started.map_err(|e| OpenError::Connect(target.describe(), e.to_string()))?;
+        }
         Ok(Self {
             pool,
             target: Arc::new(target),
             writer,
             permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             acquire_timeout: options.acquire_timeout,
+            users,
         })
+    }
+
+    /// What the user cache holds and did (for metrics).
+    pub fn user_cache_usage(&self) -> CacheUsage {
+        self.users.usage()
     }
 
     /// How many pooled connections are open and idle (r2d2's `state()`), and the pool's limit.

@@ -41,22 +41,25 @@ impl MaintenanceStore for DieselStore {
     }
 
     async fn reset(&self) -> Result<(), StoreError> {
-        self.run(|conn| {
-            transaction(conn, |conn| {
-                // Children first; the project bindings of the sessions go with them (cascade).
-                diesel::delete(sessions::table).execute(conn)?;
-                diesel::delete(api_keys::table).execute(conn)?;
-                diesel::delete(team_memberships::table).execute(conn)?;
-                diesel::delete(idempotency_keys::table).execute(conn)?;
-                diesel::delete(one_time_codes::table).execute(conn)?;
-                diesel::delete(device_authorizations::table).execute(conn)?;
-                diesel::delete(crate::schema::contact_channels::table).execute(conn)?;
-                diesel::delete(users::table).execute(conn)?;
-                diesel::delete(teams::table).execute(conn)?;
-                Ok(())
+        let reset = self
+            .run(|conn| {
+                transaction(conn, |conn| {
+                    // Children first; the project bindings of the sessions go with them (cascade).
+                    diesel::delete(sessions::table).execute(conn)?;
+                    diesel::delete(api_keys::table).execute(conn)?;
+                    diesel::delete(team_memberships::table).execute(conn)?;
+                    diesel::delete(idempotency_keys::table).execute(conn)?;
+                    diesel::delete(one_time_codes::table).execute(conn)?;
+                    diesel::delete(device_authorizations::table).execute(conn)?;
+                    diesel::delete(crate::schema::contact_channels::table).execute(conn)?;
+                    diesel::delete(users::table).execute(conn)?;
+                    diesel::delete(teams::table).execute(conn)?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await;
+        self.users.clear();
+        reset
     }
 }
 

@@ -185,29 +185,38 @@ impl TeamStore for DieselStore {
             )
         });
         let at = naive(team.created_at);
-        self.run(move |conn| {
-            transaction(conn, |conn| {
-                diesel::insert_into(teams::table)
-                    .values(&row)
-                    .execute(conn)?;
-                if let Some((member, select)) = &member {
-                    diesel::insert_into(team_memberships::table)
-                        .values(member)
+        let selecting = member
+            .as_ref()
+            .filter(|(_, select)| *select)
+            .map(|(m, _)| m.user_id.clone());
+        let inserted = self
+            .run(move |conn| {
+                transaction(conn, |conn| {
+                    diesel::insert_into(teams::table)
+                        .values(&row)
                         .execute(conn)?;
-                    if *select {
-                        diesel::update(users::table.find(&member.user_id))
-                            .set((
-                                users::selected_team_id.eq(&member.team_id),
-                                users::version.eq(users::version + 1),
-                                users::updated_at.eq(at),
-                            ))
+                    if let Some((member, select)) = &member {
+                        diesel::insert_into(team_memberships::table)
+                            .values(member)
                             .execute(conn)?;
+                        if *select {
+                            diesel::update(users::table.find(&member.user_id))
+                                .set((
+                                    users::selected_team_id.eq(&member.team_id),
+                                    users::version.eq(users::version + 1),
+                                    users::updated_at.eq(at),
+                                ))
+                                .execute(conn)?;
+                        }
                     }
-                }
-                Ok(())
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await;
+        if let Some(user_id) = selecting {
+            self.users.changed(&user_id, None);
+        }
+        inserted
     }
 
     async fn team(&self, id: Uuid) -> Result<Option<Team>, StoreError> {
@@ -260,15 +269,21 @@ impl TeamStore for DieselStore {
 
     async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
         let id = id.to_string();
-        self.run(move |conn| {
-            transaction(conn, |conn| {
-                diesel::delete(team_memberships::table.filter(team_memberships::team_id.eq(&id)))
+        let deleted = self
+            .run(move |conn| {
+                transaction(conn, |conn| {
+                    diesel::delete(
+                        team_memberships::table.filter(team_memberships::team_id.eq(&id)),
+                    )
                     .execute(conn)?;
-                unselect(conn, &id, None, at)?;
-                Ok(diesel::delete(teams::table.find(&id)).execute(conn)? > 0)
+                    unselect(conn, &id, None, at)?;
+                    Ok(diesel::delete(teams::table.find(&id)).execute(conn)? > 0)
+                })
             })
-        })
-        .await
+            .await;
+        // Whoever had selected the team has changed (which users: not worth a read).
+        self.users.clear();
+        deleted
     }
 
     async fn add_membership(
@@ -289,17 +304,21 @@ impl TeamStore for DieselStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let (team_id, user_id) = (team_id.to_string(), user_id.to_string());
-        self.run(move |conn| {
-            transaction(conn, |conn| {
-                let gone = diesel::delete(team_memberships::table.find((&team_id, &user_id)))
-                    .execute(conn)?;
-                if gone > 0 {
-                    unselect(conn, &team_id, Some(&user_id), at)?;
-                }
-                Ok(gone > 0)
+        let key = user_id.clone();
+        let removed = self
+            .run(move |conn| {
+                transaction(conn, |conn| {
+                    let gone = diesel::delete(team_memberships::table.find((&team_id, &user_id)))
+                        .execute(conn)?;
+                    if gone > 0 {
+                        unselect(conn, &team_id, Some(&user_id), at)?;
+                    }
+                    Ok(gone > 0)
+                })
             })
-        })
-        .await
+            .await;
+        self.users.changed(&key, None);
+        removed
     }
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {

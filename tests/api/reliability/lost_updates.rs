@@ -3,7 +3,7 @@
 //! with two gateway instances on one database (clients alternate between them). At the end every
 //! field holds its last acknowledged value (checked as a linearizable register: the value of an
 //! acknowledged write that no later-started acknowledged write superseded), both instances read
-//! the same, and the user's version grew by exactly the number of acknowledged writes.
+//! the same once the user caches' staleness bound has passed, and the user's version grew by exactly the number of acknowledged writes.
 //!
 //! Uniqueness races: two users set the same username or email at the same moment through every
 //! pair of surfaces that can (and through both instances): exactly one wins, the other gets its
@@ -19,6 +19,15 @@ use super::{
     Creds, Field, Gw, Identity, Kind, Project, Surface, another_instance, creds_for,
     deployment_settings, knob, ready_surfaces, record_figures, send,
 };
+
+/// With several instances, waits for the user caches' promise: a change made through one
+/// instance is read by every other within `USER_CACHE_STALENESS_BOUND`; the reads that follow
+/// require them to agree.
+async fn settle(gws: &[Gw]) {
+    if gws.len() > 1 {
+        tokio::time::sleep(gateway_storage::USER_CACHE_STALENESS_BOUND).await;
+    }
+}
 
 #[derive(Debug, Clone)]
 struct WriteRec {
@@ -156,6 +165,7 @@ async fn concurrent_patches(gws: &[Gw], backend: &str) -> RunFigures {
     );
 
     let mut problems = Vec::new();
+    settle(gws).await;
     let finals = read_all(&gws[0], &creds, &fields).await.expect("read back");
     for (i, f) in fields.iter().enumerate() {
         let on_field: Vec<_> = recs.iter().filter(|r| r.field == i).collect();
@@ -286,6 +296,7 @@ async fn race_once(
         }
     };
     loser_check.map_err(|e| format!("{label}: {e}"))?;
+    settle(gws).await;
     let field = if which == Identity::Username {
         "username"
     } else {

@@ -451,6 +451,10 @@ pub async fn metrics(state: Data<AppState>) -> HttpResponse {
         .emulator
         .metrics
         .journal_bytes(state.emulator.journal.bytes());
+    state
+        .emulator
+        .metrics
+        .user_cache(state.store.user_cache_usage());
     let text = state.emulator.metrics.render(
         state.store.pool_usage(),
         state.faults.list().len(),

@@ -28,6 +28,7 @@ pub struct Metrics {
     fault_rules: IntGauge,
     journal_entries: IntGauge,
     journal_bytes: IntGauge,
+    user_cache: IntGaugeVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -114,6 +115,16 @@ impl Metrics {
         )?;
         registry.register(Box::new(journal_entries.clone()))?;
         registry.register(Box::new(journal_bytes.clone()))?;
+        let user_cache = IntGaugeVec::new(
+            Opts::new(
+                "gateway_user_cache",
+                "The user cache: entries and bytes held (at most database.user_cache_entries and \
+                 _bytes), reads served (hits) and not (misses), entries dropped for another \
+                 writer's change (invalidations), whether its watch of other writers works (1/0).",
+            ),
+            &["measure"],
+        )?;
+        registry.register(Box::new(user_cache.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -124,6 +135,7 @@ impl Metrics {
             fault_rules,
             journal_entries,
             journal_bytes,
+            user_cache,
         })
     }
 
@@ -144,6 +156,29 @@ impl Metrics {
         self.faults_fired
             .with_label_values(&[surface, effect, &status])
             .inc();
+    }
+
+    /// Sets the user cache's gauges (read at scrape time, before [`Metrics::render`]).
+    pub fn user_cache(&self, usage: gateway_storage::CacheUsage) {
+        let gateway_storage::CacheUsage {
+            entries,
+            bytes,
+            hits,
+            misses,
+            invalidations,
+            watching,
+        } = usage;
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        for (measure, value) in [
+            ("entries", as_i64(entries as u64)),
+            ("bytes", as_i64(bytes as u64)),
+            ("hits", as_i64(hits)),
+            ("misses", as_i64(misses)),
+            ("invalidations", as_i64(invalidations)),
+            ("watching", i64::from(watching)),
+        ] {
+            self.user_cache.with_label_values(&[measure]).set(value);
+        }
     }
 
     /// Sets the journal's byte gauge (read at scrape time, before [`Metrics::render`]).
@@ -197,6 +232,12 @@ mod tests {
             seconds: 0.001,
         });
         m.fault_fired("me", "status", Some(503));
+        m.user_cache(gateway_storage::CacheUsage {
+            entries: 4,
+            hits: 9,
+            watching: true,
+            ..Default::default()
+        });
         let text = m.render(
             PoolUsage {
                 connections: 3,
@@ -216,6 +257,9 @@ mod tests {
             r#"gateway_fault_rules_fired_total{effect="status",status="503",surface="me"} 1"#,
             "gateway_fault_rules 2",
             "gateway_journal_entries 5",
+            r#"gateway_user_cache{measure="entries"} 4"#,
+            r#"gateway_user_cache{measure="hits"} 9"#,
+            r#"gateway_user_cache{measure="watching"} 1"#,
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -85,6 +85,13 @@ macro_rules! user_columns {
             }
         }
 
+        impl UserRow {
+            /// The bytes of text the row holds (the user cache's estimate of its size).
+            fn text_bytes(&self) -> usize {
+                self.$key.len() $(+ TextBytes::text_bytes(&self.$column))+
+            }
+        }
+
         /// `row` with every column but the key changed (`probe::Flip`): the second probe.
         fn flipped(row: &UserRow) -> UserRow {
             UserRow {
@@ -107,6 +114,30 @@ macro_rules! user_columns {
         }
     };
 }
+
+/// The bytes of text in a column value.
+trait TextBytes {
+    fn text_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl TextBytes for String {
+    fn text_bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl TextBytes for Option<String> {
+    fn text_bytes(&self) -> usize {
+        self.as_ref().map_or(0, String::len)
+    }
+}
+
+impl TextBytes for bool {}
+impl TextBytes for Option<bool> {}
+impl TextBytes for i64 {}
+impl TextBytes for NaiveDateTime {}
 
 user_columns! {
     key: id: String;
@@ -398,15 +429,24 @@ impl TryFrom<UserRow> for User {
     }
 }
 
+/// A user with the bytes of text of its row (what the user cache weighs it at).
+type Weighed = (User, usize);
+
+/// A row as a user with its size.
+fn weighed(row: UserRow) -> Result<Weighed, Failure> {
+    let bytes = row.text_bytes();
+    Ok((User::try_from(row)?, bytes))
+}
+
 /// Loads a user by id. `find` + `get_result` (no LIMIT) on the concrete connection keeps the
 /// prepared statement cached on SQLite: every authenticated request reads its user.
-fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<User>, Failure> {
+fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Weighed>, Failure> {
     let row: Option<UserRow> = on_backend!(conn, c => users::table
         .find(id)
         .select(UserRow::as_select())
         .get_result(c)
         .optional()?);
-    Ok(row.map(User::try_from).transpose()?)
+    row.map(weighed).transpose()
 }
 
 fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), Failure> {
@@ -580,7 +620,16 @@ impl UserStore for DieselStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        self.read(move |conn| load(conn, &id.to_string())).await
+        let key = id.to_string();
+        let ticket = match self.users.get(&key) {
+            Ok(user) => return Ok(Some(user)),
+            Err(ticket) => ticket,
+        };
+        let found = self.read(move |conn| load(conn, &key)).await?;
+        Ok(found.map(|(user, bytes)| {
+            self.users.offer(ticket, &user, bytes);
+            user
+        }))
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -640,11 +689,20 @@ impl UserStore for DieselStore {
         changes: &UserChanges,
     ) -> Result<Option<User>, StoreError> {
         let changes = changes.clone();
-        self.run(move |conn| write::update(conn, &id.to_string(), &changes))
-            .await
+        let ticket = self.users.ticket();
+        let written = self
+            .run(move |conn| write::update(conn, &id.to_string(), &changes))
+            .await?;
+        // After the commit (a SQLite batch may still undo a write when its job has returned).
+        Ok(written.map(|(user, bytes)| {
+            self.users.offer(ticket, &user, bytes);
+            user
+        }))
     }
 
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
-        self.run(move |conn| delete(conn, &id.to_string())).await
+        let deleted = self.run(move |conn| delete(conn, &id.to_string())).await;
+        self.users.changed(&id.to_string(), None);
+        deleted
     }
 }

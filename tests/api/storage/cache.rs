@@ -1,0 +1,164 @@
+//! The user cache (gateway-storage `cache.rs`, `listen.rs`) on SQLite and PostgreSQL, with two
+//! stores on one database standing for two processes (SQLite) or two instances (PostgreSQL):
+//! a store reads its own writes at once and serves repeated reads from memory; another store's
+//! change or delete is read within `USER_CACHE_STALENESS_BOUND` (the time measured is printed);
+//! on PostgreSQL a lost listener connection stops the cache until it listens again, so a change
+//! made meanwhile is not missed.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use gateway_core::{Gateway, User, UserId, UserPatch};
+use gateway_storage::{DieselStore, PoolOptions, USER_CACHE_STALENESS_BOUND};
+use gateway_tests::TestDb;
+
+use super::user;
+
+fn open(url: &str) -> (Arc<DieselStore>, Gateway) {
+    let store = Arc::new(DieselStore::open(url, &PoolOptions::default()).expect("open store"));
+    (store.clone(), Gateway::new(store))
+}
+
+/// Waits until the store's watch of other writers works (the cache serves nothing before).
+async fn watching(store: &DieselStore) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !store.user_cache_usage().watching {
+        assert!(
+            Instant::now() < deadline,
+            "the user cache never started watching"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// How long until `g` reads user `id` as `want` says (polled every millisecond, for at most a
+/// second).
+async fn seen_after(g: &Gateway, id: UserId, want: impl Fn(Option<&User>) -> bool) -> Duration {
+    let start = Instant::now();
+    loop {
+        let got = g.user(id).await.ok();
+        if want(got.as_ref()) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "never read the change: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+fn rename(name: &str) -> UserPatch {
+    UserPatch {
+        display_name: Some(Some(name.to_owned())),
+        ..UserPatch::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_served_from_memory_and_other_writers_are_seen_within_the_bound() {
+    for db in TestDb::all() {
+        let name = db.backend();
+        let (a_store, a) = open(&db.url());
+        let (b_store, b) = open(&db.url());
+        watching(&a_store).await;
+        watching(&b_store).await;
+        let ann = user(&a, "cache_ann").await;
+
+        // Repeated reads: the first fills, the next ones are hits.
+        let before = a_store.user_cache_usage();
+        for _ in 0..3 {
+            assert_eq!(a.user(ann.id).await.unwrap().id, ann.id);
+        }
+        let after = a_store.user_cache_usage();
+        assert!(
+            after.hits >= before.hits + 2,
+            "{name}: {before:?} -> {after:?}"
+        );
+        assert!(after.entries >= 1 && after.bytes > 0, "{name}: {after:?}");
+
+        // This store's own write is read at once.
+        let v = a
+            .update_user(ann.id, rename("A"))
+            .await
+            .unwrap()
+            .value
+            .version;
+        let got = a.user(ann.id).await.unwrap();
+        assert_eq!(
+            (got.version, got.profile.display_name.as_deref()),
+            (v, Some("A"))
+        );
+
+        // Another store's change and delete: read within the bound.
+        assert_eq!(b.user(ann.id).await.unwrap().version, v, "{name}");
+        let v2 = b
+            .update_user(ann.id, rename("B"))
+            .await
+            .unwrap()
+            .value
+            .version;
+        let changed = seen_after(&a, ann.id, |u| u.is_some_and(|u| u.version == v2)).await;
+        b.delete_user(ann.id).await.unwrap();
+        let deleted = seen_after(&a, ann.id, |u| u.is_none()).await;
+        println!(
+            "{name}: another store's change read after {changed:?}, its delete after {deleted:?}"
+        );
+        for (what, took) in [("change", changed), ("delete", deleted)] {
+            assert!(
+                took <= USER_CACHE_STALENESS_BOUND,
+                "{name}: another store's {what} was read after {took:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_listener_stops_the_cache_and_misses_no_change() {
+    let Some(db) = TestDb::postgres() else {
+        return;
+    };
+    let app = format!("gw_cache_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{}&application_name={app}", db.url());
+    let (a_store, a) = open(&url);
+    let (_b_store, b) = open(&db.url());
+    watching(&a_store).await;
+    let bob = user(&a, "cache_bob").await;
+    assert_eq!(a.user(bob.id).await.unwrap().id, bob.id);
+    assert!(a_store.user_cache_usage().entries >= 1);
+
+    // The listener's connection dies, as in a server restart; a change is made meanwhile.
+    let target = gateway_storage::DbTarget::from_url(&db.url()).unwrap();
+    let mut admin = gateway_storage::conn::establish(&target).unwrap();
+    let killed = diesel::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = '{app} user-cache'"
+        )),
+        &mut admin,
+    )
+    .unwrap();
+    assert_eq!(
+        killed, 1,
+        "the listener has its own connection, named apart"
+    );
+    let v = b
+        .update_user(bob.id, rename("meanwhile"))
+        .await
+        .unwrap()
+        .value
+        .version;
+    // The cache dropped everything when it lost the listener, so the change is read from the
+    // database; then it listens again and serves from memory again.
+    seen_after(&a, bob.id, |u| u.is_some_and(|u| u.version == v)).await;
+    watching(&a_store).await;
+    let hits = a_store.user_cache_usage().hits;
+    a.user(bob.id).await.unwrap();
+    a.user(bob.id).await.unwrap();
+    assert!(
+        a_store.user_cache_usage().hits > hits,
+        "cached again after reconnecting"
+    );
+}
