@@ -86,6 +86,15 @@ mod postgres {
 
     use super::*;
 
+    /// The PostgreSQL connection inside `conn` (this module runs for PostgreSQL only).
+    fn pg(conn: &mut AnyConnection) -> &mut PgConnection {
+        match conn {
+            AnyConnection::Postgresql(c) => c,
+            #[cfg(feature = "sqlite")]
+            AnyConnection::Sqlite(_) => unreachable!("called for PostgreSQL connections only"),
+        }
+    }
+
     /// The user's row after writing `set` to it, the version bumped, if the row exists, has the
     /// `expected` version and (when `claims` names values) passes the identity guard.
     fn write(
@@ -125,30 +134,22 @@ mod postgres {
         let username = patch.username.as_deref();
         let email = patch.email.as_ref().and_then(Option::as_deref);
         let claims = (username.is_some() || email.is_some()).then_some((username, email));
-        let AnyConnection::Postgresql(c) = &mut *conn else {
-            unreachable!("called for PostgreSQL connections only")
-        };
         if claims.is_none() && !changes.revoke_sessions.any() && changes.channels.is_empty() {
-            return match write(c, id, expected, set, None)? {
+            return match write(pg(conn), id, expected, set, None)? {
                 Some(row) => Ok(Some(weighed(row)?)),
                 None => not_written(conn, id, expected, None, None),
             };
         }
         let begin = identities::begin_claiming(&identities::lock_keys(username, email));
-        AnsiTransactionManager::begin_transaction_sql(c, &begin)?;
+        AnsiTransactionManager::begin_transaction_sql(pg(conn), &begin)?;
         let outcome = (|| {
-            let AnyConnection::Postgresql(c) = &mut *conn else {
-                unreachable!("called for PostgreSQL connections only")
-            };
-            let Some(row) = write(c, id, expected, set, claims)? else {
+            let Some(row) = write(pg(conn), id, expected, set, claims)? else {
                 return not_written(conn, id, expected, username, email);
             };
             after_the_row(conn, id, changes)?;
             Ok(Some(weighed(row)?))
         })();
-        let AnyConnection::Postgresql(c) = conn else {
-            unreachable!("called for PostgreSQL connections only")
-        };
+        let c = pg(conn);
         // As diesel's `Connection::transaction` ends one.
         match outcome {
             Ok(user) => {
