@@ -7,7 +7,8 @@ Both gateways run at once on the server core, each on its own fresh database wit
 credentials; for every surface and operation they take turns (A B, then B A, ...), each turn a wrk
 run of BENCH_DURATION seconds after one warm-up each; the ratio new/old is taken within each pair
 and the table shows its median and range over BENCH_PAIRS pairs. Phases (BENCH_PHASES): sqlite
-(default profile), lean (no journal, log filter warn), postgres (one database per gateway).
+(default profile), lean (no journal, log filter warn), nolog (log filter warn only), nojournal
+(no journal only), postgres (one database per gateway).
 
 The base is built from a git worktree of BASE into target/bench-base (kept between runs; a
 different BASE rebuilds it), or given as a binary with BENCH_BASE_GATEWAY; BENCH_GATEWAY replaces
@@ -32,6 +33,14 @@ from bench import (LEAN_ENV, ROOT, TARGET_DIR, log, pg_available, pg_drop_databa
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
 PHASES = [p for p in os.environ.get("BENCH_PHASES", "sqlite,lean,postgres").split(",") if p]
 BASE_DIR = ROOT / "target" / "bench-base"
+# The settings of each SQLite phase besides the default one: lean, and each half of it alone
+# (to split what the access log and the request journal cost: run them with BENCH_BASE_GATEWAY
+# set to the tree's own binary, so that only the settings differ between phases).
+PHASE_ENV = {
+    "lean": LEAN_ENV,
+    "nolog": {"GATEWAY__LOG__FILTER": "warn"},
+    "nojournal": {"GATEWAY__EMULATOR__JOURNAL_CAPACITY": "0"},
+}
 
 
 def build_base(rev: str) -> Path:
@@ -69,7 +78,7 @@ def turn(target, pid: int, workdir: Path, n: int, seconds: float) -> float:
 
 
 def compare_phase(phase: str, new_bin: Path, old_bin: Path, workdir: Path, rows: list) -> None:
-    extra = LEAN_ENV if phase == "lean" else None
+    extra = PHASE_ENV.get(phase)
     servers, urls = {}, []
     try:
         for label, binary in (("new", new_bin), ("old", old_bin)):

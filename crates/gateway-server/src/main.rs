@@ -7,7 +7,9 @@ use gateway_server::cli::{Cli, run};
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    match run(Cli::parse()).await {
+    let outcome = run(Cli::parse()).await;
+    gateway_server::telemetry::flush();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

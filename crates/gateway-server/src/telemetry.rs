@@ -4,8 +4,18 @@
 //! client's problem and logs at INFO (its detail at DEBUG); only a server error (5xx) logs at
 //! ERROR. tracing-actix-web's own error event (WARN for every 4xx) is off: its
 //! `emit_event_on_error` feature is not enabled in the workspace manifest.
+//!
+//! Lines are formatted on the thread that logs them and written by one thread of their own
+//! (`tracing-appender`'s non-blocking writer): a request never waits for the terminal or the log
+//! file, and the writer thread writes what queued up while it wrote in one system call. The queue
+//! holds at most [`QUEUED_LINES`]; past it lines are dropped and counted
+//! ([`dropped_lines`], `gateway_log_lines_dropped` in `/metrics`), never waited for.
 
-use std::{io::IsTerminal as _, time::Instant};
+use std::{
+    io::IsTerminal as _,
+    sync::{Mutex, OnceLock},
+    time::Instant,
+};
 
 use actix_web::{
     Error, HttpMessage,
@@ -14,12 +24,33 @@ use actix_web::{
 };
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::settings::{LogFormat, LogSettings};
 
+/// Log lines waiting for the writer thread, at most (about 300 bytes each).
+pub const QUEUED_LINES: usize = 16_384;
+/// The writer thread's buffer: what queued up while it wrote goes out in one `write`.
+const WRITE_BUFFER: usize = 64 * 1024;
+
+/// The writer thread's guard (dropping it writes what is queued and stops the thread) and the
+/// count of lines dropped because the queue was full.
+static WRITER: OnceLock<(Mutex<Option<WorkerGuard>>, ErrorCounter)> = OnceLock::new();
+
 /// Installs the global subscriber once; later calls are no-ops (tests build many apps).
 pub fn init(log: &LogSettings) {
+    if WRITER.get().is_some() {
+        return;
+    }
+    let stdout = std::io::stdout();
+    let ansi = stdout.is_terminal();
+    let (writer, guard) = NonBlockingBuilder::default()
+        .lossy(true)
+        .buffered_lines_limit(QUEUED_LINES)
+        .thread_name("log-writer")
+        .finish(std::io::BufWriter::with_capacity(WRITE_BUFFER, stdout));
+    let dropped = writer.error_counter();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match log.format {
@@ -30,7 +61,8 @@ pub fn init(log: &LogSettings) {
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_span_list(false),
+                    .with_span_list(false)
+                    .with_writer(writer),
             )
             .try_init(),
         // Colours only on a terminal: escape codes in a log file are noise (and cost a few
@@ -39,34 +71,55 @@ pub fn init(log: &LogSettings) {
             .with(
                 fmt::layer()
                     .with_target(false)
-                    .with_ansi(std::io::stdout().is_terminal()),
+                    .with_ansi(ansi)
+                    .with_writer(writer),
             )
             .try_init(),
     };
-    // Already installed: keep the first one.
-    drop(result);
+    // Installed by someone else first (a test's subscriber): keep it, and drop this writer.
+    if result.is_ok() {
+        let _ = WRITER.set((Mutex::new(Some(guard)), dropped));
+    }
+}
+
+/// Writes the lines still queued and stops the writer thread (at the end of `main`; later lines
+/// are dropped).
+pub fn flush() {
+    if let Some((guard, _)) = WRITER.get() {
+        drop(
+            guard
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+    }
+}
+
+/// Log lines dropped because the writer thread's queue was full.
+pub fn dropped_lines() -> u64 {
+    WRITER
+        .get()
+        .map_or(0, |(_, dropped)| dropped.dropped_lines() as u64)
 }
 
 struct Started(Instant);
 
-/// The request root span: method, path (no query, secret segments redacted), request id; status
-/// and latency at the end.
+/// The request root span: method, path (no query, secret segments redacted), request id. The
+/// status and latency are fields of the line that ends the request, not of the span (recording
+/// them in the span would format its fields a second time).
 pub struct GatewayRootSpan;
 
 impl RootSpanBuilder for GatewayRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
-        request.extensions_mut().insert(Started(Instant::now()));
+        let mut extensions = request.extensions_mut();
+        extensions.insert(Started(Instant::now()));
+        let request_id = extensions.get::<RequestId>().copied();
+        drop(extensions);
         tracing::info_span!(
             "request",
             method = %request.method(),
             path = %crate::emulator::journal::redact_path(request.path()),
-            request_id = %request_id,
-            status = tracing::field::Empty,
+            request_id = tracing::field::display(request_id.map(|id| *id).unwrap_or_default()),
         )
     }
 
@@ -75,7 +128,6 @@ impl RootSpanBuilder for GatewayRootSpan {
         match outcome {
             Ok(response) => {
                 let status = response.status().as_u16();
-                span.record("status", status);
                 let elapsed_ms = response
                     .request()
                     .extensions()
@@ -97,7 +149,6 @@ impl RootSpanBuilder for GatewayRootSpan {
             // will have decides the level.
             Err(error) => {
                 let status = error.error_response().status().as_u16();
-                span.record("status", status);
                 if status >= 500 {
                     tracing::error!(status, %error, "request failed");
                 } else {

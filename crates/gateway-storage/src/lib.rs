@@ -143,8 +143,9 @@ pub struct DieselStore {
     permits: Arc<tokio::sync::Semaphore>,
     /// How long a call waits for a permit (the pool's own checkout timeout).
     acquire_timeout: std::time::Duration,
-    /// Users read from memory (`cache.rs`), watched by a thread of `listen.rs`.
-    users: Arc<cache::UserCache>,
+    /// Users, memberships, session counts and projects read from memory (`cache/`), watched by
+    /// a thread of `listen.rs`.
+    caches: Arc<cache::Caches>,
 }
 
 impl std::fmt::Debug for DieselStore {
@@ -254,9 +255,9 @@ impl DieselStore {
             DbTarget::Postgres(_) => None,
         };
         let permits = usize::try_from(options.max_connections.max(1)).unwrap_or(1);
-        let users = Arc::new(cache::UserCache::new(options.user_cache));
+        let caches = Arc::new(cache::Caches::new(options.user_cache));
         if options.user_cache.entries > 0 {
-            let watched = Arc::downgrade(&users);
+            let watched = Arc::downgrade(&caches);
             let started = match (&target, &writer) {
                 #[cfg(feature = "sqlite")]
                 (DbTarget::Sqlite(_), Some(writer)) => {
@@ -276,13 +277,19 @@ impl DieselStore {
             writer,
             permits: Arc::new(tokio::sync::Semaphore::new(permits)),
             acquire_timeout: options.acquire_timeout,
-            users,
+            caches,
         })
     }
 
-    /// What the user cache holds and did (for metrics).
+    /// What the cache's map of users holds and did.
     pub fn user_cache_usage(&self) -> CacheUsage {
-        self.users.usage()
+        self.caches.users.usage()
+    }
+
+    /// What each of the cache's maps (users, memberships, sessions, projects) holds and did, by
+    /// name (for metrics).
+    pub fn cache_usage(&self) -> [(&'static str, CacheUsage); 4] {
+        self.caches.usage()
     }
 
     /// How many pooled connections are open and idle (r2d2's `state()`), and the pool's limit.

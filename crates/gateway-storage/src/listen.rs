@@ -1,8 +1,9 @@
-//! The user cache's watch of other writers (`cache.rs`), one thread per store:
+//! The cache's watch of other writers (`cache/`), one thread per store:
 //!
-//! - **PostgreSQL**: a connection of its own that `LISTEN`s on `gateway_users` (the trigger of
-//!   migration `2026-12-05-000400_user_change_notices` announces every committed change of a
-//!   `users` row) and reads what arrived every [`POLL`]; a failed read, or a failed liveness
+//! - **PostgreSQL**: a connection of its own that `LISTEN`s on `gateway_users` (the triggers of
+//!   migrations `2026-12-05-000400_user_change_notices` and `2026-12-05-000500_cache_notices`
+//!   announce every committed change of the rows the cache holds) and reads what arrived every
+//!   [`POLL`]; a failed read, or a failed liveness
 //!   `SELECT 1` every [`PING`], stops the cache (everything dropped, nothing served) until a new
 //!   connection listens again.
 //! - **SQLite**: every [`POLL`] the writer thread reads `PRAGMA data_version` on its own
@@ -17,7 +18,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::cache::UserCache;
+use crate::cache::Caches;
 
 /// How often arrived notices (PostgreSQL) or the data version (SQLite) are read: the bound on
 /// how late another writer's change is seen, besides delivery.
@@ -31,12 +32,18 @@ const PING: Duration = Duration::from_secs(1);
 /// How long a lost listener waits before it connects again.
 const RETRY: Duration = Duration::from_millis(500);
 
-/// Applies one notice: `<id> <version>`, `<id> -` (deleted) or `*` (everything).
-pub(crate) fn apply(cache: &UserCache, payload: &str) {
+/// Applies one notice: a user's `<id> <version>` or `<id> -` (deleted); `m <user id>` (a user's
+/// memberships), `s <user id>` (a user's sessions), `p <project id>`, or `m *` (every user's
+/// memberships: a team changed); `*` (everything). Anything else drops everything.
+pub(crate) fn apply(cache: &Caches, payload: &str) {
     match payload.split_once(' ') {
-        Some((id, "-")) => cache.changed(id, None),
+        Some(("m", "*")) => cache.memberships.clear(),
+        Some(("m", id)) => cache.memberships.changed(id, None),
+        Some(("s", id)) => cache.sessions.changed(id, None),
+        Some(("p", id)) => cache.projects.changed(id, None),
+        Some((id, "-")) => cache.forget_user(id),
         Some((id, version)) => match version.parse::<i64>() {
-            Ok(v) => cache.changed(id, Some(v)),
+            Ok(v) => cache.users.changed(id, Some(v)),
             Err(_) => cache.clear(),
         },
         None => cache.clear(),
@@ -48,7 +55,7 @@ pub(crate) fn apply(cache: &UserCache, payload: &str) {
 pub(crate) fn watch_postgres(
     target: crate::DbTarget,
     options: crate::ConnOptions,
-    cache: Weak<UserCache>,
+    cache: Weak<Caches>,
 ) -> std::io::Result<()> {
     use diesel::{RunQueryDsl, pg::PgConnection};
 
@@ -129,7 +136,7 @@ pub(crate) fn watch_postgres(
 #[cfg(feature = "sqlite")]
 pub(crate) fn watch_sqlite(
     writer: crate::exec::Writer,
-    cache: Weak<UserCache>,
+    cache: Weak<Caches>,
 ) -> std::io::Result<()> {
     /// The last data version seen, with the writer connection it was read on.
     type Seen = Arc<Mutex<Option<(u64, i64)>>>;
@@ -180,31 +187,60 @@ mod tests {
 
     #[test]
     fn notices_drop_what_they_name() {
-        let cache = UserCache::new(CacheLimits::default());
-        cache.set_watching(true);
+        let caches = Caches::new(CacheLimits::default());
+        caches.set_watching(true);
+        let cache = &caches.users;
         let ids: Vec<_> = (1..=3).map(|n| UserId(uuid::Uuid::from_u128(n))).collect();
         for id in &ids {
             let mut u = User::new(*id, "u", chrono::DateTime::UNIX_EPOCH);
             u.version = 2;
-            cache.offer(cache.ticket(), &u, 0);
+            cache.offer(cache.ticket(), &id.to_string(), &u, 0);
         }
-        apply(&cache, &format!("{} 2", ids[0]));
-        apply(&cache, &format!("{} 3", ids[1]));
+        apply(&caches, &format!("{} 2", ids[0]));
+        apply(&caches, &format!("{} 3", ids[1]));
         assert_eq!(
             cache.usage().entries,
             2,
             "version 2 is held: kept; 3 is newer: dropped"
         );
-        apply(&cache, &format!("{} -", ids[0]));
+        apply(&caches, &format!("{} -", ids[0]));
         assert_eq!(cache.usage().entries, 1);
-        apply(&cache, "*");
+        apply(&caches, "*");
         assert_eq!(cache.usage().entries, 0);
         cache.offer(
             cache.ticket(),
+            &ids[2].to_string(),
             &User::new(ids[2], "u", chrono::DateTime::UNIX_EPOCH),
             0,
         );
-        apply(&cache, "garbled");
+        let other = ids[1].to_string();
+        let count = crate::cache::SessionCount {
+            count: 1,
+            until: None,
+        };
+        for memo_notice in ["s", "m", "p"] {
+            caches
+                .sessions
+                .offer(caches.sessions.ticket(), &other, &count, 0);
+            caches
+                .memberships
+                .offer(caches.memberships.ticket(), &other, &Vec::new(), 0);
+            apply(&caches, &format!("{memo_notice} {other}"));
+            let kept = (
+                caches.sessions.get(&other).is_ok(),
+                caches.memberships.get(&other).is_ok(),
+            );
+            let expected = match memo_notice {
+                "s" => (false, true),
+                "m" => (true, false),
+                _ => (true, true),
+            };
+            assert_eq!(kept, expected, "notice {memo_notice}");
+        }
+        apply(&caches, "m *");
+        assert!(caches.memberships.get(&other).is_err());
+        assert!(caches.sessions.get(&other).is_ok(), "only memberships");
+        apply(&caches, "garbled");
         assert_eq!(
             cache.usage().entries,
             0,

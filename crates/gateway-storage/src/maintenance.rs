@@ -58,7 +58,7 @@ impl MaintenanceStore for DieselStore {
                 })
             })
             .await;
-        self.users.clear();
+        self.caches.clear();
         reset
     }
 }

@@ -251,7 +251,19 @@ impl ProjectStore for DieselStore {
     }
 
     async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
-        self.read(move |conn| load(conn, &id.to_string())).await
+        let key = id.to_string();
+        let ticket = match self.caches.projects.get(&key) {
+            Ok(held) => return Ok(Some(held)),
+            Err(ticket) => ticket,
+        };
+        let found = self.read(move |conn| load(conn, &id.to_string())).await?;
+        if let Some(project) = &found {
+            let bytes = project.display_name.len()
+                + project.publishable_client_key_hash.len()
+                + project.secret_server_key_hash.len();
+            self.caches.projects.offer(ticket, &key, project, bytes);
+        }
+        Ok(found)
     }
 
     async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {
@@ -265,7 +277,9 @@ impl ProjectStore for DieselStore {
         at: DateTime<Utc>,
     ) -> Result<Option<Project>, StoreError> {
         let patch = patch.clone();
-        self.run(move |conn| update(conn, id, &patch, at)).await
+        let updated = self.run(move |conn| update(conn, id, &patch, at)).await;
+        self.caches.projects.changed(&id.to_string(), None);
+        updated
     }
 
     async fn insert_project_session(
@@ -274,8 +288,12 @@ impl ProjectStore for DieselStore {
         project_id: Uuid,
     ) -> Result<(), StoreError> {
         let row = SessionRow::from(session);
-        self.run(move |conn| insert_session(conn, &row, project_id))
-            .await
+        let key = row.user_id.clone();
+        let inserted = self
+            .run(move |conn| insert_session(conn, &row, project_id))
+            .await;
+        self.caches.sessions.changed(&key, None);
+        inserted
     }
 
     async fn project_sessions_of(

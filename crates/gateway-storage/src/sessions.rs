@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::{
     AnyConnection, DieselStore,
+    cache::SessionCount,
     error::Failure,
     schema::sessions,
     values::{CorruptRow, naive, parsed, utc, uuid},
@@ -118,7 +119,10 @@ pub(crate) fn delete_of(conn: &mut AnyConnection, id: &str) -> Result<(), Failur
 impl SessionStore for DieselStore {
     async fn insert_session(&self, session: &NewSession) -> Result<(), StoreError> {
         let row = SessionRow::from(session);
-        self.run(move |conn| insert(conn, &row)).await
+        let key = row.user_id.clone();
+        let inserted = self.run(move |conn| insert(conn, &row)).await;
+        self.caches.sessions.changed(&key, None);
+        inserted
     }
 
     async fn session_by_refresh_hash(&self, hash: &str) -> Result<Option<Session>, StoreError> {
@@ -157,25 +161,33 @@ impl SessionStore for DieselStore {
     }
 
     async fn revoke_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        self.run(move |conn| {
-            let n = diesel::update(
-                sessions::table
-                    .filter(sessions::id.eq(id.to_string()))
-                    .filter(sessions::revoked_at.is_null()),
-            )
-            .set(sessions::revoked_at.eq(naive(at)))
-            .execute(conn)?;
-            Ok(n > 0)
-        })
-        .await
+        let revoked = self
+            .run(move |conn| {
+                let n = diesel::update(
+                    sessions::table
+                        .filter(sessions::id.eq(id.to_string()))
+                        .filter(sessions::revoked_at.is_null()),
+                )
+                .set(sessions::revoked_at.eq(naive(at)))
+                .execute(conn)?;
+                Ok(n > 0)
+            })
+            .await;
+        // Whose session it was is not known here: every count goes (revocations are rare
+        // next to the reads the counts save).
+        self.caches.sessions.clear();
+        revoked
     }
 
     async fn revoke_sessions(&self, user_id: UserId, at: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.run(move |conn| {
-            let n = revoke_all_of(conn, &user_id.to_string(), None, naive(at))?;
-            Ok(n as u64)
-        })
-        .await
+        let revoked = self
+            .run(move |conn| {
+                let n = revoke_all_of(conn, &user_id.to_string(), None, naive(at))?;
+                Ok(n as u64)
+            })
+            .await;
+        self.caches.sessions.changed(&user_id.to_string(), None);
+        revoked
     }
 
     async fn active_sessions_of(
@@ -205,15 +217,28 @@ impl SessionStore for DieselStore {
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        self.read(move |conn| {
-            let (user_id, now) = (user_id.to_string(), naive(now));
-            Ok(on_backend!(conn, c => sessions::table
-                .filter(sessions::user_id.eq(&user_id))
-                .filter(sessions::revoked_at.is_null())
-                .filter(sessions::expires_at.gt(now))
-                .count()
-                .get_result(c)?))
-        })
-        .await
+        let key = user_id.to_string();
+        let ticket = match self.caches.sessions.get_if(&key, |held| held.holds_at(now)) {
+            Ok(held) => return Ok(held.count),
+            Err(ticket) => ticket,
+        };
+        let user_id = key.clone();
+        let (count, first_expiry) = self
+            .read(move |conn| {
+                let now = naive(now);
+                Ok(on_backend!(conn, c => sessions::table
+                    .filter(sessions::user_id.eq(&user_id))
+                    .filter(sessions::revoked_at.is_null())
+                    .filter(sessions::expires_at.gt(now))
+                    .select((diesel::dsl::count_star(), diesel::dsl::min(sessions::expires_at)))
+                    .get_result::<(i64, Option<NaiveDateTime>)>(c)?))
+            })
+            .await?;
+        let held = SessionCount {
+            count,
+            until: first_expiry.map(utc),
+        };
+        self.caches.sessions.offer(ticket, &key, &held, 0);
+        Ok(count)
     }
 }

@@ -30,6 +30,19 @@ pub(crate) struct TeamRow {
     pub created_at: NaiveDateTime,
 }
 
+impl TeamRow {
+    /// The bytes of its text (for the cache's bound).
+    fn text_bytes(&self) -> usize {
+        let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        self.id.len()
+            + self.display_name.len()
+            + optional(&self.profile_image_url)
+            + optional(&self.client_metadata)
+            + optional(&self.client_read_only_metadata)
+            + optional(&self.server_metadata)
+    }
+}
+
 impl From<&Team> for TeamRow {
     fn from(t: &Team) -> Self {
         let Team {
@@ -98,6 +111,11 @@ pub(crate) struct MembershipRow {
 }
 
 impl MembershipRow {
+    /// The bytes of its text (for the cache's bound).
+    fn text_bytes(&self) -> usize {
+        self.team_id.len() + self.user_id.len() + self.role.len() + self.permissions.len()
+    }
+
     /// A new membership of `role`, holding the role's default permission.
     fn new(team_id: Uuid, user_id: UserId, role: TeamRole, at: DateTime<Utc>) -> Self {
         Self {
@@ -214,7 +232,12 @@ impl TeamStore for DieselStore {
             })
             .await;
         if let Some(user_id) = selecting {
-            self.users.changed(&user_id, None);
+            self.caches.users.changed(&user_id, None);
+        }
+        if let Some(first) = first {
+            self.caches
+                .memberships
+                .changed(&first.user_id.to_string(), None);
         }
         inserted
     }
@@ -239,32 +262,36 @@ impl TeamStore for DieselStore {
         _at: DateTime<Utc>,
     ) -> Result<Option<Team>, StoreError> {
         let patch = patch.clone();
-        self.run(move |conn| {
-            transaction(conn, |conn| {
-                let row: Option<TeamRow> = teams::table
-                    .find(id.to_string())
-                    .select(TeamRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let mut team = Team::try_from(row)?;
-                patch.apply_to(&mut team);
-                let row = TeamRow::from(&team);
-                diesel::update(teams::table.find(&row.id))
-                    .set((
-                        teams::display_name.eq(&row.display_name),
-                        teams::profile_image_url.eq(&row.profile_image_url),
-                        teams::client_metadata.eq(&row.client_metadata),
-                        teams::client_read_only_metadata.eq(&row.client_read_only_metadata),
-                        teams::server_metadata.eq(&row.server_metadata),
-                    ))
-                    .execute(conn)?;
-                Ok(Some(team))
+        let updated = self
+            .run(move |conn| {
+                transaction(conn, |conn| {
+                    let row: Option<TeamRow> = teams::table
+                        .find(id.to_string())
+                        .select(TeamRow::as_select())
+                        .first(conn)
+                        .optional()?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let mut team = Team::try_from(row)?;
+                    patch.apply_to(&mut team);
+                    let row = TeamRow::from(&team);
+                    diesel::update(teams::table.find(&row.id))
+                        .set((
+                            teams::display_name.eq(&row.display_name),
+                            teams::profile_image_url.eq(&row.profile_image_url),
+                            teams::client_metadata.eq(&row.client_metadata),
+                            teams::client_read_only_metadata.eq(&row.client_read_only_metadata),
+                            teams::server_metadata.eq(&row.server_metadata),
+                        ))
+                        .execute(conn)?;
+                    Ok(Some(team))
+                })
             })
-        })
-        .await
+            .await;
+        // Every member's memberships show the team (which users: not worth a read).
+        self.caches.memberships.clear();
+        updated
     }
 
     async fn delete_team(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -281,8 +308,10 @@ impl TeamStore for DieselStore {
                 })
             })
             .await;
-        // Whoever had selected the team has changed (which users: not worth a read).
-        self.users.clear();
+        // Whoever had selected the team, or was in it, has changed (which users: not worth a
+        // read; teams are deleted rarely).
+        self.caches.users.clear();
+        self.caches.memberships.clear();
         deleted
     }
 
@@ -294,7 +323,9 @@ impl TeamStore for DieselStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let row = MembershipRow::new(team_id, user_id, role, at);
-        self.run(move |conn| upsert_membership(conn, &row)).await
+        let added = self.run(move |conn| upsert_membership(conn, &row)).await;
+        self.caches.memberships.changed(&user_id.to_string(), None);
+        added
     }
 
     async fn remove_membership(
@@ -317,13 +348,19 @@ impl TeamStore for DieselStore {
                 })
             })
             .await;
-        self.users.changed(&key, None);
+        self.caches.users.changed(&key, None);
+        self.caches.memberships.changed(&key, None);
         removed
     }
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
-        let user_id = user_id.to_string();
-        self.read(move |conn| {
+        let key = user_id.to_string();
+        let ticket = match self.caches.memberships.get(&key) {
+            Ok(held) => return Ok(held),
+            Err(ticket) => ticket,
+        };
+        let user_id = key.clone();
+        let (memberships, bytes) = self.read(move |conn| {
             // On the concrete connection: the platform surface reads them on every GET.
             let rows: Vec<(MembershipRow, TeamRow)> = on_backend!(conn, c => team_memberships::table
                 .inner_join(teams::table)
@@ -332,7 +369,9 @@ impl TeamStore for DieselStore {
                 .select((MembershipRow::as_select(), TeamRow::as_select()))
                 .load(c)?);
             let mut out = Vec::with_capacity(rows.len());
+            let mut bytes = 0;
             for (m, t) in rows {
+                bytes += std::mem::size_of::<TeamMembership>() + m.text_bytes() + t.text_bytes();
                 out.push(TeamMembership {
                     team: Team::try_from(t)?,
                     role: parsed::<TeamRole>("team_memberships.role", &m.role)?,
@@ -340,9 +379,13 @@ impl TeamStore for DieselStore {
                     joined_at: utc(m.joined_at),
                 });
             }
-            Ok(out)
+            Ok((out, bytes))
         })
-        .await
+        .await?;
+        self.caches
+            .memberships
+            .offer(ticket, &key, &memberships, bytes);
+        Ok(memberships)
     }
 
     async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError> {
@@ -379,27 +422,31 @@ impl TeamStore for DieselStore {
         grant: bool,
     ) -> Result<Option<(Vec<String>, bool)>, StoreError> {
         let (team_id, user_id) = (team_id.to_string(), user_id.to_string());
+        let key = user_id.clone();
         let permission = permission.to_owned();
-        self.run(move |conn| {
-            transaction(conn, |conn| {
-                let row: Option<MembershipRow> = team_memberships::table
-                    .find((&team_id, &user_id))
-                    .select(MembershipRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let before = row.permissions()?;
-                let after = changed(&before, &permission, grant);
-                diesel::update(team_memberships::table.find((&team_id, &user_id)))
-                    .set(team_memberships::permissions.eq(permissions_text(&after)))
-                    .execute(conn)?;
-                let changed = after != before;
-                Ok(Some((after, changed)))
+        let changed_permission = self
+            .run(move |conn| {
+                transaction(conn, |conn| {
+                    let row: Option<MembershipRow> = team_memberships::table
+                        .find((&team_id, &user_id))
+                        .select(MembershipRow::as_select())
+                        .first(conn)
+                        .optional()?;
+                    let Some(row) = row else {
+                        return Ok(None);
+                    };
+                    let before = row.permissions()?;
+                    let after = changed(&before, &permission, grant);
+                    diesel::update(team_memberships::table.find((&team_id, &user_id)))
+                        .set(team_memberships::permissions.eq(permissions_text(&after)))
+                        .execute(conn)?;
+                    let changed = after != before;
+                    Ok(Some((after, changed)))
+                })
             })
-        })
-        .await
+            .await;
+        self.caches.memberships.changed(&key, None);
+        changed_permission
     }
 
     async fn list_teams(&self) -> Result<Vec<Team>, StoreError> {

@@ -1,16 +1,21 @@
-//! The user cache (gateway-storage `cache.rs`, `listen.rs`) on SQLite and PostgreSQL, with two
-//! stores on one database standing for two processes (SQLite) or two instances (PostgreSQL):
-//! a store reads its own writes at once and serves repeated reads from memory; another store's
-//! change or delete is read within `USER_CACHE_STALENESS_BOUND` (the time measured is printed);
-//! on PostgreSQL a lost listener connection stops the cache until it listens again, so a change
-//! made meanwhile is not missed.
+//! The cache (gateway-storage `cache/`, `listen.rs`) on SQLite and PostgreSQL, with two stores on
+//! one database standing for two processes (SQLite) or two instances (PostgreSQL): a store reads
+//! its own writes at once and serves repeated reads from memory; another store's change or delete
+//! is read within `USER_CACHE_STALENESS_BOUND` (the time measured is printed), for users, team
+//! memberships, session counts and projects alike; a session count ends when its first session
+//! expires; on PostgreSQL a lost listener connection stops the cache until it listens again, so a
+//! change made meanwhile is not missed.
 
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
 
-use gateway_core::{Gateway, User, UserId, UserPatch};
+use chrono::Utc;
+use gateway_core::{
+    Gateway, NewProject, ProjectPatch, ProjectStore, SessionStore, Surface, Team, TeamPatch,
+    TeamRole, TeamStore, User, UserId, UserPatch, model::NewSession,
+};
 use gateway_storage::{DieselStore, PoolOptions, USER_CACHE_STALENESS_BOUND};
 use gateway_tests::TestDb;
 
@@ -66,6 +71,49 @@ async fn held(store: &DieselStore, g: &Gateway, id: UserId) {
             "the cache never kept the user"
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// How long until `read` gives what `want` accepts (polled every millisecond, for at most a
+/// second).
+async fn read_after<T: std::fmt::Debug, F: Future<Output = T>>(
+    read: impl Fn() -> F,
+    want: impl Fn(&T) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    loop {
+        let got = read().await;
+        if want(&got) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(1),
+            "never read the change: {got:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Hits of map `name` of `store`.
+fn hits(store: &DieselStore, name: &str) -> u64 {
+    let (_, usage) = store
+        .cache_usage()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .expect("a map of that name");
+    usage.hits
+}
+
+fn session(user: UserId, lives: chrono::Duration) -> NewSession {
+    let now = Utc::now();
+    NewSession {
+        id: uuid::Uuid::new_v4(),
+        user_id: user,
+        surface: Surface::Me,
+        refresh_token_hash: uuid::Uuid::new_v4().simple().to_string(),
+        created_at: now,
+        expires_at: now + lives,
+        is_impersonation: false,
     }
 }
 
@@ -181,4 +229,147 @@ async fn a_lost_listener_stops_the_cache_and_misses_no_change() {
         a_store.user_cache_usage().hits > hits,
         "cached again after reconnecting"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn memberships_session_counts_and_projects_follow_every_writer() {
+    for db in TestDb::all() {
+        let name = db.backend();
+        let (a_store, a) = open(&db.url());
+        let (b_store, b) = open(&db.url());
+        watching(&a_store).await;
+        watching(&b_store).await;
+        let cal = user(&a, "cache_cal").await;
+        let mut took = Vec::new();
+
+        // Memberships: filled, served from memory, dropped by the other store's new membership
+        // and by its rename of the team.
+        let count = || async { a_store.memberships(cal.id).await.unwrap().len() };
+        assert_eq!(count().await, 0);
+        let before = hits(&a_store, "memberships");
+        read_after(
+            || async {
+                count().await;
+                hits(&a_store, "memberships")
+            },
+            |h| *h > before,
+        )
+        .await;
+        let team = Team {
+            id: uuid::Uuid::new_v4(),
+            display_name: "Before".into(),
+            profile_image_url: None,
+            metadata: Default::default(),
+            created_at: Utc::now(),
+        };
+        b_store.insert_team(&team, None).await.unwrap();
+        b_store
+            .add_membership(team.id, cal.id, TeamRole::Member, Utc::now())
+            .await
+            .unwrap();
+        took.push(("membership", read_after(count, |n| *n == 1).await));
+        b.update_team(
+            team.id,
+            TeamPatch {
+                display_name: Some("After".into()),
+                ..TeamPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+        let team_name = || async {
+            let m = a_store.memberships(cal.id).await.unwrap();
+            m.first().map(|m| m.team.display_name.clone())
+        };
+        took.push((
+            "team rename",
+            read_after(team_name, |n| n.as_deref() == Some("After")).await,
+        ));
+
+        // Session counts: this store's own session is counted at once; the other store's
+        // session and its revocation within the bound; a session that expires leaves the count
+        // by the clock alone.
+        let sessions = || async {
+            a_store
+                .count_active_sessions(cal.id, Utc::now())
+                .await
+                .unwrap()
+        };
+        assert_eq!(sessions().await, 0);
+        a_store
+            .insert_session(&session(cal.id, chrono::Duration::hours(1)))
+            .await
+            .unwrap();
+        assert_eq!(sessions().await, 1, "{name}: its own write");
+        let before = hits(&a_store, "sessions");
+        assert_eq!(sessions().await, 1);
+        assert!(
+            hits(&a_store, "sessions") > before,
+            "{name}: served from memory"
+        );
+        let theirs = session(cal.id, chrono::Duration::hours(1));
+        b_store.insert_session(&theirs).await.unwrap();
+        took.push(("session", read_after(sessions, |n| *n == 2).await));
+        b_store.revoke_session(theirs.id, Utc::now()).await.unwrap();
+        took.push(("revocation", read_after(sessions, |n| *n == 1).await));
+        a_store
+            .insert_session(&session(cal.id, chrono::Duration::milliseconds(300)))
+            .await
+            .unwrap();
+        assert_eq!(sessions().await, 2);
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(sessions().await, 1, "{name}: the short session expired");
+
+        // Projects: served from memory, dropped by the other store's change.
+        let project = a
+            .create_project(NewProject {
+                display_name: "first".into(),
+                ..NewProject::default()
+            })
+            .await
+            .unwrap()
+            .project;
+        let project_name = || async {
+            a_store
+                .project(project.id)
+                .await
+                .unwrap()
+                .map(|p| p.display_name)
+        };
+        let before = hits(&a_store, "projects");
+        read_after(
+            || async {
+                project_name().await;
+                hits(&a_store, "projects")
+            },
+            |h| *h > before,
+        )
+        .await;
+        b.update_project(
+            project.id,
+            ProjectPatch {
+                display_name: Some("second".into()),
+                ..ProjectPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+        took.push((
+            "project",
+            read_after(project_name, |n| n.as_deref() == Some("second")).await,
+        ));
+
+        // A deleted user's memberships and sessions go with it.
+        b.delete_user(cal.id).await.unwrap();
+        took.push(("delete", read_after(count, |n| *n == 0).await));
+        assert_eq!(sessions().await, 0, "{name}");
+
+        println!("{name}: another store's changes read after {took:?}");
+        for (what, took) in took {
+            assert!(
+                took <= USER_CACHE_STALENESS_BOUND,
+                "{name}: another store's {what} was read after {took:?}"
+            );
+        }
+    }
 }

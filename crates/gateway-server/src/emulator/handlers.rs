@@ -451,10 +451,11 @@ pub async fn metrics(state: Data<AppState>) -> HttpResponse {
         .emulator
         .metrics
         .journal_bytes(state.emulator.journal.bytes());
+    state.emulator.metrics.cache(state.store.cache_usage());
     state
         .emulator
         .metrics
-        .user_cache(state.store.user_cache_usage());
+        .log_lines_dropped(crate::telemetry::dropped_lines());
     let text = state.emulator.metrics.render(
         state.store.pool_usage(),
         state.faults.list().len(),

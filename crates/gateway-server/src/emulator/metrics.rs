@@ -29,6 +29,7 @@ pub struct Metrics {
     journal_entries: IntGauge,
     journal_bytes: IntGauge,
     user_cache: IntGaugeVec,
+    log_lines_dropped: IntGauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -118,13 +119,20 @@ impl Metrics {
         let user_cache = IntGaugeVec::new(
             Opts::new(
                 "gateway_user_cache",
-                "The user cache: entries and bytes held (at most database.user_cache_entries and \
-                 _bytes), reads served (hits) and not (misses), entries dropped for another \
-                 writer's change (invalidations), whether its watch of other writers works (1/0).",
+                "The cache of what current-user answers read, by map (users, memberships, \
+                 sessions, projects): entries and bytes held (at most \
+                 database.user_cache_entries per map and _bytes in all), reads served (hits) and \
+                 not (misses), entries dropped for another writer's change (invalidations), \
+                 whether its watch of other writers works (1/0).",
             ),
-            &["measure"],
+            &["map", "measure"],
         )?;
         registry.register(Box::new(user_cache.clone()))?;
+        let log_lines_dropped = IntGauge::new(
+            "gateway_log_lines_dropped",
+            "Log lines dropped since start because the log writer's queue was full.",
+        )?;
+        registry.register(Box::new(log_lines_dropped.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -136,6 +144,7 @@ impl Metrics {
             journal_entries,
             journal_bytes,
             user_cache,
+            log_lines_dropped,
         })
     }
 
@@ -158,27 +167,40 @@ impl Metrics {
             .inc();
     }
 
-    /// Sets the user cache's gauges (read at scrape time, before [`Metrics::render`]).
-    pub fn user_cache(&self, usage: gateway_storage::CacheUsage) {
-        let gateway_storage::CacheUsage {
-            entries,
-            bytes,
-            hits,
-            misses,
-            invalidations,
-            watching,
-        } = usage;
+    /// Sets the cache's gauges, map by map (read at scrape time, before [`Metrics::render`]).
+    pub fn cache(
+        &self,
+        maps: impl IntoIterator<Item = (&'static str, gateway_storage::CacheUsage)>,
+    ) {
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-        for (measure, value) in [
-            ("entries", as_i64(entries as u64)),
-            ("bytes", as_i64(bytes as u64)),
-            ("hits", as_i64(hits)),
-            ("misses", as_i64(misses)),
-            ("invalidations", as_i64(invalidations)),
-            ("watching", i64::from(watching)),
-        ] {
-            self.user_cache.with_label_values(&[measure]).set(value);
+        for (map, usage) in maps {
+            let gateway_storage::CacheUsage {
+                entries,
+                bytes,
+                hits,
+                misses,
+                invalidations,
+                watching,
+            } = usage;
+            for (measure, value) in [
+                ("entries", as_i64(entries as u64)),
+                ("bytes", as_i64(bytes as u64)),
+                ("hits", as_i64(hits)),
+                ("misses", as_i64(misses)),
+                ("invalidations", as_i64(invalidations)),
+                ("watching", i64::from(watching)),
+            ] {
+                self.user_cache
+                    .with_label_values(&[map, measure])
+                    .set(value);
+            }
         }
+    }
+
+    /// Sets the count of dropped log lines (read at scrape time, before [`Metrics::render`]).
+    pub fn log_lines_dropped(&self, lines: u64) {
+        self.log_lines_dropped
+            .set(i64::try_from(lines).unwrap_or(i64::MAX));
     }
 
     /// Sets the journal's byte gauge (read at scrape time, before [`Metrics::render`]).
@@ -232,12 +254,15 @@ mod tests {
             seconds: 0.001,
         });
         m.fault_fired("me", "status", Some(503));
-        m.user_cache(gateway_storage::CacheUsage {
-            entries: 4,
-            hits: 9,
-            watching: true,
-            ..Default::default()
-        });
+        m.cache([(
+            "users",
+            gateway_storage::CacheUsage {
+                entries: 4,
+                hits: 9,
+                watching: true,
+                ..Default::default()
+            },
+        )]);
         let text = m.render(
             PoolUsage {
                 connections: 3,
@@ -257,9 +282,9 @@ mod tests {
             r#"gateway_fault_rules_fired_total{effect="status",status="503",surface="me"} 1"#,
             "gateway_fault_rules 2",
             "gateway_journal_entries 5",
-            r#"gateway_user_cache{measure="entries"} 4"#,
-            r#"gateway_user_cache{measure="hits"} 9"#,
-            r#"gateway_user_cache{measure="watching"} 1"#,
+            r#"gateway_user_cache{map="users",measure="entries"} 4"#,
+            r#"gateway_user_cache{map="users",measure="hits"} 9"#,
+            r#"gateway_user_cache{map="users",measure="watching"} 1"#,
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -621,13 +621,14 @@ impl UserStore for DieselStore {
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let key = id.to_string();
-        let ticket = match self.users.get(&key) {
+        let ticket = match self.caches.users.get(&key) {
             Ok(user) => return Ok(Some(user)),
             Err(ticket) => ticket,
         };
-        let found = self.read(move |conn| load(conn, &key)).await?;
+        let id = key.clone();
+        let found = self.read(move |conn| load(conn, &id)).await?;
         Ok(found.map(|(user, bytes)| {
-            self.users.offer(ticket, &user, bytes);
+            self.caches.users.offer(ticket, &key, &user, bytes);
             user
         }))
     }
@@ -689,20 +690,25 @@ impl UserStore for DieselStore {
         changes: &UserChanges,
     ) -> Result<Option<User>, StoreError> {
         let changes = changes.clone();
-        let ticket = self.users.ticket();
+        let revokes = changes.revoke_sessions.any();
+        let key = id.to_string();
+        let ticket = self.caches.users.ticket();
         let written = self
             .run(move |conn| write::update(conn, &id.to_string(), &changes))
-            .await?;
+            .await;
         // After the commit (a SQLite batch may still undo a write when its job has returned).
-        Ok(written.map(|(user, bytes)| {
-            self.users.offer(ticket, &user, bytes);
+        if revokes {
+            self.caches.sessions.changed(&key, None);
+        }
+        Ok(written?.map(|(user, bytes)| {
+            self.caches.users.offer(ticket, &key, &user, bytes);
             user
         }))
     }
 
     async fn delete_user(&self, id: UserId) -> Result<bool, StoreError> {
         let deleted = self.run(move |conn| delete(conn, &id.to_string())).await;
-        self.users.changed(&id.to_string(), None);
+        self.caches.forget_user(&id.to_string());
         deleted
     }
 }

@@ -1,19 +1,5 @@
-//! Users read from memory: a bounded map from user id to the user as last read or written by
-//! this process, kept consistent with the database by three rules.
-//!
-//! - **Read your writes**: a change written by this process replaces the entry with its result
-//!   before the call returns; a delete (or a reset) drops it.
-//! - **Others' writes**: every change of a `users` row, whoever makes it, is announced (PostgreSQL:
-//!   a trigger's `NOTIFY`, `listen.rs`; SQLite: the file's `data_version`, checked by the writer
-//!   thread) and drops the entries it makes stale. While that watch is not known to work (before
-//!   it starts, after its connection is lost) nothing is served from memory or kept.
-//! - **No stale fill**: a read offers its result with the [`Ticket`] it took before reading;
-//!   any drop since then (the counter `generation`) refuses the offer, so a row read before a
-//!   change can never be kept after the change's announcement. An older version never replaces
-//!   a newer one (every change of a row bumps its `version`).
-//!
-//! Bounded by entries and by bytes (an estimate: the row's text plus the struct); when full, the
-//! oldest entries go first.
+//! One map of the cache (`mod.rs`): values by key, bounded by entries and bytes, oldest out
+//! first, with the ticket rule that keeps a read from filling a value a change has made stale.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -23,73 +9,63 @@ use std::{
     },
 };
 
-use gateway_core::User;
+use super::{CacheLimits, CacheUsage};
 
-/// Bounds of the cache. Zero entries switch it off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CacheLimits {
-    /// Most users held.
-    pub entries: usize,
-    /// Most estimated bytes held.
-    pub bytes: usize,
-}
-
-impl Default for CacheLimits {
-    fn default() -> Self {
-        Self {
-            entries: 10_000,
-            bytes: 16 * 1024 * 1024,
-        }
+/// What a map holds.
+pub(crate) trait Held: Clone {
+    /// The row's version when it has one: an older value never replaces a newer one, and an
+    /// announced change at a version already held is this process's own write.
+    fn version(&self) -> Option<i64> {
+        None
     }
 }
 
-/// What the cache holds and did, for metrics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CacheUsage {
-    /// Users held.
-    pub entries: usize,
-    /// Their estimated size.
-    pub bytes: usize,
-    /// Reads served from memory.
-    pub hits: u64,
-    /// Reads that went to the database.
-    pub misses: u64,
-    /// Entries dropped because another writer changed the user (or the watch restarted).
-    pub invalidations: u64,
-    /// Whether the watch of other writers works (entries are served and kept only then).
-    pub watching: bool,
+impl Held for gateway_core::User {
+    fn version(&self) -> Option<i64> {
+        Some(self.version)
+    }
 }
 
-struct Entry {
-    user: User,
+struct Entry<V> {
+    value: V,
     bytes: usize,
 }
 
-#[derive(Default)]
-struct Inner {
-    map: HashMap<String, Entry>,
-    /// Ids in the order they were inserted, for eviction (may name entries gone since).
+struct Inner<V> {
+    map: HashMap<String, Entry<V>>,
+    /// Keys in the order they were inserted, for eviction (may name entries gone since).
     order: VecDeque<String>,
     bytes: usize,
     /// Bumped by every drop: the offers of reads that began before it are refused.
     generation: u64,
 }
 
+impl<V> Default for Inner<V> {
+    fn default() -> Self {
+        Self {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            generation: 0,
+        }
+    }
+}
+
 /// A read's place in the order of drops (see the module).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ticket(u64);
 
-/// The cache (shared by the store's clones through an `Arc`).
-pub(crate) struct UserCache {
+/// One bounded map.
+pub(crate) struct Memo<V> {
     limits: CacheLimits,
-    inner: Mutex<Inner>,
+    inner: Mutex<Inner<V>>,
     watching: AtomicBool,
     hits: AtomicU64,
     misses: AtomicU64,
     invalidations: AtomicU64,
 }
 
-impl UserCache {
+impl<V: Held> Memo<V> {
     pub(crate) fn new(limits: CacheLimits) -> Self {
         Self {
             limits,
@@ -101,7 +77,7 @@ impl UserCache {
         }
     }
 
-    fn inner(&self) -> MutexGuard<'_, Inner> {
+    fn inner(&self) -> MutexGuard<'_, Inner<V>> {
         // A poisoned lock only means a panic elsewhere mid-change: start over empty.
         self.inner.lock().unwrap_or_else(|poisoned| {
             let mut inner = poisoned.into_inner();
@@ -117,14 +93,20 @@ impl UserCache {
         self.limits.entries > 0 && self.watching.load(Ordering::Acquire)
     }
 
-    /// The user `id` if held; otherwise a ticket for the read that follows.
-    pub(crate) fn get(&self, id: &str) -> Result<User, Ticket> {
+    /// The value of `key` if held; otherwise a ticket for the read that follows.
+    pub(crate) fn get(&self, key: &str) -> Result<V, Ticket> {
+        self.get_if(key, |_| true)
+    }
+
+    /// [`Self::get`] of a value that `fresh` still accepts (a value that depends on the clock).
+    pub(crate) fn get_if(&self, key: &str, fresh: impl FnOnce(&V) -> bool) -> Result<V, Ticket> {
         let inner = self.inner();
         if self.active()
-            && let Some(entry) = inner.map.get(id)
+            && let Some(entry) = inner.map.get(key)
+            && fresh(&entry.value)
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(entry.user.clone());
+            return Ok(entry.value.clone());
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         Err(Ticket(inner.generation))
@@ -135,10 +117,10 @@ impl UserCache {
         Ticket(self.inner().generation)
     }
 
-    /// Keeps `user` (of about `bytes` of text), read or written after `ticket` was taken, unless
-    /// something was dropped since or a newer version is held.
-    pub(crate) fn offer(&self, ticket: Ticket, user: &User, bytes: usize) {
-        let bytes = bytes + std::mem::size_of::<User>();
+    /// Keeps `value` for `key` (with about `bytes` of text), read or written after `ticket` was
+    /// taken, unless something was dropped since or a newer version is held.
+    pub(crate) fn offer(&self, ticket: Ticket, key: &str, value: &V, bytes: usize) {
+        let bytes = bytes + std::mem::size_of::<V>() + key.len();
         if !self.active() || bytes > self.limits.bytes {
             return;
         }
@@ -146,21 +128,22 @@ impl UserCache {
         if inner.generation != ticket.0 {
             return;
         }
-        let id = user.id.to_string();
-        if let Some(old) = inner.map.get(&id) {
-            if old.user.version >= user.version {
+        if let Some(old) = inner.map.get(key) {
+            if let (Some(held), Some(new)) = (old.value.version(), value.version())
+                && held >= new
+            {
                 return;
             }
             let old_bytes = old.bytes;
             inner.bytes -= old_bytes;
         } else {
-            inner.order.push_back(id.clone());
+            inner.order.push_back(key.to_owned());
         }
         inner.bytes += bytes;
         inner.map.insert(
-            id,
+            key.to_owned(),
             Entry {
-                user: user.clone(),
+                value: value.clone(),
                 bytes,
             },
         );
@@ -172,30 +155,31 @@ impl UserCache {
                 inner.bytes -= gone.bytes;
             }
         }
-        // Ids of entries dropped since they were queued stay in `order`; keep it bounded too.
+        // Keys of entries dropped since they were queued stay in `order`; keep it bounded too.
         if inner.order.len() > 2 * self.limits.entries.max(1) {
             let Inner { map, order, .. } = &mut *inner;
-            order.retain(|id| map.contains_key(id));
+            order.retain(|key| map.contains_key(key));
         }
     }
 
-    /// Drops user `id`, unless the entry is already at `version` or newer (the announcement of a
-    /// change this process wrote itself); `None`: whatever it holds (a delete).
-    pub(crate) fn changed(&self, id: &str, version: Option<i64>) {
+    /// Drops `key`, unless the entry is already at `version` or newer (the announcement of a
+    /// change this process wrote itself); `None`: whatever it holds.
+    pub(crate) fn changed(&self, key: &str, version: Option<i64>) {
         let mut inner = self.inner();
-        if let (Some(entry), Some(version)) = (inner.map.get(id), version)
-            && entry.user.version >= version
+        if let (Some(held), Some(version)) =
+            (inner.map.get(key).and_then(|e| e.value.version()), version)
+            && held >= version
         {
             return;
         }
         inner.generation += 1;
-        if let Some(gone) = inner.map.remove(id) {
+        if let Some(gone) = inner.map.remove(key) {
             inner.bytes -= gone.bytes;
             self.invalidations.fetch_add(1, Ordering::Relaxed);
         }
     }
 
-    /// Drops everything (a reset, a lost or restarted watch).
+    /// Drops everything.
     pub(crate) fn clear(&self) {
         let mut inner = self.inner();
         inner.generation += 1;
@@ -233,7 +217,7 @@ impl UserCache {
 
 #[cfg(test)]
 mod tests {
-    use gateway_core::UserId;
+    use gateway_core::{User, UserId};
 
     use super::*;
 
@@ -247,8 +231,8 @@ mod tests {
         u
     }
 
-    fn watched(limits: CacheLimits) -> UserCache {
-        let cache = UserCache::new(limits);
+    fn watched(limits: CacheLimits) -> Memo<User> {
+        let cache = Memo::new(limits);
         cache.set_watching(true);
         cache
     }
@@ -261,15 +245,15 @@ mod tests {
     fn a_read_fills_and_a_newer_version_replaces() {
         let cache = watched(CacheLimits::default());
         let ticket = cache.get(&id(1)).unwrap_err();
-        cache.offer(ticket, &user(1, 3), 10);
+        cache.offer(ticket, &id(1), &user(1, 3), 10);
         assert_eq!(cache.get(&id(1)).unwrap().version, 3);
-        cache.offer(cache.ticket(), &user(1, 2), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 2), 10);
         assert_eq!(
             cache.get(&id(1)).unwrap().version,
             3,
             "older never replaces"
         );
-        cache.offer(cache.ticket(), &user(1, 4), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 4), 10);
         assert_eq!(cache.get(&id(1)).unwrap().version, 4);
         let usage = cache.usage();
         assert_eq!((usage.hits, usage.misses, usage.entries), (3, 1, 1));
@@ -281,19 +265,19 @@ mod tests {
         let ticket = cache.get(&id(1)).unwrap_err();
         // Another writer's change of any user is announced while the read runs.
         cache.changed(&id(2), Some(7));
-        cache.offer(ticket, &user(1, 3), 10);
+        cache.offer(ticket, &id(1), &user(1, 3), 10);
         assert!(cache.get(&id(1)).is_err());
     }
 
     #[test]
     fn announcements_drop_older_entries_only() {
         let cache = watched(CacheLimits::default());
-        cache.offer(cache.ticket(), &user(1, 5), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 5), 10);
         cache.changed(&id(1), Some(5));
         assert!(cache.get(&id(1)).is_ok(), "this process's own write");
         cache.changed(&id(1), Some(6));
         assert!(cache.get(&id(1)).is_err());
-        cache.offer(cache.ticket(), &user(1, 6), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 6), 10);
         cache.changed(&id(1), None);
         assert!(cache.get(&id(1)).is_err(), "a delete");
     }
@@ -301,10 +285,10 @@ mod tests {
     #[test]
     fn nothing_is_served_or_kept_without_a_watch() {
         let cache = watched(CacheLimits::default());
-        cache.offer(cache.ticket(), &user(1, 1), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 1), 10);
         cache.set_watching(false);
         assert!(cache.get(&id(1)).is_err());
-        cache.offer(cache.ticket(), &user(1, 1), 10);
+        cache.offer(cache.ticket(), &id(1), &user(1, 1), 10);
         assert_eq!(cache.usage().entries, 0);
         cache.set_watching(true);
         assert!(cache.get(&id(1)).is_err());
@@ -312,19 +296,19 @@ mod tests {
             entries: 0,
             bytes: 1 << 20,
         });
-        off.offer(off.ticket(), &user(1, 1), 10);
+        off.offer(off.ticket(), &id(1), &user(1, 1), 10);
         assert!(off.get(&id(1)).is_err(), "zero entries: off");
     }
 
     #[test]
     fn entries_and_bytes_stay_bounded_oldest_first() {
-        let per = std::mem::size_of::<User>() + 100;
+        let per = std::mem::size_of::<User>() + 36 + 100;
         let cache = watched(CacheLimits {
             entries: 3,
             bytes: 10 * per,
         });
         for n in 0..10 {
-            cache.offer(cache.ticket(), &user(n, 1), 100);
+            cache.offer(cache.ticket(), &id(n), &user(n, 1), 100);
         }
         let usage = cache.usage();
         assert_eq!((usage.entries, usage.bytes), (3, 3 * per));
@@ -334,14 +318,14 @@ mod tests {
             bytes: 2 * per,
         });
         for n in 0..10 {
-            small.offer(small.ticket(), &user(n, 1), 100);
+            small.offer(small.ticket(), &id(n), &user(n, 1), 100);
         }
         assert_eq!(small.usage().entries, 2);
-        small.offer(small.ticket(), &user(99, 1), 10 * per);
+        small.offer(small.ticket(), &id(99), &user(99, 1), 10 * per);
         assert!(small.get(&id(99)).is_err(), "larger than the whole cache");
         for n in 0..1000 {
             small.changed(&id(n % 10), None);
-            small.offer(small.ticket(), &user(n % 10, 1), 100);
+            small.offer(small.ticket(), &id(n % 10), &user(n % 10, 1), 100);
         }
         assert!(small.inner().order.len() <= 200);
     }

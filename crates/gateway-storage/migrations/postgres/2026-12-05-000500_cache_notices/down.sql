@@ -1,0 +1,12 @@
+DROP TRIGGER projects_truncated ON projects;
+DROP TRIGGER projects_changed ON projects;
+DROP TRIGGER sessions_truncated ON sessions;
+DROP TRIGGER sessions_changed ON sessions;
+DROP TRIGGER teams_truncated ON teams;
+DROP TRIGGER teams_changed ON teams;
+DROP TRIGGER team_memberships_truncated ON team_memberships;
+DROP TRIGGER team_memberships_changed ON team_memberships;
+DROP FUNCTION gateway_projects_changed();
+DROP FUNCTION gateway_sessions_changed();
+DROP FUNCTION gateway_teams_changed();
+DROP FUNCTION gateway_memberships_changed();
