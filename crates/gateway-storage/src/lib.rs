@@ -31,6 +31,7 @@ pub mod error;
 mod exec;
 mod listen;
 mod locks;
+mod prepared;
 mod schema;
 mod search;
 mod values;

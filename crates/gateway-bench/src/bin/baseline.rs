@@ -12,13 +12,17 @@
 //! profile fields), any other method takes the first string of its JSON body as the new display
 //! name, writes it through `Gateway::update_user` and renders the result. Still no auth, no
 //! logging, no middleware: no dialect can answer its GET or one-field write for less.
+//! `--user-cache-entries 0` switches the store's cache off (every read is a miss: the floor of a
+//! cache miss); `--session-check` opens a session for the user and makes every request check it
+//! first as the dialects do for a session's access token (`Gateway::session_is_active`, issue
+//! 15's revocation check), so the difference to the plain floor is that check's cost.
 
 use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, http::header::ContentType, web};
 use anyhow::Context as _;
 use clap::Parser;
-use gateway_core::{Gateway, NewUser, User, UserId, UserPatch};
+use gateway_core::{Gateway, NewUser, Surface, User, UserId, UserPatch};
 use gateway_storage::{DieselStore, PoolOptions};
 use serde_json::json;
 
@@ -42,6 +46,12 @@ struct Args {
     /// every request instead of answering a fixed body.
     #[arg(long)]
     database_url: Option<String>,
+    /// With `--database-url`: the store's cache bound (`database.user_cache_entries`; 0 = off).
+    #[arg(long, default_value_t = gateway_storage::CacheLimits::default().entries)]
+    user_cache_entries: usize,
+    /// With `--database-url`: check a session of the user before every request.
+    #[arg(long)]
+    session_check: bool,
 }
 
 /// The profile fields every dialect shows, as JSON.
@@ -62,13 +72,23 @@ fn render(user: &User) -> serde_json::Value {
     })
 }
 
-/// One request of the floor: read (GET) or write the display name (other methods).
+/// One request of the floor: read (GET) or write the display name (other methods), after
+/// checking `session` when there is one.
 async fn floor_request(
     gateway: &Gateway,
     id: UserId,
+    session: Option<uuid::Uuid>,
     method: &actix_web::http::Method,
     body: &[u8],
 ) -> Result<User, String> {
+    if let Some(session) = session
+        && !gateway
+            .session_is_active(session)
+            .await
+            .map_err(|e| e.to_string())?
+    {
+        return Err("the session ended".into());
+    }
     if method == actix_web::http::Method::GET {
         return gateway.user(id).await.map_err(|e| e.to_string());
     }
@@ -90,12 +110,21 @@ async fn floor_request(
 
 /// The database floor: one user read, or written and read back, and rendered per request.
 async fn serve_reads(args: &Args, url: &str) -> anyhow::Result<()> {
-    let store = DieselStore::open(url, &PoolOptions::default())
-        .with_context(|| format!("opening {url}"))?;
+    let mut options = PoolOptions::default();
+    options.user_cache.entries = args.user_cache_entries;
+    let store = DieselStore::open(url, &options).with_context(|| format!("opening {url}"))?;
     let gateway = Gateway::new(Arc::new(store));
     let mut new = NewUser::regular(format!("floor_{}", std::process::id()));
     new.fields.email = Some(Some(format!("floor{}@example.com", std::process::id())));
     let id: UserId = gateway.create_user(new).await?.value.id;
+    let session = if args.session_check {
+        let opened = gateway
+            .open_session(id, Surface::Me, chrono::Duration::hours(2))
+            .await?;
+        Some(opened.session.id)
+    } else {
+        None
+    };
     let gateway = web::Data::new(gateway);
     let server = HttpServer::new(move || {
         App::new()
@@ -104,7 +133,7 @@ async fn serve_reads(args: &Args, url: &str) -> anyhow::Result<()> {
                 move |gateway: web::Data<Gateway>,
                       req: actix_web::HttpRequest,
                       body: web::Bytes| async move {
-                    match floor_request(&gateway, id, req.method(), &body).await {
+                    match floor_request(&gateway, id, session, req.method(), &body).await {
                         Ok(user) => HttpResponse::Ok().json(render(&user)),
                         Err(e) => HttpResponse::BadRequest().body(e),
                     }

@@ -52,6 +52,17 @@ macro_rules! user_columns {
                 }
             }
 
+            /// Whether it sets at most one column besides `version` and `updated_at`: the
+            /// one-field writes of every surface. Their statements have few shapes, so they are
+            /// kept prepared (`prepared.rs`).
+            fn is_narrow(&self) -> bool {
+                let set = 0 $(+ usize::from(
+                    self.$column.is_some()
+                        && !matches!(stringify!($column), "version" | "updated_at")
+                ))+;
+                set <= 1
+            }
+
             /// The columns a change moved on `first` (to `first_after`) or on `second` (to
             /// `second_after`), which it must have set to the same value on both; `None` when
             /// it did not (`probe::touched`).

@@ -9,14 +9,19 @@
 //! - **SQLite** (and a change the probes cannot express): the row is read, changed by the core
 //!   (`UserChanges::apply_to`) and the changed columns written back, in one transaction on the
 //!   one writer connection.
+//!
+//!
+//! In the reading write, the `UPDATE` of a change of one column (besides the version and the
+//! timestamp: the one-field writes of every surface) is kept prepared on its connection
+//! (`prepared.rs`), so SQLite parses and plans it once per shape instead of on every write.
 
 use diesel::prelude::*;
 use gateway_core::{Revocation, StoreError, User, UserChanges};
 
 use super::{UserChangeset, UserRow, Weighed, probe, weighed};
 use crate::{
-    AnyConnection, channels, error::Failure, identities, schema::users, sessions, transaction,
-    values::naive,
+    AnyConnection, channels, error::Failure, identities, prepared::KeptUpdate, schema::users,
+    sessions, transaction, values::naive,
 };
 
 /// Applies `changes` to user `id`: the user after it, `None` when there is no such user,
@@ -230,9 +235,19 @@ fn read_and_write(
         if let Some(failure) = identities::conflict(conn, id, username, email)? {
             return Err(failure);
         }
-        on_backend!(conn, c => diesel::update(users::table.find(id))
-            .set(&changed)
-            .execute(c)?);
+        if changed.is_narrow() {
+            let kept = KeptUpdate {
+                table: "users",
+                key: "id",
+                id,
+                values: (&changed).as_changeset(),
+            };
+            on_backend!(conn, c => kept.execute(c)?);
+        } else {
+            on_backend!(conn, c => diesel::update(users::table.find(id))
+                .set(&changed)
+                .execute(c)?);
+        }
         after_the_row(conn, id, changes)?;
         Ok(Some((user, bytes)))
     })
