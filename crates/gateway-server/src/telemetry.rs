@@ -1,6 +1,6 @@
-//! Logging: tracing subscriber (pretty or JSON) and the root span of every request. The span
-//! records the path without its query string, so tokens passed as `?access_token=` never reach
-//! the logs. Levels follow who has to act: a client error (4xx, e.g. a missing token) is the
+//! Logging: tracing subscriber (pretty or JSON) and the access line of every request. The line
+//! records the path without its query string (and with secret segments redacted), so tokens
+//! passed as `?access_token=` never reach the logs. Levels follow who has to act: a client error (4xx, e.g. a missing token) is the
 //! client's problem and logs at INFO (its detail at DEBUG); only a server error (5xx) logs at
 //! ERROR. tracing-actix-web's own error event (WARN for every 4xx) is off: its
 //! `emit_event_on_error` feature is not enabled in the workspace manifest.
@@ -10,6 +10,13 @@
 //! file, and the writer thread writes what queued up while it wrote in one system call. The queue
 //! holds at most [`QUEUED_LINES`]; past it lines are dropped and counted
 //! ([`dropped_lines`], `gateway_log_lines_dropped` in `/metrics`), never waited for.
+//!
+//! The access line is one event that carries the request's method, path, request id, status and
+//! latency (`elapsed_us`). The request's root span is a DEBUG span: at the default INFO level it is
+//! disabled and costs next to nothing (a span costs its allocation, the formatting of its fields,
+//! and an enter and exit on every thread that runs part of the request); with `debug` logging every
+//! line of a request carries the span's method, path and request id. A plain level as
+//! `log.filter` (`info`, `warn`, ...) is checked as a level, without `EnvFilter`'s per-span work.
 
 use std::{
     io::IsTerminal as _,
@@ -25,7 +32,7 @@ use actix_web::{
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use tracing_subscriber::{EnvFilter, filter::LevelFilter, fmt, prelude::*};
 
 use crate::settings::{LogFormat, LogSettings};
 
@@ -51,8 +58,18 @@ pub fn init(log: &LogSettings) {
         .thread_name("log-writer")
         .finish(std::io::BufWriter::with_capacity(WRITE_BUFFER, stdout));
     let dropped = writer.error_counter();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&log.filter));
-    let registry = tracing_subscriber::registry().with(filter);
+    // A plain level is a level filter; anything else (or RUST_LOG) an EnvFilter.
+    let from_env = EnvFilter::try_from_default_env().ok();
+    let level = match &from_env {
+        None => log.filter.trim().parse::<LevelFilter>().ok(),
+        Some(_) => None,
+    };
+    let directives = match (from_env, level) {
+        (Some(env), _) => Some(env),
+        (None, Some(_)) => None,
+        (None, None) => Some(EnvFilter::new(&log.filter)),
+    };
+    let registry = tracing_subscriber::registry().with(level).with(directives);
     let result = match log.format {
         // The current span (method, path, request id, status) is in every line; the list of
         // enclosing spans would repeat it and costs a second parse of its fields per line.
@@ -104,22 +121,30 @@ pub fn dropped_lines() -> u64 {
 
 struct Started(Instant);
 
-/// The request root span: method, path (no query, secret segments redacted), request id. The
-/// status and latency are fields of the line that ends the request, not of the span (recording
-/// them in the span would format its fields a second time).
+/// The request id of `request` (nil when there is none).
+fn request_id(extensions: &actix_web::dev::Extensions) -> uuid::Uuid {
+    extensions
+        .get::<RequestId>()
+        .map(|id| **id)
+        .unwrap_or_default()
+}
+
+/// The request root span (DEBUG: method, path without query, secret segments redacted, request
+/// id) and the access line at its end (see the module).
 pub struct GatewayRootSpan;
 
 impl RootSpanBuilder for GatewayRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let mut extensions = request.extensions_mut();
         extensions.insert(Started(Instant::now()));
-        let request_id = extensions.get::<RequestId>().copied();
+        let id = request_id(&extensions);
         drop(extensions);
-        tracing::info_span!(
+        // The fields are evaluated only when DEBUG is enabled.
+        tracing::debug_span!(
             "request",
             method = %request.method(),
             path = %crate::emulator::journal::redact_path(request.path()),
-            request_id = tracing::field::display(request_id.map(|id| *id).unwrap_or_default()),
+            request_id = %id,
         )
     }
 
@@ -127,22 +152,32 @@ impl RootSpanBuilder for GatewayRootSpan {
         let _entered = span.enter();
         match outcome {
             Ok(response) => {
+                let request = response.request();
                 let status = response.status().as_u16();
-                let elapsed_ms = response
-                    .request()
-                    .extensions()
+                let extensions = request.extensions();
+                let elapsed_us = extensions
                     .get::<Started>()
-                    .map(|s| s.0.elapsed().as_secs_f64() * 1000.0)
+                    .map(|s| u64::try_from(s.0.elapsed().as_micros()).unwrap_or(u64::MAX))
                     .unwrap_or_default();
+                let id = request_id(&extensions);
+                drop(extensions);
+                let method = request.method();
+                let path = crate::emulator::journal::redact_path(request.path());
                 let error = response.response().error();
                 if status >= 500 {
                     let error = error.map(|e| e.to_string()).unwrap_or_default();
-                    tracing::error!(status, elapsed_ms, %error, "request failed");
+                    tracing::error!(
+                        %method, %path, request_id = %id, status, elapsed_us, %error,
+                        "request failed"
+                    );
                 } else {
                     if let Some(error) = error {
                         tracing::debug!(status, error = %error, "client error");
                     }
-                    tracing::info!(status, elapsed_ms, "request finished");
+                    tracing::info!(
+                        %method, %path, request_id = %id, status, elapsed_us,
+                        "request finished"
+                    );
                 }
             }
             // An error that did not become a response in the service: the status its response
@@ -171,26 +206,33 @@ mod tests {
 
     use super::*;
 
-    /// Collects the level and message of every event.
+    /// Collects the level and message of every event, and its other fields as `name=value `.
     #[derive(Clone, Default)]
-    struct Events(Arc<Mutex<Vec<(Level, String)>>>);
+    struct Events(Arc<Mutex<Vec<(Level, String)>>>, Arc<Mutex<Vec<String>>>);
 
     impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Events {
         fn on_event(&self, event: &tracing::Event<'_>, _ctx: Context<'_, S>) {
-            struct Message(String);
+            #[derive(Default)]
+            struct Message(String, String);
             impl tracing::field::Visit for Message {
                 fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
                     if f.name() == "message" {
                         self.0 = format!("{v:?}");
+                    } else {
+                        self.1.push_str(&format!("{}={v:?} ", f.name()));
                     }
                 }
             }
-            let mut message = Message(String::new());
+            let mut message = Message::default();
             event.record(&mut message);
             self.0
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .push((*event.metadata().level(), message.0));
+            self.1
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(message.1);
         }
     }
 
@@ -258,6 +300,44 @@ mod tests {
                 .count(),
             1,
             "{events:?}"
+        );
+    }
+
+    /// The access line carries the method, the path without its query and with secret segments
+    /// redacted, the request id, the status and the latency.
+    #[actix_web::test]
+    async fn the_access_line_carries_the_request_and_no_secret() {
+        let events = Events::default();
+        let status = status_of(
+            "/api/v1/auth/device/code/SECRETCODE?access_token=hunter2",
+            &events,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let messages = levels(&events);
+        let fields = events
+            .1
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let line = messages
+            .iter()
+            .zip(&fields)
+            .find(|((_, m), _)| m == "request finished")
+            .map(|(_, f)| f.clone())
+            .expect("an access line");
+        for part in [
+            "method=GET ",
+            "path=/api/v1/auth/device/code/[redacted] ",
+            "status=404 ",
+            "elapsed_us=",
+            "request_id=",
+        ] {
+            assert!(line.contains(part), "{part} in {line}");
+        }
+        assert!(
+            !line.contains("SECRETCODE") && !line.contains("hunter2"),
+            "{line}"
         );
     }
 }

@@ -42,7 +42,7 @@ impl Default for CacheLimits {
     fn default() -> Self {
         Self {
             entries: 10_000,
-            bytes: 16 * 1024 * 1024,
+            bytes: 32 * 1024 * 1024,
         }
     }
 }
