@@ -384,37 +384,40 @@ class Cell:
 _tag_counter = 0
 
 
+def drive_targets(targets: list, connections: list[int], seconds: float, workdir: Path) -> list[Run]:
+    """One wrk run per target (base, method+path, headers, body format), all at once, with
+    `connections[i]` connections for target i; their runs, in order."""
+    global _tag_counter
+    scripts = []
+    for i, (base, (method, path), headers, body) in enumerate(targets):
+        _tag_counter += 1
+        p = workdir / f"wrk-{_tag_counter}.lua"
+        p.write_text(wrk_script(method, path, headers, body, f"b{os.getpid() % 1000}x{_tag_counter}x{i}x"))
+        scripts.append((base, p))
+    runs: list[Run | None] = [None] * len(targets)
+
+    def one(i):
+        runs[i] = wrk_once(scripts[i][0], scripts[i][1], seconds, connections[i])
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(targets))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if any(r is None for r in runs):
+        raise RuntimeError("a wrk run failed")
+    return runs
+
+
 def measure(cell: Cell, targets: list[tuple[str, str, dict, str | None]], pids: list[int],
             workdir: Path) -> Cell:
     """Drives `targets` (base, method+path, headers, body format) at once, CONNECTIONS split
     between them: warm-up, then REPS runs; keeps the median run and the RSS peak."""
-    global _tag_counter
     per_target = max(1, CONNECTIONS // len(targets))
 
-    def scripts():
-        global _tag_counter
-        paths = []
-        for i, (base, (method, path), headers, body) in enumerate(targets):
-            _tag_counter += 1
-            p = workdir / f"wrk-{_tag_counter}.lua"
-            p.write_text(wrk_script(method, path, headers, body, f"b{os.getpid() % 1000}x{_tag_counter}x{i}x"))
-            paths.append((base, p))
-        return paths
-
     def drive(seconds: float) -> Run:
-        runs: list[Run | None] = [None] * len(targets)
         cpu_before = cpu_seconds(pids)
-
-        def one(i, base, script):
-            runs[i] = wrk_once(base, script, seconds, per_target)
-
-        threads = [threading.Thread(target=one, args=(i, b, s)) for i, (b, s) in enumerate(scripts())]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if any(r is None for r in runs):
-            raise RuntimeError("a wrk run failed")
+        runs = drive_targets(targets, [per_target] * len(targets), seconds, workdir)
         requests = sum(r.requests for r in runs)
         cpu_us = (cpu_seconds(pids) - cpu_before) * 1e6 / requests if requests else 0.0
         return Run(sum(r.rps for r in runs), max(r.p50_ms for r in runs),
@@ -676,32 +679,12 @@ def under_writes(s: Surface, a: Server, b: Server, creds: dict, workdir: Path) -
     """GET on instance `a` (3/4 of the connections) while instance `b` writes the same user (the
     rest): every write makes `a` drop its entry through the database's notice. The row is `a`'s
     GETs; the note gives `b`'s writes and `a`'s hit rate."""
-    global _tag_counter
-    shares = (max(1, CONNECTIONS * 3 // 4), max(1, CONNECTIONS // 4))
+    shares = [max(1, CONNECTIONS * 3 // 4), max(1, CONNECTIONS // 4)]
     targets = [targets_for(a.base, s, creds, "GET"), targets_for(b.base, s, creds, "write")]
 
     def drive(seconds: float) -> tuple[Run, Run, float]:
-        global _tag_counter
-        runs: list[Run | None] = [None, None]
-        scripts = []
-        for i, (base, (method, path), headers, body) in enumerate(targets):
-            _tag_counter += 1
-            p = workdir / f"wrk-{_tag_counter}.lua"
-            p.write_text(wrk_script(method, path, headers, body, f"w{os.getpid() % 1000}x{_tag_counter}x{i}x"))
-            scripts.append((base, p))
         cpu_before = cpu_seconds([a.pid])
-
-        def one(i):
-            runs[i] = wrk_once(scripts[i][0], scripts[i][1], seconds, shares[i])
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if any(r is None for r in runs):
-            raise RuntimeError("a wrk run failed")
-        get, write = runs
+        get, write = drive_targets(targets, shares, seconds, workdir)
         return get, write, (cpu_seconds([a.pid]) - cpu_before) * 1e6 / max(1, get.requests)
 
     drive(WARMUP)

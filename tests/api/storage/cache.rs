@@ -26,6 +26,15 @@ fn open(url: &str) -> (Arc<DieselStore>, Gateway) {
     (store.clone(), Gateway::new(store))
 }
 
+/// Two stores on database `url` (two instances, or two processes on one SQLite file), each
+/// watching the other's writes.
+async fn two_stores(url: &str) -> ((Arc<DieselStore>, Gateway), (Arc<DieselStore>, Gateway)) {
+    let (a, b) = (open(url), open(url));
+    watching(&a.0).await;
+    watching(&b.0).await;
+    (a, b)
+}
+
 /// Waits until the store's watch of other writers works (the cache serves nothing before).
 async fn watching(store: &DieselStore) {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -128,10 +137,7 @@ fn rename(name: &str) -> UserPatch {
 async fn reads_are_served_from_memory_and_other_writers_are_seen_within_the_bound() {
     for db in TestDb::all() {
         let name = db.backend();
-        let (a_store, a) = open(&db.url());
-        let (b_store, b) = open(&db.url());
-        watching(&a_store).await;
-        watching(&b_store).await;
+        let ((a_store, a), (_, b)) = two_stores(&db.url()).await;
         let ann = user(&a, "cache_ann").await;
 
         // Repeated reads: once one has filled the entry, the next ones are hits.
@@ -235,10 +241,7 @@ async fn a_lost_listener_stops_the_cache_and_misses_no_change() {
 async fn memberships_session_counts_and_projects_follow_every_writer() {
     for db in TestDb::all() {
         let name = db.backend();
-        let (a_store, a) = open(&db.url());
-        let (b_store, b) = open(&db.url());
-        watching(&a_store).await;
-        watching(&b_store).await;
+        let ((a_store, a), (b_store, b)) = two_stores(&db.url()).await;
         let cal = user(&a, "cache_cal").await;
         let mut took = Vec::new();
 
