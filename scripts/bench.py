@@ -908,10 +908,13 @@ def main() -> int:
     if not pg_problem and "two" in PHASES:
         log("two gateway instances on one PostgreSQL database")
         url = pg_fresh_database("two")
-        first = start_gateway("gateway-postgres-a", url, workdir)
+        # One public URL for both, as behind one load balancer: the tiered surface's tokens name
+        # it as their issuer, so a token minted by one instance is valid on the other.
+        shared = {"GATEWAY__SERVER__PUBLIC_BASE_URL": "http://gateway.bench.test"}
+        first = start_gateway("gateway-postgres-a", url, workdir, shared)
         second = None
         try:
-            second = start_gateway("gateway-postgres-b", url, workdir)
+            second = start_gateway("gateway-postgres-b", url, workdir, shared)
             creds = setup_user(first.base)
             cells += run_gateway_cells("2 instances", "postgres", [first, second], creds, live, workdir)
             # GETs on one instance while the other writes the same user: cross-instance

@@ -61,6 +61,49 @@ impl<V> QueryId for KeptUpdate<'_, V> {
 
 impl<V, Conn> RunQueryDsl<Conn> for KeptUpdate<'_, V> {}
 
+/// [`KeptUpdate`] with more conditions and a `RETURNING` list: `UPDATE <table> SET <values>
+/// WHERE <key> = <id> [AND <each filter>] RETURNING <returning>`, kept prepared by its SQL text.
+/// The filters' texts must be few too (the caller's shapes of conditions, binds aside).
+pub(crate) struct KeptUpdateReturning<'a, V, W, R> {
+    /// The update.
+    pub update: KeptUpdate<'a, V>,
+    /// More conditions, each `AND`ed.
+    pub filters: Vec<W>,
+    /// What it returns (`Selectable::as_returning`).
+    pub returning: R,
+}
+
+impl<DB, V, W, R> QueryFragment<DB> for KeptUpdateReturning<'_, V, W, R>
+where
+    DB: Backend,
+    V: QueryFragment<DB>,
+    W: QueryFragment<DB>,
+    R: QueryFragment<DB>,
+    str: ToSql<Text, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.update.walk_ast(out.reborrow())?;
+        for filter in &self.filters {
+            out.push_sql(" AND (");
+            filter.walk_ast(out.reborrow())?;
+            out.push_sql(")");
+        }
+        out.push_sql(" RETURNING ");
+        self.returning.walk_ast(out.reborrow())
+    }
+}
+
+impl<V, W, R> QueryId for KeptUpdateReturning<'_, V, W, R> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<V, W, R: diesel::Expression> diesel::query_builder::Query for KeptUpdateReturning<'_, V, W, R> {
+    type SqlType = R::SqlType;
+}
+
+impl<V, W, R, Conn> RunQueryDsl<Conn> for KeptUpdateReturning<'_, V, W, R> {}
+
 #[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use std::sync::{Arc, Mutex};
@@ -141,5 +184,39 @@ mod tests {
             .get_result(&mut conn)
             .unwrap();
         assert_eq!(name, "g", "each call wrote its own value");
+    }
+
+    #[test]
+    fn kept_updates_with_conditions_return_the_row_and_are_prepared_once() {
+        use super::KeptUpdateReturning;
+
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        diesel::sql_query("CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+            .execute(&mut conn)
+            .unwrap();
+        diesel::sql_query("INSERT INTO things VALUES ('1', 'a')")
+            .execute(&mut conn)
+            .unwrap();
+        let cached = Cached::default();
+        conn.set_instrumentation(cached.clone());
+        let write = |conn: &mut SqliteConnection, from: &str, to: &str| {
+            KeptUpdateReturning {
+                update: KeptUpdate {
+                    table: "things",
+                    key: "id",
+                    id: "1",
+                    values: things::name.eq(to.to_owned()).as_changeset(),
+                },
+                filters: vec![things::name.eq(from.to_owned())],
+                returning: (things::id, things::name),
+            }
+            .get_result::<(String, String)>(conn)
+            .optional()
+            .unwrap()
+        };
+        assert_eq!(write(&mut conn, "a", "b"), Some(("1".into(), "b".into())));
+        assert_eq!(write(&mut conn, "a", "c"), None, "the condition holds it back");
+        assert_eq!(write(&mut conn, "b", "c"), Some(("1".into(), "c".into())));
+        assert_eq!(cached_updates(&cached), 1, "kept once, reused twice");
     }
 }

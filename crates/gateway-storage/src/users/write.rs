@@ -86,8 +86,12 @@ mod postgres {
 
     use diesel::{
         connection::{AnsiTransactionManager, TransactionManager},
+        expression::BoxableExpression,
         pg::{Pg, PgConnection},
+        sql_types::Bool,
     };
+
+    use crate::prepared::KeptUpdateReturning;
 
     use super::*;
 
@@ -109,16 +113,36 @@ mod postgres {
         set: &UserChangeset,
         claims: Option<(Option<&str>, Option<&str>)>,
     ) -> Result<Option<UserRow>, Failure> {
-        let mut query = diesel::update(users::table.find(id)).into_boxed::<Pg>();
+        let mut filters: Vec<Box<dyn BoxableExpression<users::table, Pg, SqlType = Bool>>> =
+            Vec::new();
         if let Some(expected) = expected {
-            query = query.filter(users::version.eq(expected));
+            filters.push(Box::new(users::version.eq(expected)));
         }
         if let Some((username, email)) = claims {
-            query = query.filter(identity_guard!(
+            filters.push(Box::new(identity_guard!(
                 id.to_owned(),
                 username.map(str::to_owned),
                 email.map(str::to_owned)
-            ));
+            )));
+        }
+        if set.is_narrow() {
+            // A few shapes (one column, up to two conditions): kept prepared (`prepared.rs`).
+            return Ok(KeptUpdateReturning {
+                update: KeptUpdate {
+                    table: "users",
+                    key: "id",
+                    id,
+                    values: (set, users::version.eq(users::version + 1)).as_changeset(),
+                },
+                filters,
+                returning: UserRow::as_returning(),
+            }
+            .get_result(c)
+            .optional()?);
+        }
+        let mut query = diesel::update(users::table.find(id)).into_boxed::<Pg>();
+        for filter in filters {
+            query = query.filter(filter);
         }
         Ok(query
             .set((set, users::version.eq(users::version + 1)))
