@@ -98,7 +98,9 @@ impl<V, W, R> QueryId for KeptUpdateReturning<'_, V, W, R> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<V, W, R: diesel::Expression> diesel::query_builder::Query for KeptUpdateReturning<'_, V, W, R> {
+impl<V, W, R: diesel::Expression> diesel::query_builder::Query
+    for KeptUpdateReturning<'_, V, W, R>
+{
     type SqlType = R::SqlType;
 }
 
@@ -215,7 +217,11 @@ mod tests {
             .unwrap()
         };
         assert_eq!(write(&mut conn, "a", "b"), Some(("1".into(), "b".into())));
-        assert_eq!(write(&mut conn, "a", "c"), None, "the condition holds it back");
+        assert_eq!(
+            write(&mut conn, "a", "c"),
+            None,
+            "the condition holds it back"
+        );
         assert_eq!(write(&mut conn, "b", "c"), Some(("1".into(), "c".into())));
         assert_eq!(cached_updates(&cached), 1, "kept once, reused twice");
     }
