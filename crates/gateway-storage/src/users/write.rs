@@ -10,10 +10,9 @@
 //!   (`UserChanges::apply_to`) and the changed columns written back, in one transaction on the
 //!   one writer connection.
 //!
-//!
-//! In the reading write, the `UPDATE` of a change of one column (besides the version and the
-//! timestamp: the one-field writes of every surface) is kept prepared on its connection
-//! (`prepared.rs`), so SQLite parses and plans it once per shape instead of on every write.
+//! On both, the `UPDATE` of a change of one column (besides the version and the timestamp: the
+//! one-field writes of every surface) is kept prepared on its connection (`prepared.rs`), so the
+//! database parses and plans it once per shape instead of on every write.
 
 use diesel::prelude::*;
 use gateway_core::{Revocation, StoreError, User, UserChanges};
