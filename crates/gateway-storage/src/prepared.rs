@@ -150,8 +150,12 @@ mod tests {
             .count()
     }
 
-    #[test]
-    fn kept_statements_are_prepared_once_and_others_never_kept() {
+    /// A database with one thing, `'1'` named `'a'`, and what its connection adds to its cache.
+    #[expect(
+        clippy::unwrap_used,
+        reason = "test set-up: a failure here fails the test"
+    )]
+    fn things() -> (SqliteConnection, Cached) {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
         diesel::sql_query("CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
             .execute(&mut conn)
@@ -161,6 +165,12 @@ mod tests {
             .unwrap();
         let cached = Cached::default();
         conn.set_instrumentation(cached.clone());
+        (conn, cached)
+    }
+
+    #[test]
+    fn kept_statements_are_prepared_once_and_others_never_kept() {
+        let (mut conn, cached) = things();
         for name in ["b", "c", "d"] {
             diesel::update(things::table.find("1"))
                 .set(things::name.eq(name))
@@ -192,15 +202,7 @@ mod tests {
     fn kept_updates_with_conditions_return_the_row_and_are_prepared_once() {
         use super::KeptUpdateReturning;
 
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
-        diesel::sql_query("CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
-            .execute(&mut conn)
-            .unwrap();
-        diesel::sql_query("INSERT INTO things VALUES ('1', 'a')")
-            .execute(&mut conn)
-            .unwrap();
-        let cached = Cached::default();
-        conn.set_instrumentation(cached.clone());
+        let (mut conn, cached) = things();
         let write = |conn: &mut SqliteConnection, from: &str, to: &str| {
             KeptUpdateReturning {
                 update: KeptUpdate {
