@@ -251,19 +251,18 @@ impl ProjectStore for DieselStore {
     }
 
     async fn project(&self, id: Uuid) -> Result<Option<Project>, StoreError> {
-        let key = id.to_string();
-        let ticket = match self.caches.projects.get(&key) {
-            Ok(held) => return Ok(Some(held)),
-            Err(ticket) => ticket,
-        };
-        let found = self.read(move |conn| load(conn, &id.to_string())).await?;
-        if let Some(project) = &found {
-            let bytes = project.display_name.len()
-                + project.publishable_client_key_hash.len()
-                + project.secret_server_key_hash.len();
-            self.caches.projects.offer(ticket, &key, project, bytes);
-        }
-        Ok(found)
+        let read = self.read(move |conn| {
+            Ok(load(conn, &id.to_string())?.map(|project| {
+                let bytes = project.display_name.len()
+                    + project.publishable_client_key_hash.len()
+                    + project.secret_server_key_hash.len();
+                (project, bytes)
+            }))
+        });
+        self.caches
+            .projects
+            .read_through(&id.to_string(), |_| true, read)
+            .await
     }
 
     async fn list_projects(&self) -> Result<Vec<Project>, StoreError> {

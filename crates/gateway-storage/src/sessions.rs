@@ -218,27 +218,25 @@ impl SessionStore for DieselStore {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let key = user_id.to_string();
-        let ticket = match self.caches.sessions.get_if(&key, |held| held.holds_at(now)) {
-            Ok(held) => return Ok(held.count),
-            Err(ticket) => ticket,
-        };
-        let user_id = key.clone();
-        let (count, first_expiry) = self
-            .read(move |conn| {
-                let now = naive(now);
-                Ok(on_backend!(conn, c => sessions::table
-                    .filter(sessions::user_id.eq(&user_id))
-                    .filter(sessions::revoked_at.is_null())
-                    .filter(sessions::expires_at.gt(now))
-                    .select((diesel::dsl::count_star(), diesel::dsl::min(sessions::expires_at)))
-                    .get_result::<(i64, Option<NaiveDateTime>)>(c)?))
-            })
+        let read = self.read(move |conn| {
+            let (user_id, now) = (user_id.to_string(), naive(now));
+            let (count, first_expiry) = on_backend!(conn, c => sessions::table
+                .filter(sessions::user_id.eq(&user_id))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::expires_at.gt(now))
+                .select((diesel::dsl::count_star(), diesel::dsl::min(sessions::expires_at)))
+                .get_result::<(i64, Option<NaiveDateTime>)>(c)?);
+            let held = SessionCount {
+                count,
+                until: first_expiry.map(utc),
+            };
+            Ok(Some((held, 0)))
+        });
+        let held = self
+            .caches
+            .sessions
+            .read_through(&key, |held| held.holds_at(now), read)
             .await?;
-        let held = SessionCount {
-            count,
-            until: first_expiry.map(utc),
-        };
-        self.caches.sessions.offer(ticket, &key, &held, 0);
-        Ok(count)
+        Ok(held.map_or(0, |held| held.count))
     }
 }

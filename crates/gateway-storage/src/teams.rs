@@ -355,12 +355,8 @@ impl TeamStore for DieselStore {
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<TeamMembership>, StoreError> {
         let key = user_id.to_string();
-        let ticket = match self.caches.memberships.get(&key) {
-            Ok(held) => return Ok(held),
-            Err(ticket) => ticket,
-        };
         let user_id = key.clone();
-        let (memberships, bytes) = self.read(move |conn| {
+        let read = self.read(move |conn| {
             // On the concrete connection: the platform surface reads them on every GET.
             let rows: Vec<(MembershipRow, TeamRow)> = on_backend!(conn, c => team_memberships::table
                 .inner_join(teams::table)
@@ -379,13 +375,14 @@ impl TeamStore for DieselStore {
                     joined_at: utc(m.joined_at),
                 });
             }
-            Ok((out, bytes))
-        })
-        .await?;
-        self.caches
+            Ok(Some((out, bytes)))
+        });
+        let held = self
+            .caches
             .memberships
-            .offer(ticket, &key, &memberships, bytes);
-        Ok(memberships)
+            .read_through(&key, |_| true, read)
+            .await?;
+        Ok(held.unwrap_or_default())
     }
 
     async fn members(&self, team_id: Uuid) -> Result<Vec<Member>, StoreError> {

@@ -93,6 +93,7 @@ impl<V: Held> Memo<V> {
         self.limits.entries > 0 && self.watching.load(Ordering::Acquire)
     }
 
+    #[cfg(test)]
     /// The value of `key` if held; otherwise a ticket for the read that follows.
     pub(crate) fn get(&self, key: &str) -> Result<V, Ticket> {
         self.get_if(key, |_| true)
@@ -110,6 +111,25 @@ impl<V: Held> Memo<V> {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         Err(Ticket(inner.generation))
+    }
+
+    /// The value of `key` if held and `fresh` accepts it; otherwise what `read` (a read not yet
+    /// started: a future runs only when awaited) finds, with its size, kept under a ticket taken
+    /// before it ran.
+    pub(crate) async fn read_through<E>(
+        &self,
+        key: &str,
+        fresh: impl FnOnce(&V) -> bool,
+        read: impl Future<Output = Result<Option<(V, usize)>, E>>,
+    ) -> Result<Option<V>, E> {
+        let ticket = match self.get_if(key, fresh) {
+            Ok(held) => return Ok(Some(held)),
+            Err(ticket) => ticket,
+        };
+        Ok(read.await?.map(|(value, bytes)| {
+            self.offer(ticket, key, &value, bytes);
+            value
+        }))
     }
 
     /// A ticket for a write that follows (its result is offered with it).

@@ -632,16 +632,11 @@ impl UserStore for DieselStore {
 
     async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let key = id.to_string();
-        let ticket = match self.caches.users.get(&key) {
-            Ok(user) => return Ok(Some(user)),
-            Err(ticket) => ticket,
-        };
         let id = key.clone();
-        let found = self.read(move |conn| load(conn, &id)).await?;
-        Ok(found.map(|(user, bytes)| {
-            self.caches.users.offer(ticket, &key, &user, bytes);
-            user
-        }))
+        self.caches
+            .users
+            .read_through(&key, |_| true, self.read(move |conn| load(conn, &id)))
+            .await
     }
 
     async fn user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
