@@ -1,7 +1,7 @@
 //! The API keys aggregate: the row and queries of `api_keys`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{ApiKey, ApiKeyStore, StoreError, UserId, model::NewApiKey};
 
@@ -9,7 +9,7 @@ use crate::{
     AnyConnection, DieselStore,
     error::Failure,
     schema::api_keys,
-    values::{CorruptRow, naive, parsed, utc, uuid},
+    values::{CorruptRow, Stamp, naive, parsed, utc, uuid},
 };
 
 /// A row of `api_keys`.
@@ -21,9 +21,9 @@ pub(crate) struct ApiKeyRow {
     pub surface: String,
     pub secret_hash: String,
     pub label: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-    pub expires_at: Option<NaiveDateTime>,
+    pub created_at: Stamp,
+    pub revoked_at: Option<Stamp>,
+    pub expires_at: Option<Stamp>,
     pub is_public: bool,
     pub hint: Option<String>,
 }

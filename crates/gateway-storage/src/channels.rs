@@ -5,7 +5,6 @@
 //! identity lock of the value (the reverse check is in `identities`).
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{
     ChannelStore, ChannelWrite, ContactChannel, StoreError, User, UserId, channels::CHANNEL_FIELD,
@@ -17,7 +16,7 @@ use crate::{
     identities::{self, lower, lower_nullable},
     schema::{contact_channels, users},
     transaction,
-    values::{CorruptRow, naive, utc, uuid},
+    values::{CorruptRow, Stamp, naive, utc, uuid},
 };
 
 /// A row of `contact_channels`.
@@ -29,7 +28,7 @@ struct ChannelRow {
     value: String,
     is_verified: bool,
     used_for_auth: bool,
-    created_at: NaiveDateTime,
+    created_at: Stamp,
 }
 
 impl ChannelRow {

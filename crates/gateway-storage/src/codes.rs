@@ -1,7 +1,7 @@
 //! The one-time codes aggregate: the row and queries of `one_time_codes`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{CodeStore, OneTimeCode, StoreError, UserId};
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use crate::{
     error::Failure,
     schema::one_time_codes,
     transaction,
-    values::{CorruptRow, naive, parsed, utc, uuid, uuid_opt},
+    values::{CorruptRow, Stamp, naive, parsed, utc, uuid, uuid_opt},
 };
 
 /// A row of `one_time_codes`.
@@ -24,9 +24,9 @@ struct CodeRow {
     project_id: Option<String>,
     email: String,
     code_hash: String,
-    created_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
-    used_at: Option<NaiveDateTime>,
+    created_at: Stamp,
+    expires_at: Stamp,
+    used_at: Option<Stamp>,
 }
 
 impl From<&OneTimeCode> for CodeRow {

@@ -1,7 +1,7 @@
 //! The device authorizations aggregate: the row and queries of `device_authorizations`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
     DeviceAuthorization, DeviceState, DeviceStore, DeviceTransition, StoreError, UserId,
@@ -13,7 +13,7 @@ use crate::{
     error::Failure,
     schema::device_authorizations as devices,
     transaction,
-    values::{CorruptRow, naive, parsed, utc, uuid, uuid_opt},
+    values::{CorruptRow, Stamp, naive, parsed, utc, uuid, uuid_opt},
 };
 
 /// A row of `device_authorizations`.
@@ -28,11 +28,11 @@ struct DeviceRow {
     client_details: Option<String>,
     state: String,
     user_id: Option<String>,
-    created_at: NaiveDateTime,
-    expires_at: NaiveDateTime,
+    created_at: Stamp,
+    expires_at: Stamp,
     interval_secs: i32,
-    last_polled_at: Option<NaiveDateTime>,
-    decided_at: Option<NaiveDateTime>,
+    last_polled_at: Option<Stamp>,
+    decided_at: Option<Stamp>,
     ticket_hash: Option<String>,
     ticket_user_id: Option<String>,
 }
@@ -266,7 +266,7 @@ impl DeviceStore for DieselStore {
         let id = id.to_string();
         self.run(move |conn| {
             transaction(conn, |conn| {
-                let previous: Option<Option<NaiveDateTime>> = devices::table
+                let previous: Option<Option<Stamp>> = devices::table
                     .find(&id)
                     .select(devices::last_polled_at)
                     .get_result(conn)

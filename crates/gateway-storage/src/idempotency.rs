@@ -1,7 +1,7 @@
 //! The idempotency aggregate: claims on idempotency keys and the responses kept for replay.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
     IdempotencyKey, IdempotencyRecord, IdempotencyStore, StoreError, StoredResponse, UserId,
@@ -11,7 +11,7 @@ use crate::{
     AnyConnection, DieselStore,
     error::Failure,
     schema::idempotency_keys,
-    values::{CorruptRow, naive, utc, uuid},
+    values::{CorruptRow, Stamp, naive, utc, uuid},
 };
 
 /// A row of `idempotency_keys`.
@@ -24,7 +24,7 @@ pub(crate) struct IdempotencyRow {
     pub fingerprint: String,
     pub response_status: Option<i32>,
     pub response_body: Option<String>,
-    pub created_at: NaiveDateTime,
+    pub created_at: Stamp,
 }
 
 impl From<&IdempotencyRecord> for IdempotencyRow {

@@ -34,6 +34,7 @@ mod locks;
 mod prepared;
 mod schema;
 mod search;
+mod stamp;
 mod values;
 
 // One module per aggregate, each with its rows, queries and port implementation.

@@ -2,7 +2,7 @@
 //! them: rows and queries.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
     Project, ProjectPatch, ProjectStore, Session, StoreError, UserId, model::NewSession,
@@ -15,7 +15,7 @@ use crate::{
     schema::{project_sessions, projects},
     sessions::{self, SessionRow},
     transaction,
-    values::{CorruptRow, naive, utc, uuid},
+    values::{CorruptRow, Stamp, naive, utc, uuid},
 };
 
 /// A row of `projects`.
@@ -34,8 +34,8 @@ pub(crate) struct ProjectRow {
     pub sign_up_enabled: bool,
     pub credential_enabled: bool,
     pub magic_link_enabled: bool,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: Stamp,
+    pub updated_at: Stamp,
 }
 
 impl From<&Project> for ProjectRow {
@@ -126,7 +126,7 @@ struct ProjectChangeset {
     sign_up_enabled: Option<bool>,
     credential_enabled: Option<bool>,
     magic_link_enabled: Option<bool>,
-    updated_at: NaiveDateTime,
+    updated_at: Stamp,
 }
 
 fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Project>, Failure> {

@@ -2,7 +2,7 @@
 //! housekeeping: `maintenance.rs`; binding sessions to projects: `projects.rs`.)
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{Session, SessionStore, StoreError, UserId, model::NewSession};
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use crate::{
     cache::SessionCount,
     error::Failure,
     schema::sessions,
-    values::{CorruptRow, naive, parsed, utc, uuid},
+    values::{CorruptRow, Stamp, naive, parsed, utc, uuid},
 };
 
 /// A row of `sessions`.
@@ -23,10 +23,10 @@ pub(crate) struct SessionRow {
     pub user_id: String,
     pub surface: String,
     pub refresh_token_hash: String,
-    pub created_at: NaiveDateTime,
-    pub expires_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-    pub last_used_at: Option<NaiveDateTime>,
+    pub created_at: Stamp,
+    pub expires_at: Stamp,
+    pub revoked_at: Option<Stamp>,
+    pub last_used_at: Option<Stamp>,
     pub is_impersonation: bool,
 }
 
@@ -96,7 +96,7 @@ pub(crate) fn revoke_all_of(
     conn: &mut AnyConnection,
     id: &str,
     keep: Option<Uuid>,
-    at: NaiveDateTime,
+    at: Stamp,
 ) -> Result<usize, Failure> {
     let keep = keep.map(|k| k.to_string()).unwrap_or_default();
     Ok(diesel::update(
@@ -225,7 +225,7 @@ impl SessionStore for DieselStore {
                 .filter(sessions::revoked_at.is_null())
                 .filter(sessions::expires_at.gt(now))
                 .select((diesel::dsl::count_star(), diesel::dsl::min(sessions::expires_at)))
-                .get_result::<(i64, Option<NaiveDateTime>)>(c)?);
+                .get_result::<(i64, Option<Stamp>)>(c)?);
             let held = SessionCount {
                 count,
                 until: first_expiry.map(utc),

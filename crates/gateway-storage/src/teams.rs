@@ -1,7 +1,7 @@
 //! The teams aggregate: teams, memberships, their rows and queries.
 
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use gateway_core::{
     FirstMember, Member, MetadataTiers, StoreError, Team, TeamMembership, TeamPatch, TeamRole,
@@ -14,7 +14,7 @@ use crate::{
     error::Failure,
     schema::{team_memberships, teams, users},
     transaction,
-    values::{CorruptRow, json, json_text, naive, parsed, utc, uuid},
+    values::{CorruptRow, Stamp, json, json_text, naive, parsed, utc, uuid},
 };
 
 /// A row of `teams`.
@@ -27,7 +27,7 @@ pub(crate) struct TeamRow {
     pub client_metadata: Option<String>,
     pub client_read_only_metadata: Option<String>,
     pub server_metadata: Option<String>,
-    pub created_at: NaiveDateTime,
+    pub created_at: Stamp,
 }
 
 impl TeamRow {
@@ -105,7 +105,7 @@ pub(crate) struct MembershipRow {
     pub team_id: String,
     pub user_id: String,
     pub role: String,
-    pub joined_at: NaiveDateTime,
+    pub joined_at: Stamp,
     /// A JSON array of permission ids, sorted.
     pub permissions: String,
 }

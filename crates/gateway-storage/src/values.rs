@@ -1,9 +1,11 @@
 //! Column values shared by every aggregate: ids and JSON as text, naive UTC timestamps, and the
 //! error of a stored value the core cannot accept.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
+
+pub(crate) use crate::stamp::Stamp;
 
 /// A value read back from the database that the core cannot accept.
 #[derive(Debug, thiserror::Error)]
@@ -57,11 +59,11 @@ pub(crate) fn json_text(v: &Option<Value>) -> Option<String> {
 }
 
 /// A time as stored: naive UTC.
-pub(crate) fn naive(t: DateTime<Utc>) -> NaiveDateTime {
-    t.naive_utc()
+pub(crate) fn naive(t: DateTime<Utc>) -> Stamp {
+    Stamp(t.naive_utc())
 }
 
 /// A stored naive UTC time.
-pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
+pub(crate) fn utc(t: Stamp) -> DateTime<Utc> {
+    t.0.and_utc()
 }

@@ -1,7 +1,6 @@
 //! The webhook endpoints aggregate: the row and queries of `webhook_endpoints`.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{StoreError, WebhookEndpoint, WebhookStore};
 use uuid::Uuid;
@@ -11,7 +10,7 @@ use crate::{
     error::Failure,
     schema::webhook_endpoints,
     transaction,
-    values::{CorruptRow, naive, utc, uuid},
+    values::{CorruptRow, Stamp, naive, utc, uuid},
 };
 
 /// A row of `webhook_endpoints`.
@@ -24,7 +23,7 @@ struct EndpointRow {
     description: String,
     filter_types: String,
     secret_salt: String,
-    created_at: NaiveDateTime,
+    created_at: Stamp,
 }
 
 impl From<&WebhookEndpoint> for EndpointRow {

@@ -4,7 +4,6 @@
 //! back, so the column list exists once and every store applies a patch the same way.
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use gateway_core::{
     Account, FlagFilter, Identity, MetadataTiers, Profile, RiskScores, Security, StoreError,
@@ -20,7 +19,7 @@ use crate::{
     idempotency, identities,
     schema::{contact_channels, users},
     search, sessions, teams, transaction,
-    values::{CorruptRow, json, json_text, naive, parsed, utc, uuid, uuid_opt},
+    values::{CorruptRow, Stamp, json, json_text, naive, parsed, utc, uuid, uuid_opt},
 };
 
 /// Declares, from one list of the `users` columns, [`UserRow`] (diesel derives reading and
@@ -148,7 +147,7 @@ impl TextBytes for Option<String> {
 impl TextBytes for bool {}
 impl TextBytes for Option<bool> {}
 impl TextBytes for i64 {}
-impl TextBytes for NaiveDateTime {}
+impl TextBytes for Stamp {}
 
 user_columns! {
     key: id: String;
@@ -193,10 +192,10 @@ user_columns! {
     client_read_only_metadata: Option<String>,
     server_metadata: Option<String>,
     selected_team_id: Option<String>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
-    signed_up_at: NaiveDateTime,
-    last_active_at: NaiveDateTime,
+    created_at: Stamp,
+    updated_at: Stamp,
+    signed_up_at: Stamp,
+    last_active_at: Stamp,
     version: i64,
 }
 
@@ -588,7 +587,7 @@ fn query_page(conn: &mut AnyConnection, q: &UserQuery) -> Result<UserPage, Failu
         ($key:expr) => {{
             if let Some(cursor) = q.cursor {
                 let cursor = cursor.to_string();
-                let key: Option<NaiveDateTime> = users::table
+                let key: Option<Stamp> = users::table
                     .find(&cursor)
                     .select($key)
                     .get_result(conn)

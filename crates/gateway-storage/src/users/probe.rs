@@ -11,10 +11,11 @@
 //! `user_columns!` from the one column list); the columns whose text is parsed on reading get a
 //! valid value of their kind here. A new column of an existing type needs nothing in this file.
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::TimeDelta;
 use gateway_core::{User, UserChanges, UserId};
 
 use super::{UserChangeset, UserRow, flipped};
+use crate::values::Stamp;
 
 /// A value that is different from the one it was made from.
 pub(super) trait Flip {
@@ -39,9 +40,9 @@ impl Flip for String {
     }
 }
 
-impl Flip for NaiveDateTime {
+impl Flip for Stamp {
     fn flip(&self) -> Self {
-        *self + TimeDelta::days(1)
+        Stamp(self.0 + TimeDelta::days(1))
     }
 }
 
