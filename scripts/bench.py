@@ -13,7 +13,8 @@ What it does, in order:
   4. the baseline (same body size as the surfaces' GET responses), the floor of a database-backed
      GET (the baseline reading one user through the gateway's store per request, SQLite and
      PostgreSQL) and Prism on each surface's OpenAPI document, with the same requests;
-  5. a raw single-row UPDATE loop through the gateway's pool (`bench-raw-update`), the write ceiling;
+  5. a raw single-row UPDATE loop through the gateway's pool (`bench-raw-update`), the write ceiling
+     (on PostgreSQL also over SPREAD_USERS rows, the ceiling of the writes spread over as many users);
   6. prints the table and rewrites the generated part of docs/benchmarks.md.
 
 Every load cell: wrk pinned to one core, the server to another (when there are two), 64
@@ -78,6 +79,11 @@ TARGET_TWO_VS_ONE = 1.6
 TARGET_GET_P99_MS = 5.0
 # The cache-full row: this many users created and read before the load.
 CACHE_FULL_USERS = 10_000
+# PostgreSQL writes spread over this many users (and the raw loop over as many rows): the write
+# path without 64 writers queueing for one row's lock.
+SPREAD_USERS = 16
+SPREAD_CASE = f"gateway, {SPREAD_USERS} users"
+RAW_SPREAD = f"postgres over {SPREAD_USERS} rows/8"  # not "postgres/...": not a one-row ceiling
 # Staleness samples: a write on one instance, then reads on the other until it shows.
 STALENESS_SAMPLES = 200
 TARGET_RSS_MIB = 64.0
@@ -442,10 +448,11 @@ def measure(cell: Cell, targets: list[tuple[str, str, dict, str | None]], pids: 
 # Set-up through the admin API.
 
 
-def setup_user(base: str) -> dict[str, dict]:
-    """Creates one user and credentials for every surface; returns them by surface name."""
+def setup_user(base: str, tag: str = "") -> dict[str, dict]:
+    """Creates one user (`tag` tells several apart) and credentials for every surface; returns them
+    by surface name."""
     user = admin(base, "POST", "/users", {
-        "username": f"bench_{os.getpid()}", "email": f"bench{os.getpid()}@example.com",
+        "username": f"bench_{os.getpid()}{tag}", "email": f"bench{os.getpid()}{tag}@example.com",
         "display_name": "Bench User", "first_name": "Bench", "last_name": "User",
     })
     issued = admin(base, "POST", f"/users/{user['id']}/tokens", {"with_keys": False})
@@ -567,8 +574,8 @@ def start_times(workdir: Path) -> dict:
     return result
 
 
-def raw_update(db_url: str, threads: int) -> dict:
-    cmd = pinned([str(RAW_BIN), "--database-url", db_url, "--threads", str(threads),
+def raw_update(db_url: str, threads: int, rows: int = 1) -> dict:
+    cmd = pinned([str(RAW_BIN), "--database-url", db_url, "--threads", str(threads), "--rows", str(rows),
                   "--seconds", str(DURATION * REPS), "--warmup-seconds", str(WARMUP)], SERVER_CORE)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdout=out, stderr=err)
@@ -581,7 +588,7 @@ def raw_update(db_url: str, threads: int) -> dict:
         raise RuntimeError(f"bench-raw-update failed: {stderr[-400:]}")
     r = json.loads(stdout.strip().splitlines()[-1])
     r["cpu_us"] = (usage.ru_utime + usage.ru_stime) * 1e6 / max(1, r["all_updates"])
-    log(f"  raw UPDATE loop {r['backend']:<8} {threads} thread(s): {r['per_sec']:.0f} updates/s, "
+    log(f"  raw UPDATE loop {r['backend']:<8} {threads} thread(s), {rows} row(s): {r['per_sec']:.0f} updates/s, "
         f"p50 {r['p50_us']:.0f} us, p99 {r['p99_us']:.0f} us, errors {r['errors']}, "
         f"cpu {r['cpu_us']:.1f} us/update")
     return r
@@ -902,6 +909,12 @@ def main() -> int:
         try:
             creds = setup_user(srv.base)
             cells += run_gateway_cells("gateway", "postgres", [srv], creds, live, workdir)
+            # The same writes spread over SPREAD_USERS users, CONNECTIONS / SPREAD_USERS each.
+            spread = [setup_user(srv.base, f"_{i}") for i in range(SPREAD_USERS)]
+            for s in live:
+                targets = [targets_for(srv.base, s, c, "write") for c in spread]
+                cells.append(measure(Cell(SPREAD_CASE, "postgres", s.name, "write"), targets,
+                                     [srv.pid], workdir))
         finally:
             srv.stop()
             pg_drop_database(url)
@@ -977,6 +990,11 @@ def main() -> int:
                 raw[f"postgres/{threads}"] = raw_update(url, threads)
             finally:
                 pg_drop_database(url)
+        url = pg_fresh_database("rawspread")
+        try:
+            raw[RAW_SPREAD] = raw_update(url, 8, SPREAD_USERS)
+        finally:
+            pg_drop_database(url)
 
     info["loadavg_after"] = open("/proc/loadavg").read().split()[:3]
     elapsed = time.time() - started
@@ -1028,7 +1046,8 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed, stale_
                f"the median run by req/s is shown, with the peak server RSS sampled during the runs. "
                f"Baseline body: {body_bytes} B (median size of the GET responses). Ratios: req/s against "
                f"the baseline, against Prism on the same surface and operation, and (writes) against the "
-               f"raw UPDATE loop on the same backend (best of 1 and 8 threads). CPU us/req: server CPU time "
+               f"raw UPDATE loop on the same backend (best of 1 and 8 threads on one row; the rows spread over "
+               f"{SPREAD_USERS} users: against the loop over {SPREAD_USERS} rows). CPU us/req: server CPU time "
                f"(user + system, all threads, from /proc) per request during the measured runs; "
                f"\"capacity x baseline\" = baseline CPU per request / this row's, i.e. the req/s ratio "
                f"the two would reach on a core of their own (robust when other jobs share the machine).")
@@ -1037,13 +1056,15 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed, stale_
                "| x baseline | x Prism | x raw UPDATE | capacity x baseline |")
     out.append("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     order = {"baseline": 0, "floor": 1, "floor no cache": 1.1, "floor + session check": 1.2,
-             "gateway": 2, "gateway lean": 3, "gateway no cache": 3.1, "gateway, cache full": 3.2,
+             "gateway": 2, SPREAD_CASE: 2.1, "gateway lean": 3, "gateway no cache": 3.1, "gateway, cache full": 3.2,
              "2 instances": 4, "2 instances, writes on the other": 4.1, "prism": 5}
     for c in sorted(cells, key=lambda c: (order.get(c.case, 9), c.backend, c.surface, c.op)):
         vs_base = ratio(c.rps, baseline.rps) if baseline and c.case != "baseline" else "-"
         peer = prism.get((c.surface, c.op))
         vs_prism = ratio(c.rps, peer.rps) if peer and c.case != "prism" else "-"
-        vs_raw = ratio(c.rps, raw_best.get(c.backend, 0.0)) if c.op == "write" and c.case != "prism" else "-"
+        raw_rate = (raw.get(RAW_SPREAD, {}).get("per_sec", 0.0) if c.case == SPREAD_CASE
+                    else raw_best.get(c.backend, 0.0))
+        vs_raw = ratio(c.rps, raw_rate) if c.op == "write" and c.case != "prism" else "-"
         cap = (ratio(baseline.cpu_us, c.cpu_us) if baseline and c.case != "baseline" and c.cpu_us
                else "-")
         out.append(f"| {c.case} | {c.backend} | {c.surface} | {c.op} | {c.rps:,.0f} | {c.p50_ms:.2f} | "
@@ -1053,10 +1074,10 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed, stale_
     out.append("Raw single-row UPDATE loop (`bench-raw-update`, pinned to the server core, same pool "
                "settings, no HTTP):")
     out.append("")
-    out.append("| backend | threads | updates/s | p50 us | p99 us | errors | CPU us/update |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    out.append("| backend | threads | rows | updates/s | p50 us | p99 us | errors | CPU us/update |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for k, r in raw.items():
-        out.append(f"| {r['backend']} | {r['threads']} | {r['per_sec']:,.0f} | {r['p50_us']:.0f} | "
+        out.append(f"| {r['backend']} | {r['threads']} | {r.get('rows', 1)} | {r['per_sec']:,.0f} | {r['p50_us']:.0f} | "
                    f"{r['p99_us']:.0f} | {r['errors']} | {r.get('cpu_us', 0):.1f} |")
     out.append("")
     if starts:
@@ -1135,6 +1156,15 @@ def render(info, cells, raw, starts, skipped, notes, body_bytes, elapsed, stale_
             out.append(f"- write {c.surface} on postgres: {c.rps / raw_best['postgres']:.0%} of the raw UPDATE "
                        f"loop's updates/s (>= 80%: "
                        f"{verdict(c.rps >= TARGET_PG_WRITE_VS_RAW * raw_best['postgres'])}{by_cpu}).")
+    spread_raw = raw.get(RAW_SPREAD)
+    for c in cells:
+        if c.case == SPREAD_CASE and spread_raw and spread_raw["per_sec"]:
+            by_cpu = (f"; by CPU per request {spread_raw['cpu_us'] / c.cpu_us:.0%}"
+                      if spread_raw.get("cpu_us") and c.cpu_us else "")
+            out.append(f"- write {c.surface} on postgres over {SPREAD_USERS} users: "
+                       f"{c.rps / spread_raw['per_sec']:.0%} of the raw UPDATE loop over {SPREAD_USERS} rows "
+                       f"(>= 80%: {verdict(c.rps >= TARGET_PG_WRITE_VS_RAW * spread_raw['per_sec'])}"
+                       f"{by_cpu}).")
     for c in cells:
         one = by_case.get(("gateway", "postgres", c.surface, "GET"))
         if c.case == "2 instances" and c.op == "GET" and one and c.cpu_us:

@@ -1,10 +1,12 @@
 //! `bench-raw-update`: the write ceiling of `make bench`. Opens the database exactly as the gateway
-//! does (`DieselStore::open`: migrations, SQLite pragmas, WAL), creates one user, then runs a loop of
-//! single-row `UPDATE users SET display_name = ?, updated_at = ?, version = version + 1 WHERE id = ?`
+//! does (`DieselStore::open`: migrations, SQLite pragmas, WAL), creates `--rows` users (one by
+//! default), then runs a loop of single-row `UPDATE users SET display_name = ?, updated_at = ?, version = version + 1 WHERE id = ?`
 //! statements through the gateway's own pool (`gateway_storage::pool`, same manager and settings),
-//! each thread checking a connection out per statement, for a fixed time, on `--threads` threads. No HTTP, no auth, no transaction around the statement, no read back.
+//! each thread checking a connection out per statement, for a fixed time, on `--threads` threads.
+//! Thread `t` takes the rows in turn from row `t`, so with as many rows as threads no two threads
+//! wait for one row lock. No HTTP, no auth, no transaction around the statement, no read back.
 //!
-//! Prints one JSON line: `{"backend", "threads", "seconds", "updates", "per_sec", "p50_us",
+//! Prints one JSON line: `{"backend", "threads", "rows", "seconds", "updates", "per_sec", "p50_us",
 //! "p99_us", "errors", "all_updates"}` (`all_updates` counts the warm-up too, so that a caller can
 //! divide the process's CPU time by it).
 
@@ -55,6 +57,9 @@ struct Args {
     /// Pool size (the gateway's default is 8).
     #[arg(long, default_value_t = 8)]
     max_connections: u32,
+    /// Users whose rows the threads update in turn.
+    #[arg(long, default_value_t = 1)]
+    rows: usize,
 }
 
 /// What one thread measured.
@@ -82,13 +87,18 @@ fn update_once(pool: &r2d2::Pool<Manager>, id: &str, n: u64) -> anyhow::Result<(
 
 fn run_thread(
     pool: &r2d2::Pool<Manager>,
-    id: &str,
+    ids: &[String],
+    first: usize,
     warmup_until: Instant,
     until: Instant,
 ) -> Tally {
     let mut tally = Tally::default();
     let mut n = 0u64;
+    let mut rows = ids.iter().cycle().skip(first);
     loop {
+        let Some(id) = rows.next() else {
+            return tally;
+        };
         let start = Instant::now();
         if start >= until {
             return tally;
@@ -127,12 +137,23 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let user = runtime.block_on(async {
+    let rows = args.rows.max(1);
+    let ids = runtime.block_on(async {
         let gateway = Gateway::new(Arc::new(store));
-        let name = format!("raw_update_{}", std::process::id());
-        gateway.create_user(NewUser::regular(name)).await
+        let mut ids = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let name = format!("raw_update_{}_{row}", std::process::id());
+            ids.push(
+                gateway
+                    .create_user(NewUser::regular(name))
+                    .await?
+                    .value
+                    .id
+                    .to_string(),
+            );
+        }
+        anyhow::Ok(ids)
     })?;
-    let id = user.value.id.to_string();
 
     let target = DbTarget::from_url(&args.database_url)?;
     let backend = if target.is_sqlite() {
@@ -147,7 +168,10 @@ fn main() -> anyhow::Result<()> {
     let until = warmup_until + Duration::from_secs_f64(args.seconds);
     let tallies: Vec<Tally> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..args.threads.max(1))
-            .map(|_| scope.spawn(|| run_thread(&pool, &id, warmup_until, until)))
+            .map(|t| {
+                let (pool, ids) = (&pool, &ids);
+                scope.spawn(move || run_thread(pool, ids, t % rows, warmup_until, until))
+            })
             .collect();
         handles
             .into_iter()
@@ -168,6 +192,7 @@ fn main() -> anyhow::Result<()> {
         serde_json::json!({
             "backend": backend,
             "threads": args.threads.max(1),
+            "rows": rows,
             "seconds": args.seconds,
             "updates": latencies.len(),
             "per_sec": updates / args.seconds,

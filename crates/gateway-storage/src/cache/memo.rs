@@ -1,5 +1,11 @@
 //! One map of the cache (`mod.rs`): values by key, bounded by entries and bytes, oldest out
 //! first, with the ticket rule that keeps a read from filling a value a change has made stale.
+//!
+//! The ticket rule: a read takes a ticket (the map's generation) before it starts, and offers what
+//! it found with the ticket. Every drop bumps the generation and notes the key it dropped; an
+//! offer is refused when its key was dropped after its ticket was taken, or when everything was
+//! (`clear`). The notes are bounded ([`RECENT_DROPS`] keys): a ticket older than the oldest note
+//! forgotten is refused whatever its key, so forgetting only costs a fill, never a stale value.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -10,6 +16,9 @@ use std::{
 };
 
 use super::{CacheLimits, CacheUsage};
+
+/// How many dropped keys a map remembers for the ticket rule (about 100 KiB at most).
+pub(crate) const RECENT_DROPS: usize = 1024;
 
 /// What a map holds.
 pub(crate) trait Held: Clone {
@@ -36,8 +45,15 @@ struct Inner<V> {
     /// Keys in the order they were inserted, for eviction (may name entries gone since).
     order: VecDeque<String>,
     bytes: usize,
-    /// Bumped by every drop: the offers of reads that began before it are refused.
+    /// Bumped by every drop.
     generation: u64,
+    /// Offers with a ticket older than this are refused: the last `clear`, or the newest drop
+    /// forgotten from `dropped`.
+    floor: u64,
+    /// The generation each recently dropped key was dropped at.
+    dropped: HashMap<String, u64>,
+    /// `dropped`'s keys, oldest first (may name notes replaced since).
+    dropped_order: VecDeque<(String, u64)>,
 }
 
 impl<V> Default for Inner<V> {
@@ -47,7 +63,43 @@ impl<V> Default for Inner<V> {
             order: VecDeque::new(),
             bytes: 0,
             generation: 0,
+            floor: 0,
+            dropped: HashMap::new(),
+            dropped_order: VecDeque::new(),
         }
+    }
+}
+
+impl<V> Inner<V> {
+    /// Whether a value read under `ticket` for `key` may still be kept.
+    fn admits(&self, ticket: Ticket, key: &str) -> bool {
+        ticket.0 >= self.floor && self.dropped.get(key).is_none_or(|&at| at <= ticket.0)
+    }
+
+    /// Bumps the generation for a drop of `key`, and notes it (forgetting the oldest note past
+    /// [`RECENT_DROPS`]).
+    fn note_drop(&mut self, key: &str) {
+        self.generation += 1;
+        let at = self.generation;
+        self.dropped.insert(key.to_owned(), at);
+        self.dropped_order.push_back((key.to_owned(), at));
+        while self.dropped_order.len() > RECENT_DROPS {
+            let Some((old, old_at)) = self.dropped_order.pop_front() else {
+                break;
+            };
+            if self.dropped.get(&old) == Some(&old_at) {
+                self.dropped.remove(&old);
+            }
+            self.floor = self.floor.max(old_at);
+        }
+    }
+
+    /// Bumps the generation for a drop of everything: no ticket taken before is admitted.
+    fn note_clear(&mut self) {
+        self.generation += 1;
+        self.floor = self.generation;
+        self.dropped.clear();
+        self.dropped_order.clear();
     }
 }
 
@@ -81,8 +133,10 @@ impl<V: Held> Memo<V> {
         // A poisoned lock only means a panic elsewhere mid-change: start over empty.
         self.inner.lock().unwrap_or_else(|poisoned| {
             let mut inner = poisoned.into_inner();
+            let generation = inner.generation + 1;
             *inner = Inner {
-                generation: inner.generation + 1,
+                generation,
+                floor: generation,
                 ..Inner::default()
             };
             inner
@@ -138,14 +192,14 @@ impl<V: Held> Memo<V> {
     }
 
     /// Keeps `value` for `key` (with about `bytes` of text), read or written after `ticket` was
-    /// taken, unless something was dropped since or a newer version is held.
+    /// taken, unless `key` (or everything) was dropped since or a newer version is held.
     pub(crate) fn offer(&self, ticket: Ticket, key: &str, value: &V, bytes: usize) {
         let bytes = bytes + std::mem::size_of::<V>() + key.len();
         if !self.active() || bytes > self.limits.bytes {
             return;
         }
         let mut inner = self.inner();
-        if inner.generation != ticket.0 {
+        if !inner.admits(ticket, key) {
             return;
         }
         if let Some(old) = inner.map.get(key) {
@@ -192,7 +246,7 @@ impl<V: Held> Memo<V> {
         {
             return;
         }
-        inner.generation += 1;
+        inner.note_drop(key);
         if let Some(gone) = inner.map.remove(key) {
             inner.bytes -= gone.bytes;
             self.invalidations.fetch_add(1, Ordering::Relaxed);
@@ -202,7 +256,7 @@ impl<V: Held> Memo<V> {
     /// Drops everything.
     pub(crate) fn clear(&self) {
         let mut inner = self.inner();
-        inner.generation += 1;
+        inner.note_clear();
         let dropped = inner.map.len() as u64;
         inner.map.clear();
         inner.order.clear();
@@ -280,13 +334,41 @@ mod tests {
     }
 
     #[test]
-    fn a_drop_refuses_the_offers_of_reads_begun_before_it() {
+    fn a_drop_refuses_the_offers_of_reads_of_its_key_begun_before_it() {
         let cache = watched(CacheLimits::default());
         let ticket = cache.get(&id(1)).unwrap_err();
-        // Another writer's change of any user is announced while the read runs.
-        cache.changed(&id(2), Some(7));
+        // Another writer's change of this user is announced while the read runs.
+        cache.changed(&id(1), Some(7));
         cache.offer(ticket, &id(1), &user(1, 3), 10);
         assert!(cache.get(&id(1)).is_err());
+        // A change of another user leaves the read's fill alone.
+        let ticket = cache.get(&id(1)).unwrap_err();
+        cache.changed(&id(2), Some(7));
+        cache.offer(ticket, &id(1), &user(1, 3), 10);
+        assert!(cache.get(&id(1)).is_ok());
+        // Dropping everything refuses every read begun before it.
+        let ticket = cache.get(&id(3)).unwrap_err();
+        cache.clear();
+        cache.offer(ticket, &id(3), &user(3, 1), 10);
+        assert!(cache.get(&id(3)).is_err());
+    }
+
+    #[test]
+    fn forgotten_drops_refuse_every_older_ticket() {
+        let cache = watched(CacheLimits::default());
+        cache.changed(&id(1), None);
+        let before = cache.get(&id(5)).unwrap_err();
+        // Id 1's note and the next one (taken after `before`) are forgotten.
+        for n in 0..=RECENT_DROPS as u128 {
+            cache.changed(&id(1000 + n), None);
+        }
+        assert!(cache.inner().dropped.len() <= RECENT_DROPS);
+        cache.offer(before, &id(5), &user(5, 1), 10);
+        assert!(cache.get(&id(5)).is_err(), "whose drop it was is forgotten");
+        let after = cache.get(&id(5)).unwrap_err();
+        cache.changed(&id(1), None);
+        cache.offer(after, &id(5), &user(5, 1), 10);
+        assert!(cache.get(&id(5)).is_ok());
     }
 
     #[test]
