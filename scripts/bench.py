@@ -291,6 +291,15 @@ class Server:
 # The "lean" profile: the settings of a self-hosted deployment that needs neither the emulator's
 # request journal nor an access log line per request.
 LEAN_ENV = {"GATEWAY__LOG__FILTER": "warn", "GATEWAY__EMULATOR__JOURNAL_CAPACITY": "0"}
+# The settings of each SQLite phase of `make bench-compare` and `make bench-instructions` besides
+# the default one (`sqlite`): lean, and each half of it alone (to split what the access log and
+# the request journal cost: run them with the base set to the tree's own binary, so that only the
+# settings differ between phases).
+PHASE_ENV = {
+    "lean": LEAN_ENV,
+    "nolog": {"GATEWAY__LOG__FILTER": "warn"},
+    "nojournal": {"GATEWAY__EMULATOR__JOURNAL_CAPACITY": "0"},
+}
 
 
 def gateway_env(db_url: str, port: int, extra: dict | None = None) -> dict:

@@ -26,23 +26,13 @@ import tempfile
 from pathlib import Path
 
 import bench
-from bench import (LEAN_ENV, ROOT, TARGET_DIR, log, pg_available, pg_drop_database,
+from bench import (PHASE_ENV, ROOT, TARGET_DIR, log, pg_available, pg_drop_database,
                    pg_fresh_database, probe, setup_user, start_gateway, targets_for, wrk_script,
                    wrk_once, cpu_seconds)
 
 PAIRS = int(os.environ.get("BENCH_PAIRS", "5"))
 PHASES = [p for p in os.environ.get("BENCH_PHASES", "sqlite,lean,postgres").split(",") if p]
 BASE_DIR = ROOT / "target" / "bench-base"
-# The settings of each SQLite phase besides the default one: lean, and each half of it alone
-# (to split what the access log and the request journal cost: run them with BENCH_BASE_GATEWAY
-# set to the tree's own binary, so that only the settings differ between phases).
-PHASE_ENV = {
-    "lean": LEAN_ENV,
-    "nolog": {"GATEWAY__LOG__FILTER": "warn"},
-    "nojournal": {"GATEWAY__EMULATOR__JOURNAL_CAPACITY": "0"},
-}
-
-
 def build_base(rev: str) -> Path:
     """The release gateway of `rev`, built in a worktree under target/bench-base."""
     src = BASE_DIR / "src"

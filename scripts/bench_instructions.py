@@ -7,7 +7,7 @@ cache misses or lock waits does not show; read it next to bench-compare.
 
 For each gateway (the base, built as bench-compare builds it, and this tree's release build, or
 BENCH_BASE_GATEWAY / BENCH_GATEWAY), each profile (BENCH_PHASES: lean, sqlite = default profile,
-postgres) and each surface (BENCH_ONLY) and operation (BENCH_OPS: GET,write): starts the gateway
+postgres, and bench-compare's nolog and nojournal) and each surface (BENCH_ONLY) and operation (BENCH_OPS: GET,write): starts the gateway
 under callgrind on a fresh database, creates the user, sends 200 warm-up requests, dumps (the dump
 zeroes the counters), sends BENCH_REQUESTS (1000) requests over one keep-alive connection, dumps
 again; the second dump's total over the request count is the cell. BENCH_VALGRIND_ARGS adds
@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import bench
-from bench import (LEAN_ENV, ROOT, TARGET_DIR, log, pg_available, pg_drop_database,
+from bench import (PHASE_ENV, ROOT, TARGET_DIR, log, pg_available, pg_drop_database,
                    pg_fresh_database, setup_user, targets_for)
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "1000"))
@@ -123,7 +123,7 @@ def cell(binary: Path, phase: str, surface: bench.Surface, op: str, workdir: Pat
            else f"sqlite://{workdir / f'{tag}.db'}")
     out = workdir / f"{tag}.callgrind"
     port = bench.free_port()
-    env = bench.gateway_env(url, port, LEAN_ENV if phase == "lean" else None)
+    env = bench.gateway_env(url, port, PHASE_ENV.get(phase))
     extra = os.environ.get("BENCH_VALGRIND_ARGS", "").split()  # e.g. --cache-sim=yes
     cmd = ["valgrind", "--tool=callgrind", *extra, f"--callgrind-out-file={out}", str(binary),
            "serve"]
