@@ -54,7 +54,7 @@ postgres:
 	@scripts/ensure-postgres.sh
 
 ## Throughput, latency and memory of every dialect next to a bare actix-web baseline and Prism
-## (about 10 minutes, loopback only): prints a table and rewrites docs/benchmarks.md. Installs wrk
+## (about 17 minutes, loopback only): prints a table and rewrites docs/benchmarks.md. Installs wrk
 ## and Prism (scripts/install-bench-tools.sh); starts a local PostgreSQL when none answers.
 bench: deps postgres
 	@scripts/install-bench-tools.sh

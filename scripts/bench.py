@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make bench`: throughput, latency and memory of every dialect, side by side with the framework
 ceiling (crates/gateway-bench `bench-baseline`) and a peer (Prism mocking the dialect's own OpenAPI
-document). Loopback only, bounded in time (about 12 minutes), no manual steps.
+document). Loopback only, bounded in time (about 17 minutes), no manual steps.
 
 What it does, in order:
   1. builds release binaries (gateway, bench-baseline, bench-raw-update) into target/bench;
