@@ -64,9 +64,9 @@ async fn seen_after(g: &Gateway, id: UserId, want: impl Fn(Option<&User>) -> boo
     }
 }
 
-/// Reads user `id` through `g` until the cache holds it: a fill is refused when any change is
-/// announced while it reads (here the notice of the user's own creation may arrive during the
-/// first read), so the first read need not stick.
+/// Reads user `id` through `g` until the cache holds it: a fill is refused when a change of the
+/// same user is announced while it reads (here the notice of the user's own creation may arrive
+/// during the first read), so the first read need not stick.
 async fn held(store: &DieselStore, g: &Gateway, id: UserId) {
     let start = Instant::now();
     loop {
@@ -304,12 +304,17 @@ async fn memberships_session_counts_and_projects_follow_every_writer() {
             .await
             .unwrap();
         assert_eq!(sessions().await, 1, "{name}: its own write");
+        // Served from memory once the notice of this store's own insert has come back (on
+        // PostgreSQL it drops the count filled before it arrives: a count has no version).
         let before = hits(&a_store, "sessions");
-        assert_eq!(sessions().await, 1);
-        assert!(
-            hits(&a_store, "sessions") > before,
-            "{name}: served from memory"
-        );
+        read_after(
+            || async {
+                assert_eq!(sessions().await, 1, "{name}");
+                hits(&a_store, "sessions")
+            },
+            |h| *h > before,
+        )
+        .await;
         let theirs = session(cal.id, chrono::Duration::hours(1));
         b_store.insert_session(&theirs).await.unwrap();
         took.push(("session", read_after(sessions, |n| *n == 2).await));
