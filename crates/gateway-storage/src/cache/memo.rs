@@ -18,7 +18,7 @@ use std::{
 use super::{CacheLimits, CacheUsage};
 
 /// How many dropped keys a map remembers for the ticket rule (about 100 KiB at most).
-pub(crate) const RECENT_DROPS: usize = 1024;
+const RECENT_DROPS: usize = 1024;
 
 /// What a map holds.
 pub(crate) trait Held: Clone {
